@@ -1,0 +1,51 @@
+// Names shared by the schema, the messages and the stack-file reader.
+
+export const PROJECT = "elegance-ops";
+
+/** A config field stored as a Pulumi secret (`pulumi config set --secret`). */
+export interface SecretField {
+  /** Config path inside the project namespace; `[]` stands for every element of a list. */
+  path: string;
+  /** A realistic value of the right form: shown in the `pulumi config set` hint, used as synth placeholder. */
+  example: string;
+  description: string;
+}
+
+export const SECRET_FIELDS: readonly SecretField[] = [
+  {
+    path: "database.url",
+    example: "postgresql://postgres.abcdefghijklmnop:YOUR-DB-PASSWORD@db.abcdefghijklmnop.supabase.co:5432/postgres",
+    description: "Connection string of the production Supabase database (Project Settings → Database).",
+  },
+  {
+    path: "contacts[].email",
+    example: "camille.martin@elegance-mobilite.fr",
+    description: "E-mail address of an emergency contact, subscribed to the paging routes.",
+  },
+  {
+    path: "contacts[].phone",
+    example: "+33612345678",
+    description: "Mobile phone of an emergency contact in E.164 form (spaces allowed), paged by SMS.",
+  },
+];
+
+/** `["contacts", 0, "phone"]` → `"contacts[].phone"`: the form used by SECRET_FIELDS. */
+export function fieldPattern(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === "number" ? "[]" : (i ? "." : "") + String(p))).join("");
+}
+
+/** `["contacts", 0, "phone"]` → `"contacts[0].phone"`: the form `pulumi config set --path` takes. */
+export function configPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : (i ? "." : "") + String(p))).join("");
+}
+
+export function secretFieldAt(path: readonly PropertyKey[]): SecretField | undefined {
+  const pattern = fieldPattern(path);
+  return SECRET_FIELDS.find((f) => f.path === pattern);
+}
+
+/** True for `database`, `contacts`, `contacts[0]`: values that hold secrets and must not be echoed either. */
+export function holdsSecret(path: readonly PropertyKey[]): boolean {
+  const pattern = fieldPattern(path);
+  return SECRET_FIELDS.some((f) => pattern === "" || f.path.startsWith(pattern + ".") || f.path.startsWith(pattern + "["));
+}

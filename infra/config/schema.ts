@@ -1,0 +1,180 @@
+// The one schema for everything the stack reads. Each leaf carries, through `doc()`, the
+// words used in error messages ("expected …") and, for required keys, an example value.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import {
+  appUrlProblem,
+  databaseUrlProblem,
+  normalizePhone,
+  phoneProblem,
+  retentionProblem,
+  scheduleProblem,
+  timezoneProblem,
+} from "./checks";
+
+export interface FieldDoc {
+  expected: string;
+  example?: string;
+}
+export const docs = z.registry<FieldDoc>();
+
+function doc<T extends z.ZodType>(schema: T, expected: string, example?: string): T {
+  docs.add(schema, { expected, example });
+  return schema;
+}
+
+type Ctx = { addIssue(issue: { code: "custom"; message: string; input?: unknown; path?: PropertyKey[]; params?: object }): void };
+
+/** Adds a problem found by one of ./checks; the message formatter puts the (masked) value before it. */
+function checked<T>(problem: (value: T) => string | undefined) {
+  return (value: T, ctx: Ctx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: "custom", message, input: value });
+  };
+}
+
+// Secrets are wrapped only once their own checks passed, so a rejected value never becomes an Output.
+const toSecret = (value: string) => pulumi.secret(value);
+
+// A section whose keys all have defaults (or that must report its missing keys one by one) may be left out.
+function section<T extends z.core.$ZodLooseShape>(shape: T) {
+  return z.preprocess((v) => (v === undefined ? {} : v), z.strictObject(shape));
+}
+
+// Cross-field checks run even when a sibling key is invalid, so every problem is reported at once;
+// they only compare values that passed their own field's checks (one message per mistake).
+const valid = (field: z.ZodType, v: unknown): number | undefined =>
+  typeof v === "number" && field.safeParse(v).success ? v : undefined;
+const whenObject = { when: (p: { value: unknown }) => typeof p.value === "object" && p.value !== null };
+
+const int = (range: string) => `an integer number of ${range}`;
+const timeoutMs = doc(z.number().int().min(100).max(30000), int("milliseconds between 100 and 30000"));
+const p95LatencyMs = doc(z.number().int().positive(), int("milliseconds above 0, below timeoutMs"));
+const lockDays = doc(z.number().int().min(1), int("days, 1 or more"), "14");
+const dailyDays = doc(z.number().int().min(7), int("days, 7 or more"));
+const monthlyDays = doc(z.number().int(), int("days, more than dailyDays"));
+const yearlyDays = doc(z.number().int(), int("days, more than monthlyDays"));
+const schedule = (fallback: string) =>
+  doc(z.string().superRefine(checked(scheduleProblem)), "an EventBridge Scheduler cron(…) or rate(…) expression").default(fallback);
+const retentionDays = (minimum: number, why: string) =>
+  doc(
+    z.number().int().superRefine(checked((d: number) => retentionProblem(d, minimum, why))),
+    `a CloudWatch retention value of at least ${minimum} days`,
+  ).default(minimum);
+const email = (expected: string) => doc(z.email(), expected);
+
+const contact = z.strictObject({
+  name: doc(z.string().trim().min(1), "the person's name, e.g. Camille Martin", "Camille Martin"),
+  role: doc(z.enum(["lead-dev", "dba", "devops"]), "one of lead-dev, dba, devops (the guide's emergency roles)", "lead-dev"),
+  email: doc(z.email().transform(toSecret), "an e-mail address, e.g. camille.martin@elegance-mobilite.fr"),
+  phone: doc(
+    z.string().superRefine(checked(phoneProblem)).transform(normalizePhone).transform(toSecret),
+    "a phone number in E.164 form, e.g. +33612345678",
+  ),
+});
+
+// "Contacts d'urgence": names identify people in pages; the guide's list has a Lead Dev and a DevOps on call.
+const REQUIRED_ROLES = ["lead-dev", "devops"] as const;
+function checkContacts(list: unknown[], ctx: Ctx): void {
+  const fields = (c: unknown) => (typeof c === "object" && c !== null ? (c as Record<string, unknown>) : {});
+  const seen = new Map<string, number>();
+  list.forEach((c, i) => {
+    const name = fields(c).name;
+    if (typeof name !== "string" || name.trim() === "") return;
+    const first = seen.get(name.trim().toLowerCase());
+    if (first === undefined) seen.set(name.trim().toLowerCase(), i);
+    else ctx.addIssue({ code: "custom", path: [i, "name"], input: name, message: `is already the name of contacts[${first}]; contact names must be unique` });
+  });
+  const roles = list.map((c) => fields(c).role);
+  // A misspelt role is reported on its own; don't add "no lead-dev" on top of it.
+  if (list.length === 0 || roles.some((r) => !contact.shape.role.safeParse(r).success)) return;
+  for (const role of REQUIRED_ROLES.filter((r) => !roles.includes(r))) {
+    ctx.addIssue({
+      code: "custom",
+      params: { bare: true },
+      message: `has no contact with role ${role}; the maintenance guide's emergency list needs at least a lead-dev and a devops`,
+    });
+  }
+}
+
+export const stackSchema = z.strictObject({
+  region: doc(z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/), "an AWS region code, e.g. eu-west-3", "eu-west-3"),
+  app: z.strictObject({
+    name: doc(
+      z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$/),
+      "3 to 40 lowercase letters, digits or hyphens, not starting or ending with a hyphen (it prefixes resource names), e.g. elegance-mobilite",
+      "elegance-mobilite",
+    ),
+    url: doc(
+      z.string().superRefine(checked(appUrlProblem)).transform((u) => new URL(u).origin),
+      "the https origin of the production app, e.g. https://www.elegance-mobilite.fr",
+      "https://www.elegance-mobilite.fr",
+    ),
+    healthPath: doc(z.string().regex(/^\/\S*$/), "a path starting with /, e.g. /api/health").default("/api/health"),
+  }),
+  timezone: doc(z.string().superRefine(checked(timezoneProblem)), "an IANA time zone, e.g. Europe/Paris").default("Europe/Paris"),
+  schedules: section({
+    daily: schedule("cron(0 7 * * ? *)"),
+    weekly: schedule("cron(0 8 ? * MON *)"),
+    monthly: schedule("cron(0 3 1 * ? *)"),
+    healthProbe: schedule("rate(1 minute)"),
+  }),
+  thresholds: section({
+    health: section({
+      timeoutMs: timeoutMs.default(5000),
+      p95LatencyMs: p95LatencyMs.default(1500),
+    }).superRefine((h, ctx) => {
+      const [timeout, p95] = [valid(timeoutMs, h.timeoutMs), valid(p95LatencyMs, h.p95LatencyMs)];
+      if (timeout !== undefined && p95 !== undefined && p95 >= timeout) {
+        ctx.addIssue({ code: "custom", path: ["p95LatencyMs"], input: p95, message: `is not below thresholds.health.timeoutMs (${timeout}); a slow probe would time out before the latency alarm could fire; expected p95LatencyMs < timeoutMs` });
+      }
+    }, whenObject),
+  }),
+  // "Logs à conserver": the guide's durations are minimums.
+  logRetention: section({
+    appDays: retentionDays(30, "the maintenance guide keeps application logs 30 days"),
+    accessDays: retentionDays(90, "the maintenance guide keeps access logs 90 days"),
+    securityDays: retentionDays(365, "the maintenance guide keeps security logs 1 year (365 days)"),
+    metricsDays: retentionDays(731, "the maintenance guide keeps metrics 2 years (731 days)"),
+    reportsDays: retentionDays(731, "maintenance reports are kept as long as the metrics they summarize, 2 years (731 days)"),
+  }),
+  backups: section({
+    objectLock: z.strictObject({
+      mode: doc(z.enum(["GOVERNANCE", "COMPLIANCE"]), "GOVERNANCE or COMPLIANCE (COMPLIANCE cannot be lifted, even by root)", "GOVERNANCE"),
+      days: lockDays,
+    }),
+    retention: section({
+      dailyDays: dailyDays.default(35),
+      monthlyDays: monthlyDays.default(365),
+      yearlyDays: yearlyDays.optional(),
+    }).superRefine((r, ctx) => {
+      const [daily, monthly, yearly] = [valid(dailyDays, r.dailyDays), valid(monthlyDays, r.monthlyDays), valid(yearlyDays, r.yearlyDays)];
+      if (daily !== undefined && monthly !== undefined && monthly <= daily) {
+        ctx.addIssue({ code: "custom", path: ["monthlyDays"], input: monthly, message: `is not more than backups.retention.dailyDays (${daily}); monthly backups must outlive daily ones` });
+      }
+      if (monthly !== undefined && yearly !== undefined && yearly <= monthly) {
+        ctx.addIssue({ code: "custom", path: ["yearlyDays"], input: yearly, message: `is not more than backups.retention.monthlyDays (${monthly}); yearly backups must outlive monthly ones` });
+      }
+    }, whenObject),
+    noncurrentVersionDays: doc(z.number().int().min(1), int("days, 1 or more")).default(7),
+    maxAgeHours: doc(z.number().int().min(1).max(168), int("hours between 1 and 168")).default(26),
+  }).superRefine((b, ctx) => {
+    const days = valid(lockDays, (b.objectLock as { days?: unknown } | undefined)?.days);
+    const daily = valid(dailyDays, (b.retention as { dailyDays?: unknown } | undefined)?.dailyDays);
+    if (days !== undefined && daily !== undefined && days > daily) {
+      ctx.addIssue({ code: "custom", path: ["objectLock", "days"], input: days, message: `is more than backups.retention.dailyDays (${daily}); a daily backup stays locked that long, so the lifecycle rule could not expire it; expected objectLock.days <= retention.dailyDays` });
+    }
+  }, whenObject),
+  database: section({
+    url: doc(z.string().superRefine(checked(databaseUrlProblem)).transform(toSecret), "a postgresql:// URL"),
+    postgresMajor: doc(z.literal([15, 17]), "15 or 17, the PostgreSQL major version the Supabase project runs").default(15),
+  }),
+  contacts: doc(
+    z.array(contact).min(1).superRefine(checkContacts, { when: (p) => Array.isArray(p.value) }),
+    "a non-empty list of contacts, each {name, role, email, phone}, with at least a lead-dev and a devops",
+  ),
+  vendors: section({
+    supabaseSupport: email("an e-mail address, e.g. support@supabase.io").default("support@supabase.io"),
+    vercelSupport: email("an e-mail address, e.g. support@vercel.com").default("support@vercel.com"),
+  }),
+});

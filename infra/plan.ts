@@ -1,0 +1,133 @@
+// Evaluates the Pulumi program under Pulumi's own mocks and records every resource it
+// registers, with its inputs resolved. Used by `npm run synth` (read the plan without
+// credentials) and by the infra tests (assert on real inputs). No engine, no cloud.
+import * as pulumi from "@pulumi/pulumi";
+import { specialAssetSig, specialArchiveSig, specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+
+// Internal to the SDK (no type declaration): what the Pulumi host itself awaits before the
+// program exits, i.e. every pending resource registration.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
+export const FAKE_ACCOUNT = "123456789012";
+
+export interface PlannedResource {
+  /** Pulumi type token, e.g. `aws:s3/bucket:Bucket`. */
+  type: string;
+  /** Logical name as given to the resource constructor. */
+  name: string;
+  /** Resolved inputs; secrets show as "[secret]", archives as `{ archive: <path or asset names> }`. */
+  inputs: Record<string, any>;
+}
+
+export interface Plan {
+  resources: PlannedResource[];
+  outputs: Record<string, any>;
+}
+
+/** Replaces the RPC encodings of secrets and assets with readable, JSON-safe values. */
+function readable(value: any): any {
+  if (Array.isArray(value)) return value.map(readable);
+  if (pulumi.asset.Asset.isInstance(value) || pulumi.asset.Archive.isInstance(value)) {
+    const v = value as any;
+    return { archive: v.path ?? (v.assets ? Object.keys(v.assets).sort() : v.text ? "text" : "asset") };
+  }
+  if (value && typeof value === "object") {
+    if (value[specialSigKey] === specialSecretSig) return "[secret]";
+    if (value[specialSigKey] === specialAssetSig || value[specialSigKey] === specialArchiveSig) return { archive: value.path ?? "inline" };
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, readable(v)]));
+  }
+  return value;
+}
+
+/** How an ARN names its resource type, per service (`arn:aws:kms:…:key/<id>`). */
+const ARN_RESOURCE_TYPE: Record<string, string> = {
+  kms: "key/",
+  cloudtrail: "trail/",
+  secretsmanager: "secret:",
+  lambda: "function:",
+  logs: "log-group:",
+  scheduler: "schedule/default/",
+  cloudwatch: "alarm:",
+};
+
+/** The fake state a provider would return: inputs plus the attributes AWS computes. */
+function fakeState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+  const [pkg, mod] = type.split(":");
+  const service = (mod ?? "").split("/")[0];
+  const physical = inputs.name ?? inputs.bucket ?? `${name}-${hash(name)}`;
+  const region = "eu-west-3";
+  const arn =
+    service === "s3"
+      ? `arn:aws:s3:::${physical}`
+      : service === "iam"
+        ? `arn:aws:iam::${FAKE_ACCOUNT}:${mod.split("/")[1].toLowerCase()}/${physical}`
+        : `arn:aws:${service}:${region}:${FAKE_ACCOUNT}:${ARN_RESOURCE_TYPE[service] ?? ""}${physical}`;
+  const extra: Record<string, any> = pkg === "aws" ? { arn } : {};
+  if (type === "aws:s3/bucket:Bucket") Object.assign(extra, { bucket: physical, bucketDomainName: `${physical}.s3.amazonaws.com` });
+  if (type === "aws:kms/key:Key") extra.keyId = physical;
+  if (type === "aws:sns/topic:Topic" || type === "aws:sqs/queue:Queue") extra.name = physical;
+  if (type === "aws:sqs/queue:Queue") extra.url = `https://sqs.${region}.amazonaws.com/${FAKE_ACCOUNT}/${physical}`;
+  return { ...inputs, name: inputs.name ?? physical, ...extra };
+}
+
+function hash(s: string): string {
+  let h = 0;
+  for (const c of s) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return h.toString(16).padStart(7, "0").slice(0, 7);
+}
+
+/** Answers the provider functions the program calls (account, region, partition). */
+function fakeCall(token: string, inputs: Record<string, any>): Record<string, any> {
+  switch (token) {
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return { accountId: FAKE_ACCOUNT, arn: `arn:aws:iam::${FAKE_ACCOUNT}:user/deployer`, userId: "AIDAFAKE", id: FAKE_ACCOUNT };
+    case "aws:index/getRegion:getRegion":
+      return { name: "eu-west-3", region: "eu-west-3", id: "eu-west-3", description: "Europe (Paris)" };
+    case "aws:index/getPartition:getPartition":
+      return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+    default:
+      return inputs;
+  }
+}
+
+/**
+ * Runs `program` as the body of a stack under mocks and returns every registered resource.
+ * `config` is in `pulumi.runtime.allConfig()` form (`"elegance-ops:app": "<json>"`).
+ */
+export async function planProgram(
+  program: () => Record<string, any> | Promise<Record<string, any> | void> | void,
+  config: Record<string, string> = {},
+): Promise<Plan> {
+  const resources: PlannedResource[] = [];
+  pulumi.runtime.setAllConfig(config);
+  await pulumi.runtime.setMocks(
+    {
+      newResource: ({ type, name, inputs }) => {
+        resources.push({ type, name, inputs: readable(inputs) });
+        return { id: `${name}-id`, state: fakeState(type, name, inputs) };
+      },
+      call: ({ token, inputs }) => fakeCall(token, inputs),
+    },
+    "elegance-ops",
+    "prod",
+    false,
+  );
+  const outputs = await pulumi.runtime.runInPulumiStack(async () => (await program()) ?? {});
+  await waitForRPCs();
+  return { resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), outputs: readable(outputs ?? {}) };
+}
+
+/** Convenience lookups for tests and synth. */
+export function ofType(plan: Plan, type: string): PlannedResource[] {
+  return plan.resources.filter((r) => r.type === type);
+}
+
+export function find(plan: Plan, type: string, name: string): PlannedResource {
+  const found = plan.resources.find((r) => r.type === type && r.name === name);
+  if (!found) {
+    const names = ofType(plan, type).map((r) => r.name);
+    throw new Error(`no ${type} named ${name}; there are: ${names.join(", ") || "none"}`);
+  }
+  return found;
+}

@@ -1,0 +1,43 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface SecretsArgs {
+  /**
+   * The database's connection string, a Pulumi secret from the stack config.
+   * @example pulumi config set --secret --path 'database.url' 'postgresql://…'
+   */
+  databaseUrl: pulumi.Input<string>;
+  /** The stack's customer-managed key (from Storage), so the secret is encrypted with it. */
+  kmsKeyArn: pulumi.Input<string>;
+}
+
+/**
+ * The runtime secrets of the stack, in AWS Secrets Manager. Lambdas get read access to the
+ * one secret they need and fetch it at run time: no secret ever sits in a Lambda's
+ * environment variables or in a log line.
+ */
+export class Secrets extends pulumi.ComponentResource {
+  readonly databaseUrl: aws.secretsmanager.Secret;
+  private readonly prefix: string;
+
+  constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("elegance-ops:secrets:Secrets", name, {}, opts);
+    this.prefix = name;
+    this.databaseUrl = this.createSecret("database-url", "Connection string of the production database (direct or session-mode, never the transaction pooler)", args.databaseUrl, args.kmsKeyArn);
+    this.registerOutputs({ databaseUrlArn: this.databaseUrl.arn });
+  }
+
+  private createSecret(id: string, description: string, value: pulumi.Input<string>, kmsKeyArn: pulumi.Input<string>) {
+    const secret = new aws.secretsmanager.Secret(
+      `${this.prefix}-${id}`,
+      { name: `${this.prefix}/${id}`, description, kmsKeyId: kmsKeyArn, recoveryWindowInDays: 7 },
+      { parent: this },
+    );
+    new aws.secretsmanager.SecretVersion(
+      `${this.prefix}-${id}-value`,
+      { secretId: secret.id, secretString: pulumi.secret(value) },
+      { parent: this },
+    );
+    return secret;
+  }
+}

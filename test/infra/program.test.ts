@@ -1,0 +1,72 @@
+// The whole program, from the prod stack file, as `pulumi up` would build it.
+import * as pulumi from "@pulumi/pulumi";
+import { find, Plan, planStack, prodRawConfig } from "../support/pulumi";
+
+const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
+const rules = (plan: Plan, name: string): any[] => find(plan, LIFECYCLE, name).inputs.rules;
+
+describe("the prod stack", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planStack();
+  });
+
+  it("names resources after the app and exports the buckets, key, trail and secret", () => {
+    expect(plan.outputs).toEqual({
+      kmsKeyArn: expect.stringMatching(/^arn:aws:kms:eu-west-3:/),
+      logsBucket: expect.stringMatching(/^elegance-mobilite-logs-/),
+      backupsBucket: expect.stringMatching(/^elegance-mobilite-backups-/),
+      trailArn: expect.stringContaining(":trail/elegance-mobilite-security"),
+      databaseUrlSecretArn: expect.stringContaining("elegance-mobilite/database-url"),
+    });
+  });
+
+  it("takes the backups' rotation and Object Lock from the stack file", () => {
+    const ids = rules(plan, "elegance-mobilite-backups-lifecycle").map((r) => [r.filter?.tag?.value, r.expiration?.days]);
+    expect(ids).toEqual(expect.arrayContaining([["daily", 35], ["monthly", 365], ["yearly", 1827]]));
+    const lock = find(plan, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "elegance-mobilite-backups-object-lock");
+    expect(lock.inputs.rule.defaultRetention).toEqual({ mode: "GOVERNANCE", days: 14 });
+  });
+
+  it("keeps the database URL in Secrets Manager, encrypted with the stack's key, as a Pulumi secret", () => {
+    const secret = find(plan, "aws:secretsmanager/secret:Secret", "elegance-mobilite-database-url").inputs;
+    expect(secret).toMatchObject({ name: "elegance-mobilite/database-url", kmsKeyId: plan.outputs.kmsKeyArn });
+    expect(find(plan, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-database-url-value").inputs.secretString).toBe("[secret]");
+  });
+});
+
+describe("config flows into the resources", () => {
+  it("a longer access-log retention changes the access/ rule and nothing else", async () => {
+    const before = await planStack();
+    const after = await planStack((raw) => {
+      const retention = JSON.parse(raw["elegance-ops:logRetention"]);
+      raw["elegance-ops:logRetention"] = JSON.stringify({ ...retention, accessDays: 180 });
+    });
+    const access = (p: Plan) => rules(p, "elegance-mobilite-logs-lifecycle").find((r) => r.filter?.prefix === "access/");
+    expect(access(before).expiration.days).toBe(90);
+    expect(access(after).expiration.days).toBe(180);
+    const others = (p: Plan) => rules(p, "elegance-mobilite-logs-lifecycle").filter((r) => r.filter?.prefix !== "access/");
+    expect(others(after)).toEqual(others(before));
+  });
+});
+
+describe("infra/index.ts, the entry point of pulumi up", () => {
+  it("stops on invalid config with a RunError listing every problem, before creating anything", () => {
+    const raw = prodRawConfig();
+    raw["elegance-ops:timezone"] = "Paris";
+    delete raw["aws:region"];
+    pulumi.runtime.setAllConfig(raw);
+    let error: unknown;
+    jest.isolateModules(() => {
+      try {
+        require("../../infra/index");
+      } catch (e) {
+        error = e;
+      }
+    });
+    expect(pulumi.RunError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/^Invalid stack config \(2 problems\):/);
+    expect((error as Error).message).toMatch(/- aws:region is missing/);
+    expect((error as Error).message).toMatch(/- elegance-ops:timezone: "Paris"/);
+  });
+});
