@@ -30,11 +30,20 @@ function readable(value: any): any {
   if (Array.isArray(value)) return value.map(readable);
   if (pulumi.asset.Asset.isInstance(value) || pulumi.asset.Archive.isInstance(value)) {
     const v = value as any;
-    return { archive: v.path ?? (v.assets ? Object.keys(v.assets).sort() : v.text ? "text" : "asset") };
+    if (v.path) return { archive: v.path };
+    if (v.assets) {
+      // An AssetArchive's assets are a promise (already settled here): the names fill in before the plan is read.
+      const out: { archive: string[] } = { archive: [] };
+      void Promise.resolve(v.assets).then((assets: Record<string, unknown>) => (out.archive = Object.keys(assets).sort()));
+      return out;
+    }
+    return { archive: v.text ? "text" : "asset" };
   }
   if (value && typeof value === "object") {
     if (value[specialSigKey] === specialSecretSig) return "[secret]";
-    if (value[specialSigKey] === specialAssetSig || value[specialSigKey] === specialArchiveSig) return { archive: value.path ?? "inline" };
+    if (value[specialSigKey] === specialAssetSig || value[specialSigKey] === specialArchiveSig) {
+      return { archive: value.path ?? (value.assets ? Object.keys(value.assets).sort() : "inline") };
+    }
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, readable(v)]));
   }
   return value;
@@ -54,7 +63,8 @@ const ARN_RESOURCE_TYPE: Record<string, string> = {
 /** The fake state a provider would return: inputs plus the attributes AWS computes. */
 function fakeState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
   const [pkg, mod] = type.split(":");
-  const service = (mod ?? "").split("/")[0];
+  // Log groups live in the cloudwatch module but are ARNs of the logs service.
+  const service = type === "aws:cloudwatch/logGroup:LogGroup" ? "logs" : (mod ?? "").split("/")[0];
   const physical = inputs.name ?? inputs.bucket ?? `${name}-${hash(name)}`;
   const region = "eu-west-3";
   const arn =

@@ -1,21 +1,41 @@
 // The whole stack, composed from one component per concern. Each line of the maintenance
 // guide is reachable from here in one step (see the table in README.md).
+import { Checklists } from "./checklists";
 import type { StackConfig } from "./config";
+import { HealthProbe } from "./health-probe";
+import { Paging } from "./paging";
 import { Secrets } from "./secrets";
 import { Storage } from "./storage";
 
 export function program(config: StackConfig) {
+  const app = config.app.name;
+
   // "Logs à conserver" (app 30 d, access 90 d, security 1 y, metrics 2 y) and backup storage.
-  const storage = new Storage(config.app.name, {
-    logRetention: config.logRetention,
-    backups: config.backups,
-  });
+  const storage = new Storage(app, { logRetention: config.logRetention, backups: config.backups });
 
   // Runtime secrets, read by the Lambdas from Secrets Manager (never environment variables).
-  const secrets = new Secrets(config.app.name, {
-    databaseUrl: config.database.url,
-    kmsKeyArn: storage.key.arn,
+  const secrets = new Secrets(app, { databaseUrl: config.database.url, pagerdutyRoutingKey: config.paging.pagerdutyRoutingKey, kmsKeyArn: storage.key.arn });
+
+  // "Gestion des incidents" + "Contacts d'urgence": one topic per level, contacts subscribed by role.
+  // Optionally forwarded to PagerDuty when a routing key is configured.
+  const paging = new Paging(app, {
+    contacts: config.contacts,
+    routes: config.paging,
+    storage,
+    pagerdutyRoutingKeySecretArn: secrets.pagerdutyRoutingKey?.arn,
   });
+
+  // "Annexes › Check-lists": daily, weekly, monthly, each on its schedule, Paris time.
+  const checklists = new Checklists(app, {
+    config,
+    storage,
+    topics: paging.topics,
+    topicArns: paging.topicArns(),
+    databaseUrlSecretArn: secrets.databaseUrl.arn,
+  });
+
+  // "Monitoring des performances": /api/health every minute; level 3 when down, level 2 when slow.
+  const probe = new HealthProbe("health-probe", { config, storage, topics: paging.topics });
 
   return {
     kmsKeyArn: storage.key.arn,
@@ -23,5 +43,12 @@ export function program(config: StackConfig) {
     backupsBucket: storage.backups.bucket.bucket,
     trailArn: storage.trail.arn,
     databaseUrlSecretArn: secrets.databaseUrl.arn,
+    incidentTopicArns: paging.topicArns(),
+    checklistFunctions: {
+      daily: checklists.tasks.daily.function.fn.name,
+      weekly: checklists.tasks.weekly.function.fn.name,
+      monthly: checklists.tasks.monthly.function.fn.name,
+    },
+    healthProbeFunction: probe.task.function.fn.name,
   };
 }

@@ -7,6 +7,8 @@ export interface SecretsArgs {
    * @example pulumi config set --secret --path 'database.url' 'postgresql://…'
    */
   databaseUrl: pulumi.Input<string>;
+  /** PagerDuty's integration key, when pages are forwarded there (optional). */
+  pagerdutyRoutingKey?: pulumi.Input<string>;
   /** The stack's customer-managed key (from Storage), so the secret is encrypted with it. */
   kmsKeyArn: pulumi.Input<string>;
 }
@@ -18,13 +20,17 @@ export interface SecretsArgs {
  */
 export class Secrets extends pulumi.ComponentResource {
   readonly databaseUrl: aws.secretsmanager.Secret;
+  readonly pagerdutyRoutingKey?: aws.secretsmanager.Secret;
   private readonly prefix: string;
 
   constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:secrets:Secrets", name, {}, opts);
     this.prefix = name;
     this.databaseUrl = this.createSecret("database-url", "Connection string of the production database (direct or session-mode, never the transaction pooler)", args.databaseUrl, args.kmsKeyArn);
-    this.registerOutputs({ databaseUrlArn: this.databaseUrl.arn });
+    if (args.pagerdutyRoutingKey) {
+      this.pagerdutyRoutingKey = this.createSecret("pagerduty-routing-key", "Integration key of the PagerDuty service pages are forwarded to (Events API v2)", args.pagerdutyRoutingKey, args.kmsKeyArn);
+    }
+    this.registerOutputs({ databaseUrlArn: this.databaseUrl.arn, pagerdutyRoutingKeyArn: this.pagerdutyRoutingKey?.arn });
   }
 
   private createSecret(id: string, description: string, value: pulumi.Input<string>, kmsKeyArn: pulumi.Input<string>) {

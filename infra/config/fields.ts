@@ -9,6 +9,8 @@ export interface SecretField {
   /** A realistic value of the right form: shown in the `pulumi config set` hint, used as synth placeholder. */
   example: string;
   description: string;
+  /** Left out of the stack file, the feature it enables is off (synth fills only required ones). */
+  optional?: boolean;
 }
 
 export const SECRET_FIELDS: readonly SecretField[] = [
@@ -26,6 +28,12 @@ export const SECRET_FIELDS: readonly SecretField[] = [
     path: "contacts[].phone",
     example: "+33612345678",
     description: "Mobile phone of an emergency contact in E.164 form (spaces allowed), paged by SMS.",
+  },
+  {
+    path: "paging.pagerdutyRoutingKey",
+    example: "R0123456789abcdef0123456789abcde",
+    description: "Integration key of a PagerDuty service (Events API v2); set it to forward every page to PagerDuty.",
+    optional: true,
   },
 ];
 

@@ -5,7 +5,7 @@ import { configPath, holdsSecret, PROJECT, secretFieldAt } from "./fields";
 import { docs, FieldDoc, stackSchema } from "./schema";
 
 type Issue = z.core.$ZodIssue;
-type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType };
+type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; valueType?: z.ZodType };
 const defOf = (s: z.ZodType) => s._zod.def as unknown as Def;
 
 /** Peels defaults, optionals and pipes off a schema, keeping the first doc met on the way. */
@@ -27,7 +27,8 @@ export function schemaAt(path: readonly PropertyKey[]): { node: z.ZodType; doc?:
   let here = unwrap(stackSchema);
   for (const segment of path) {
     const d = defOf(here.node);
-    const child = d.type === "object" && typeof segment === "string" ? d.shape?.[segment] : d.type === "array" ? d.element : undefined;
+    const child =
+      d.type === "object" && typeof segment === "string" ? d.shape?.[segment] : d.type === "array" ? d.element : d.type === "record" ? d.valueType : undefined;
     if (!child) return undefined;
     here = unwrap(child);
   }

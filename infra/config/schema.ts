@@ -11,6 +11,7 @@ import {
   scheduleProblem,
   timezoneProblem,
 } from "./checks";
+import { catalogKeys } from "../../lambdas/checklist/catalog";
 
 export interface FieldDoc {
   expected: string;
@@ -97,6 +98,24 @@ function checkContacts(list: unknown[], ctx: Ctx): void {
   }
 }
 
+// "Gestion des incidents": who is paged, by which channel, at each level (roles, not people,
+// so a new contact needs no change here). Defaults follow the guide's urgency.
+const ROLES = ["lead-dev", "dba", "devops"] as const;
+const roleList = doc(
+  z.array(doc(z.enum(ROLES), "one of lead-dev, dba, devops (a paging route lists roles, e.g. [lead-dev, devops])")),
+  "a list of roles among lead-dev, dba, devops, e.g. [lead-dev, devops]",
+);
+const route = (email: (typeof ROLES)[number][], sms: (typeof ROLES)[number][]) =>
+  section({ email: roleList.default(email), sms: roleList.default(sms) });
+const level = doc(z.literal([1, 2, 3]), "an incident level: 1 (< 4 h), 2 (< 1 h) or 3 (< 15 min)");
+
+function checkLevelKeys(levels: Record<string, unknown>, ctx: Ctx): void {
+  const known = catalogKeys();
+  for (const key of Object.keys(levels).filter((k) => !known.includes(k))) {
+    ctx.addIssue({ code: "custom", path: [key], params: { bare: true }, message: `is not a check of any list; expected one of ${known.join(", ")}` });
+  }
+}
+
 export const stackSchema = z.strictObject({
   region: doc(z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/), "an AWS region code, e.g. eu-west-3", "eu-west-3"),
   app: z.strictObject({
@@ -129,6 +148,33 @@ export const stackSchema = z.strictObject({
         ctx.addIssue({ code: "custom", path: ["p95LatencyMs"], input: p95, message: `is not below thresholds.health.timeoutMs (${timeout}); a slow probe would time out before the latency alarm could fire; expected p95LatencyMs < timeoutMs` });
       }
     }, whenObject),
+    // "Analyse des métriques": the week's availability of /api/health (probe minutes up / all).
+    uptime: section({
+      warnBelowPercent: doc(z.number().min(50).max(100), "a percentage between 50 and 100, e.g. 99.9").default(99.9),
+      failBelowPercent: doc(z.number().min(50).max(100), "a percentage between 50 and 100, below warnBelowPercent, e.g. 99").default(99),
+    }).superRefine((u, ctx) => {
+      if (typeof u.warnBelowPercent === "number" && typeof u.failBelowPercent === "number" && u.failBelowPercent > u.warnBelowPercent) {
+        ctx.addIssue({ code: "custom", path: ["failBelowPercent"], input: u.failBelowPercent, message: `is above thresholds.uptime.warnBelowPercent (${u.warnBelowPercent}); expected failBelowPercent <= warnBelowPercent` });
+      }
+    }, whenObject),
+  }),
+  // Per-check incident levels, overriding the catalogue's defaults (lambdas/checklist/catalog.ts).
+  checklists: section({
+    levels: z
+      .record(z.string(), z.strictObject({ warn: level.optional(), fail: level.optional() }))
+      .superRefine(checkLevelKeys)
+      .default({}),
+  }),
+  paging: section({
+    level1: route(["lead-dev", "dba", "devops"], []),
+    level2: route(["lead-dev", "devops"], ["lead-dev", "devops"]),
+    level3: route(["lead-dev", "dba", "devops"], ["lead-dev", "dba", "devops"]),
+    // Roles also paged (e-mail and SMS) by level-2 incidents and alarms about the database.
+    databaseLevel2: roleList.default(["dba"]),
+    pagerdutyRoutingKey: doc(
+      z.string().regex(/^[A-Za-z0-9]{32}$/).transform(toSecret),
+      "the 32-character integration key of a PagerDuty Events API v2 service",
+    ).optional(),
   }),
   // "Logs à conserver": the guide's durations are minimums.
   logRetention: section({

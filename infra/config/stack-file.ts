@@ -23,7 +23,7 @@ export function rawConfigFromStackFile(yamlText: string, placeholders: boolean):
     if (resolved !== undefined) config[key] = resolved;
   }
   if (placeholders) {
-    for (const field of SECRET_FIELDS) {
+    for (const field of SECRET_FIELDS.filter((f) => !f.optional)) {
       const [top, ...rest] = field.path.replace(/\[\]/g, ".[]").split(".");
       fillMissing(config, [`${PROJECT}:${top}`, ...rest], field.example);
     }

@@ -2,11 +2,13 @@
 // Kept apart from the resources so the statements read (and are tested) as a whole.
 
 export interface PolicyStatement {
-  Sid: string;
+  Sid?: string;
   Effect: "Allow" | "Deny";
-  Principal: "*" | { Service: string | string[] } | { AWS: string | string[] };
+  /** Resource policies name who; identity (role) policies don't. */
+  Principal?: "*" | { Service: string | string[] } | { AWS: string | string[] };
   Action: string | string[];
-  Resource: string | string[];
+  /** Absent only in trust policies. */
+  Resource?: string | string[];
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
@@ -131,6 +133,15 @@ export function keyPolicy({ accountId, region, partition, trailArn }: KeyPolicyA
       Effect: "Allow",
       Principal: { Service: "logging.s3.amazonaws.com" },
       Action: "kms:GenerateDataKey",
+      Resource: "*",
+      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+    },
+    {
+      // Alarms publish to the KMS-encrypted paging topics; SNS asks for a data key on their behalf.
+      Sid: "CloudWatchAlarmsPublishToEncryptedTopics",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
       Resource: "*",
       Condition: { StringEquals: { "aws:SourceAccount": accountId } },
     },

@@ -128,7 +128,7 @@ describe("defaults", () => {
       monthly: "cron(0 3 1 * ? *)",
       healthProbe: "rate(1 minute)",
     });
-    expect(config.thresholds).toEqual({ health: { timeoutMs: 5000, p95LatencyMs: 1500 } });
+    expect(config.thresholds).toEqual({ health: { timeoutMs: 5000, p95LatencyMs: 1500 }, uptime: { warnBelowPercent: 99.9, failBelowPercent: 99 } });
     expect(config.logRetention).toEqual({ appDays: 30, accessDays: 90, securityDays: 365, metricsDays: 731, reportsDays: 731 });
     expect(config.backups).toEqual({
       objectLock: { mode: "COMPLIANCE", days: 7 },
@@ -196,11 +196,15 @@ const INVALID: Array<[string, (c: Editable) => void, string, string]> = [
   ["yearlies not longer than monthlies", (c) => (c[B].retention.yearlyDays = 300), `${B}.retention.yearlyDays`, "is not more than backups.retention.monthlyDays (365)"],
   ["dailies under a week", (c) => (c[B].retention.dailyDays = 3), `${B}.retention.dailyDays`, "3 is too small; expected an integer number of days, 7 or more"],
   ["bad vendor e-mail", (c) => (c["elegance-ops:vendors"].vercelSupport = "Vercel support"), "elegance-ops:vendors.vercelSupport", `"Vercel support" is not valid; expected an e-mail address`],
-  ["unknown top-level key", (c) => (c["elegance-ops:logRetension"] = "{}"), "elegance-ops:logRetension", `unknown key; known keys are app, timezone, schedules, thresholds, logRetention, backups, database, contacts, vendors`],
+  ["unknown top-level key", (c) => (c["elegance-ops:logRetension"] = "{}"), "elegance-ops:logRetension", `unknown key; known keys are app, timezone, schedules, thresholds, checklists, paging, logRetention, backups, database, contacts, vendors`],
   ["unknown nested key", (c) => (c["elegance-ops:app"].healthpath = "/health"), "elegance-ops:app.healthpath", "unknown key; known keys are name, url, healthPath"],
   ["region in the project namespace", (c) => (c["elegance-ops:region"] = "eu-west-3"), "elegance-ops:region", "the region is read from aws:region"],
   ["missing region", (c) => delete c["aws:region"], "aws:region", "is missing: set it with  pulumi config set aws:region eu-west-3"],
   ["region that is a city", (c) => (c["aws:region"] = "paris"), "aws:region", `"paris" is not valid; expected an AWS region code, e.g. eu-west-3`],
+  ["level of a check that does not exist", (c) => (c["elegance-ops:checklists"] = { levels: { "daily.vacum": { fail: 3 } } }), "elegance-ops:checklists.levels.daily.vacum", "is not a check of any list; expected one of daily.app-health, daily.database-reachable"],
+  ["incident level 4", (c) => (c["elegance-ops:checklists"] = { levels: { "daily.app-health": { fail: 4 } } }), "elegance-ops:checklists.levels.daily.app-health.fail", "expected an incident level: 1 (< 4 h), 2 (< 1 h) or 3 (< 15 min)"],
+  ["misspelt role in a paging route", (c) => (c["elegance-ops:paging"] = { level2: { sms: ["lead-dev", "devop"] } }), "elegance-ops:paging.level2.sms[1]", `"devop" is not allowed; expected one of lead-dev, dba, devops`],
+  ["uptime thresholds upside down", (c) => (c["elegance-ops:thresholds"] = { uptime: { warnBelowPercent: 99, failBelowPercent: 99.5 } }), "elegance-ops:thresholds.uptime.failBelowPercent", "expected failBelowPercent <= warnBelowPercent"],
 ];
 
 describe("an invalid config", () => {

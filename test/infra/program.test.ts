@@ -11,13 +11,20 @@ describe("the prod stack", () => {
     plan = await planStack();
   });
 
-  it("names resources after the app and exports the buckets, key, trail and secret", () => {
+  it("names resources after the app and exports the buckets, key, trail, secret, topics and functions", () => {
     expect(plan.outputs).toEqual({
       kmsKeyArn: expect.stringMatching(/^arn:aws:kms:eu-west-3:/),
       logsBucket: expect.stringMatching(/^elegance-mobilite-logs-/),
       backupsBucket: expect.stringMatching(/^elegance-mobilite-backups-/),
       trailArn: expect.stringContaining(":trail/elegance-mobilite-security"),
       databaseUrlSecretArn: expect.stringContaining("elegance-mobilite/database-url"),
+      incidentTopicArns: {
+        "1": expect.stringMatching(/:elegance-mobilite-incidents-level-1$/),
+        "2": expect.stringMatching(/:elegance-mobilite-incidents-level-2$/),
+        "3": expect.stringMatching(/:elegance-mobilite-incidents-level-3$/),
+      },
+      checklistFunctions: { daily: "elegance-mobilite-daily-checklist", weekly: "elegance-mobilite-weekly-checklist", monthly: "elegance-mobilite-monthly-checklist" },
+      healthProbeFunction: "elegance-mobilite-health-probe",
     });
   });
 

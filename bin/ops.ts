@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// The operator CLI: the guide's `maintenance.sh backup|clean|monitor`, and more. Each command
+// runs the same task code as the Lambdas (lambdas/), with inputs from flags or environment.
+//   npm run ops -- --help
+//   npm run ops -- checklist run daily --json
+import { Command, CommanderError } from "commander";
+import { checklistCommand } from "./ops/checklist";
+import { MissingInputError } from "./ops/inputs";
+
+export function opsProgram(): Command {
+  const program = new Command("ops")
+    .description("Élégance Mobilité operations: run the maintenance guide's check-lists and tasks by hand");
+  program.addCommand(checklistCommand());
+  // addCommand() does not pass settings down: every command throws instead of exiting.
+  const configure = (command: Command): void => {
+    command.exitOverride().showHelpAfterError("(add --help for usage)");
+    command.commands.forEach(configure);
+  };
+  configure(program);
+  return program;
+}
+
+/** Exit codes: 0 done (warnings included), 1 a check or task failed, 2 bad usage or missing input. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    process.exitCode = undefined;
+    await opsProgram().parseAsync(argv, { from: "user" });
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof MissingInputError) {
+      process.stderr.write(`ops: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`ops: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,97 @@
+// How every ops command takes its inputs: a flag first, then the environment variable of the
+// same meaning, then (for non-secret settings only) the stack file. The environment names are
+// the Lambdas' own, so a shell that exports them runs the same task the same way.
+import { Command, Option } from "commander";
+import { existsSync, readFileSync } from "fs";
+import * as path from "path";
+import { parseStackConfig, rawConfigFromStackFile, StackConfig } from "../../infra/config";
+import type { Input } from "../../lambdas/checklist/catalog";
+
+interface InputSpec {
+  flag: string;
+  env: string;
+  description: string;
+  /** Where the prod stack file gives a value (never for secrets). */
+  fromStack?: (config: StackConfig) => string;
+}
+
+export const INPUTS: Record<Input, InputSpec> = {
+  appUrl: {
+    flag: "--app-url <url>",
+    env: "APP_URL",
+    description: "https origin of the app, e.g. https://www.elegance-mobilite.fr",
+    fromStack: (c) => c.app.url,
+  },
+  databaseUrl: {
+    flag: "--database-url <url>",
+    env: "DATABASE_URL",
+    description: "postgresql:// URL of the database (direct or session-mode connection)",
+  },
+  logsBucket: { flag: "--logs-bucket <name>", env: "LOGS_BUCKET", description: "bucket of logs and reports (run records go under reports/)" },
+  backupsBucket: { flag: "--backups-bucket <name>", env: "BACKUPS_BUCKET", description: "bucket of database backups" },
+};
+
+/** `--app-url <url>` → `appUrl`: commander's attribute name for a flag. */
+const attribute = (flag: string) => flag.replace(/^--/, "").split(" ")[0].replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+export class MissingInputError extends Error {
+  constructor(readonly input: Input) {
+    const spec = INPUTS[input];
+    super(`missing ${spec.flag.split(" ")[0]} (or the ${spec.env} environment variable): ${spec.description}`);
+    this.name = "MissingInputError";
+  }
+}
+
+/** Adds the input flags (and --stack-file, --json) to a command; help shows each variable. */
+export function withInputs(command: Command, inputs: readonly Input[]): Command {
+  for (const input of inputs) {
+    const spec = INPUTS[input];
+    command.addOption(new Option(spec.flag, `${spec.description} [env: ${spec.env}]`));
+  }
+  return command
+    .option("--stack-file <path>", "stack file read for non-secret settings (app URL, thresholds, levels) [env: STACK_FILE]")
+    .option("--json", "print the result as JSON on stdout");
+}
+
+/** The value of one input, flag over environment over stack file; undefined when none has it. */
+export function inputValue(input: Input, options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const spec = INPUTS[input];
+  const fromFlag = options[attribute(spec.flag)];
+  if (typeof fromFlag === "string" && fromFlag.trim()) return fromFlag.trim();
+  const fromEnv = env[spec.env]?.trim();
+  if (fromEnv) return fromEnv;
+  const stack = spec.fromStack && stackConfig(options, env);
+  return stack ? spec.fromStack!(stack) : undefined;
+}
+
+/** Resolves the inputs a command needs, or throws one MissingInputError for the first absent one. */
+export function requireInputs(needs: readonly Input[], options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Partial<Record<Input, string>> {
+  const values: Partial<Record<Input, string>> = {};
+  for (const input of needs) {
+    const value = inputValue(input, options, env);
+    if (value === undefined) throw new MissingInputError(input);
+    values[input] = value;
+  }
+  return values;
+}
+
+const DEFAULT_STACK_FILE = path.join(__dirname, "..", "..", "Pulumi.prod.yaml");
+const stackCache = new Map<string, StackConfig | undefined>();
+
+/**
+ * The stack file's config with secrets left as placeholders: only its non-secret settings are
+ * read. Undefined when there is no stack file (a copy of the CLI outside the repo).
+ */
+export function stackConfig(options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): StackConfig | undefined {
+  const explicit = (options.stackFile as string | undefined) ?? env.STACK_FILE;
+  const file = explicit ?? DEFAULT_STACK_FILE;
+  if (!stackCache.has(file)) {
+    if (!existsSync(file)) {
+      if (explicit) throw new Error(`--stack-file ${file}: no such file`);
+      stackCache.set(file, undefined);
+    } else {
+      stackCache.set(file, parseStackConfig(rawConfigFromStackFile(readFileSync(file, "utf8"), true)));
+    }
+  }
+  return stackCache.get(file);
+}

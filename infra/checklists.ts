@@ -1,0 +1,90 @@
+// "Annexes › Check-lists": the daily, weekly and monthly lists, each a ScheduledTask running its
+// handler in lambdas/handlers/, with exactly the permissions its checks need.
+import * as pulumi from "@pulumi/pulumi";
+import { CHECKLISTS, ChecklistName } from "../lambdas/checklist/catalog";
+import { ENV, RECORDS_PREFIX } from "../lambdas/contract";
+import type { LevelTopics } from "./alarms";
+import type { StackConfig } from "./config";
+import { LEVEL_NUMBERS } from "./paging";
+import { ScheduledTask } from "./scheduled-task";
+import type { Storage } from "./storage";
+import type { PolicyStatement } from "./storage/policies";
+
+export interface ChecklistsArgs {
+  config: StackConfig;
+  storage: Storage;
+  topics: LevelTopics;
+  /** `{"1": arn, ...}` for INCIDENT_TOPICS. */
+  topicArns: pulumi.Input<Record<string, string>>;
+  databaseUrlSecretArn: pulumi.Input<string>;
+}
+
+/** The levels of one list's checks: the catalogue's, overridden by config, keyed `<list>.<id>`. */
+export function checkLevels(list: ChecklistName, overrides: StackConfig["checklists"]["levels"]) {
+  return Object.fromEntries(CHECKLISTS[list].map((c) => [`${list}.${c.id}`, { ...c.levels, ...overrides[`${list}.${c.id}`] }]));
+}
+
+export class Checklists extends pulumi.ComponentResource {
+  readonly tasks: Record<ChecklistName, ScheduledTask>;
+
+  constructor(name: string, args: ChecklistsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("elegance-ops:checklists:Checklists", name, {}, opts);
+    this.tasks = {
+      daily: this.createList("daily", args),
+      weekly: this.createList("weekly", args),
+      monthly: this.createList("monthly", args),
+    };
+    this.registerOutputs({});
+  }
+
+  private createList(list: ChecklistName, args: ChecklistsArgs): ScheduledTask {
+    const { config, storage } = args;
+    const needs = new Set(CHECKLISTS[list].flatMap((c) => c.needs));
+    const ids = new Set(CHECKLISTS[list].map((c) => c.id));
+    return new ScheduledTask(
+      `${list}-checklist`,
+      {
+        app: config.app.name,
+        handler: `${list}-checklist`,
+        schedule: config.schedules[list],
+        timezone: config.timezone,
+        description: `la check-list ${list === "daily" ? "quotidienne" : list === "weekly" ? "hebdomadaire" : "mensuelle"}`,
+        storage,
+        topics: args.topics,
+        rerun: `npm run ops -- checklist run ${list}`,
+        memorySize: 512,
+        timeout: 300,
+        // Two runs of the same list never overlap (a re-run by hand is the CLI's, not this).
+        reservedConcurrency: 1,
+        secretArns: needs.has("databaseUrl") ? [args.databaseUrlSecretArn] : [],
+        environment: {
+          [ENV.appUrl]: config.app.url,
+          [ENV.healthPath]: config.app.healthPath,
+          [ENV.healthTimeoutMs]: String(config.thresholds.health.timeoutMs),
+          P95_LATENCY_MS: String(config.thresholds.health.p95LatencyMs),
+          [ENV.logsBucket]: storage.logs.bucket.bucket,
+          [ENV.incidentTopics]: pulumi.output(args.topicArns).apply((t) => JSON.stringify(t)),
+          [ENV.checkLevels]: JSON.stringify(checkLevels(list, config.checklists.levels)),
+          ...(needs.has("databaseUrl") ? { [ENV.databaseUrlSecretArn]: args.databaseUrlSecretArn } : {}),
+          ...(ids.has("uptime") ? { [ENV.uptimeThresholds]: JSON.stringify(config.thresholds.uptime) } : {}),
+        },
+        statements: pulumi
+          .all([storage.logs.bucket.arn, ...LEVEL_NUMBERS.map((l) => args.topics[l].arn)])
+          .apply(([bucketArn, ...topicArns]) => statementsFor(list, ids, bucketArn, topicArns)),
+      },
+      { parent: this },
+    );
+  }
+}
+
+/** Least privilege per list: its own record prefix, the paging topics, and what its checks read. */
+export function statementsFor(list: ChecklistName, ids: Set<string>, logsBucketArn: string, topicArns: string[]): PolicyStatement[] {
+  const readable = ids.has("checklist-freshness") ? [`${RECORDS_PREFIX}*`] : [`${RECORDS_PREFIX}${list}/*`];
+  return [
+    { Sid: "WriteRunRecords", Effect: "Allow", Action: "s3:PutObject", Resource: `${logsBucketArn}/${RECORDS_PREFIX}${list}/*` },
+    { Sid: "ListRunRecords", Effect: "Allow", Action: "s3:ListBucket", Resource: logsBucketArn, Condition: { StringLike: { "s3:prefix": readable } } },
+    { Sid: "RaiseIncidents", Effect: "Allow", Action: "sns:Publish", Resource: topicArns },
+    // GetMetricData has no resource-level permissions: "*" is the only resource it accepts.
+    ...(ids.has("uptime") ? [{ Sid: "ReadProbeMetrics", Effect: "Allow" as const, Action: "cloudwatch:GetMetricData", Resource: "*" }] : []),
+  ];
+}

@@ -1,0 +1,91 @@
+// A Lambda of the stack with everything it always comes with: the bundled handler, its own
+// least-privilege role, its 30-day encrypted log group. ScheduledTask builds on it; so do
+// functions that are not scheduled.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { LAMBDA_RUNTIME } from "../lambdas/contract";
+import { bundle, bundleArchive } from "./bundle";
+import type { Storage } from "./storage";
+import { PolicyStatement, policyDocument } from "./storage/policies";
+
+export interface TaskFunctionArgs {
+  /**
+   * The handler: a file of lambdas/handlers/, without extension.
+   * @example "daily-checklist"
+   */
+  handler: string;
+  /** Physical function name. @example "elegance-mobilite-daily-checklist" */
+  functionName: string;
+  /** Non-secret environment; secrets are passed as Secrets Manager ARNs and read at run time. */
+  environment?: Record<string, pulumi.Input<string>>;
+  /** What the handler does in AWS, nothing more; no `*` action. */
+  statements?: pulumi.Input<PolicyStatement[]>;
+  /** Secrets the handler reads (GetSecretValue on exactly these). */
+  secretArns?: pulumi.Input<string>[];
+  /** @default 256 */
+  memorySize?: number;
+  /** Seconds. @default 60 */
+  timeout?: number;
+  /** At most this many runs at once; 1 for tasks that must never overlap. */
+  reservedConcurrency?: number;
+  /** Log group and key. */
+  storage: Storage;
+}
+
+export interface TaskFunction {
+  role: aws.iam.Role;
+  policy: aws.iam.RolePolicy;
+  logGroup: aws.cloudwatch.LogGroup;
+  fn: aws.lambda.Function;
+  logGroupName: string;
+}
+
+export function createTaskFunction(name: string, args: TaskFunctionArgs, parent: pulumi.Resource): TaskFunction {
+  const logGroupName = `/aws/lambda/${args.functionName}`;
+  const logGroup = args.storage.logGroup(name, logGroupName, { parent });
+  const role = new aws.iam.Role(
+    `${name}-role`,
+    {
+      assumeRolePolicy: policyDocument([{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]),
+    },
+    { parent },
+  );
+  const policy = new aws.iam.RolePolicy(
+    `${name}-policy`,
+    {
+      role: role.id,
+      policy: pulumi
+        .all([logGroup.arn, args.storage.key.arn, pulumi.output(args.statements ?? []), pulumi.all(args.secretArns ?? [])])
+        .apply(([logGroupArn, keyArn, statements, secretArns]) =>
+            policyDocument([
+              { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` },
+              ...(secretArns.length ? [{ Sid: "ReadOwnSecrets", Effect: "Allow" as const, Action: "secretsmanager:GetSecretValue", Resource: secretArns }] : []),
+              // The stack's key encrypts secrets, topics and buckets this function touches.
+              { Sid: "UseStackKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: keyArn },
+              ...statements,
+            ]),
+        ),
+    },
+    { parent },
+  );
+  const { sha256 } = bundle(args.handler);
+  const fn = new aws.lambda.Function(
+    name,
+    {
+      name: args.functionName,
+      description: `elegance-ops: lambdas/handlers/${args.handler}.ts (bundle ${sha256.slice(0, 12)})`,
+      runtime: LAMBDA_RUNTIME,
+      architectures: ["arm64"],
+      handler: "index.handler",
+      code: bundleArchive(args.handler),
+      role: role.arn,
+      memorySize: args.memorySize ?? 256,
+      timeout: args.timeout ?? 60,
+      ...(args.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: args.reservedConcurrency } : {}),
+      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+      environment: { variables: { NODE_OPTIONS: "--enable-source-maps", ...args.environment } },
+    },
+    { parent, dependsOn: [logGroup, policy] },
+  );
+  return { role, policy, logGroup, fn, logGroupName };
+}

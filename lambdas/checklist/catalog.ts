@@ -1,0 +1,110 @@
+// The guide's check-lists ("Annexes › Check-lists" and "Maintenance préventive") as data:
+// which checks each list holds, the guide line each one implements, its domain, the
+// incident level of a warn/fail by default (stack config may raise or lower it) and the
+// runbook a page carries. Plain data: infra/ validates config against it, lambdas/ runs it.
+// A check is listed here when its logic exists; later work adds its checks as they land.
+import type { Domain, Level } from "../contract";
+
+export type ChecklistName = "daily" | "weekly" | "monthly";
+export const CHECKLIST_NAMES: readonly ChecklistName[] = ["daily", "weekly", "monthly"];
+
+export interface CheckLevels {
+  warn: Level;
+  fail: Level;
+}
+
+export interface CatalogEntry {
+  id: string;
+  title: string;
+  /** The line of the maintenance guide this check implements. */
+  guide: string;
+  domain: Domain;
+  levels: CheckLevels;
+  /** What the person paged does first. */
+  runbook: string[];
+  /** Inputs the check reads; the CLI asks for them before running the list. */
+  needs: readonly Input[];
+}
+
+/** A task's inputs, each from a CLI flag or an environment variable (Lambda: set by infra/). */
+export type Input = "appUrl" | "databaseUrl" | "logsBucket" | "backupsBucket";
+
+const HEALTH_RUNBOOK = [
+  "curl -s <app url>/api/health : lire le statut et le corps de la réponse",
+  "Vercel : vérifier le dernier déploiement de production et ses logs de fonctions",
+  "Si une fonctionnalité critique est touchée : rollback vers le déploiement précédent (niveau 2)",
+];
+
+export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
+  daily: [
+    {
+      id: "app-health",
+      title: "Monitoring des performances : /api/health répond, vite et sain",
+      guide: "Vérifications quotidiennes › curl -s http://localhost:3000/api/health",
+      domain: "app",
+      levels: { warn: 1, fail: 2 },
+      runbook: HEALTH_RUNBOOK,
+      needs: ["appUrl"],
+    },
+    {
+      id: "database-reachable",
+      title: "Base de données joignable, version et taille",
+      guide: "Vérifications quotidiennes › psql -d elegance_mobilite",
+      domain: "database",
+      levels: { warn: 1, fail: 2 },
+      runbook: [
+        "Supabase Dashboard : état du projet, connexions, incidents en cours (status.supabase.com)",
+        "psql \"$DATABASE_URL\" -c 'select 1' depuis un poste de confiance",
+        "DBA : vérifier max_connections, les sessions bloquées (pg_stat_activity) et l'espace disque",
+      ],
+      needs: ["databaseUrl"],
+    },
+    {
+      id: "checklist-freshness",
+      title: "Les check-lists hebdomadaire et mensuelle ont tourné à temps",
+      guide: "Annexes › Check-lists (hebdomadaire, mensuelle) : aucune ne doit être sautée",
+      domain: "platform",
+      levels: { warn: 1, fail: 2 },
+      runbook: [
+        "aws scheduler get-schedule : vérifier que la planification existe et est ENABLED",
+        "CloudWatch Logs du Lambda de la check-list : dernière exécution et son erreur",
+        "npm run ops -- checklist run <weekly|monthly> pour la rattraper à la main",
+      ],
+      needs: ["logsBucket"],
+    },
+  ],
+  weekly: [
+    {
+      id: "uptime",
+      title: "Analyse des métriques : disponibilité et latence p95 de la semaine",
+      guide: "Vérifications hebdomadaires › Analyse des métriques",
+      domain: "app",
+      levels: { warn: 1, fail: 2 },
+      runbook: [
+        "CloudWatch : métriques EleganceOps Up et Latency de la semaine, repérer les créneaux en défaut",
+        "Croiser avec les déploiements Vercel et les incidents de la semaine",
+        "Consigner les recommandations dans le rapport hebdomadaire",
+      ],
+      needs: [],
+    },
+  ],
+  monthly: [
+    {
+      id: "lambda-runtime",
+      title: "Mise à jour des dépendances : fin de support du runtime Node.js des fonctions",
+      guide: "Vérifications mensuelles › Mise à jour des dépendances (nvm install lts/*)",
+      domain: "platform",
+      levels: { warn: 1, fail: 2 },
+      runbook: [
+        "Passer le runtime des fonctions au Node.js LTS courant dans infra/ (ScheduledTask)",
+        "npm test, puis pulumi preview --stack prod et pulumi up --stack prod",
+      ],
+      needs: [],
+    },
+  ],
+};
+
+/** Every check id of every list, e.g. `daily.app-health`. */
+export function catalogKeys(): string[] {
+  return CHECKLIST_NAMES.flatMap((list) => CHECKLISTS[list].map((c) => `${list}.${c.id}`));
+}

@@ -1,0 +1,102 @@
+// Runs a check-list: every check under its time limit (a throw or a timeout is a `fail`, the
+// others still run), one incident per warn/fail at the list's level for that check, the run
+// record to S3, metrics in EMF, and the heartbeat that says the list ran.
+import type { S3Client } from "@aws-sdk/client-s3";
+import { DIMENSION, Level, METRIC } from "../contract";
+import type { TaskInputs } from "../lib/inputs";
+import type { MetricsSink } from "../lib/metrics";
+import { CatalogEntry, CHECKLISTS, ChecklistName } from "./catalog";
+import type { IncidentSink } from "./incidents";
+import { buildIncident } from "./incidents";
+import { writeRunRecord } from "./record";
+import { checksOf } from "./registry";
+import type { Check, CheckContext, CheckResult, CheckStatus, RecordedResult, RunRecord } from "./types";
+
+export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
+const SEVERITY: Record<CheckStatus, number> = { ok: 0, warn: 1, fail: 2 };
+
+export interface RunDeps {
+  inputs: TaskInputs;
+  incidents: IncidentSink;
+  metrics: MetricsSink;
+  /** With `inputs.logsBucket`, where the run record is written. */
+  s3?: S3Client;
+  now?: () => Date;
+  /** The checks to run; the registry's for the list by default (tests pass their own). */
+  checks?: Check[];
+}
+
+/** One check under its time limit; never throws. */
+export async function runCheck(check: Check, ctx: Omit<CheckContext, "signal">): Promise<CheckResult> {
+  const limit = check.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<CheckResult>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort(new Error(`timed out after ${limit} ms`));
+      resolve({ status: "fail", summary: `timed out after ${limit} ms` });
+    }, limit);
+  });
+  try {
+    return await Promise.race([
+      check.run({ ...ctx, signal: controller.signal }).catch((error: unknown): CheckResult => ({
+        status: "fail",
+        summary: `threw: ${error instanceof Error ? error.message : String(error)}`,
+      })),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The level of a check's warn/fail: the catalogue's, overridden by the stack config. */
+export function levelOf(list: string, entry: CatalogEntry, status: "warn" | "fail", overrides: TaskInputs["checkLevels"]): Level {
+  return overrides[`${list}.${entry.id}`]?.[status] ?? entry.levels[status];
+}
+
+export async function runChecklist(list: ChecklistName, deps: RunDeps): Promise<RunRecord> {
+  const now = deps.now ?? (() => new Date());
+  const startedAt = now();
+  const checks = deps.checks ?? checksOf(list);
+  const catalog = new Map(CHECKLISTS[list].map((entry) => [entry.id, entry]));
+  const results: RecordedResult[] = [];
+  const incidentErrors: string[] = [];
+
+  // One at a time: checks share the database and the app, and a list is minutes at most.
+  for (const check of checks) {
+    const began = Date.now();
+    const result = await runCheck(check, { inputs: deps.inputs, now: startedAt, metrics: deps.metrics });
+    const recorded: RecordedResult = { id: check.id, title: check.title, ...result, durationMs: Date.now() - began };
+    const entry = catalog.get(check.id) ?? fallbackEntry(check);
+    if (result.status !== "ok") {
+      recorded.level = levelOf(list, entry, result.status, deps.inputs.checkLevels);
+      const incident = buildIncident({ appName: deps.inputs.appName, list, check: entry, result: recorded, level: recorded.level, at: startedAt });
+      await deps.incidents.raise(incident).catch((error: unknown) => {
+        incidentErrors.push(`${incident.dedupKey}: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    }
+    results.push(recorded);
+  }
+
+  const record: RunRecord = {
+    list,
+    startedAt: startedAt.toISOString(),
+    finishedAt: now().toISOString(),
+    status: results.reduce<CheckStatus>((worst, r) => (SEVERITY[r.status] > SEVERITY[worst] ? r.status : worst), "ok"),
+    results,
+    incidentErrors,
+  };
+  if (deps.inputs.logsBucket && deps.s3) record.recordKey = await writeRunRecord(deps.s3, deps.inputs.logsBucket, record);
+
+  const count = (status: CheckStatus) => ({ value: results.filter((r) => r.status === status).length, unit: "Count" as const });
+  deps.metrics.emit({ [DIMENSION.checklist]: list }, { [METRIC.checksOk]: count("ok"), [METRIC.checksWarn]: count("warn"), [METRIC.checksFail]: count("fail") });
+  // The heartbeat says "the list ran", whatever its checks found: failures page on their own.
+  deps.metrics.emit({ [DIMENSION.task]: deps.inputs.taskName }, { [METRIC.heartbeat]: { value: 1, unit: "Count" } });
+  return record;
+}
+
+/** A check outside the catalogue (tests): paged at level 1/2 with no runbook of its own. */
+function fallbackEntry(check: Check): CatalogEntry {
+  return { id: check.id, title: check.title, guide: "-", domain: "platform", levels: { warn: 1, fail: 2 }, runbook: ["Lire le détail du résultat dans le rapport de la check-list"], needs: [] };
+}

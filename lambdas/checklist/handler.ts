@@ -1,0 +1,28 @@
+// The Lambda side of a check-list: inputs from the environment, incidents to SNS, the record
+// to the logs bucket, metrics in EMF. Fails the invocation when an incident could not be
+// delivered, so the function's Errors alarm pages instead.
+import { ENV } from "../contract";
+import { inputsFromLambdaEnv } from "../lib/inputs";
+import { emfMetrics } from "../lib/metrics";
+import { secretValue } from "../lib/secrets";
+import { createS3Client } from "../lib/s3";
+import type { ChecklistName } from "./catalog";
+import { runChecklist } from "./engine";
+import { SnsIncidentSink } from "./incidents";
+import type { RunRecord } from "./types";
+
+export function checklistHandler(list: ChecklistName) {
+  return async (): Promise<Pick<RunRecord, "list" | "status" | "recordKey"> & { counts: Record<string, number> }> => {
+    const topics = JSON.parse(process.env[ENV.incidentTopics] ?? "{}") as Record<string, string>;
+    const record = await runChecklist(list, {
+      inputs: inputsFromLambdaEnv(process.env, secretValue),
+      incidents: new SnsIncidentSink(topics),
+      metrics: emfMetrics(),
+      s3: createS3Client(),
+    });
+    if (record.incidentErrors.length) throw new Error(`incidents not delivered: ${record.incidentErrors.join("; ")}`);
+    const counts = { ok: 0, warn: 0, fail: 0 };
+    for (const r of record.results) counts[r.status] += 1;
+    return { list, status: record.status, recordKey: record.recordKey, counts };
+  };
+}

@@ -1,0 +1,25 @@
+// Which code runs each check of the catalogue. Every catalogue entry has an implementation
+// here and nothing else does (tested), so a list never holds a check that does not exist.
+import { createS3Client } from "../lib/s3";
+import { appHealth } from "../checks/app-health";
+import { checklistFreshness } from "../checks/checklist-freshness";
+import { databaseReachable } from "../checks/database-reachable";
+import { lambdaRuntime } from "../checks/lambda-runtime";
+import { uptimeCheck } from "../checks/uptime";
+import { CHECKLISTS, ChecklistName } from "./catalog";
+import type { Check } from "./types";
+
+let s3: ReturnType<typeof createS3Client> | undefined;
+const sharedS3 = () => (s3 ??= createS3Client());
+
+export const IMPLEMENTATIONS: Record<string, Check> = Object.fromEntries(
+  [appHealth, databaseReachable, checklistFreshness(sharedS3), uptimeCheck(), lambdaRuntime].map((c) => [c.id, c]),
+);
+
+export function checksOf(list: ChecklistName): Check[] {
+  return CHECKLISTS[list].map((entry) => {
+    const check = IMPLEMENTATIONS[entry.id];
+    if (!check) throw new Error(`check ${list}.${entry.id} is in the catalogue but has no implementation`);
+    return check;
+  });
+}

@@ -1,0 +1,54 @@
+// A check, its result, and the record of one run of a check-list.
+import type { Level } from "../contract";
+import type { TaskInputs } from "../lib/inputs";
+import type { MetricsSink } from "../lib/metrics";
+
+export type CheckStatus = "ok" | "warn" | "fail";
+
+export interface CheckResult {
+  status: CheckStatus;
+  /** One line a person reads first. */
+  summary: string;
+  /** Each offending object with its numbers; JSON-serializable. */
+  details?: unknown;
+  /** Numbers worth a graph, e.g. `{ latencyMs: 212 }`. */
+  metrics?: Record<string, number>;
+}
+
+export interface CheckContext {
+  inputs: TaskInputs;
+  /** Aborted when the check passes its time limit: stop work and return. */
+  signal: AbortSignal;
+  now: Date;
+  /** For checks that emit metrics of their own (e.g. a dead man's switch for another task). */
+  metrics: MetricsSink;
+}
+
+export interface Check {
+  id: string;
+  title: string;
+  /** Time limit, 30 s by default; past it the check is a `fail` and the list goes on. */
+  timeoutMs?: number;
+  run(ctx: CheckContext): Promise<CheckResult>;
+}
+
+export interface RecordedResult extends CheckResult {
+  id: string;
+  title: string;
+  durationMs: number;
+  /** The incident level raised for a warn/fail; absent for ok. */
+  level?: Level;
+}
+
+export interface RunRecord {
+  list: string;
+  startedAt: string;
+  finishedAt: string;
+  /** The worst status of the results. */
+  status: CheckStatus;
+  results: RecordedResult[];
+  /** Where the record was written, when it was. */
+  recordKey?: string;
+  /** Incidents that could not be delivered (the Lambda then fails so its Errors alarm pages). */
+  incidentErrors: string[];
+}

@@ -1,0 +1,56 @@
+// No check-list may be skipped silently. Daily and weekly runs have heartbeat alarms; a month
+// is longer than a CloudWatch alarm can look back (7 days), so the daily list measures how old
+// the last weekly and monthly run records are, emits it (the monthly list's dead man's switch
+// alarms on it) and fails when one is overdue.
+import { ListObjectsV2Command, S3Client, type _Object } from "@aws-sdk/client-s3";
+import type { Check, CheckResult } from "../checklist/types";
+import { DIMENSION, METRIC, RECORDS_PREFIX } from "../contract";
+
+const HOUR_MS = 3_600_000;
+/** Period of each watched list plus a day of grace, in hours. */
+export const OVERDUE_HOURS = { weekly: (7 + 1) * 24, monthly: (31 + 1) * 24 } as const;
+
+async function listRecords(s3: S3Client, bucket: string, list: string, signal: AbortSignal, first = false): Promise<_Object[]> {
+  const objects: _Object[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: `${RECORDS_PREFIX}${list}/`, ContinuationToken: token, ...(first ? { MaxKeys: 1 } : {}) }),
+      { abortSignal: signal },
+    );
+    objects.push(...(page.Contents ?? []));
+    token = first ? undefined : page.NextContinuationToken;
+  } while (token);
+  return objects;
+}
+
+export function checklistFreshness(s3: () => S3Client): Check {
+  return {
+    id: "checklist-freshness",
+    title: "Les check-lists hebdomadaire et mensuelle ont tourné à temps",
+    async run({ inputs, now, signal, metrics }): Promise<CheckResult> {
+      if (!inputs.logsBucket) throw new Error("no logs bucket (--logs-bucket / LOGS_BUCKET)");
+      const client = s3();
+      const [firstDaily] = await listRecords(client, inputs.logsBucket, "daily", signal, true);
+      const runningHours = firstDaily?.LastModified ? (now.getTime() - firstDaily.LastModified.getTime()) / HOUR_MS : 0;
+      const lists = Object.keys(OVERDUE_HOURS) as (keyof typeof OVERDUE_HOURS)[];
+      const findings = [];
+      for (const list of lists) {
+        const records = await listRecords(client, inputs.logsBucket, list, signal);
+        const latest = records.reduce<_Object | undefined>((a, b) => (!a || (b.LastModified ?? 0) > (a.LastModified ?? 0) ? b : a), undefined);
+        const ageHours = latest?.LastModified ? (now.getTime() - latest.LastModified.getTime()) / HOUR_MS : undefined;
+        // Without any record yet, the stack's own age (its first daily record) is what a run was due against.
+        const hours = ageHours ?? runningHours;
+        metrics.emit({ [DIMENSION.task]: `${list}-checklist` }, { [METRIC.hoursSinceLastRun]: { value: Math.round(hours * 10) / 10, unit: "None" } });
+        findings.push({ list, latestKey: latest?.Key, ageHours: ageHours === undefined ? undefined : Math.round(ageHours), overdueAfterHours: OVERDUE_HOURS[list], overdue: hours > OVERDUE_HOURS[list] });
+      }
+      const overdue = findings.filter((f) => f.overdue);
+      if (overdue.length) {
+        const words = overdue.map((f) => (f.latestKey ? `${f.list} last ran ${f.ageHours} h ago (${f.latestKey})` : `${f.list} never ran, and the daily list has run for ${Math.round(runningHours)} h: a ${f.list} run was due`));
+        return { status: "fail", summary: words.join("; "), details: findings };
+      }
+      const words = findings.map((f) => (f.latestKey ? `${f.list} ran ${f.ageHours} h ago` : `${f.list} has no run recorded yet (not due)`));
+      return { status: "ok", summary: words.join("; "), details: findings };
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// Daily "psql -d elegance_mobilite": the database answers, with its version, size and how full
+// its connection slots are. The URL is never printed with its password.
+import { Client } from "pg";
+import type { Check } from "../checklist/types";
+
+const CONNECTIONS_WARN_RATIO = 0.8;
+
+/** `postgresql://user:secret@host/db` → `postgresql://user:***@host/db`. */
+export function maskUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "<unparseable database URL>";
+  }
+}
+
+export const databaseReachable: Check = {
+  id: "database-reachable",
+  title: "Base de données joignable, version et taille",
+  timeoutMs: 20_000,
+  async run({ inputs, signal }) {
+    if (!inputs.databaseUrl) throw new Error("no database URL (--database-url / DATABASE_URL)");
+    const url = await inputs.databaseUrl();
+    const client = new Client({ connectionString: url, connectionTimeoutMillis: 10_000, statement_timeout: 10_000, application_name: "elegance-ops" });
+    const abort = () => void client.end().catch(() => undefined);
+    signal.addEventListener("abort", abort, { once: true });
+    try {
+      await client.connect();
+    } catch (error) {
+      // pg's messages name the host and user, never the password; the URL is masked anyway.
+      return { status: "fail", summary: `cannot connect to ${maskUrl(url)}: ${(error as Error).message}` };
+    }
+    try {
+      const { rows } = await client.query<{ version: string; size: string; used: string; max: string; database: string }>(
+        `select current_setting('server_version') as version, pg_database_size(current_database())::text as size,
+                (select count(*) from pg_stat_activity)::text as used, current_setting('max_connections') as max,
+                current_database() as database`,
+      );
+      const row = rows[0];
+      const [used, max, sizeBytes] = [Number(row.used), Number(row.max), Number(row.size)];
+      const details = { database: row.database, serverVersion: row.version, sizeBytes, connections: used, maxConnections: max };
+      const metrics = { databaseSizeBytes: sizeBytes, connections: used, connectionsRatio: used / max };
+      const summary = `${row.database} answers: PostgreSQL ${row.version}, ${(sizeBytes / 1024 ** 2).toFixed(1)} MB, ${used}/${max} connections`;
+      if (used / max >= CONNECTIONS_WARN_RATIO) return { status: "warn", summary: `${summary} (≥ ${CONNECTIONS_WARN_RATIO * 100}% of max_connections)`, details, metrics };
+      return { status: "ok", summary, details, metrics };
+    } finally {
+      signal.removeEventListener("abort", abort);
+      await client.end().catch(() => undefined);
+    }
+  },
+};

@@ -1,0 +1,98 @@
+// What infra/ and lambdas/ agree on, as plain data: the environment each function reads,
+// the metrics it emits (and the alarms watch), the incident levels. No code, no imports,
+// so the Pulumi program can read it without pulling task logic into the deployment.
+
+/** The Lambda runtime of every function (the current Node.js LTS); the monthly list watches its end of support. */
+export const LAMBDA_RUNTIME = "nodejs24.x";
+
+/** Where check-list run records go in the logs bucket: `<prefix><list>/<YYYY-MM-DD>.json`. */
+export const RECORDS_PREFIX = "reports/checklists/";
+
+/** CloudWatch namespace of every metric the stack's functions emit (EMF). */
+export const METRICS_NAMESPACE = "EleganceOps";
+
+/** Environment variables set on the functions by infra/ and read by lambdas/ (never secrets). */
+export const ENV = {
+  /** The app's https origin, e.g. https://www.elegance-mobilite.fr */
+  appUrl: "APP_URL",
+  /** Path of the health endpoint, e.g. /api/health */
+  healthPath: "HEALTH_PATH",
+  /** Milliseconds the health probe waits before calling the app down. */
+  healthTimeoutMs: "HEALTH_TIMEOUT_MS",
+  /** Bucket of logs and reports (run records go under reports/). */
+  logsBucket: "LOGS_BUCKET",
+  /** Bucket of database backups. */
+  backupsBucket: "BACKUPS_BUCKET",
+  /** ARN of the Secrets Manager secret holding the database URL (read at run time, cached). */
+  databaseUrlSecretArn: "DATABASE_URL_SECRET_ARN",
+  /** ARN of the Secrets Manager secret holding the PagerDuty routing key. */
+  pagerdutyRoutingKeySecretArn: "PAGERDUTY_ROUTING_KEY_SECRET_ARN",
+  /** JSON `{"1": arn, "2": arn, "3": arn}`: the paging topic of each incident level. */
+  incidentTopics: "INCIDENT_TOPICS",
+  /** JSON `{"<check id>": {"warn": 1, "fail": 2}}`: the level of each check's incidents. */
+  checkLevels: "CHECK_LEVELS",
+  /** The app's name, prefixing incident keys, e.g. elegance-mobilite */
+  appName: "APP_NAME",
+  /** The scheduled task's name, the `Task` dimension of its heartbeat, e.g. daily-checklist */
+  taskName: "TASK_NAME",
+  /** JSON `{"warnBelowPercent": 99.9, "failBelowPercent": 99}`: the weekly uptime check's thresholds. */
+  uptimeThresholds: "UPTIME_THRESHOLDS",
+} as const;
+
+/** Metric names and their dimensions. */
+export const METRIC = {
+  /** 1 per successful run of a scheduled task; dimension `Task`. Its absence pages (dead man's switch). */
+  heartbeat: "Heartbeat",
+  /**
+   * Hours since a task's last run record, dimension `Task`; emitted by the daily list for
+   * tasks whose period is longer than CloudWatch's 7-day alarm range (the monthly list),
+   * so their dead man's switch is an alarm on this metric instead of on `Heartbeat`.
+   */
+  hoursSinceLastRun: "HoursSinceLastRun",
+  /** Check results of one run, per status; dimension `Checklist`. */
+  checksOk: "ChecksOk",
+  checksWarn: "ChecksWarn",
+  checksFail: "ChecksFail",
+  /** Health probe, dimension `App`: 1 when /api/health answered 2xx with a healthy body in time, else 0. */
+  up: "Up",
+  /** Health probe: milliseconds until the response was read (the timeout when there was none). */
+  latency: "Latency",
+  /** Health probe: 1 when the body says healthy, else 0. */
+  healthy: "Healthy",
+} as const;
+
+export const DIMENSION = { task: "Task", checklist: "Checklist", app: "App" } as const;
+
+export type Level = 1 | 2 | 3;
+
+/** The guide's "Gestion des incidents": three levels, each with its response time and impact. */
+export const LEVELS: Record<Level, { name: string; responseTime: string; responseMinutes: number; impact: string }> = {
+  1: { name: "Niveau 1 (mineur)", responseTime: "< 4 h", responseMinutes: 240, impact: "Fonctionnalité non critique" },
+  2: { name: "Niveau 2 (majeur)", responseTime: "< 1 h", responseMinutes: 60, impact: "Fonctionnalité critique" },
+  3: { name: "Niveau 3 (urgence)", responseTime: "< 15 min", responseMinutes: 15, impact: "Service inaccessible" },
+};
+
+/** What a check or alarm is about; database incidents also page the DBA at level 2. */
+export type Domain = "app" | "database" | "backups" | "logs" | "security" | "platform";
+
+/**
+ * An incident as published to a level's SNS topic (the message body, JSON). `page` is the
+ * text a person reads (e-mail, SMS); the other fields are for machines (PagerDuty, filters).
+ */
+export interface IncidentMessage {
+  source: "elegance-ops";
+  kind: "incident";
+  level: Level;
+  responseTime: string;
+  domain: Domain;
+  /** Stable across runs for the same problem, e.g. `elegance-mobilite/daily/app-health`. */
+  dedupKey: string;
+  checklist: string;
+  check: string;
+  status: "warn" | "fail";
+  summary: string;
+  details?: unknown;
+  runbook: string[];
+  at: string;
+  page: string;
+}

@@ -1,0 +1,4 @@
+// The daily check-list of the maintenance guide, run by its EventBridge schedule.
+import { checklistHandler } from "../checklist/handler";
+
+export const handler = checklistHandler("daily");

@@ -1,0 +1,67 @@
+// What a task reads, in one shape: the Lambdas build it from their environment (set by infra/,
+// secrets fetched from Secrets Manager), the CLI from flags and environment variables.
+import { ENV } from "../contract";
+import type { CheckLevels } from "../checklist/catalog";
+
+export interface TaskInputs {
+  appName: string;
+  /** The app's https origin. */
+  appUrl?: string;
+  healthPath: string;
+  healthTimeoutMs: number;
+  /** Above this, a health answer is "slow" (the p95 alarm's threshold). */
+  p95LatencyMs: number;
+  /** Resolved lazily: only checks that need the database fetch the secret. */
+  databaseUrl?: () => Promise<string>;
+  logsBucket?: string;
+  backupsBucket?: string;
+  /** Overrides of the catalogue's levels, keyed `<list>.<check id>`. */
+  checkLevels: Record<string, Partial<CheckLevels>>;
+  uptime: { warnBelowPercent: number; failBelowPercent: number };
+  /** The scheduled task's name, the `Task` dimension of its heartbeat. */
+  taskName: string;
+  /** The runtime the code runs on, e.g. `AWS_Lambda_nodejs24.x` (absent outside Lambda). */
+  executionEnv?: string;
+}
+
+export const DEFAULT_INPUTS = {
+  appName: "elegance-mobilite",
+  healthPath: "/api/health",
+  healthTimeoutMs: 5000,
+  p95LatencyMs: 1500,
+  uptime: { warnBelowPercent: 99.9, failBelowPercent: 99 },
+} as const;
+
+function json<T>(text: string | undefined, name: string, fallback: T): T {
+  if (!text) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new Error(`${name} is not valid JSON`);
+  }
+}
+
+const number = (text: string | undefined, fallback: number) => (text && Number.isFinite(Number(text)) ? Number(text) : fallback);
+
+/**
+ * The inputs of a Lambda, from the environment infra/ sets (see ENV in contract.ts). Secrets
+ * come through `readSecret` (Secrets Manager in the check-list handlers), so a function that
+ * reads none does not bundle a Secrets Manager client.
+ */
+export function inputsFromLambdaEnv(env: NodeJS.ProcessEnv = process.env, readSecret?: (arn: string) => Promise<string>): TaskInputs {
+  const secretArn = env[ENV.databaseUrlSecretArn];
+  return {
+    appName: env[ENV.appName] ?? DEFAULT_INPUTS.appName,
+    appUrl: env[ENV.appUrl],
+    healthPath: env[ENV.healthPath] ?? DEFAULT_INPUTS.healthPath,
+    healthTimeoutMs: number(env[ENV.healthTimeoutMs], DEFAULT_INPUTS.healthTimeoutMs),
+    p95LatencyMs: number(env.P95_LATENCY_MS, DEFAULT_INPUTS.p95LatencyMs),
+    databaseUrl: secretArn && readSecret ? () => readSecret(secretArn) : undefined,
+    logsBucket: env[ENV.logsBucket],
+    backupsBucket: env[ENV.backupsBucket],
+    checkLevels: json(env[ENV.checkLevels], ENV.checkLevels, {}),
+    uptime: json(env[ENV.uptimeThresholds], ENV.uptimeThresholds, DEFAULT_INPUTS.uptime),
+    taskName: env[ENV.taskName] ?? "local",
+    executionEnv: env.AWS_EXECUTION_ENV,
+  };
+}

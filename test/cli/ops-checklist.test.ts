@@ -1,0 +1,76 @@
+// `npm run ops -- checklist run daily --json`, as an operator types it, against the test bed's
+// PostgreSQL, a loopback app and the S3-protocol server.
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { useFreshDatabase } from "../support/db";
+import { startHttpServer, TestServer } from "../support/http";
+import { startS3, TestS3 } from "../support/s3";
+
+const ROOT = path.join(__dirname, "..", "..");
+const run = promisify(execFile);
+
+async function ops(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run("npm", ["run", "--silent", "ops", "--", ...args], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("ops checklist run", () => {
+  const db = useFreshDatabase();
+  let app: TestServer;
+  let s3: TestS3;
+  let healthy = true;
+  beforeAll(async () => {
+    app = await startHttpServer((_req, res) => res.writeHead(healthy ? 200 : 503).end(healthy ? '{"status":"ok"}' : '{"status":"down"}'));
+    s3 = await startS3();
+    await s3.createBucket("logs");
+  });
+  afterAll(async () => {
+    await app?.close();
+    await s3?.stop();
+  });
+
+  it("runs the daily list and prints the record as JSON; the record lands in the logs bucket", async () => {
+    healthy = true;
+    const { code, stdout, stderr } = await ops(["checklist", "run", "daily", "--json", "--app-url", app.url, "--logs-bucket", "logs"], { ...s3.env, DATABASE_URL: db().url });
+    // Nothing went wrong, so nothing was raised (stderr may hold Node's own deprecation notices).
+    expect(stderr).not.toMatch(/incident|ops:/);
+    expect(code).toBe(0);
+    const record = JSON.parse(stdout);
+    expect(record.list).toBe("daily");
+    expect(record.results.map((r: { id: string; status: string }) => `${r.id}:${r.status}`)).toEqual(["app-health:ok", "database-reachable:ok", "checklist-freshness:ok"]);
+    expect(app.requests.at(-1)!.url).toBe("/api/health");
+    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: "logs", Prefix: "reports/checklists/daily/" }));
+    expect(listed.Contents!.map((o) => o.Key)).toEqual([record.recordKey]);
+  });
+
+  it("exits 1 on a failing check and prints the incident with its level and runbook on stderr", async () => {
+    healthy = false;
+    const { code, stdout, stderr } = await ops(["checklist", "run", "daily"], { ...s3.env, APP_URL: app.url, LOGS_BUCKET: "logs", DATABASE_URL: db().url });
+    expect(code).toBe(1);
+    expect(stdout).toContain("check-list daily: FAIL");
+    expect(stdout).toMatch(/app-health\s*│ FAIL\s*│ L2/);
+    expect(stderr).toContain("[L2 <1h] elegance-mobilite/daily/app-health: fail");
+    expect(stderr).toContain("Niveau 2 (majeur), réponse < 1 h");
+  });
+
+  it("names the flag and the variable of a missing input, in one line, exit 2", async () => {
+    const { code, stderr } = await ops(["checklist", "run", "daily", "--app-url", app.url], { ...s3.env });
+    expect(code).toBe(2);
+    expect(stderr.replace(/^npm warn.*\n/gm, "").trim()).toBe(
+      "ops: missing --database-url (or the DATABASE_URL environment variable): postgresql:// URL of the database (direct or session-mode connection)",
+    );
+  });
+
+  it("rejects an unknown list with the choices", async () => {
+    const { code, stderr } = await ops(["checklist", "run", "hourly"], {});
+    expect(code).toBe(2);
+    expect(stderr).toContain("Allowed choices are daily, weekly, monthly");
+  });
+});

@@ -1,0 +1,107 @@
+// The check-list engine, end to end on the real S3-protocol server: results, run record,
+// incidents (SNS mocked: a control-plane call) and EMF metrics.
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { mockClient } from "aws-sdk-client-mock";
+import { runChecklist } from "../../lambdas/checklist/engine";
+import { SnsIncidentSink, TerminalIncidentSink } from "../../lambdas/checklist/incidents";
+import type { Check } from "../../lambdas/checklist/types";
+import type { IncidentMessage } from "../../lambdas/contract";
+import { DEFAULT_INPUTS, TaskInputs } from "../../lambdas/lib/inputs";
+import { emfMetrics, noMetrics } from "../../lambdas/lib/metrics";
+import { captureEmf } from "../support/emf";
+import { startS3, TestS3 } from "../support/s3";
+
+const BUCKET = "logs";
+const TOPICS = { "1": "arn:aws:sns:eu-west-3:123456789012:l1", "2": "arn:aws:sns:eu-west-3:123456789012:l2", "3": "arn:aws:sns:eu-west-3:123456789012:l3" };
+let s3: TestS3;
+beforeAll(async () => {
+  s3 = await startS3();
+  await s3.createBucket(BUCKET);
+});
+afterAll(() => s3?.stop());
+
+const inputs = (over: Partial<TaskInputs> = {}): TaskInputs => ({ ...DEFAULT_INPUTS, checkLevels: {}, taskName: "daily-checklist", logsBucket: BUCKET, ...over });
+
+// `app-health` and `database-reachable` are catalogue ids (their levels and runbooks apply); the others are not.
+const checks: Check[] = [
+  { id: "app-health", title: "throws", run: async () => { throw new Error("socket hang up"); } },
+  { id: "database-reachable", title: "hangs", timeoutMs: 200, run: (ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", () => resolve({ status: "ok", summary: "too late" }))) },
+  { id: "passes", title: "passes", run: async () => ({ status: "ok", summary: "fine", metrics: { n: 1 } }) },
+  { id: "warns", title: "warns", run: async () => ({ status: "warn", summary: "getting close", details: [{ table: "rides", deadTuples: 12000 }] }) },
+];
+
+describe("runChecklist", () => {
+  const sns = mockClient(SNSClient);
+  beforeEach(() => sns.reset().on(PublishCommand).resolves({ MessageId: "m" }));
+
+  it("runs every check: a throw and a timeout become fails, the others still run; record, incidents and metrics follow", async () => {
+    const { result: record, records } = await captureEmf(() =>
+      runChecklist("daily", {
+        inputs: inputs({ checkLevels: { "daily.database-reachable": { fail: 3 } } }),
+        incidents: new SnsIncidentSink(TOPICS, new SNSClient({ region: "eu-west-3" })),
+        metrics: emfMetrics(),
+        s3: s3.client,
+        checks,
+      }),
+    );
+
+    expect(record.status).toBe("fail");
+    expect(record.results.map((r) => [r.id, r.status, r.level])).toEqual([
+      ["app-health", "fail", 2],
+      ["database-reachable", "fail", 3],
+      ["passes", "ok", undefined],
+      ["warns", "warn", 1],
+    ]);
+    expect(record.results[0].summary).toBe("threw: socket hang up");
+    expect(record.results[1].summary).toBe("timed out after 200 ms");
+    expect(record.incidentErrors).toEqual([]);
+
+    // The record in the bucket holds every result.
+    expect(record.recordKey).toMatch(/^reports\/checklists\/daily\/\d{4}-\d{2}-\d{2}\.json$/);
+    const stored = JSON.parse(await (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: record.recordKey }))).Body!.transformToString());
+    expect(stored.results.map((r: { id: string; status: string }) => `${r.id}:${r.status}`)).toEqual(["app-health:fail", "database-reachable:fail", "passes:ok", "warns:warn"]);
+    expect(stored.results[3].details).toEqual([{ table: "rides", deadTuples: 12000 }]);
+
+    // One incident per warn/fail, on its level's topic.
+    const published = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(published.map((p) => p.TopicArn)).toEqual([TOPICS["2"], TOPICS["3"], TOPICS["1"]]);
+    const bodies = published.map((p) => JSON.parse(p.Message!) as IncidentMessage);
+    expect(bodies.map((b) => [b.check, b.status, b.level, b.responseTime, b.domain])).toEqual([
+      ["app-health", "fail", 2, "< 1 h", "app"],
+      ["database-reachable", "fail", 3, "< 15 min", "database"],
+      ["warns", "warn", 1, "< 4 h", "platform"],
+    ]);
+    expect(published[1].Subject).toBe("[L3 <15min] elegance-mobilite/daily/database-reachable: fail");
+    expect(bodies[1].page).toContain("Niveau 3 (urgence), réponse < 15 min");
+    expect(bodies[1].page).toContain("timed out after 200 ms");
+    expect(bodies[1].page).toMatch(/Runbook:\n1\. Supabase Dashboard/);
+    expect(bodies[0].dedupKey).toBe("elegance-mobilite/daily/app-health");
+
+    // EMF: counts per status for the list, and the heartbeat of the task.
+    expect(records).toEqual([
+      { namespace: "EleganceOps", dimensions: { Checklist: "daily" }, metrics: { ChecksOk: 1, ChecksWarn: 1, ChecksFail: 2 }, units: { ChecksOk: "Count", ChecksWarn: "Count", ChecksFail: "Count" } },
+      { namespace: "EleganceOps", dimensions: { Task: "daily-checklist" }, metrics: { Heartbeat: 1 }, units: { Heartbeat: "Count" } },
+    ]);
+  });
+
+  it("keeps the record and the other incidents when a publish fails, and reports the failure", async () => {
+    sns.reset().on(PublishCommand).resolves({ MessageId: "m" }).on(PublishCommand, { TopicArn: TOPICS["2"] }).rejects(new Error("KMS key disabled"));
+    const record = await runChecklist("daily", { inputs: inputs(), incidents: new SnsIncidentSink(TOPICS, new SNSClient({ region: "eu-west-3" })), metrics: noMetrics, s3: s3.client, checks });
+    expect(record.incidentErrors).toEqual(["elegance-mobilite/daily/app-health: KMS key disabled", "elegance-mobilite/daily/database-reachable: KMS key disabled"]);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(3);
+    expect(record.results).toHaveLength(4);
+    // A second run the same day gets its own record instead of overwriting the first.
+    expect(record.recordKey).toMatch(/^reports\/checklists\/daily\/\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.json$/);
+  });
+
+  it("prints incidents on the terminal for local runs, once each", async () => {
+    const printed: string[] = [];
+    const sink = new TerminalIncidentSink((t) => printed.push(t));
+    const record = await runChecklist("daily", { inputs: inputs({ logsBucket: undefined }), incidents: sink, metrics: noMetrics, checks });
+    expect(record.recordKey).toBeUndefined();
+    expect(sink.raised.map((i) => i.check)).toEqual(["app-health", "database-reachable", "warns"]);
+    expect(printed).toHaveLength(3);
+    expect(printed[2]).toContain("[L1 <4h] elegance-mobilite/daily/warns: warn");
+  });
+});
