@@ -5,12 +5,14 @@
 //   npm run ops -- checklist run daily --json
 import { Command, CommanderError } from "commander";
 import { checklistCommand } from "./ops/checklist";
+import { dbCommand } from "./ops/db";
 import { MissingInputError } from "./ops/inputs";
 
 export function opsProgram(): Command {
   const program = new Command("ops")
     .description("Élégance Mobilité operations: run the maintenance guide's check-lists and tasks by hand");
   program.addCommand(checklistCommand());
+  program.addCommand(dbCommand());
   // addCommand() does not pass settings down: every command throws instead of exiting.
   const configure = (command: Command): void => {
     command.exitOverride().showHelpAfterError("(add --help for usage)");

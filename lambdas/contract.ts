@@ -37,6 +37,8 @@ export const ENV = {
   taskName: "TASK_NAME",
   /** JSON `{"warnBelowPercent": 99.9, "failBelowPercent": 99}`: the weekly uptime check's thresholds. */
   uptimeThresholds: "UPTIME_THRESHOLDS",
+  /** JSON, part of DatabaseThresholds (lambdas/checks/db/thresholds.ts): overrides of the database checks' defaults. */
+  databaseThresholds: "DATABASE_THRESHOLDS",
 } as const;
 
 /** Metric names and their dimensions. */

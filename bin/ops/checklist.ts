@@ -6,10 +6,9 @@ import { CHECKLIST_NAMES, CHECKLISTS, ChecklistName, Input } from "../../lambdas
 import { runChecklist } from "../../lambdas/checklist/engine";
 import { TerminalIncidentSink } from "../../lambdas/checklist/incidents";
 import type { RunRecord } from "../../lambdas/checklist/types";
-import { DEFAULT_INPUTS, TaskInputs } from "../../lambdas/lib/inputs";
 import { noMetrics } from "../../lambdas/lib/metrics";
 import { createS3Client } from "../../lambdas/lib/s3";
-import { INPUTS, inputValue, requireInputs, stackConfig, withInputs } from "./inputs";
+import { INPUTS, taskInputs, withInputs } from "./inputs";
 
 const ALL_INPUTS = Object.keys(INPUTS) as Input[];
 
@@ -41,23 +40,7 @@ export function checklistCommand(): Command {
 /** The list's inputs (its checks' needs are required, the rest optional), then the run. */
 export async function runList(list: ChecklistName, options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Promise<RunRecord> {
   const needs = [...new Set(CHECKLISTS[list].flatMap((c) => c.needs))];
-  const required = requireInputs(needs, options, env);
-  const value = (input: Input) => required[input] ?? inputValue(input, options, env);
-  const stack = stackConfig(options, env);
-  const databaseUrl = value("databaseUrl");
-  const inputs: TaskInputs = {
-    appName: stack?.app.name ?? DEFAULT_INPUTS.appName,
-    appUrl: value("appUrl"),
-    healthPath: env.HEALTH_PATH ?? stack?.app.healthPath ?? DEFAULT_INPUTS.healthPath,
-    healthTimeoutMs: stack?.thresholds.health.timeoutMs ?? DEFAULT_INPUTS.healthTimeoutMs,
-    p95LatencyMs: stack?.thresholds.health.p95LatencyMs ?? DEFAULT_INPUTS.p95LatencyMs,
-    databaseUrl: databaseUrl ? async () => databaseUrl : undefined,
-    logsBucket: value("logsBucket"),
-    backupsBucket: value("backupsBucket"),
-    checkLevels: stack?.checklists.levels ?? {},
-    uptime: stack?.thresholds.uptime ?? DEFAULT_INPUTS.uptime,
-    taskName: `${list}-checklist`,
-  };
+  const inputs = taskInputs(needs, `${list}-checklist`, options, env);
   // --json keeps stdout for the record; incidents go to stderr either way.
   return runChecklist(list, { inputs, incidents: new TerminalIncidentSink(), metrics: noMetrics, s3: inputs.logsBucket ? createS3Client(env) : undefined });
 }

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "fs";
 import * as path from "path";
 import { parseStackConfig, rawConfigFromStackFile, StackConfig } from "../../infra/config";
 import type { Input } from "../../lambdas/checklist/catalog";
+import { DEFAULT_INPUTS, TaskInputs } from "../../lambdas/lib/inputs";
 
 interface InputSpec {
   flag: string;
@@ -94,4 +95,26 @@ export function stackConfig(options: Record<string, unknown>, env: NodeJS.Proces
     }
   }
   return stackCache.get(file);
+}
+
+/** The same inputs a Lambda builds from its environment, from flags, environment and stack file. */
+export function taskInputs(needs: readonly Input[], taskName: string, options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): TaskInputs {
+  const required = requireInputs(needs, options, env);
+  const value = (input: Input) => required[input] ?? inputValue(input, options, env);
+  const stack = stackConfig(options, env);
+  const databaseUrl = value("databaseUrl");
+  return {
+    appName: stack?.app.name ?? DEFAULT_INPUTS.appName,
+    appUrl: value("appUrl"),
+    healthPath: env.HEALTH_PATH ?? stack?.app.healthPath ?? DEFAULT_INPUTS.healthPath,
+    healthTimeoutMs: stack?.thresholds.health.timeoutMs ?? DEFAULT_INPUTS.healthTimeoutMs,
+    p95LatencyMs: stack?.thresholds.health.p95LatencyMs ?? DEFAULT_INPUTS.p95LatencyMs,
+    databaseUrl: databaseUrl ? async () => databaseUrl : undefined,
+    logsBucket: value("logsBucket"),
+    backupsBucket: value("backupsBucket"),
+    checkLevels: stack?.checklists.levels ?? {},
+    uptime: stack?.thresholds.uptime ?? DEFAULT_INPUTS.uptime,
+    database: DEFAULT_INPUTS.database,
+    taskName,
+  };
 }

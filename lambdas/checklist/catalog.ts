@@ -4,6 +4,7 @@
 // runbook a page carries. Plain data: infra/ validates config against it, lambdas/ runs it.
 // A check is listed here when its logic exists; later work adds its checks as they land.
 import type { Domain, Level } from "../contract";
+import { DATABASE_DAILY, DATABASE_WEEKLY } from "./catalog-database";
 
 export type ChecklistName = "daily" | "weekly" | "monthly";
 export const CHECKLIST_NAMES: readonly ChecklistName[] = ["daily", "weekly", "monthly"];
@@ -72,6 +73,7 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
       ],
       needs: ["logsBucket"],
     },
+    ...DATABASE_DAILY,
   ],
   weekly: [
     {
@@ -87,6 +89,7 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
       ],
       needs: [],
     },
+    ...DATABASE_WEEKLY,
   ],
   monthly: [
     {

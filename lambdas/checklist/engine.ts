@@ -5,7 +5,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { DIMENSION, Level, METRIC } from "../contract";
 import type { TaskInputs } from "../lib/inputs";
 import type { MetricsSink } from "../lib/metrics";
-import { CatalogEntry, CHECKLISTS, ChecklistName } from "./catalog";
+import { CatalogEntry, CHECKLIST_NAMES, CHECKLISTS, ChecklistName } from "./catalog";
 import type { IncidentSink } from "./incidents";
 import { buildIncident } from "./incidents";
 import { writeRunRecord } from "./record";
@@ -55,11 +55,16 @@ export function levelOf(list: string, entry: CatalogEntry, status: "warn" | "fai
   return overrides[`${list}.${entry.id}`]?.[status] ?? entry.levels[status];
 }
 
-export async function runChecklist(list: ChecklistName, deps: RunDeps): Promise<RunRecord> {
+/**
+ * Runs one of the guide's lists, or (with `deps.checks`) any set of catalogued checks under
+ * another name, e.g. `db` for the CLI's `ops db check`.
+ */
+export async function runChecklist(list: ChecklistName | string, deps: RunDeps): Promise<RunRecord> {
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
-  const checks = deps.checks ?? checksOf(list);
-  const catalog = new Map(CHECKLISTS[list].map((entry) => [entry.id, entry]));
+  const checks = deps.checks ?? checksOf(list as ChecklistName);
+  // Check ids are unique across lists: a check keeps its runbook and levels wherever it runs.
+  const catalog = new Map(CHECKLIST_NAMES.flatMap((l) => CHECKLISTS[l]).map((entry) => [entry.id, entry]));
   const results: RecordedResult[] = [];
   const incidentErrors: string[] = [];
 

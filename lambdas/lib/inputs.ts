@@ -2,6 +2,7 @@
 // secrets fetched from Secrets Manager), the CLI from flags and environment variables.
 import { ENV } from "../contract";
 import type { CheckLevels } from "../checklist/catalog";
+import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "../checks/db/thresholds";
 
 export interface TaskInputs {
   appName: string;
@@ -18,6 +19,8 @@ export interface TaskInputs {
   /** Overrides of the catalogue's levels, keyed `<list>.<check id>`. */
   checkLevels: Record<string, Partial<CheckLevels>>;
   uptime: { warnBelowPercent: number; failBelowPercent: number };
+  /** The database checks' thresholds (defaults merged with the stack config). */
+  database: DatabaseThresholds;
   /** The scheduled task's name, the `Task` dimension of its heartbeat. */
   taskName: string;
   /** The runtime the code runs on, e.g. `AWS_Lambda_nodejs24.x` (absent outside Lambda). */
@@ -30,6 +33,7 @@ export const DEFAULT_INPUTS = {
   healthTimeoutMs: 5000,
   p95LatencyMs: 1500,
   uptime: { warnBelowPercent: 99.9, failBelowPercent: 99 },
+  database: DEFAULT_DATABASE_THRESHOLDS,
 } as const;
 
 function json<T>(text: string | undefined, name: string, fallback: T): T {
@@ -61,6 +65,7 @@ export function inputsFromLambdaEnv(env: NodeJS.ProcessEnv = process.env, readSe
     backupsBucket: env[ENV.backupsBucket],
     checkLevels: json(env[ENV.checkLevels], ENV.checkLevels, {}),
     uptime: json(env[ENV.uptimeThresholds], ENV.uptimeThresholds, DEFAULT_INPUTS.uptime),
+    database: { ...DEFAULT_DATABASE_THRESHOLDS, ...json(env[ENV.databaseThresholds], ENV.databaseThresholds, {}) },
     taskName: env[ENV.taskName] ?? "local",
     executionEnv: env.AWS_EXECUTION_ENV,
   };

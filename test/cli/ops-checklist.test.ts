@@ -1,25 +1,10 @@
 // `npm run ops -- checklist run daily --json`, as an operator types it, against the test bed's
 // PostgreSQL, a loopback app and the S3-protocol server.
-import { execFile } from "node:child_process";
-import * as path from "node:path";
-import { promisify } from "node:util";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { useFreshDatabase } from "../support/db";
 import { startHttpServer, TestServer } from "../support/http";
 import { startS3, TestS3 } from "../support/s3";
-
-const ROOT = path.join(__dirname, "..", "..");
-const run = promisify(execFile);
-
-async function ops(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run("npm", ["run", "--silent", "ops", "--", ...args], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { ops } from "./support";
 
 describe("ops checklist run", () => {
   const db = useFreshDatabase();

@@ -1,0 +1,79 @@
+// `ops db …`: the database's checks and the guide's monthly tasks, by hand. Every task has
+// --dry-run, takes its lock (a second run says "skipped: already running" and exits 0) and
+// shows its progress on stderr.
+import { Command, InvalidArgumentError, Option } from "commander";
+import { runChecklist } from "../../lambdas/checklist/engine";
+import { TerminalIncidentSink } from "../../lambdas/checklist/incidents";
+import { DATABASE_CHECKS } from "../../lambdas/checks/db";
+import { databaseReachable } from "../../lambdas/checks/database-reachable";
+import { noMetrics } from "../../lambdas/lib/metrics";
+import { archiveRides } from "../../lambdas/tasks/archive-rides";
+import { cleanSessions } from "../../lambdas/tasks/clean-sessions";
+import type { Progress, TaskResult } from "../../lambdas/tasks/types";
+import { vacuumAnalyze } from "../../lambdas/tasks/vacuum-analyze";
+import { renderRecord } from "./checklist";
+import { requireInputs, taskInputs, withInputs } from "./inputs";
+
+const int = (name: string) => (text: string) => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  return n;
+};
+
+/** One progress line, redrawn in place on a terminal. */
+function progressPrinter(task: string): (p: Progress) => void {
+  return (p) => {
+    const pct = p.total ? Math.min(100, (100 * p.done) / p.total).toFixed(0) : "100";
+    const line = `${task}: ${p.done}/${p.total} (${pct}%) ${Math.round(p.rate)} rows/s, ETA ${Math.ceil(p.etaSeconds)} s`;
+    process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
+  };
+}
+
+function printResult(result: TaskResult, json: boolean): void {
+  if (process.stderr.isTTY) process.stderr.write("\n");
+  process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${result.task}${result.dryRun ? " (dry run)" : ""}: ${result.summary}\n`);
+}
+
+/** A task command: inputs, --dry-run, progress, result; a failure exits 1 with its message. */
+function taskCommand(name: string, description: string, run: (url: string, options: Record<string, any>, onProgress: (p: Progress) => void) => Promise<TaskResult>): Command {
+  return withInputs(new Command(name).description(description).option("--dry-run", "say exactly what would be done, and do nothing"), ["databaseUrl"]).action(
+    async (options: Record<string, any>) => {
+      const { databaseUrl } = requireInputs(["databaseUrl"], options);
+      const result = await run(databaseUrl!, options, progressPrinter(name));
+      printResult(result, !!options.json);
+    },
+  );
+}
+
+export function dbCommand(): Command {
+  const db = new Command("db").description("the database: checks and the guide's monthly maintenance tasks");
+  db.addCommand(
+    withInputs(new Command("check").description("every database check now; exits 1 when one fails"), ["databaseUrl", "logsBucket"]).action(async (options: Record<string, unknown>) => {
+      const inputs = taskInputs(["databaseUrl"], "db-check", options);
+      const record = await runChecklist("db", { inputs, incidents: new TerminalIncidentSink(), metrics: noMetrics, checks: [databaseReachable, ...DATABASE_CHECKS] });
+      process.stdout.write(options.json ? `${JSON.stringify(record, null, 2)}\n` : renderRecord(record));
+      process.exitCode = record.status === "fail" ? 1 : 0;
+    }),
+  );
+  db.addCommand(
+    taskCommand("archive-rides", "move rides older than the cutoff to rides_archive, in batches (resumable)", (url, o, onProgress) =>
+      archiveRides(url, { dryRun: o.dryRun, olderThanMonths: o.olderThanMonths, batchSize: o.batchSize, onProgress }),
+    )
+      .addOption(new Option("--older-than-months <n>", "rides created before now minus this many months").argParser(int("--older-than-months")).default(6))
+      .addOption(new Option("--batch-size <n>", "rides per transaction").argParser(int("--batch-size")).default(5000)),
+  );
+  db.addCommand(
+    taskCommand("clean-sessions", "delete auth.sessions expired for longer than N days, in batches", (url, o, onProgress) =>
+      cleanSessions(url, { dryRun: o.dryRun, expiredDays: o.expiredDays, inactiveDays: o.inactiveDays, batchSize: o.batchSize, onProgress }),
+    )
+      .addOption(new Option("--expired-days <n>", "not_after older than this many days").argParser(int("--expired-days")).default(30))
+      .addOption(new Option("--inactive-days <n>", "also sessions not refreshed for this many days").argParser(int("--inactive-days")))
+      .addOption(new Option("--batch-size <n>", "sessions per transaction").argParser(int("--batch-size")).default(2000)),
+  );
+  db.addCommand(
+    taskCommand("vacuum", "VACUUM (ANALYZE) table by table, skipping what is locked or not ours", (url, o, onProgress) =>
+      vacuumAnalyze(url, { dryRun: o.dryRun, schemas: o.schema, onProgress }),
+    ).addOption(new Option("--schema <name...>", "schemas to vacuum").default(["public", "auth"])),
+  );
+  return db;
+}

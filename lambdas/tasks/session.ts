@@ -1,0 +1,107 @@
+// How every maintenance task talks to the database: a direct (or session-mode) connection,
+// never Supabase's transaction pooler; its own application_name; statement and lock time
+// limits on every statement (Supabase roles carry short global statement timeouts that long
+// maintenance work must raise); and a session advisory lock so two runs never overlap. The
+// lock dies with the connection, so a killed run never leaves it behind.
+import { Client } from "pg";
+import { maskUrl } from "../checks/database-reachable";
+import type { TaskResult } from "./types";
+
+export interface SessionLimits {
+  /** Per statement; a batch is one statement. @default 60 s */
+  statementTimeoutMs?: number;
+  /** Waiting for a lock the app holds; give up quickly rather than queue the app behind us. @default 5 s */
+  lockTimeoutMs?: number;
+}
+
+export class PoolerUrlError extends Error {}
+
+/** Supabase's transaction pooler listens on 6543; its sessions keep no settings nor locks. */
+export function poolerProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "the database URL is not a valid postgresql:// URL";
+  }
+  if (parsed.port === "6543") {
+    return `${maskUrl(url)} is Supabase's transaction pooler (port 6543), which keeps no session settings, locks or VACUUM; use the direct connection (db.<ref>.supabase.co:5432) or the session-mode pooler (port 5432)`;
+  }
+  return undefined;
+}
+
+export async function openSession(url: string, task: string, limits: SessionLimits = {}): Promise<Client> {
+  const problem = poolerProblem(url);
+  if (problem) throw new PoolerUrlError(problem);
+  const client = new Client({
+    connectionString: url,
+    application_name: `elegance-ops:${task}`,
+    connectionTimeoutMillis: 10_000,
+    statement_timeout: limits.statementTimeoutMs ?? 60_000,
+    lock_timeout: limits.lockTimeoutMs ?? 5_000,
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(`cannot connect to ${maskUrl(url)}: ${(error as Error).message}`);
+  }
+  // A broken connection mid-task surfaces on the next query; don't crash the process on it.
+  client.on("error", () => undefined);
+  return client;
+}
+
+/** Runs `fn` holding the task's advisory lock; undefined (and no work) when another run holds it. */
+export async function withTaskLock<T>(client: Client, task: string, fn: () => Promise<T>): Promise<T | undefined> {
+  const key = `elegance-ops:${task}`;
+  const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext($1)) AS locked", [key]);
+  if (!rows[0].locked) return undefined;
+  try {
+    return await fn();
+  } finally {
+    await client.query("SELECT pg_advisory_unlock(hashtext($1))", [key]).catch(() => undefined);
+  }
+}
+
+/** One batch in its own short transaction; returns the statement's rows and the transaction's length. */
+export async function inTransaction<T>(client: Client, work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const began = performance.now();
+  await client.query("BEGIN");
+  try {
+    const value = await work();
+    await client.query("COMMIT");
+    return { value, ms: performance.now() - began };
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * A task's whole life: its own session, its lock, the work, the connection closed whatever
+ * happens. A second run while one holds the lock does nothing and says so.
+ */
+export async function runTask(
+  task: string,
+  databaseUrl: string,
+  options: { dryRun?: boolean; limits?: SessionLimits },
+  work: (client: Client, began: number) => Promise<TaskResult>,
+): Promise<TaskResult> {
+  const began = performance.now();
+  const client = await openSession(databaseUrl, task, options.limits);
+  try {
+    const result = await withTaskLock(client, task, () => work(client, began));
+    return (
+      result ?? {
+        task,
+        dryRun: !!options.dryRun,
+        skipped: "already running",
+        counts: {},
+        longestTransactionMs: 0,
+        durationMs: performance.now() - began,
+        summary: "skipped: already running",
+      }
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
