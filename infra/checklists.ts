@@ -53,7 +53,8 @@ export class Checklists extends pulumi.ComponentResource {
         topics: args.topics,
         rerun: `npm run ops -- checklist run ${list}`,
         memorySize: 512,
-        timeout: 300,
+        // The monthly tasks move and vacuum in batches: give them Lambda's whole 15 minutes.
+        timeout: list === "monthly" ? 900 : 300,
         // Two runs of the same list never overlap (a re-run by hand is the CLI's, not this).
         reservedConcurrency: 1,
         secretArns: needs.has("databaseUrl") ? [args.databaseUrlSecretArn] : [],
@@ -65,7 +66,13 @@ export class Checklists extends pulumi.ComponentResource {
           [ENV.logsBucket]: storage.logs.bucket.bucket,
           [ENV.incidentTopics]: pulumi.output(args.topicArns).apply((t) => JSON.stringify(t)),
           [ENV.checkLevels]: JSON.stringify(checkLevels(list, config.checklists.levels)),
-          ...(needs.has("databaseUrl") ? { [ENV.databaseUrlSecretArn]: args.databaseUrlSecretArn } : {}),
+          ...(needs.has("databaseUrl")
+            ? {
+                [ENV.databaseUrlSecretArn]: args.databaseUrlSecretArn,
+                [ENV.databaseThresholds]: JSON.stringify(config.database.thresholds),
+                [ENV.databaseTasks]: JSON.stringify(config.database.tasks),
+              }
+            : {}),
           ...(ids.has("uptime") ? { [ENV.uptimeThresholds]: JSON.stringify(config.thresholds.uptime) } : {}),
         },
         statements: pulumi
@@ -84,6 +91,8 @@ export function statementsFor(list: ChecklistName, ids: Set<string>, logsBucketA
     { Sid: "WriteRunRecords", Effect: "Allow", Action: "s3:PutObject", Resource: `${logsBucketArn}/${RECORDS_PREFIX}${list}/*` },
     { Sid: "ListRunRecords", Effect: "Allow", Action: "s3:ListBucket", Resource: logsBucketArn, Condition: { StringLike: { "s3:prefix": readable } } },
     { Sid: "RaiseIncidents", Effect: "Allow", Action: "sns:Publish", Resource: topicArns },
+    // large-tables compares with the previous weekly record.
+    ...(ids.has("large-tables") ? [{ Sid: "ReadRunRecords", Effect: "Allow" as const, Action: "s3:GetObject", Resource: `${logsBucketArn}/${RECORDS_PREFIX}${list}/*` }] : []),
     // GetMetricData has no resource-level permissions: "*" is the only resource it accepts.
     ...(ids.has("uptime") ? [{ Sid: "ReadProbeMetrics", Effect: "Allow" as const, Action: "cloudwatch:GetMetricData", Resource: "*" }] : []),
   ];

@@ -39,6 +39,8 @@ export const ENV = {
   uptimeThresholds: "UPTIME_THRESHOLDS",
   /** JSON, part of DatabaseThresholds (lambdas/checks/db/thresholds.ts): overrides of the database checks' defaults. */
   databaseThresholds: "DATABASE_THRESHOLDS",
+  /** JSON, part of DatabaseTasks (lambdas/lib/inputs.ts): the monthly tasks' ages and batch size. */
+  databaseTasks: "DATABASE_TASKS",
 } as const;
 
 /** Metric names and their dimensions. */

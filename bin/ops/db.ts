@@ -10,6 +10,7 @@ import { noMetrics } from "../../lambdas/lib/metrics";
 import { archiveRides } from "../../lambdas/tasks/archive-rides";
 import { cleanSessions } from "../../lambdas/tasks/clean-sessions";
 import type { Progress, TaskResult } from "../../lambdas/tasks/types";
+import { reindex } from "../../lambdas/tasks/reindex";
 import { vacuumAnalyze } from "../../lambdas/tasks/vacuum-analyze";
 import { renderRecord } from "./checklist";
 import { requireInputs, taskInputs, withInputs } from "./inputs";
@@ -74,6 +75,11 @@ export function dbCommand(): Command {
     taskCommand("vacuum", "VACUUM (ANALYZE) table by table, skipping what is locked or not ours", (url, o, onProgress) =>
       vacuumAnalyze(url, { dryRun: o.dryRun, schemas: o.schema, onProgress }),
     ).addOption(new Option("--schema <name...>", "schemas to vacuum").default(["public", "auth"])),
+  );
+  db.addCommand(
+    taskCommand("reindex", "REINDEX INDEX CONCURRENTLY the invalid and bloated indexes only, one at a time (never REINDEX DATABASE)", (url, o, onProgress) =>
+      reindex(url, { dryRun: o.dryRun, onProgress }),
+    ),
   );
   return db;
 }

@@ -114,7 +114,8 @@ export function taskInputs(needs: readonly Input[], taskName: string, options: R
     backupsBucket: value("backupsBucket"),
     checkLevels: stack?.checklists.levels ?? {},
     uptime: stack?.thresholds.uptime ?? DEFAULT_INPUTS.uptime,
-    database: DEFAULT_INPUTS.database,
+    database: { ...DEFAULT_INPUTS.database, ...stack?.database.thresholds },
+    tasks: { ...DEFAULT_INPUTS.tasks, ...stack?.database.tasks },
     taskName,
   };
 }

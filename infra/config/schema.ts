@@ -12,6 +12,7 @@ import {
   timezoneProblem,
 } from "./checks";
 import { catalogKeys } from "../../lambdas/checklist/catalog";
+import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "../../lambdas/checks/db/thresholds";
 
 export interface FieldDoc {
   expected: string;
@@ -116,6 +117,20 @@ function checkLevelKeys(levels: Record<string, unknown>, ctx: Ctx): void {
   }
 }
 
+// The database checks' thresholds: any of DEFAULT_DATABASE_THRESHOLDS' keys, overriding it.
+const databaseThresholds = z
+  .strictObject(
+    Object.fromEntries(
+      Object.entries(DEFAULT_DATABASE_THRESHOLDS).map(([key, value]) => [
+        key,
+        Array.isArray(value)
+          ? doc(z.array(z.string().regex(/^[a-z_][a-z0-9_]*$/)).min(1), "a list of schema names, e.g. [public]").optional()
+          : doc(z.number().min(0), `a number, 0 or more (default ${value})`).optional(),
+      ]),
+    ),
+  )
+  .transform((t) => t as Partial<DatabaseThresholds>);
+
 export const stackSchema = z.strictObject({
   region: doc(z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/), "an AWS region code, e.g. eu-west-3", "eu-west-3"),
   app: z.strictObject({
@@ -214,6 +229,14 @@ export const stackSchema = z.strictObject({
   database: section({
     url: doc(z.string().superRefine(checked(databaseUrlProblem)).transform(toSecret), "a postgresql:// URL"),
     postgresMajor: doc(z.literal([15, 17]), "15 or 17, the PostgreSQL major version the Supabase project runs").default(15),
+    thresholds: databaseThresholds.default({}),
+    // "Nettoyage" (monthly): the guide's ages, and rows per transaction.
+    tasks: section({
+      sessionsExpiredDays: doc(z.number().int().min(1), int("days, 1 or more")).default(30),
+      sessionsInactiveDays: doc(z.number().int().min(1), int("days, 1 or more")).optional(),
+      ridesOlderThanMonths: doc(z.number().int().min(1), int("months, 1 or more")).default(6),
+      batchSize: doc(z.number().int().min(100).max(100_000), int("rows between 100 and 100000")).default(5000),
+    }),
   }),
   contacts: doc(
     z.array(contact).min(1).superRefine(checkContacts, { when: (p) => Array.isArray(p.value) }),

@@ -1,5 +1,89 @@
-// The database checks' catalogue entries, spread into the lists of catalog.ts.
+// The database checks' catalogue entries (lambdas/checks/db/), spread into the lists of catalog.ts.
 import type { CatalogEntry } from "./catalog";
 
-export const DATABASE_DAILY: CatalogEntry[] = [];
-export const DATABASE_WEEKLY: CatalogEntry[] = [];
+const DBA = [
+  "DBA : Supabase Dashboard › Database, puis `npm run ops -- db check` pour le détail",
+];
+
+const entry = (e: Omit<CatalogEntry, "domain" | "needs" | "levels"> & Partial<Pick<CatalogEntry, "levels">>): CatalogEntry => ({
+  domain: "database",
+  needs: ["databaseUrl"],
+  levels: { warn: 1, fail: 2 },
+  ...e,
+});
+
+export const DATABASE_DAILY: CatalogEntry[] = [
+  entry({
+    id: "vacuum",
+    title: "Vacuum : tables négligées, tuples morts, tables jamais analysées",
+    guide: "Vérifications quotidiennes › SELECT now() - pg_last_vacuum_time … FROM pg_stat_all_tables",
+    runbook: [...DBA, "Tables listées : VACUUM (ANALYZE) schéma.table, ou `npm run ops -- db vacuum`", "Si cela revient : régler autovacuum_vacuum_scale_factor de la table"],
+  }),
+  entry({
+    id: "wraparound",
+    title: "Âge des identifiants de transaction et multixact (wraparound)",
+    guide: "Vérifications quotidiennes › vérification de la base de données (gel des transactions)",
+    levels: { warn: 2, fail: 3 },
+    runbook: [...DBA, "Chercher ce qui empêche le gel : transactions longues, slots de réplication inactifs, prepared transactions", "VACUUM (FREEZE) des tables les plus âgées (détail), hors heures de pointe"],
+  }),
+  entry({
+    id: "sequences",
+    title: "Séquences proches de leur maximum",
+    guide: "Vérifications quotidiennes › vérification de la base de données (capacité des identifiants)",
+    runbook: [...DBA, "Passer la colonne en bigint (ALTER TABLE … ALTER COLUMN … TYPE bigint) dans une fenêtre de maintenance"],
+  }),
+  entry({
+    id: "activity",
+    title: "Requêtes longues, transactions inactives, connexions, cache",
+    guide: "Vérifications quotidiennes › vérification de la base de données (activité)",
+    runbook: [...DBA, "select pid, state, now() - xact_start, query from pg_stat_activity order by 3 desc nulls last", "Session bloquante : select pg_cancel_backend(<pid>) puis pg_terminate_backend(<pid>)"],
+  }),
+  entry({
+    id: "primary-keys",
+    title: "Tables sans clé primaire",
+    guide: "Vérifications quotidiennes › vérification de la base de données (structure)",
+    runbook: [...DBA, "Ajouter une clé primaire (ALTER TABLE … ADD PRIMARY KEY) après avoir vérifié l'unicité"],
+  }),
+];
+
+export const DATABASE_WEEKLY: CatalogEntry[] = [
+  entry({
+    id: "large-tables",
+    title: "Tables volumineuses et leur croissance sur la semaine",
+    guide: "Vérifications hebdomadaires › SELECT schemaname, relname, n_live_tup FROM pg_stat_user_tables",
+    runbook: [...DBA, "Croissance anormale : vérifier l'archivage des courses (`npm run ops -- db archive-rides --dry-run`) et les données temporaires"],
+  }),
+  entry({
+    id: "indexes",
+    title: "Index inutilisés, en double, invalides ou gonflés",
+    guide: "Vérifications hebdomadaires › SELECT * FROM pg_stat_user_indexes WHERE idx_scan = 0",
+    runbook: [...DBA, "Relire les instructions du détail (DROP/REINDEX INDEX CONCURRENTLY) ; rien n'est supprimé automatiquement", "Index invalides ou gonflés : `npm run ops -- db reindex`"],
+  }),
+];
+
+export const DATABASE_MONTHLY: CatalogEntry[] = [
+  entry({
+    id: "clean-sessions",
+    title: "Suppression des sessions expirées",
+    guide: "Vérifications mensuelles › DELETE FROM auth.sessions WHERE not_after < NOW() - INTERVAL '30 days'",
+    runbook: [...DBA, "Relancer : `npm run ops -- db clean-sessions --dry-run`, puis sans --dry-run"],
+  }),
+  entry({
+    id: "archive-rides",
+    title: "Archive des anciennes courses (déplacées, par lots)",
+    guide: "Vérifications mensuelles › INSERT INTO rides_archive SELECT * FROM rides WHERE created_at < NOW() - INTERVAL '6 months'",
+    runbook: [...DBA, "Relancer : `npm run ops -- db archive-rides --dry-run`, puis sans --dry-run (reprend où il s'est arrêté)"],
+  }),
+  entry({
+    id: "vacuum-analyze",
+    title: "VACUUM (ANALYZE) table par table",
+    guide: "Vérifications mensuelles › VACUUM ANALYZE",
+    runbook: [...DBA, "Relancer : `npm run ops -- db vacuum` ; les tables sautées sont listées avec la raison"],
+  }),
+  entry({
+    id: "reindex",
+    title: "Réindexation des seuls index invalides ou gonflés",
+    guide: "Vérifications mensuelles › REINDEX DATABASE elegance_mobilite (remplacé : il bloque l'application)",
+    runbook: [...DBA, "Relancer : `npm run ops -- db reindex --dry-run`, puis sans --dry-run"],
+  }),
+];

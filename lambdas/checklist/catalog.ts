@@ -4,7 +4,7 @@
 // runbook a page carries. Plain data: infra/ validates config against it, lambdas/ runs it.
 // A check is listed here when its logic exists; later work adds its checks as they land.
 import type { Domain, Level } from "../contract";
-import { DATABASE_DAILY, DATABASE_WEEKLY } from "./catalog-database";
+import { DATABASE_DAILY, DATABASE_MONTHLY, DATABASE_WEEKLY } from "./catalog-database";
 
 export type ChecklistName = "daily" | "weekly" | "monthly";
 export const CHECKLIST_NAMES: readonly ChecklistName[] = ["daily", "weekly", "monthly"];
@@ -92,6 +92,7 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
     ...DATABASE_WEEKLY,
   ],
   monthly: [
+    ...DATABASE_MONTHLY,
     {
       id: "lambda-runtime",
       title: "Mise à jour des dépendances : fin de support du runtime Node.js des fonctions",

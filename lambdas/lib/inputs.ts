@@ -21,11 +21,22 @@ export interface TaskInputs {
   uptime: { warnBelowPercent: number; failBelowPercent: number };
   /** The database checks' thresholds (defaults merged with the stack config). */
   database: DatabaseThresholds;
+  /** The monthly tasks' settings (guide: sessions 30 days, rides 6 months). */
+  tasks: DatabaseTasks;
   /** The scheduled task's name, the `Task` dimension of its heartbeat. */
   taskName: string;
   /** The runtime the code runs on, e.g. `AWS_Lambda_nodejs24.x` (absent outside Lambda). */
   executionEnv?: string;
 }
+
+export interface DatabaseTasks {
+  sessionsExpiredDays: number;
+  sessionsInactiveDays?: number;
+  ridesOlderThanMonths: number;
+  batchSize: number;
+}
+
+export const DEFAULT_TASKS: DatabaseTasks = { sessionsExpiredDays: 30, ridesOlderThanMonths: 6, batchSize: 5000 };
 
 export const DEFAULT_INPUTS = {
   appName: "elegance-mobilite",
@@ -34,6 +45,7 @@ export const DEFAULT_INPUTS = {
   p95LatencyMs: 1500,
   uptime: { warnBelowPercent: 99.9, failBelowPercent: 99 },
   database: DEFAULT_DATABASE_THRESHOLDS,
+  tasks: DEFAULT_TASKS,
 } as const;
 
 function json<T>(text: string | undefined, name: string, fallback: T): T {
@@ -66,6 +78,7 @@ export function inputsFromLambdaEnv(env: NodeJS.ProcessEnv = process.env, readSe
     checkLevels: json(env[ENV.checkLevels], ENV.checkLevels, {}),
     uptime: json(env[ENV.uptimeThresholds], ENV.uptimeThresholds, DEFAULT_INPUTS.uptime),
     database: { ...DEFAULT_DATABASE_THRESHOLDS, ...json(env[ENV.databaseThresholds], ENV.databaseThresholds, {}) },
+    tasks: { ...DEFAULT_TASKS, ...json(env[ENV.databaseTasks], ENV.databaseTasks, {}) },
     taskName: env[ENV.taskName] ?? "local",
     executionEnv: env.AWS_EXECUTION_ENV,
   };

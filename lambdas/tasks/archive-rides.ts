@@ -5,7 +5,7 @@
 // `INSERT … SELECT`, which never deleted) are recognised: identical copies just leave rides,
 // different ones stop the task before anything is touched.
 import type { Client } from "pg";
-import { inTransaction, runTask } from "./session";
+import { inTransaction, retryOnSerializationFailure, runTask } from "./session";
 import { progressOf, TaskOptions, TaskResult } from "./types";
 
 export interface ArchiveOptions extends TaskOptions {
@@ -74,28 +74,47 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
   }
   const { rows: [{ before }] } = await client.query<{ before: string }>("SELECT count(*) AS before FROM public.rides_archive");
 
+  // With a unique key on id (ours has one), a copy already there is skipped by the index itself.
+  const { rows: [{ keyed }] } = await client.query<{ keyed: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+       WHERE i.indrelid = 'public.rides_archive'::regclass AND i.indisunique AND i.indnatts = 1 AND a.attname = 'id') AS keyed`,
+  );
+  const insertSql = keyed
+    ? "INSERT INTO public.rides_archive SELECT * FROM public.rides WHERE created_at >= $1 AND created_at < $2 ON CONFLICT (id) DO NOTHING"
+    : "INSERT INTO public.rides_archive SELECT * FROM public.rides r WHERE created_at >= $1 AND created_at < $2 AND NOT EXISTS (SELECT 1 FROM public.rides_archive a WHERE a.id = r.id)";
   let moved = 0;
   let alreadyArchived = 0;
   let longest = 0;
+  // Keyset: each batch starts where the last one ended, so it never walks the index entries of
+  // rows already moved (they stay in the index, dead, until the next vacuum).
+  let from = new Date(0);
   const started = performance.now();
   for (;;) {
-    const { value, ms } = await inTransaction(client, () =>
-      client.query<{ moved: string; inserted: string }>(
-        `WITH picked AS (
-           SELECT id FROM public.rides WHERE created_at < $1 ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED),
-         moved AS (DELETE FROM public.rides r USING picked p WHERE r.id = p.id RETURNING r.*),
-         inserted AS (
-           INSERT INTO public.rides_archive SELECT * FROM moved m
-           WHERE NOT EXISTS (SELECT 1 FROM public.rides_archive a WHERE a.id = m.id) RETURNING id)
-         SELECT (SELECT count(*) FROM moved) AS moved, (SELECT count(*) FROM inserted) AS inserted`,
-        [cutoff, options.batchSize],
-      ),
-    );
+    // The batch is a created_at range [from, upto): copied then deleted by two index range scans
+    // in one REPEATABLE READ transaction, so the rows deleted are exactly the rows copied (an
+    // app update in between makes the batch fail and be retried, never lost). `upto` is the
+    // created_at of the row batchSize ahead (or the cutoff), so ties never straddle two batches.
+    const { value, ms } = await retryOnSerializationFailure(() => inTransaction(client, async () => {
+      const { rows: [{ upto }] } = await client.query<{ upto: Date }>(
+        `WITH ahead AS (
+           SELECT coalesce((SELECT created_at FROM public.rides WHERE created_at >= $3 AND created_at < $1
+                            ORDER BY created_at OFFSET $2 LIMIT 1), $1::timestamptz) AS b)
+         -- More than a batch sharing one created_at: take them all rather than an empty range.
+         SELECT CASE WHEN b > $3 THEN b
+                     ELSE coalesce((SELECT min(created_at) FROM public.rides WHERE created_at > $3 AND created_at < $1), $1::timestamptz) END AS upto
+         FROM ahead`,
+        [cutoff, options.batchSize, from],
+      );
+      const inserted = await client.query(`${insertSql}`, [from, upto]);
+      const deleted = await client.query("DELETE FROM public.rides WHERE created_at >= $1 AND created_at < $2", [from, upto]);
+      return { moved: deleted.rowCount ?? 0, inserted: inserted.rowCount ?? 0, last: upto };
+    }, "REPEATABLE READ"));
     longest = Math.max(longest, ms);
-    const batchMoved = Number(value.rows[0].moved);
-    if (batchMoved === 0) break;
+    const batchMoved = value.moved;
+    if (batchMoved === 0 && value.last.getTime() >= cutoff.getTime()) break;
     moved += batchMoved;
-    alreadyArchived += batchMoved - Number(value.rows[0].inserted);
+    alreadyArchived += batchMoved - value.inserted;
+    from = value.last;
     options.onProgress?.(progressOf(moved, total, started));
   }
 

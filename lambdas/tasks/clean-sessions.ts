@@ -54,21 +54,27 @@ async function run(client: Client, options: CleanSessionsOptions, began: number)
   const counts = { sessions: 0, refreshTokens: 0, mfaAmrClaims: 0, batches: 0 };
   let longest = 0;
   const started = performance.now();
+  // Keyset on id: each batch starts after the last id seen, so it never re-walks the dead
+  // index entries of sessions already deleted (they stay until the next vacuum).
+  let after = "00000000-0000-0000-0000-000000000000";
+  const next = where.params.length + 1;
   for (;;) {
     // Cascaded rows are counted in the same snapshot as the delete that removes them.
     const { value, ms } = await inTransaction(client, () =>
-      client.query<{ sessions: string; refresh_tokens: string; mfa_amr_claims: string }>(
-        `WITH picked AS (SELECT id FROM auth.sessions s WHERE ${where.sql} ORDER BY id LIMIT ${Number(batchSize)} FOR UPDATE SKIP LOCKED),
+      client.query<{ sessions: string; refresh_tokens: string; mfa_amr_claims: string; last: string | null }>(
+        `WITH picked AS (SELECT id FROM auth.sessions s WHERE (${where.sql}) AND s.id > $${next}::uuid ORDER BY id LIMIT ${Number(batchSize)} FOR UPDATE SKIP LOCKED),
               rt AS (SELECT count(*) AS n FROM auth.refresh_tokens WHERE session_id IN (SELECT id FROM picked)),
               mfa AS (SELECT count(*) AS n FROM auth.mfa_amr_claims WHERE session_id IN (SELECT id FROM picked)),
               deleted AS (DELETE FROM auth.sessions s USING picked p WHERE s.id = p.id RETURNING s.id)
-         SELECT (SELECT count(*) FROM deleted) AS sessions, (SELECT n FROM rt) AS refresh_tokens, (SELECT n FROM mfa) AS mfa_amr_claims`,
-        where.params,
+         SELECT (SELECT count(*) FROM deleted) AS sessions, (SELECT n FROM rt) AS refresh_tokens, (SELECT n FROM mfa) AS mfa_amr_claims,
+                (SELECT max(id::text) FROM picked) AS last`,
+        [...where.params, after],
       ),
     );
     longest = Math.max(longest, ms);
     const row = value.rows[0];
-    if (Number(row.sessions) === 0) break;
+    if (row.last === null) break;
+    after = row.last;
     counts.sessions += Number(row.sessions);
     counts.refreshTokens += Number(row.refresh_tokens);
     counts.mfaAmrClaims += Number(row.mfa_amr_claims);

@@ -63,9 +63,9 @@ export async function withTaskLock<T>(client: Client, task: string, fn: () => Pr
 }
 
 /** One batch in its own short transaction; returns the statement's rows and the transaction's length. */
-export async function inTransaction<T>(client: Client, work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+export async function inTransaction<T>(client: Client, work: () => Promise<T>, isolation: "READ COMMITTED" | "REPEATABLE READ" = "READ COMMITTED"): Promise<{ value: T; ms: number }> {
   const began = performance.now();
-  await client.query("BEGIN");
+  await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
   try {
     const value = await work();
     await client.query("COMMIT");
@@ -103,5 +103,16 @@ export async function runTask(
     );
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/** Runs `attempt` again (a few times) when PostgreSQL reports a serialization failure (40001). */
+export async function retryOnSerializationFailure<T>(attempt: () => Promise<T>, tries = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if ((error as { code?: string }).code !== "40001" || i >= tries) throw error;
+    }
   }
 }

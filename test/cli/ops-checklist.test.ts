@@ -29,7 +29,9 @@ describe("ops checklist run", () => {
     expect(code).toBe(0);
     const record = JSON.parse(stdout);
     expect(record.list).toBe("daily");
-    expect(record.results.map((r: { id: string; status: string }) => `${r.id}:${r.status}`)).toEqual(["app-health:ok", "database-reachable:ok", "checklist-freshness:ok"]);
+    expect(record.results.map((r: { id: string; status: string }) => `${r.id}:${r.status}`)).toEqual([
+      "app-health:ok", "database-reachable:ok", "checklist-freshness:ok", "vacuum:ok", "wraparound:ok", "sequences:ok", "activity:ok", "primary-keys:ok",
+    ]);
     expect(app.requests.at(-1)!.url).toBe("/api/health");
     const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: "logs", Prefix: "reports/checklists/daily/" }));
     expect(listed.Contents!.map((o) => o.Key)).toEqual([record.recordKey]);

@@ -40,10 +40,16 @@ describe("ops db", () => {
     expect(bad.stderr).toContain("--batch-size must be a positive integer");
   });
 
+  it("reindex: nothing to rebuild on a healthy database, in the dry run and for real", async () => {
+    expect((await ops(["db", "reindex", "--dry-run"], env())).stdout).toBe("reindex (dry run): nothing to rebuild in public\n");
+    expect((await ops(["db", "reindex"], env())).stdout).toBe("reindex: nothing to rebuild in public\n");
+  });
+
   it("check: the database checks as a table", async () => {
     const { code, stdout } = await ops(["db", "check"], env());
     expect(stdout).toContain("check-list db:");
     expect(stdout).toMatch(/database-reachable\s*│ ok/);
+    for (const id of ["vacuum", "wraparound", "sequences", "activity", "primary-keys", "large-tables", "indexes"]) expect(stdout).toContain(id);
     expect([0, 1]).toContain(code);
   });
 });

@@ -105,6 +105,19 @@ describe("check-list permissions", () => {
     expect(monthly.ListRunRecords.Condition).toEqual({ StringLike: { "s3:prefix": ["reports/checklists/monthly/*"] } });
   });
 
+  it("the lists with database checks or tasks read the database secret, get their thresholds and task settings; monthly gets 15 minutes", () => {
+    for (const list of ["daily", "weekly", "monthly"]) {
+      const env = fn(`${list}-checklist`).inputs.environment.variables;
+      expect(env.DATABASE_URL_SECRET_ARN).toContain("secret:elegance-mobilite/database-url");
+      expect(JSON.parse(env.DATABASE_TASKS)).toEqual({ sessionsExpiredDays: 30, ridesOlderThanMonths: 6, batchSize: 5000 });
+      expect(JSON.parse(env.DATABASE_THRESHOLDS)).toEqual({});
+    }
+    expect(fn("monthly-checklist").inputs.timeout).toBe(900);
+    expect(fn("daily-checklist").inputs.timeout).toBe(300);
+    const weekly = statements("weekly").find((s) => s.Sid === "ReadRunRecords");
+    expect(weekly).toMatchObject({ Action: "s3:GetObject", Resource: expect.stringMatching(/\/reports\/checklists\/weekly\/\*$/) });
+  });
+
   it("only the weekly list reads CloudWatch metrics (GetMetricData has no resource-level permissions)", () => {
     expect(statements("weekly").find((s) => s.Sid === "ReadProbeMetrics")).toMatchObject({ Action: "cloudwatch:GetMetricData", Resource: "*" });
     expect(statements("daily").some((s) => s.Sid === "ReadProbeMetrics")).toBe(false);

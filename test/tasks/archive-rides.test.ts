@@ -90,6 +90,25 @@ describe("archive-rides refuses", () => {
     await expect(archiveRides(db().url)).rejects.toThrow(/rides_archive does not have the columns of rides; nothing was moved\. Align the tables first: column 2: rides has user_id uuid, rides_archive has created_at timestamp with time zone/);
   });
 
+  it("rows the guide's INSERT … SELECT already copied: identical copies just leave rides, different ones stop everything", async () => {
+    const admin = await db().client("supabase_admin");
+    await generateUsers(admin, { count: 100, seed: 4 });
+    await generateDrivers(admin, { count: 5, seed: 4 });
+    await generateRides(admin, { count: 2_000, oldFraction: 0.5, olderThanMonths: 7, seed: 4 });
+    await admin.query("DROP TABLE IF EXISTS public.rides_archive");
+    await admin.query("CREATE TABLE public.rides_archive (LIKE public.rides)");
+    await admin.query("ALTER TABLE public.rides_archive OWNER TO postgres");
+    // The guide's monthly line, run by hand once: copies, never deletes.
+    const copied = (await admin.query("INSERT INTO public.rides_archive SELECT * FROM public.rides WHERE created_at < now() - interval '8 months'")).rowCount!;
+    await admin.query("UPDATE public.rides_archive SET price_cents = price_cents + 1 WHERE id = (SELECT min(id) FROM public.rides_archive)");
+    await expect(archiveRides(db().url)).rejects.toThrow(/are in both tables with different content; nothing was moved/);
+    await admin.query("UPDATE public.rides_archive SET price_cents = price_cents - 1 WHERE id = (SELECT min(id) FROM public.rides_archive)");
+    const result = await archiveRides(db().url);
+    expect(result.counts.alreadyArchived).toBe(copied);
+    const { rows: [r] } = await admin.query("SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM public.rides_archive");
+    expect(r.n).toBe(r.ids);
+  });
+
   it("a transaction-pooler URL, naming the connection to use instead", async () => {
     const url = new URL(db().url);
     url.port = "6543";

@@ -30,6 +30,11 @@ export interface DatabaseThresholds {
   indexBloatRatio: number;
   /** Indexes smaller than this (bytes) are not worth reporting as unused or bloated. */
   indexMinBytes: number;
+  /**
+   * Schemas whose indexes are ours to judge and rebuild. Supabase's own (auth, storage, …)
+   * belong to its services: their indexes are neither ours to drop nor to REINDEX.
+   */
+  maintainedSchemas: string[];
 }
 
 export const DEFAULT_DATABASE_THRESHOLDS: DatabaseThresholds = {
@@ -49,4 +54,5 @@ export const DEFAULT_DATABASE_THRESHOLDS: DatabaseThresholds = {
   tableGrowthWarn: 0.5,
   indexBloatRatio: 0.3,
   indexMinBytes: 1024 * 1024,
+  maintainedSchemas: ["public"],
 };

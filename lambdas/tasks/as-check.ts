@@ -1,0 +1,20 @@
+// The monthly list runs the maintenance tasks as checks: a task that did its work (or found
+// another run holding its lock) is `ok` with its counts; one that failed is a `fail` whose
+// summary is the task's own message.
+import type { Check } from "../checklist/types";
+import type { TaskInputs } from "../lib/inputs";
+import type { TaskResult } from "./types";
+
+export function taskCheck(id: string, title: string, run: (databaseUrl: string, inputs: TaskInputs) => Promise<TaskResult>): Check {
+  return {
+    id,
+    title,
+    // The monthly function's whole run (15 min) minus the other tasks' share.
+    timeoutMs: 12 * 60_000,
+    async run({ inputs }) {
+      if (!inputs.databaseUrl) throw new Error("no database URL (--database-url / DATABASE_URL)");
+      const result = await run(await inputs.databaseUrl(), inputs);
+      return { status: "ok", summary: result.summary, details: { counts: result.counts, longestTransactionMs: result.longestTransactionMs, durationMs: Math.round(result.durationMs), ...(result.details ? { details: result.details } : {}) }, metrics: result.counts };
+    },
+  };
+}

@@ -1,0 +1,18 @@
+// The monthly list's tasks ("Nettoyage" and "Optimisation"), in the order the guide gives them.
+import type { Check } from "../checklist/types";
+import { archiveRides } from "./archive-rides";
+import { taskCheck } from "./as-check";
+import { cleanSessions } from "./clean-sessions";
+import { reindex } from "./reindex";
+import { vacuumAnalyze } from "./vacuum-analyze";
+
+export const MONTHLY_TASKS: Check[] = [
+  taskCheck("clean-sessions", "Suppression des sessions expirées", (url, { tasks }) =>
+    cleanSessions(url, { expiredDays: tasks.sessionsExpiredDays, inactiveDays: tasks.sessionsInactiveDays, batchSize: tasks.batchSize }),
+  ),
+  taskCheck("archive-rides", "Archive des anciennes courses (déplacées, par lots)", (url, { tasks }) =>
+    archiveRides(url, { olderThanMonths: tasks.ridesOlderThanMonths, batchSize: tasks.batchSize }),
+  ),
+  taskCheck("vacuum-analyze", "VACUUM (ANALYZE) table par table", (url) => vacuumAnalyze(url)),
+  taskCheck("reindex", "Réindexation des seuls index invalides ou gonflés", (url, { database }) => reindex(url, { thresholds: database })),
+];
