@@ -71,6 +71,7 @@ export class Checklists extends pulumi.ComponentResource {
                 [ENV.databaseUrlSecretArn]: args.databaseUrlSecretArn,
                 [ENV.databaseThresholds]: JSON.stringify(config.database.thresholds),
                 [ENV.databaseTasks]: JSON.stringify(config.database.tasks),
+                ...(config.database.caCert ? { [ENV.databaseCaCert]: config.database.caCert } : {}),
               }
             : {}),
           ...(ids.has("uptime") ? { [ENV.uptimeThresholds]: JSON.stringify(config.thresholds.uptime) } : {}),

@@ -77,6 +77,8 @@ function fakeState(type: string, name: string, inputs: Record<string, any>): Rec
   if (type === "aws:s3/bucket:Bucket") Object.assign(extra, { bucket: physical, bucketDomainName: `${physical}.s3.amazonaws.com` });
   if (type === "aws:kms/key:Key") extra.keyId = physical;
   if (type === "aws:sns/topic:Topic" || type === "aws:sqs/queue:Queue") extra.name = physical;
+  // A generated password: a stand-in of the asked length, so URLs built from it read right.
+  if (type === "random:index/randomPassword:RandomPassword") extra.result = "p".repeat(inputs.length ?? 16);
   if (type === "aws:sqs/queue:Queue") extra.url = `https://sqs.${region}.amazonaws.com/${FAKE_ACCOUNT}/${physical}`;
   return { ...inputs, name: inputs.name ?? physical, ...extra };
 }

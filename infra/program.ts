@@ -1,6 +1,7 @@
 // The whole stack, composed from one component per concern. Each line of the maintenance
 // guide is reachable from here in one step (see the table in README.md).
 import { Checklists } from "./checklists";
+import { DatabaseAccess } from "./database-access";
 import type { StackConfig } from "./config";
 import { HealthProbe } from "./health-probe";
 import { Paging } from "./paging";
@@ -13,8 +14,17 @@ export function program(config: StackConfig) {
   // "Logs à conserver" (app 30 d, access 90 d, security 1 y, metrics 2 y) and backup storage.
   const storage = new Storage(app, { logRetention: config.logRetention, backups: config.backups });
 
+  // The database's maintenance role, created through the admin URL; the Lambdas use its URL.
+  const database = new DatabaseAccess(app, {
+    adminUrl: config.database.url,
+    roleName: config.database.maintenanceRole,
+    postgresMajor: config.database.postgresMajor,
+    temporaryTables: config.database.tasks.temporaryData.map((t) => t.table),
+    caCert: config.database.caCert,
+  });
+
   // Runtime secrets, read by the Lambdas from Secrets Manager (never environment variables).
-  const secrets = new Secrets(app, { databaseUrl: config.database.url, pagerdutyRoutingKey: config.paging.pagerdutyRoutingKey, kmsKeyArn: storage.key.arn });
+  const secrets = new Secrets(app, { databaseUrl: database.maintenanceUrl, pagerdutyRoutingKey: config.paging.pagerdutyRoutingKey, kmsKeyArn: storage.key.arn });
 
   // "Gestion des incidents" + "Contacts d'urgence": one topic per level, contacts subscribed by role.
   // Optionally forwarded to PagerDuty when a routing key is configured.

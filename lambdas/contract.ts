@@ -25,6 +25,8 @@ export const ENV = {
   backupsBucket: "BACKUPS_BUCKET",
   /** ARN of the Secrets Manager secret holding the database URL (read at run time, cached). */
   databaseUrlSecretArn: "DATABASE_URL_SECRET_ARN",
+  /** PEM of the database server's CA (public): TLS to the database is verified against it. */
+  databaseCaCert: "DATABASE_CA_CERT",
   /** ARN of the Secrets Manager secret holding the PagerDuty routing key. */
   pagerdutyRoutingKeySecretArn: "PAGERDUTY_ROUTING_KEY_SECRET_ARN",
   /** JSON `{"1": arn, "2": arn, "3": arn}`: the paging topic of each incident level. */

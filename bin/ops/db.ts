@@ -10,6 +10,7 @@ import { noMetrics } from "../../lambdas/lib/metrics";
 import { archiveRides } from "../../lambdas/tasks/archive-rides";
 import { cleanSessions } from "../../lambdas/tasks/clean-sessions";
 import type { Progress, TaskResult } from "../../lambdas/tasks/types";
+import { purgeTemporaryData } from "../../lambdas/tasks/purge-temporary";
 import { reindex } from "../../lambdas/tasks/reindex";
 import { vacuumAnalyze } from "../../lambdas/tasks/vacuum-analyze";
 import { renderRecord } from "./checklist";
@@ -79,6 +80,11 @@ export function dbCommand(): Command {
   db.addCommand(
     taskCommand("reindex", "REINDEX INDEX CONCURRENTLY the invalid and bloated indexes only, one at a time (never REINDEX DATABASE)", (url, o, onProgress) =>
       reindex(url, { dryRun: o.dryRun, onProgress }),
+    ),
+  );
+  db.addCommand(
+    taskCommand("purge-temporary", "delete rows older than their max age from the tables of database.tasks.temporaryData", (url, o, onProgress) =>
+      purgeTemporaryData(url, taskInputs([], "purge-temporary", o).tasks.temporaryData, { dryRun: o.dryRun, onProgress }),
     ),
   );
   return db;

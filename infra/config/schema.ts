@@ -230,12 +230,29 @@ export const stackSchema = z.strictObject({
     url: doc(z.string().superRefine(checked(databaseUrlProblem)).transform(toSecret), "a postgresql:// URL"),
     postgresMajor: doc(z.literal([15, 17]), "15 or 17, the PostgreSQL major version the Supabase project runs").default(15),
     thresholds: databaseThresholds.default({}),
+    // The role the Lambdas and tasks connect as (created by the stack, least privilege).
+    maintenanceRole: doc(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/), "a PostgreSQL role name: lowercase letters, digits and _, e.g. elegance_ops_maintenance").default("elegance_ops_maintenance"),
+    // Supabase's root CA (Project Settings → Database → SSL): TLS is then verified, not just encrypted.
+    caCert: doc(
+      z.string().trim().regex(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/),
+      "a PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----), e.g. Supabase's prod-ca-2021.crt",
+    ).optional(),
     // "Nettoyage" (monthly): the guide's ages, and rows per transaction.
     tasks: section({
       sessionsExpiredDays: doc(z.number().int().min(1), int("days, 1 or more")).default(30),
       sessionsInactiveDays: doc(z.number().int().min(1), int("days, 1 or more")).optional(),
       ridesOlderThanMonths: doc(z.number().int().min(1), int("months, 1 or more")).default(6),
       batchSize: doc(z.number().int().min(100).max(100_000), int("rows between 100 and 100000")).default(5000),
+      // "Nettoyage des données temporaires" (weekly).
+      temporaryData: z
+        .array(
+          z.strictObject({
+            table: doc(z.string().regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/), "a schema-qualified table, e.g. public.ride_quotes"),
+            column: doc(z.string().regex(/^[a-z_][a-z0-9_]*$/), "the timestamp column dating a row, e.g. created_at"),
+            maxAgeDays: doc(z.number().int().min(1), int("days, 1 or more")),
+          }),
+        )
+        .default([]),
     }),
   }),
   contacts: doc(

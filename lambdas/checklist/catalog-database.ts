@@ -61,6 +61,15 @@ export const DATABASE_WEEKLY: CatalogEntry[] = [
   }),
 ];
 
+export const DATABASE_WEEKLY_TASKS: CatalogEntry[] = [
+  entry({
+    id: "temporary-data",
+    title: "Nettoyage des données temporaires",
+    guide: "Vérifications hebdomadaires › Nettoyage des données temporaires",
+    runbook: [...DBA, "Relancer : `npm run ops -- db purge-temporary --dry-run`, puis sans --dry-run"],
+  }),
+];
+
 export const DATABASE_MONTHLY: CatalogEntry[] = [
   entry({
     id: "clean-sessions",

@@ -4,7 +4,7 @@
 // runbook a page carries. Plain data: infra/ validates config against it, lambdas/ runs it.
 // A check is listed here when its logic exists; later work adds its checks as they land.
 import type { Domain, Level } from "../contract";
-import { DATABASE_DAILY, DATABASE_MONTHLY, DATABASE_WEEKLY } from "./catalog-database";
+import { DATABASE_DAILY, DATABASE_MONTHLY, DATABASE_WEEKLY, DATABASE_WEEKLY_TASKS } from "./catalog-database";
 
 export type ChecklistName = "daily" | "weekly" | "monthly";
 export const CHECKLIST_NAMES: readonly ChecklistName[] = ["daily", "weekly", "monthly"];
@@ -90,6 +90,7 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
       needs: [],
     },
     ...DATABASE_WEEKLY,
+    ...DATABASE_WEEKLY_TASKS,
   ],
   monthly: [
     ...DATABASE_MONTHLY,

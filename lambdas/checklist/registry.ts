@@ -7,7 +7,7 @@ import { databaseReachable } from "../checks/database-reachable";
 import { lambdaRuntime } from "../checks/lambda-runtime";
 import { uptimeCheck } from "../checks/uptime";
 import { DATABASE_CHECKS } from "../checks/db";
-import { MONTHLY_TASKS } from "../tasks";
+import { MONTHLY_TASKS, WEEKLY_TASKS } from "../tasks";
 import { CHECKLISTS, ChecklistName } from "./catalog";
 import type { Check } from "./types";
 
@@ -15,7 +15,7 @@ let s3: ReturnType<typeof createS3Client> | undefined;
 const sharedS3 = () => (s3 ??= createS3Client());
 
 export const IMPLEMENTATIONS: Record<string, Check> = Object.fromEntries(
-  [appHealth, databaseReachable, checklistFreshness(sharedS3), uptimeCheck(), lambdaRuntime, ...DATABASE_CHECKS, ...MONTHLY_TASKS].map((c) => [c.id, c]),
+  [appHealth, databaseReachable, checklistFreshness(sharedS3), uptimeCheck(), lambdaRuntime, ...DATABASE_CHECKS, ...MONTHLY_TASKS, ...WEEKLY_TASKS].map((c) => [c.id, c]),
 );
 
 export function checksOf(list: ChecklistName): Check[] {

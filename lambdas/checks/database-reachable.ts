@@ -1,6 +1,7 @@
 // Daily "psql -d elegance_mobilite": the database answers, with its version, size and how full
 // its connection slots are. The URL is never printed with its password.
 import { Client } from "pg";
+import { pgConfig } from "../lib/pg";
 import type { Check } from "../checklist/types";
 
 const CONNECTIONS_WARN_RATIO = 0.8;
@@ -23,7 +24,7 @@ export const databaseReachable: Check = {
   async run({ inputs, signal }) {
     if (!inputs.databaseUrl) throw new Error("no database URL (--database-url / DATABASE_URL)");
     const url = await inputs.databaseUrl();
-    const client = new Client({ connectionString: url, connectionTimeoutMillis: 10_000, statement_timeout: 10_000, application_name: "elegance-ops" });
+    const client = new Client(pgConfig(url, { statement_timeout: 10_000, application_name: "elegance-ops" }));
     const abort = () => void client.end().catch(() => undefined);
     signal.addEventListener("abort", abort, { once: true });
     try {

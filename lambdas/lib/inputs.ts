@@ -30,13 +30,15 @@ export interface TaskInputs {
 }
 
 export interface DatabaseTasks {
+  /** Weekly purge: rows older than maxAgeDays by their timestamp column. */
+  temporaryData: { table: string; column: string; maxAgeDays: number }[];
   sessionsExpiredDays: number;
   sessionsInactiveDays?: number;
   ridesOlderThanMonths: number;
   batchSize: number;
 }
 
-export const DEFAULT_TASKS: DatabaseTasks = { sessionsExpiredDays: 30, ridesOlderThanMonths: 6, batchSize: 5000 };
+export const DEFAULT_TASKS: DatabaseTasks = { temporaryData: [], sessionsExpiredDays: 30, ridesOlderThanMonths: 6, batchSize: 5000 };
 
 export const DEFAULT_INPUTS = {
   appName: "elegance-mobilite",

@@ -3,6 +3,7 @@ import type { Check } from "../checklist/types";
 import { archiveRides } from "./archive-rides";
 import { taskCheck } from "./as-check";
 import { cleanSessions } from "./clean-sessions";
+import { purgeTemporaryData } from "./purge-temporary";
 import { reindex } from "./reindex";
 import { vacuumAnalyze } from "./vacuum-analyze";
 
@@ -15,4 +16,9 @@ export const MONTHLY_TASKS: Check[] = [
   ),
   taskCheck("vacuum-analyze", "VACUUM (ANALYZE) table par table", (url) => vacuumAnalyze(url)),
   taskCheck("reindex", "Réindexation des seuls index invalides ou gonflés", (url, { database }) => reindex(url, { thresholds: database })),
+];
+
+/** The weekly list's task. */
+export const WEEKLY_TASKS: Check[] = [
+  taskCheck("temporary-data", "Nettoyage des données temporaires", (url, { tasks }) => purgeTemporaryData(url, tasks.temporaryData, { batchSize: tasks.batchSize })),
 ];

@@ -5,6 +5,7 @@
 // lock dies with the connection, so a killed run never leaves it behind.
 import { Client } from "pg";
 import { maskUrl } from "../checks/database-reachable";
+import { pgConfig } from "../lib/pg";
 import type { TaskResult } from "./types";
 
 export interface SessionLimits {
@@ -33,13 +34,9 @@ export function poolerProblem(url: string): string | undefined {
 export async function openSession(url: string, task: string, limits: SessionLimits = {}): Promise<Client> {
   const problem = poolerProblem(url);
   if (problem) throw new PoolerUrlError(problem);
-  const client = new Client({
-    connectionString: url,
-    application_name: `elegance-ops:${task}`,
-    connectionTimeoutMillis: 10_000,
-    statement_timeout: limits.statementTimeoutMs ?? 60_000,
-    lock_timeout: limits.lockTimeoutMs ?? 5_000,
-  });
+  const client = new Client(
+    pgConfig(url, { application_name: `elegance-ops:${task}`, statement_timeout: limits.statementTimeoutMs ?? 60_000, lock_timeout: limits.lockTimeoutMs ?? 5_000 }),
+  );
   try {
     await client.connect();
   } catch (error) {

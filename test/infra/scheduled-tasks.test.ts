@@ -109,7 +109,7 @@ describe("check-list permissions", () => {
     for (const list of ["daily", "weekly", "monthly"]) {
       const env = fn(`${list}-checklist`).inputs.environment.variables;
       expect(env.DATABASE_URL_SECRET_ARN).toContain("secret:elegance-mobilite/database-url");
-      expect(JSON.parse(env.DATABASE_TASKS)).toEqual({ sessionsExpiredDays: 30, ridesOlderThanMonths: 6, batchSize: 5000 });
+      expect(JSON.parse(env.DATABASE_TASKS)).toEqual({ sessionsExpiredDays: 30, ridesOlderThanMonths: 6, batchSize: 5000, temporaryData: [] });
       expect(JSON.parse(env.DATABASE_THRESHOLDS)).toEqual({});
     }
     expect(fn("monthly-checklist").inputs.timeout).toBe(900);

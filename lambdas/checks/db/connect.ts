@@ -2,15 +2,11 @@
 // of a timed-out check closes the connection, which cancels its query.
 import { Client } from "pg";
 import type { CheckContext } from "../../checklist/types";
+import { pgConfig } from "../../lib/pg";
 
 export async function withDatabase<T>(ctx: CheckContext, work: (client: Client) => Promise<T>): Promise<T> {
   if (!ctx.inputs.databaseUrl) throw new Error("no database URL (--database-url / DATABASE_URL)");
-  const client = new Client({
-    connectionString: await ctx.inputs.databaseUrl(),
-    connectionTimeoutMillis: 10_000,
-    statement_timeout: 20_000,
-    application_name: "elegance-ops:checks",
-  });
+  const client = new Client(pgConfig(await ctx.inputs.databaseUrl(), { statement_timeout: 20_000, application_name: "elegance-ops:checks" }));
   const abort = () => void client.end().catch(() => undefined);
   ctx.signal.addEventListener("abort", abort, { once: true });
   try {
