@@ -89,6 +89,16 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
   // rows already moved (they stay in the index, dead, until the next vacuum).
   let from = new Date(0);
   const started = performance.now();
+  const onBatch = (batch: { moved: number; inserted: number }, ms: number) => {
+    longest = Math.max(longest, ms);
+    moved += batch.moved;
+    alreadyArchived += batch.moved - batch.inserted;
+    options.onProgress?.(progressOf(moved, total, started));
+  };
+  // First pass: the heap in page ranges (TID range scans read pages in order, like the guide's
+  // one-shot statements, at a batch's cost); then the created_at keyset below catches the
+  // rows a concurrent update moved behind the first pass.
+  await moveByPages(client, { cutoff, batchSize: options.batchSize, keyed }, onBatch);
   for (;;) {
     // The batch is a created_at range [from, upto): copied then deleted by two index range scans
     // in one REPEATABLE READ transaction, so the rows deleted are exactly the rows copied (an
@@ -109,13 +119,9 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
       const deleted = await client.query("DELETE FROM public.rides WHERE created_at >= $1 AND created_at < $2", [from, upto]);
       return { moved: deleted.rowCount ?? 0, inserted: inserted.rowCount ?? 0, last: upto };
     }, "REPEATABLE READ"));
-    longest = Math.max(longest, ms);
-    const batchMoved = value.moved;
-    if (batchMoved === 0 && value.last.getTime() >= cutoff.getTime()) break;
-    moved += batchMoved;
-    alreadyArchived += batchMoved - value.inserted;
+    if (value.moved === 0 && value.last.getTime() >= cutoff.getTime()) break;
+    onBatch(value, ms);
     from = value.last;
-    options.onProgress?.(progressOf(moved, total, started));
   }
 
   // The counts must add up: nothing old left in rides, and the archive grew by what was inserted.
@@ -132,4 +138,36 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
     longestTransactionMs: Math.round(longest), durationMs: performance.now() - began,
     summary: `moved ${moved} rides created before ${cutoff.toISOString()} to rides_archive${alreadyArchived ? ` (${alreadyArchived} were already archived identically)` : ""}; archive holds ${check.after}`,
   };
+}
+
+/**
+ * Moves old rides page range by page range: each batch copies then deletes the old rows of
+ * `[page, page + n)` in one REPEATABLE READ transaction (retried on a concurrent update).
+ */
+async function moveByPages(
+  client: Client,
+  args: { cutoff: Date; batchSize: number; keyed: boolean },
+  onBatch: (batch: { moved: number; inserted: number }, ms: number) => void,
+): Promise<void> {
+  const { rows: [size] } = await client.query<{ pages: number; per_page: number }>(
+    `SELECT (pg_relation_size('public.rides') / current_setting('block_size')::int)::int AS pages,
+            CASE WHEN relpages > 0 AND reltuples > 0 THEN reltuples / relpages ELSE 50 END AS per_page
+     FROM pg_class WHERE oid = 'public.rides'::regclass`,
+  );
+  const step = Math.max(1, Math.floor(args.batchSize / Math.max(1, size.per_page)));
+  const range = "ctid >= format('(%s,0)', $1::int)::tid AND ctid < format('(%s,0)', $2::int)::tid AND created_at < $3";
+  const insert = args.keyed
+    ? `INSERT INTO public.rides_archive SELECT * FROM public.rides WHERE ${range} ON CONFLICT (id) DO NOTHING`
+    : `INSERT INTO public.rides_archive SELECT * FROM public.rides r WHERE ${range} AND NOT EXISTS (SELECT 1 FROM public.rides_archive a WHERE a.id = r.id)`;
+  for (let page = 0; page < size.pages; page += step) {
+    const params = [page, page + step, args.cutoff];
+    const { value, ms } = await retryOnSerializationFailure(() =>
+      inTransaction(client, async () => {
+        const inserted = await client.query(insert, params);
+        const deleted = await client.query(`DELETE FROM public.rides WHERE ${range}`, params);
+        return { moved: deleted.rowCount ?? 0, inserted: inserted.rowCount ?? 0 };
+      }, "REPEATABLE READ"),
+    );
+    if (value.moved) onBatch(value, ms);
+  }
 }
