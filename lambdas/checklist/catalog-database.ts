@@ -23,7 +23,7 @@ export const DATABASE_DAILY: CatalogEntry[] = [
     id: "wraparound",
     title: "Âge des identifiants de transaction et multixact (wraparound)",
     guide: "Vérifications quotidiennes › vérification de la base de données (gel des transactions)",
-    levels: { warn: 2, fail: 3 },
+    levels: { warn: 1, fail: 3 },
     runbook: [...DBA, "Chercher ce qui empêche le gel : transactions longues, slots de réplication inactifs, prepared transactions", "VACUUM (FREEZE) des tables les plus âgées (détail), hors heures de pointe"],
   }),
   entry({

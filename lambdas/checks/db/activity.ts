@@ -1,11 +1,30 @@
 // What PgHero shows first: long-running queries, sessions idle in a transaction (they hold
-// locks and block vacuum), connections against max_connections, and the cache hit ratio.
-// A non-superuser without pg_read_all_stats sees other roles' sessions without their query
-// text; the details say so instead of guessing.
-import type { Check, CheckResult } from "../../checklist/types";
-import { withDatabase } from "./connect";
+// locks and keep vacuum from removing dead tuples), connections against max_connections, and
+// the buffer cache hit ratio.
+//
+// Privileges: a role without pg_read_all_stats (or pg_monitor) sees other roles' sessions in
+// pg_stat_activity with state, times and query all NULL ("<insufficient privilege>"). They are
+// still counted as connections; they cannot be judged, and the details say how many were hidden.
+import type { Check, CheckStatus } from "../../checklist/types";
+import { readsAllStats, withDatabase, worst } from "./connect";
 
-const MIN_READS_FOR_RATIO = 10_000;
+// A client session: backend_type says so, except for sessions hidden from this role, where
+// it is NULL too; those connected to a database by a role are counted (background workers
+// run by a role, rare here, would be counted with them).
+const CLIENT_SESSION_SQL = `(backend_type = 'client backend' OR (backend_type IS NULL AND query = '<insufficient privilege>' AND usesysid IS NOT NULL AND datid IS NOT NULL))`;
+
+interface Session {
+  pid: number;
+  user: string | null;
+  app: string | null;
+  client: string | null;
+  state: string | null;
+  query_seconds: number | null;
+  xact_seconds: number | null;
+  state_seconds: number | null;
+  wait: string | null;
+  query: string | null;
+}
 
 export const activityCheck: Check = {
   id: "activity",
@@ -13,39 +32,79 @@ export const activityCheck: Check = {
   run: (ctx) =>
     withDatabase(ctx, async (client) => {
       const t = ctx.inputs.database;
-      const { rows: sessions } = await client.query<{ pid: number; user: string; app: string; state: string; seconds: number; query: string }>(
-        `SELECT pid, usename AS user, application_name AS app, state,
-                extract(epoch FROM now() - CASE WHEN state = 'active' THEN query_start ELSE xact_start END)::int AS seconds,
-                left(query, 200) AS query
+      const allStats = await readsAllStats(client);
+      const { rows: sessions } = await client.query<Session>(
+        `SELECT pid, usename AS user, application_name AS app, client_addr::text AS client, state,
+                extract(epoch FROM now() - query_start)::float8 AS query_seconds,
+                extract(epoch FROM now() - xact_start)::float8 AS xact_seconds,
+                extract(epoch FROM now() - state_change)::float8 AS state_seconds,
+                CASE WHEN wait_event IS NOT NULL THEN wait_event_type || ':' || wait_event END AS wait,
+                left(query, 500) AS query
          FROM pg_stat_activity
-         WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND datname = current_database()
-           AND ((state = 'active' AND now() - query_start > make_interval(secs => $1))
-             OR (state LIKE 'idle in transaction%' AND now() - xact_start > make_interval(secs => $2)))`,
-        [t.longQuerySeconds, t.idleInTransactionSeconds],
+         WHERE pid <> pg_backend_pid() AND datname = current_database() AND ${CLIENT_SESSION_SQL}`,
       );
-      const { rows: [c] } = await client.query<{ used: number; max: number; hit: string | null; read: string | null }>(
-        `SELECT (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend') AS used,
+      const { rows: [c] } = await client.query<{ used: number; max: number; reserved: number; hit: string | null; read: string | null }>(
+        `SELECT (SELECT count(*)::int FROM pg_stat_activity WHERE ${CLIENT_SESSION_SQL}) AS used,
                 current_setting('max_connections')::int AS max,
+                current_setting('superuser_reserved_connections')::int AS reserved,
                 (SELECT sum(heap_blks_hit) FROM pg_statio_user_tables)::text AS hit,
                 (SELECT sum(heap_blks_read) FROM pg_statio_user_tables)::text AS read`,
       );
-      const longQueries = sessions.filter((s) => s.state === "active");
-      const idleInTransaction = sessions.filter((s) => s.state !== "active");
+      const round = (x: number | null) => (x === null ? null : Math.round(x));
+      const describe = (s: Session) => ({ pid: s.pid, user: s.user, app: s.app, client: s.client, state: s.state, wait: s.wait, query: s.query });
+      // Hidden: another role's session, state and query withheld from this role.
+      const hidden = sessions.filter((s) => s.state === null && s.query === "<insufficient privilege>");
+      const longQueries = sessions
+        .filter((s) => s.state === "active" && (s.query_seconds ?? 0) > t.longQuerySeconds)
+        .sort((a, b) => b.query_seconds! - a.query_seconds!)
+        .map((s) => ({ ...describe(s), runningSeconds: round(s.query_seconds), transactionSeconds: round(s.xact_seconds) }));
+      // Idle in transaction for longer than the threshold (since its last statement ended, as
+      // check_postgres txn_idle), with how long the transaction has been open.
+      const idleInTransaction = sessions
+        .filter((s) => s.state?.startsWith("idle in transaction") && (s.state_seconds ?? 0) > t.idleInTransactionSeconds)
+        .sort((a, b) => b.state_seconds! - a.state_seconds!)
+        .map((s) => ({ ...describe(s), idleSeconds: round(s.state_seconds), transactionSeconds: round(s.xact_seconds), statement: `SELECT pg_terminate_backend(${s.pid});` }));
+
       const [hit, read] = [Number(c.hit ?? 0), Number(c.read ?? 0)];
-      const cacheHitRatio = hit + read >= MIN_READS_FOR_RATIO ? hit / (hit + read) : undefined;
+      // Since the statistics reset; too few blocks and the ratio means nothing.
+      const cacheHitRatio = hit + read >= t.cacheHitMinBlocks && hit + read > 0 ? Number((hit / (hit + read)).toFixed(4)) : undefined;
       const ratio = c.used / c.max;
-      const problems: { status: CheckResult["status"]; text: string }[] = [];
-      if (longQueries.length) problems.push({ status: "warn", text: `${longQueries.length} quer${longQueries.length > 1 ? "ies" : "y"} running > ${t.longQuerySeconds} s` });
-      if (idleInTransaction.length) problems.push({ status: "warn", text: `${idleInTransaction.length} session(s) idle in transaction > ${t.idleInTransactionSeconds} s` });
-      if (ratio >= t.connectionsWarn) problems.push({ status: ratio >= t.connectionsFail ? "fail" : "warn", text: `${c.used}/${c.max} connections` });
-      if (cacheHitRatio !== undefined && cacheHitRatio < t.cacheHitRatioWarn) problems.push({ status: "warn", text: `cache hit ratio ${(cacheHitRatio * 100).toFixed(1)}%` });
+
+      const problems: { status: CheckStatus; text: string }[] = [];
+      if (longQueries.length) problems.push({ status: "warn", text: `${longQueries.length} quer${longQueries.length > 1 ? "ies" : "y"} running > ${t.longQuerySeconds} s (pid ${longQueries.map((q) => q.pid).join(", ")})` });
+      if (idleInTransaction.length) problems.push({ status: "warn", text: `${idleInTransaction.length} session(s) idle in transaction > ${t.idleInTransactionSeconds} s (pid ${idleInTransaction.map((q) => q.pid).join(", ")})` });
+      if (ratio >= t.connectionsWarn) problems.push({ status: ratio >= t.connectionsFail ? "fail" : "warn", text: `${c.used}/${c.max} connections (${(ratio * 100).toFixed(0)}%)` });
+      if (cacheHitRatio !== undefined && cacheHitRatio < t.cacheHitRatioWarn) problems.push({ status: "warn", text: `cache hit ratio ${(cacheHitRatio * 100).toFixed(2)}% < ${(t.cacheHitRatioWarn * 100).toFixed(0)}%` });
+
       const details = {
-        longQueries, idleInTransaction, connections: c.used, maxConnections: c.max, cacheHitRatio,
-        ...(sessions.some((s) => s.query === "<insufficient privilege>") ? { note: "query texts of other roles need pg_read_all_stats (granted to the maintenance role)" } : {}),
+        longQueries,
+        idleInTransaction,
+        connections: { used: c.used, max: c.max, superuserReserved: c.reserved, ratio: Number(ratio.toFixed(3)) },
+        cache: { heapBlocksHit: hit, heapBlocksRead: read, hitRatio: cacheHitRatio ?? null, ...(cacheHitRatio === undefined ? { note: `fewer than ${t.cacheHitMinBlocks} blocks since the statistics reset: not judged` } : {}) },
+        sessionsSeen: sessions.length,
+        ...(allStats
+          ? {}
+          : {
+              hiddenSessions: hidden.length,
+              note: `this role lacks pg_read_all_stats (pg_monitor): other roles' sessions show no state or query, so ${hidden.length} session(s) could not be judged for long queries or idle transactions`,
+            }),
       };
-      const metrics = { connections: c.used, longQueries: longQueries.length, idleInTransaction: idleInTransaction.length, ...(cacheHitRatio !== undefined ? { cacheHitRatio } : {}) };
-      if (!problems.length) return { status: "ok", summary: `${c.used}/${c.max} connections, no long query or idle transaction${cacheHitRatio !== undefined ? `, cache hit ${(cacheHitRatio * 100).toFixed(1)}%` : ""}`, details, metrics };
-      const status = problems.some((p) => p.status === "fail") ? "fail" : "warn";
-      return { status, summary: problems.map((p) => p.text).join("; "), details, metrics };
+      const metrics = {
+        connections: c.used,
+        connectionsRatio: ratio,
+        longQueries: longQueries.length,
+        idleInTransaction: idleInTransaction.length,
+        ...(cacheHitRatio !== undefined ? { cacheHitRatio } : {}),
+      };
+      const caveat = !allStats && hidden.length ? ` (${hidden.length} session(s) of other roles not visible)` : "";
+      if (!problems.length) {
+        return {
+          status: "ok",
+          summary: `${c.used}/${c.max} connections, no query over ${t.longQuerySeconds} s nor transaction idle over ${t.idleInTransactionSeconds} s${cacheHitRatio !== undefined ? `, cache hit ${(cacheHitRatio * 100).toFixed(2)}%` : ""}${caveat}`,
+          details,
+          metrics,
+        };
+      }
+      return { status: worst(...problems.map((p) => p.status)), summary: problems.map((p) => p.text).join("; ") + caveat, details, metrics };
     }),
 };

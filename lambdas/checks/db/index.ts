@@ -1,22 +1,22 @@
-// The database checks of the daily and weekly lists.
+// The database checks of the daily and weekly lists (ids = lambdas/checklist/catalog-database.ts).
 import type { Check } from "../../checklist/types";
-import { createS3Client } from "../../lib/s3";
 import { activityCheck } from "./activity";
 import { indexesCheck } from "./indexes";
-import { largeTablesCheck, previousSizesFromRecords } from "./large-tables";
+import { largeTablesCheck } from "./large-tables";
 import { primaryKeysCheck } from "./primary-keys";
 import { vacuumCheck } from "./vacuum";
 import { sequencesCheck, wraparoundCheck } from "./wraparound";
 
-let s3: ReturnType<typeof createS3Client> | undefined;
-const sharedS3 = () => (s3 ??= createS3Client());
+export { indexesToReindex } from "./indexes";
 
 export const DATABASE_CHECKS: Check[] = [
+  // Daily.
   vacuumCheck,
   wraparoundCheck,
   sequencesCheck,
   activityCheck,
   primaryKeysCheck,
-  largeTablesCheck(({ logsBucket }) => previousSizesFromRecords(sharedS3, () => logsBucket)),
+  // Weekly; large-tables compares with the latest weekly record in the logs bucket.
+  largeTablesCheck(),
   indexesCheck,
 ];

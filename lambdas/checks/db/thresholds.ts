@@ -7,6 +7,8 @@ export interface DatabaseThresholds {
   vacuumMinDeadTuples: number;
   /** Dead tuples over live + dead: warn above this ratio. */
   deadTupleRatioWarn: number;
+  /** ...for tables with at least this many dead tuples (a tiny table's ratio means nothing). */
+  deadTupleRatioMinTuples: number;
   /** Transaction-ID / multixact age: warn and fail (autovacuum's emergency freeze is at 2^31 - ~3M). */
   xidAgeWarn: number;
   xidAgeFail: number;
@@ -22,6 +24,8 @@ export interface DatabaseThresholds {
   connectionsFail: number;
   /** Buffer cache hit ratio: warn below. */
   cacheHitRatioWarn: number;
+  /** ...judged only once this many heap blocks were hit or read since the statistics reset. */
+  cacheHitMinBlocks: number;
   /** Weekly: how many of the largest tables to list. */
   largeTablesTop: number;
   /** Weekly: growth of a table's total size since the previous weekly record, warn above (0.5 = +50%). */
@@ -30,6 +34,8 @@ export interface DatabaseThresholds {
   indexBloatRatio: number;
   /** Indexes smaller than this (bytes) are not worth reporting as unused or bloated. */
   indexMinBytes: number;
+  /** Unused indexes are judged only when the scan counters are at least this many days old. */
+  indexStatsMinDays: number;
   /**
    * Schemas whose indexes are ours to judge and rebuild. Supabase's own (auth, storage, …)
    * belong to its services: their indexes are neither ours to drop nor to REINDEX.
@@ -41,6 +47,7 @@ export const DEFAULT_DATABASE_THRESHOLDS: DatabaseThresholds = {
   vacuumMaxAgeDays: 7,
   vacuumMinDeadTuples: 10_000,
   deadTupleRatioWarn: 0.2,
+  deadTupleRatioMinTuples: 1000,
   xidAgeWarn: 500_000_000,
   xidAgeFail: 1_200_000_000,
   sequenceUsedWarn: 0.75,
@@ -50,9 +57,11 @@ export const DEFAULT_DATABASE_THRESHOLDS: DatabaseThresholds = {
   connectionsWarn: 0.8,
   connectionsFail: 0.95,
   cacheHitRatioWarn: 0.95,
+  cacheHitMinBlocks: 10_000,
   largeTablesTop: 10,
   tableGrowthWarn: 0.5,
   indexBloatRatio: 0.3,
   indexMinBytes: 1024 * 1024,
+  indexStatsMinDays: 7,
   maintainedSchemas: ["public"],
 };
