@@ -1,8 +1,10 @@
 // Benchmark: the monthly tasks' batched way against the guide's one-shot statements, on the
 // same server in the same run, each on its own copy of the same data.
-// - rides: archiveRides (batches of one DELETE … RETURNING + INSERT each) against the guide's
+// - rides: archiveRides (batches over heap page ranges, each an INSERT … SELECT + DELETE in one
+//   REPEATABLE READ transaction sent in one round trip) against the guide's
 //   `INSERT INTO rides_archive SELECT … ; DELETE …` in one transaction;
-// - sessions: cleanSessions (batches) against one `DELETE FROM auth.sessions WHERE …`.
+// - sessions: cleanSessions (batches over heap page ranges) against one `DELETE FROM auth.sessions WHERE …`.
+// Also prints where the time went: the tasks' phases, the one-shot's statements.
 // Prints rows/s of each, their ratio (target ≥ 0.8) and the longest single transaction of each
 // (target ≤ 1 s for the batched way: that is what the app may wait on).
 //   npm run bench -- archive                                   (200,000 rides, half to move)
@@ -32,18 +34,27 @@ async function seeded(): Promise<{ db: TestDatabase; admin: Client }> {
   return { db, admin };
 }
 
-async function oneShot(url: string, statements: string[], params: unknown[][]): Promise<{ seconds: number; rows: number }> {
+async function oneShot(url: string, statements: string[], params: unknown[][]): Promise<{ seconds: number; rows: number; statementMs: number[] }> {
   const client = new Client({ connectionString: url });
   await client.connect();
   const t0 = performance.now();
   await client.query("BEGIN");
   let rows = 0;
-  for (const [i, sql] of statements.entries()) rows = Math.max(rows, (await client.query(sql, params[i])).rowCount ?? 0);
+  const statementMs: number[] = [];
+  for (const [i, sql] of statements.entries()) {
+    const t = performance.now();
+    rows = Math.max(rows, (await client.query(sql, params[i])).rowCount ?? 0);
+    statementMs.push(Math.round(performance.now() - t));
+  }
   await client.query("COMMIT");
   const seconds = (performance.now() - t0) / 1000;
   await client.end();
-  return { seconds, rows };
+  return { seconds, rows, statementMs };
 }
+
+/** "setup 120 ms, pages 2,310 ms, …" from a task's details.phasesMs. */
+const phasesOf = (details: unknown) =>
+  Object.entries((details as { phasesMs?: Record<string, number> } | undefined)?.phasesMs ?? {}).map(([k, ms]) => `${k} ${fmt(ms)} ms`).join(", ");
 
 const rate = (rows: number, seconds: number) => Math.round(rows / seconds);
 const fmt = (n: number) => n.toLocaleString("en");
@@ -74,12 +85,15 @@ async function main(): Promise<void> {
     console.log(`  batched move (archiveRides, 5,000 per transaction): ${fmt(ridesOurs)} rows/s, longest transaction ${Math.round(archived.longestTransactionMs)} ms`);
     console.log(`  guide's one-shot INSERT … SELECT + DELETE:           ${fmt(ridesGuide)} rows/s, longest transaction ${Math.round(rides.seconds * 1000)} ms`);
     console.log(`  ratio (batched / one-shot rows per second): ${(ridesOurs / ridesGuide).toFixed(2)} (target >= 0.8); longest batched transaction ${Math.round(archived.longestTransactionMs)} ms (target <= 1000 ms)`);
+    const [, , insertMs, deleteMs] = rides.statementMs;
+    console.log(`  where the time went: batched ${phasesOf(archived.details)}; one-shot INSERT ${fmt(insertMs)} ms, DELETE ${fmt(deleteMs)} ms`);
     const sOurs = rate(cleaned.counts.sessions, cleaned.durationMs / 1000);
     const sGuide = rate(sessions.rows, sessions.seconds);
     console.log(`sessions: ${fmt(SESSIONS)} sessions, ${fmt(cleaned.counts.sessions)} expired deleted (with ${fmt(cleaned.counts.refreshTokens)} refresh tokens, ${fmt(cleaned.counts.mfaAmrClaims)} MFA claims)`);
     console.log(`  batched cleanSessions (2,000 per transaction): ${fmt(sOurs)} sessions/s, longest transaction ${Math.round(cleaned.longestTransactionMs)} ms`);
     console.log(`  guide's one-shot DELETE:                      ${fmt(sGuide)} sessions/s, longest transaction ${Math.round(sessions.seconds * 1000)} ms`);
     console.log(`  ratio (batched / one-shot): ${(sOurs / sGuide).toFixed(2)} (target >= 0.8); longest batched transaction ${Math.round(cleaned.longestTransactionMs)} ms (target <= 1000 ms)`);
+    console.log(`  where the time went: batched ${phasesOf(cleaned.details)}; one-shot DELETE ${fmt(sessions.statementMs[0])} ms`);
   } finally {
     await globalTeardown();
   }

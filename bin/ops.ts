@@ -6,13 +6,20 @@
 import { Command, CommanderError } from "commander";
 import { checklistCommand } from "./ops/checklist";
 import { dbCommand } from "./ops/db";
-import { MissingInputError } from "./ops/inputs";
+import { backupCommand, restoreCommand } from "./ops/backup";
+import { MissingInputError, UsageError } from "./ops/inputs";
+import { maintenanceCommand } from "./ops/maintenance";
+import { rollbackCommand } from "./ops/rollback";
 
 export function opsProgram(): Command {
   const program = new Command("ops")
     .description("Élégance Mobilité operations: run the maintenance guide's check-lists and tasks by hand");
   program.addCommand(checklistCommand());
   program.addCommand(dbCommand());
+  program.addCommand(backupCommand());
+  program.addCommand(restoreCommand());
+  program.addCommand(maintenanceCommand());
+  program.addCommand(rollbackCommand());
   // addCommand() does not pass settings down: every command throws instead of exiting.
   const configure = (command: Command): void => {
     command.exitOverride().showHelpAfterError("(add --help for usage)");
@@ -30,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     return Number(process.exitCode ?? 0);
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof MissingInputError) {
+    if (error instanceof MissingInputError || error instanceof UsageError) {
       process.stderr.write(`ops: ${error.message}\n`);
       return 2;
     }

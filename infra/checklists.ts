@@ -2,10 +2,11 @@
 // handler in lambdas/handlers/, with exactly the permissions its checks need.
 import * as pulumi from "@pulumi/pulumi";
 import { CHECKLISTS, ChecklistName } from "../lambdas/checklist/catalog";
-import { ENV, RECORDS_PREFIX } from "../lambdas/contract";
+import { DRILL_RECORDS_PREFIX, ENV, RECORDS_PREFIX, VERCEL_LOGS_PREFIX } from "../lambdas/contract";
 import type { LevelTopics } from "./alarms";
 import type { StackConfig } from "./config";
 import { LEVEL_NUMBERS } from "./paging";
+import { drillRecordsStatements, readBackupsStatements } from "./backup";
 import { ScheduledTask } from "./scheduled-task";
 import type { Storage } from "./storage";
 import type { PolicyStatement } from "./storage/policies";
@@ -41,6 +42,8 @@ export class Checklists extends pulumi.ComponentResource {
     const { config, storage } = args;
     const needs = new Set(CHECKLISTS[list].flatMap((c) => c.needs));
     const ids = new Set(CHECKLISTS[list].map((c) => c.id));
+    // The daily log check reads what the Vercel log drain delivered, when there is one.
+    const readsDrainLogs = list === "daily" && config.vercel !== undefined;
     return new ScheduledTask(
       `${list}-checklist`,
       {
@@ -62,7 +65,7 @@ export class Checklists extends pulumi.ComponentResource {
           [ENV.appUrl]: config.app.url,
           [ENV.healthPath]: config.app.healthPath,
           [ENV.healthTimeoutMs]: String(config.thresholds.health.timeoutMs),
-          P95_LATENCY_MS: String(config.thresholds.health.p95LatencyMs),
+          [ENV.p95LatencyMs]: String(config.thresholds.health.p95LatencyMs),
           [ENV.logsBucket]: storage.logs.bucket.bucket,
           [ENV.incidentTopics]: pulumi.output(args.topicArns).apply((t) => JSON.stringify(t)),
           [ENV.checkLevels]: JSON.stringify(checkLevels(list, config.checklists.levels)),
@@ -75,10 +78,18 @@ export class Checklists extends pulumi.ComponentResource {
               }
             : {}),
           ...(ids.has("uptime") ? { [ENV.uptimeThresholds]: JSON.stringify(config.thresholds.uptime) } : {}),
+          ...(ids.has("backups") || ids.has("backup-drill")
+            ? { [ENV.backupsBucket]: storage.backups.bucket.bucket, [ENV.backupThresholds]: JSON.stringify({ maxAgeHours: config.backups.maxAgeHours, ...config.backups.check }) }
+            : {}),
+          ...(readsDrainLogs ? { [ENV.logDrainEnabled]: "true", [ENV.logThresholds]: JSON.stringify(config.vercel!.logThresholds) } : {}),
         },
         statements: pulumi
-          .all([storage.logs.bucket.arn, ...LEVEL_NUMBERS.map((l) => args.topics[l].arn)])
-          .apply(([bucketArn, ...topicArns]) => statementsFor(list, ids, bucketArn, topicArns)),
+          .all([storage.logs.bucket.arn, storage.backups.bucket.arn, ...LEVEL_NUMBERS.map((l) => args.topics[l].arn)])
+          .apply(([bucketArn, backupsArn, ...topicArns]) => [
+            ...statementsFor(list, ids, bucketArn, topicArns, readsDrainLogs),
+            ...(ids.has("backups") ? readBackupsStatements(backupsArn) : []),
+            ...(ids.has("backup-drill") ? drillRecordsStatements(bucketArn) : []),
+          ]),
       },
       { parent: this },
     );
@@ -86,8 +97,10 @@ export class Checklists extends pulumi.ComponentResource {
 }
 
 /** Least privilege per list: its own record prefix, the paging topics, and what its checks read. */
-export function statementsFor(list: ChecklistName, ids: Set<string>, logsBucketArn: string, topicArns: string[]): PolicyStatement[] {
-  const readable = ids.has("checklist-freshness") ? [`${RECORDS_PREFIX}*`] : [`${RECORDS_PREFIX}${list}/*`];
+export function statementsFor(list: ChecklistName, ids: Set<string>, logsBucketArn: string, topicArns: string[], readsDrainLogs = false): PolicyStatement[] {
+  const drainLogs = [VERCEL_LOGS_PREFIX.app, VERCEL_LOGS_PREFIX.access];
+  // checklist-freshness dates the weekly and monthly records and the restore drill's.
+  const readable = ids.has("checklist-freshness") ? [`${RECORDS_PREFIX}*`, `${DRILL_RECORDS_PREFIX}*`] : [`${RECORDS_PREFIX}${list}/*`];
   return [
     { Sid: "WriteRunRecords", Effect: "Allow", Action: "s3:PutObject", Resource: `${logsBucketArn}/${RECORDS_PREFIX}${list}/*` },
     { Sid: "ListRunRecords", Effect: "Allow", Action: "s3:ListBucket", Resource: logsBucketArn, Condition: { StringLike: { "s3:prefix": readable } } },
@@ -96,5 +109,11 @@ export function statementsFor(list: ChecklistName, ids: Set<string>, logsBucketA
     ...(ids.has("large-tables") ? [{ Sid: "ReadRunRecords", Effect: "Allow" as const, Action: "s3:GetObject", Resource: `${logsBucketArn}/${RECORDS_PREFIX}${list}/*` }] : []),
     // GetMetricData has no resource-level permissions: "*" is the only resource it accepts.
     ...(ids.has("uptime") ? [{ Sid: "ReadProbeMetrics", Effect: "Allow" as const, Action: "cloudwatch:GetMetricData", Resource: "*" }] : []),
+    ...(readsDrainLogs
+      ? [
+          { Sid: "ListDrainLogs", Effect: "Allow" as const, Action: "s3:ListBucket", Resource: logsBucketArn, Condition: { StringLike: { "s3:prefix": drainLogs.map((p) => `${p}*`) } } },
+          { Sid: "ReadDrainLogs", Effect: "Allow" as const, Action: "s3:GetObject", Resource: drainLogs.map((p) => `${logsBucketArn}/${p}*`) },
+        ]
+      : []),
   ];
 }

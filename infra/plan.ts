@@ -80,6 +80,21 @@ function fakeState(type: string, name: string, inputs: Record<string, any>): Rec
   // A generated password: a stand-in of the asked length, so URLs built from it read right.
   if (type === "random:index/randomPassword:RandomPassword") extra.result = "p".repeat(inputs.length ?? 16);
   if (type === "aws:sqs/queue:Queue") extra.url = `https://sqs.${region}.amazonaws.com/${FAKE_ACCOUNT}/${physical}`;
+  if (type === "aws:lambda/functionUrl:FunctionUrl") {
+    Object.assign(extra, { urlId: hash(name).repeat(4), functionUrl: `https://${hash(name).repeat(4)}.lambda-url.${region}.on.aws/` });
+  }
+  if (type === "aws:ecr/repository:Repository") {
+    Object.assign(extra, { registryId: FAKE_ACCOUNT, repositoryUrl: `${FAKE_ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${physical}` });
+  }
+  // A pushed image is known by its digest.
+  if (type === "docker-build:index:Image") {
+    const digest = `sha256:${hash(name).repeat(10).slice(0, 64)}`;
+    Object.assign(extra, { digest, ref: `${String(inputs.tags?.[0]).split(":")[0]}@${digest}` });
+  }
+  // Vercel computes the read token; the provider builds the connection string from it.
+  if (type === "vercel:index/edgeConfigToken:EdgeConfigToken") {
+    Object.assign(extra, { token: `fake-edge-config-token-${hash(name)}`, connectionString: `https://edge-config.vercel.com/${inputs.edgeConfigId}?token=fake-edge-config-token-${hash(name)}` });
+  }
   return { ...inputs, name: inputs.name ?? physical, ...extra };
 }
 
@@ -98,6 +113,12 @@ function fakeCall(token: string, inputs: Record<string, any>): Record<string, an
       return { name: "eu-west-3", region: "eu-west-3", id: "eu-west-3", description: "Europe (Paris)" };
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+    case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+      return { userName: "AWS", password: "fake-ecr-password", authorizationToken: "QVdTOmZha2U=", proxyEndpoint: `https://${FAKE_ACCOUNT}.dkr.ecr.eu-west-3.amazonaws.com`, id: "eu-west-3" };
+    case "vercel:index/getEndpointVerification:getEndpointVerification":
+      return { verificationCode: "fake-vercel-verification-code", teamId: inputs.teamId ?? "team_fake", id: "fake-vercel-verification-code" };
+    case "vercel:index/getProject:getProject":
+      return { ...inputs, id: `prj_fake${hash(String(inputs.name))}` };
     default:
       return inputs;
   }
@@ -117,7 +138,9 @@ export async function planProgram(
     {
       newResource: ({ type, name, inputs }) => {
         resources.push({ type, name, inputs: readable(inputs) });
-        return { id: `${name}-id`, state: fakeState(type, name, inputs) };
+        // Vercel ids carry a prefix per kind (ecfg_ for Edge Configs), as the API gives them.
+        const id = type === "vercel:index/edgeConfig:EdgeConfig" ? `ecfg_fake${hash(name)}` : `${name}-id`;
+        return { id, state: fakeState(type, name, inputs) };
       },
       call: ({ token, inputs }) => fakeCall(token, inputs),
     },

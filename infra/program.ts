@@ -1,12 +1,15 @@
 // The whole stack, composed from one component per concern. Each line of the maintenance
 // guide is reachable from here in one step (see the table in README.md).
+import { Backups } from "./backup";
 import { Checklists } from "./checklists";
 import { DatabaseAccess } from "./database-access";
 import type { StackConfig } from "./config";
 import { HealthProbe } from "./health-probe";
+import { LogIngest } from "./log-ingest";
 import { Paging } from "./paging";
 import { Secrets } from "./secrets";
 import { Storage } from "./storage";
+import { Vercel } from "./vercel";
 
 export function program(config: StackConfig) {
   const app = config.app.name;
@@ -24,7 +27,7 @@ export function program(config: StackConfig) {
   });
 
   // Runtime secrets, read by the Lambdas from Secrets Manager (never environment variables).
-  const secrets = new Secrets(app, { databaseUrl: database.maintenanceUrl, pagerdutyRoutingKey: config.paging.pagerdutyRoutingKey, kmsKeyArn: storage.key.arn });
+  const secrets = new Secrets(app, { databaseUrl: database.maintenanceUrl, backupDatabaseUrl: config.database.url, pagerdutyRoutingKey: config.paging.pagerdutyRoutingKey, kmsKeyArn: storage.key.arn });
 
   // "Gestion des incidents" + "Contacts d'urgence": one topic per level, contacts subscribed by role.
   // Optionally forwarded to PagerDuty when a routing key is configured.
@@ -44,8 +47,34 @@ export function program(config: StackConfig) {
     databaseUrlSecretArn: secrets.databaseUrl.arn,
   });
 
+  // "Vérification des backups" + "Procédures de restauration": nightly pg_dump, weekly restore drill.
+  const backups = new Backups(app, { config, storage, topics: paging.topics, backupDatabaseUrlSecretArn: secrets.backupDatabaseUrl.arn });
+
   // "Monitoring des performances": /api/health every minute; level 3 when down, level 2 when slow.
   const probe = new HealthProbe("health-probe", { config, storage, topics: paging.topics });
+
+  // "Vérifier les logs d'erreur" and "mode maintenance", when the app's Vercel is configured:
+  // the log drain posts to the ingest function (made first: Vercel calls it when the drain is
+  // created), and the Edge Config holds the flag the middleware reads.
+  const settings = config.vercel;
+  const vercel =
+    settings &&
+    new Vercel(app, {
+      app,
+      settings,
+      kmsKeyArn: storage.key.arn,
+      drainEndpoint: (drain) =>
+        new LogIngest("log-ingest", {
+          app,
+          storage,
+          topics: paging.topics,
+          verificationCode: drain.verificationCode,
+          drainSecretArn: drain.secretArn,
+          maxBodyBytes: settings.logDrain.maxBodyBytes,
+          thresholds: settings.logThresholds,
+          p95LatencyMs: config.thresholds.health.p95LatencyMs,
+        }),
+    });
 
   return {
     kmsKeyArn: storage.key.arn,
@@ -60,5 +89,9 @@ export function program(config: StackConfig) {
       monthly: checklists.tasks.monthly.function.fn.name,
     },
     healthProbeFunction: probe.task.function.fn.name,
+    backupFunction: backups.backup.function.fn.name,
+    backupDrillFunction: backups.drill.function.fn.name,
+    backupImageUri: backups.image.uri,
+    ...(vercel ? { logIngestUrl: vercel.drainEndpoint.url.functionUrl, edgeConfigId: vercel.edgeConfig.id } : {}),
   };
 }

@@ -5,16 +5,16 @@
 /** Level 3, "Service inaccessible": put the app in maintenance mode, then find the cause. */
 export const SERVICE_DOWN = [
   "Confirmer : curl -si <app url>/api/health (et depuis un autre réseau)",
-  "Mode maintenance : Vercel › Storage › Edge Config du projet › item `maintenance` = true (le middleware sert la page 503)",
-  "Vercel › Deployments : si le dernier déploiement est en cause, Promote le précédent (rollback)",
+  'Mode maintenance : npm run ops -- maintenance on --reason "…" (item Edge Config `maintenance` = true, le middleware sert la page 503 ; ops maintenance status pour vérifier)',
+  "Si le dernier déploiement est en cause : npm run ops -- rollback --dry-run, puis npm run ops -- rollback (promeut le déploiement de production précédent et vérifie /api/health)",
   "Supabase : status.supabase.com et Dashboard du projet ; escalade support@supabase.io / support@vercel.com",
-  "Une fois rétabli : `maintenance` = false, puis vérifier /api/health",
+  "Une fois rétabli : npm run ops -- maintenance off, puis vérifier /api/health",
 ];
 
 /** Level 2, "Performance dégradée": usually the last deployment or the database. */
 export const SLOW_RESPONSES = [
   "CloudWatch : métrique EleganceOps Latency (p95) et Up de l'app, depuis quand ?",
-  "Vercel › Deployments : un déploiement récent coïncide ? Promote le déploiement précédent (rollback rapide)",
+  "Un déploiement récent coïncide ? npm run ops -- rollback --dry-run, puis npm run ops -- rollback (rollback rapide : promeut le précédent, vérifie /api/health)",
   "Supabase Dashboard › Database : requêtes lentes, connexions, CPU ; prévenir le DBA si la base est en cause",
 ];
 

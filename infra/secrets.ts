@@ -7,6 +7,8 @@ export interface SecretsArgs {
    * @example pulumi config set --secret --path 'database.url' 'postgresql://…'
    */
   databaseUrl: pulumi.Input<string>;
+  /** The URL the backup dumps with: a role that reads every table (Supabase's postgres, config database.url). */
+  backupDatabaseUrl: pulumi.Input<string>;
   /** PagerDuty's integration key, when pages are forwarded there (optional). */
   pagerdutyRoutingKey?: pulumi.Input<string>;
   /** The stack's customer-managed key (from Storage), so the secret is encrypted with it. */
@@ -20,6 +22,7 @@ export interface SecretsArgs {
  */
 export class Secrets extends pulumi.ComponentResource {
   readonly databaseUrl: aws.secretsmanager.Secret;
+  readonly backupDatabaseUrl: aws.secretsmanager.Secret;
   readonly pagerdutyRoutingKey?: aws.secretsmanager.Secret;
   private readonly prefix: string;
 
@@ -27,6 +30,8 @@ export class Secrets extends pulumi.ComponentResource {
     super("elegance-ops:secrets:Secrets", name, {}, opts);
     this.prefix = name;
     this.databaseUrl = this.createSecret("database-url", "Connection string of the production database (direct or session-mode, never the transaction pooler)", args.databaseUrl, args.kmsKeyArn);
+    // pg_dump must read every table, which the least-privilege maintenance role cannot: only the backup function may read this one.
+    this.backupDatabaseUrl = this.createSecret("backup-database-url", "Connection string the backup dumps with (a role that reads every table; direct or session-mode)", args.backupDatabaseUrl, args.kmsKeyArn);
     if (args.pagerdutyRoutingKey) {
       this.pagerdutyRoutingKey = this.createSecret("pagerduty-routing-key", "Integration key of the PagerDuty service pages are forwarded to (Events API v2)", args.pagerdutyRoutingKey, args.kmsKeyArn);
     }

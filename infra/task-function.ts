@@ -14,6 +14,13 @@ export interface TaskFunctionArgs {
    * @example "daily-checklist"
    */
   handler: string;
+  /**
+   * Run from this container image instead of a zip bundle (for handlers that need programs,
+   * e.g. pg_dump); the image holds the handler's bundle under `<handler>/index.js`.
+   */
+  imageUri?: pulumi.Input<string>;
+  /** MB of /tmp. @default 512 */
+  ephemeralStorageMb?: number;
   /** Physical function name. @example "elegance-mobilite-daily-checklist" */
   functionName: string;
   /** Non-secret environment; secrets are passed as Secrets Manager ARNs and read at run time. */
@@ -69,15 +76,17 @@ export function createTaskFunction(name: string, args: TaskFunctionArgs, parent:
     { parent },
   );
   const { sha256 } = bundle(args.handler);
+  const code = args.imageUri
+    ? { packageType: "Image", imageUri: args.imageUri, imageConfig: { commands: [`${args.handler}/index.handler`] } }
+    : { runtime: LAMBDA_RUNTIME, handler: "index.handler", code: bundleArchive(args.handler) };
   const fn = new aws.lambda.Function(
     name,
     {
       name: args.functionName,
       description: `elegance-ops: lambdas/handlers/${args.handler}.ts (bundle ${sha256.slice(0, 12)})`,
-      runtime: LAMBDA_RUNTIME,
       architectures: ["arm64"],
-      handler: "index.handler",
-      code: bundleArchive(args.handler),
+      ...code,
+      ...(args.ephemeralStorageMb ? { ephemeralStorage: { size: args.ephemeralStorageMb } } : {}),
       role: role.arn,
       memorySize: args.memorySize ?? 256,
       timeout: args.timeout ?? 60,

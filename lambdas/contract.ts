@@ -8,6 +8,24 @@ export const LAMBDA_RUNTIME = "nodejs24.x";
 /** Where check-list run records go in the logs bucket: `<prefix><list>/<YYYY-MM-DD>.json`. */
 export const RECORDS_PREFIX = "reports/checklists/";
 
+/**
+ * The logs bucket's top-level prefixes, one per line of the guide's "Logs à conserver" table
+ * (infra/storage/lifecycle.ts expires each after its configured days).
+ */
+export const LOG_PREFIXES = {
+  app: "app/",
+  access: "access/",
+  security: "security/",
+  metrics: "metrics/",
+  reports: "reports/",
+} as const;
+
+/** Where the Vercel log drain's deliveries land: `<app|access>/vercel/YYYY/MM/DD/…ndjson.gz`. */
+export const VERCEL_LOGS_PREFIX = { app: `${LOG_PREFIXES.app}vercel/`, access: `${LOG_PREFIXES.access}vercel/` } as const;
+
+/** Where the restore drill writes its result (`<prefix><YYYY-MM-DD>.json`); the weekly list reads the latest. */
+export const DRILL_RECORDS_PREFIX = `${LOG_PREFIXES.reports}backups/drills/`;
+
 /** CloudWatch namespace of every metric the stack's functions emit (EMF). */
 export const METRICS_NAMESPACE = "EleganceOps";
 
@@ -43,6 +61,32 @@ export const ENV = {
   databaseThresholds: "DATABASE_THRESHOLDS",
   /** JSON, part of DatabaseTasks (lambdas/lib/inputs.ts): the monthly tasks' ages and batch size. */
   databaseTasks: "DATABASE_TASKS",
+  /** The weekly health-latency threshold the uptime check compares the week's p95 with. */
+  p95LatencyMs: "P95_LATENCY_MS",
+  /** ARN of the Secrets Manager secret holding the Vercel log drain's signature secret. */
+  logDrainSecretArn: "LOG_DRAIN_SECRET_ARN",
+  /** Vercel's endpoint verification code, answered in the `x-vercel-verify` header (not a secret). */
+  vercelVerifyCode: "VERCEL_VERIFY_CODE",
+  /** Largest log drain delivery accepted, in bytes. */
+  logDrainMaxBytes: "LOG_DRAIN_MAX_BYTES",
+  /** "true" when a Vercel log drain feeds the logs bucket (the daily log check has something to read). */
+  logDrainEnabled: "LOG_DRAIN_ENABLED",
+  /** ARN of the secret holding the URL the backup dumps with (a role that reads every table: Supabase's postgres). */
+  backupDatabaseUrlSecretArn: "BACKUP_DATABASE_URL_SECRET_ARN",
+  /** Directory of the PostgreSQL client programs (pg_dump, pg_restore, psql) in the backup image. */
+  pgBindir: "PG_BINDIR",
+  /** Directory of the PostgreSQL server programs (initdb, postgres) the drill's scratch server runs from. */
+  pgServerBindir: "PG_SERVER_BINDIR",
+  /** JSON, part of BackupThresholds (lambdas/lib/inputs.ts): the backup check's age and size band. */
+  backupThresholds: "BACKUP_THRESHOLDS",
+  /** JSON `{"mode": "GOVERNANCE", "days": 14}`: Object Lock retention the backup task sets on each object. */
+  backupObjectLock: "BACKUP_OBJECT_LOCK",
+  /** "true" when yearly backups are kept (the January 1st backup is tagged yearly). */
+  backupKeepYearly: "BACKUP_KEEP_YEARLY",
+  /** The IANA time zone dating backups and records, e.g. Europe/Paris. */
+  timezone: "TIMEZONE",
+  /** JSON, part of LogThresholds (lambdas/checks/app-logs): the daily log check's thresholds. */
+  logThresholds: "LOG_THRESHOLDS",
 } as const;
 
 /** Metric names and their dimensions. */
@@ -65,6 +109,18 @@ export const METRIC = {
   latency: "Latency",
   /** Health probe: 1 when the body says healthy, else 0. */
   healthy: "Healthy",
+  /** Backup task, dimension `Task`: size of the dump (bytes) and how long it took (seconds). */
+  backupBytes: "BackupBytes",
+  backupSeconds: "BackupSeconds",
+  /** Restore drill, dimension `Task`: the drill's time (seconds), and 1 when the restored copy matched, else 0. */
+  drillSeconds: "DrillSeconds",
+  drillOk: "DrillOk",
+  /** Log ingest, dimension `App`: error-level lines (stderr / level error) in a delivery. */
+  logErrorLines: "LogErrorLines",
+  /** Log ingest, dimension `App`: proxy/request entries answered 5xx. */
+  http5xxResponses: "Http5xxResponses",
+  /** Log ingest, dimension `App`: request durations (ms) where entries carry them; alarms read p95. */
+  requestDuration: "RequestDuration",
 } as const;
 
 export const DIMENSION = { task: "Task", checklist: "Checklist", app: "App" } as const;

@@ -13,10 +13,16 @@ interface InputSpec {
   env: string;
   description: string;
   /** Where the prod stack file gives a value (never for secrets). */
-  fromStack?: (config: StackConfig) => string;
+  fromStack?: (config: StackConfig) => string | undefined;
 }
 
-export const INPUTS: Record<Input, InputSpec> = {
+/** The check-lists' inputs, plus the CLI-only ones (Vercel's API for maintenance and rollback). */
+export type CliInput = Input | "vercelToken" | "vercelTeam" | "vercelProject" | "edgeConfigId" | "vercelApiUrl";
+
+/** The stack file's optional `vercel` block (teamId, projectId; its token is never read here). */
+const vercelBlock = (c: StackConfig) => (c as unknown as { vercel?: { teamId?: string; projectId?: string } }).vercel;
+
+export const INPUTS: Record<CliInput, InputSpec> = {
   appUrl: {
     flag: "--app-url <url>",
     env: "APP_URL",
@@ -30,13 +36,19 @@ export const INPUTS: Record<Input, InputSpec> = {
   },
   logsBucket: { flag: "--logs-bucket <name>", env: "LOGS_BUCKET", description: "bucket of logs and reports (run records go under reports/)" },
   backupsBucket: { flag: "--backups-bucket <name>", env: "BACKUPS_BUCKET", description: "bucket of database backups" },
+  // Secret: from the flag or the environment only, never the stack file, never printed.
+  vercelToken: { flag: "--vercel-token <token>", env: "VERCEL_TOKEN", description: "Vercel API token (secret)" },
+  vercelTeam: { flag: "--team-id <id>", env: "VERCEL_TEAM_ID", description: "Vercel team id (team_…) or slug", fromStack: (c) => vercelBlock(c)?.teamId },
+  vercelProject: { flag: "--project <idOrName>", env: "VERCEL_PROJECT_ID", description: "Vercel project id (prj_…) or name", fromStack: (c) => vercelBlock(c)?.projectId },
+  edgeConfigId: { flag: "--edge-config-id <id>", env: "VERCEL_EDGE_CONFIG_ID", description: "id (ecfg_…) of the Edge Config holding the `maintenance` item (a stack output)" },
+  vercelApiUrl: { flag: "--vercel-api-url <url>", env: "VERCEL_API_URL", description: "Vercel API base URL (default https://api.vercel.com)" },
 };
 
 /** `--app-url <url>` → `appUrl`: commander's attribute name for a flag. */
 const attribute = (flag: string) => flag.replace(/^--/, "").split(" ")[0].replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 export class MissingInputError extends Error {
-  constructor(readonly input: Input) {
+  constructor(readonly input: CliInput) {
     const spec = INPUTS[input];
     super(`missing ${spec.flag.split(" ")[0]} (or the ${spec.env} environment variable): ${spec.description}`);
     this.name = "MissingInputError";
@@ -44,7 +56,7 @@ export class MissingInputError extends Error {
 }
 
 /** Adds the input flags (and --stack-file, --json) to a command; help shows each variable. */
-export function withInputs(command: Command, inputs: readonly Input[]): Command {
+export function withInputs(command: Command, inputs: readonly CliInput[]): Command {
   for (const input of inputs) {
     const spec = INPUTS[input];
     command.addOption(new Option(spec.flag, `${spec.description} [env: ${spec.env}]`));
@@ -55,7 +67,7 @@ export function withInputs(command: Command, inputs: readonly Input[]): Command 
 }
 
 /** The value of one input, flag over environment over stack file; undefined when none has it. */
-export function inputValue(input: Input, options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function inputValue(input: CliInput, options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const spec = INPUTS[input];
   const fromFlag = options[attribute(spec.flag)];
   if (typeof fromFlag === "string" && fromFlag.trim()) return fromFlag.trim();
@@ -66,8 +78,8 @@ export function inputValue(input: Input, options: Record<string, unknown>, env: 
 }
 
 /** Resolves the inputs a command needs, or throws one MissingInputError for the first absent one. */
-export function requireInputs(needs: readonly Input[], options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Partial<Record<Input, string>> {
-  const values: Partial<Record<Input, string>> = {};
+export function requireInputs(needs: readonly CliInput[], options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Partial<Record<CliInput, string>> {
+  const values: Partial<Record<CliInput, string>> = {};
   for (const input of needs) {
     const value = inputValue(input, options, env);
     if (value === undefined) throw new MissingInputError(input);
@@ -116,6 +128,10 @@ export function taskInputs(needs: readonly Input[], taskName: string, options: R
     uptime: stack?.thresholds.uptime ?? DEFAULT_INPUTS.uptime,
     database: { ...DEFAULT_INPUTS.database, ...stack?.database.thresholds },
     tasks: { ...DEFAULT_INPUTS.tasks, ...stack?.database.tasks },
+    backups: stack ? { maxAgeHours: stack.backups.maxAgeHours, ...stack.backups.check } : DEFAULT_INPUTS.backups,
     taskName,
   };
 }
+
+/** A refusal or misuse the operator fixes by changing the command line: printed, exit 2. */
+export class UsageError extends Error {}

@@ -35,6 +35,12 @@ export const SECRET_FIELDS: readonly SecretField[] = [
     description: "Integration key of a PagerDuty service (Events API v2); set it to forward every page to PagerDuty.",
     optional: true,
   },
+  {
+    path: "vercel.token",
+    example: "AbCdEfGhIjKlMnOpQrStUvWx",
+    description: "Vercel access token scoped to the app's team (Account Settings › Tokens); needed once the vercel block is set.",
+    optional: true,
+  },
 ];
 
 /** `["contacts", 0, "phone"]` → `"contacts[].phone"`: the form used by SECRET_FIELDS. */

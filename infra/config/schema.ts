@@ -13,6 +13,7 @@ import {
 } from "./checks";
 import { catalogKeys } from "../../lambdas/checklist/catalog";
 import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "../../lambdas/checks/db/thresholds";
+import { DEFAULT_LOG_THRESHOLDS } from "../../lambdas/checks/app-logs-thresholds";
 
 export interface FieldDoc {
   expected: string;
@@ -131,6 +132,49 @@ const databaseThresholds = z
   )
   .transform((t) => t as Partial<DatabaseThresholds>);
 
+// The daily log check's thresholds (lambdas/checks/app-logs-thresholds.ts), counted over the last 24 h.
+const countOver24h = (fallback: number) => doc(z.number().int().min(1), int(`lines or responses in 24 h, 1 or more (default ${fallback})`)).default(fallback);
+const logThresholds = section({
+  errorLinesWarn: countOver24h(DEFAULT_LOG_THRESHOLDS.errorLinesWarn),
+  errorLinesFail: countOver24h(DEFAULT_LOG_THRESHOLDS.errorLinesFail),
+  http5xxWarn: countOver24h(DEFAULT_LOG_THRESHOLDS.http5xxWarn),
+  http5xxFail: countOver24h(DEFAULT_LOG_THRESHOLDS.http5xxFail),
+  topMessages: doc(z.number().int().min(1).max(100), int(`messages between 1 and 100 (default ${DEFAULT_LOG_THRESHOLDS.topMessages})`)).default(DEFAULT_LOG_THRESHOLDS.topMessages),
+}).superRefine((t, ctx) => {
+  for (const what of ["errorLines", "http5xx"] as const) {
+    const [warn, fail] = [t[`${what}Warn`], t[`${what}Fail`]];
+    if (typeof warn === "number" && typeof fail === "number" && Number.isInteger(warn) && Number.isInteger(fail) && warn >= 1 && fail < warn) {
+      ctx.addIssue({ code: "custom", path: [`${what}Fail`], input: fail, message: `is below ${what}Warn (${warn}); expected ${what}Fail >= ${what}Warn` });
+    }
+  }
+}, whenObject);
+
+// What the drain may send (the provider's list) and where a sensitive variable may go (not development).
+const DRAIN_SOURCES = ["static", "edge", "external", "build", "lambda", "firewall", "redirect"] as const;
+const VERCEL_TARGETS = ["production", "preview"] as const;
+const listOf = <T extends readonly [string, ...string[]]>(values: T, what: string, example: string) =>
+  doc(z.array(doc(z.enum(values), `one of ${values.join(", ")} (${what})`)).min(1), `a non-empty list among ${values.join(", ")}, e.g. ${example}`);
+
+// The app side on Vercel (log drain, maintenance flag); left out, nothing of Vercel is created.
+const vercel = z.strictObject({
+  teamId: doc(z.string().regex(/^(team_[A-Za-z0-9]+|[a-z0-9][a-z0-9-]{0,47})$/), "the Vercel team's id (team_…) or slug, e.g. elegance-mobilite", "elegance-mobilite"),
+  projectId: doc(z.string().regex(/^(prj_[A-Za-z0-9]+|[a-z0-9._-]{1,100})$/), "the Vercel project's id (prj_…) or name, e.g. elegance-mobilite", "elegance-mobilite"),
+  token: doc(z.string().regex(/^[A-Za-z0-9_-]{20,}$/).transform(toSecret), "a Vercel access token scoped to the team (Account Settings › Tokens)"),
+  logDrain: section({
+    deliveryFormat: doc(z.enum(["json", "ndjson"]), "json or ndjson").default("ndjson"),
+    sources: listOf(DRAIN_SOURCES, "the logs Vercel forwards", "[lambda, edge, static, build, external, firewall]").default(["lambda", "edge", "static", "build", "external", "firewall"]),
+    environments: listOf(VERCEL_TARGETS, "the deployments whose logs are forwarded", "[production]").default(["production"]),
+    // A Function URL buffers at most 6 MB of request.
+    maxBodyBytes: doc(z.number().int().min(65_536).max(6_000_000), int("bytes between 65536 and 6000000 (a Function URL's limit)")).default(1_048_576),
+  }),
+  logThresholds,
+  edgeConfig: section({
+    name: doc(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), "1 to 64 letters, digits, _ or - (the Edge Config's slug), e.g. elegance-mobilite").optional(),
+  }),
+  // The connection string is sensitive, and Vercel refuses sensitive variables in development.
+  envVarTargets: listOf(VERCEL_TARGETS, "sensitive variables cannot target development", "[production, preview]").default(["production", "preview"]),
+});
+
 export const stackSchema = z.strictObject({
   region: doc(z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/), "an AWS region code, e.g. eu-west-3", "eu-west-3"),
   app: z.strictObject({
@@ -152,6 +196,9 @@ export const stackSchema = z.strictObject({
     weekly: schedule("cron(0 8 ? * MON *)"),
     monthly: schedule("cron(0 3 1 * ? *)"),
     healthProbe: schedule("rate(1 minute)"),
+    // "Vérification des backups": the dump at night, the restore drill before the weekly list reads it.
+    backup: schedule("cron(0 2 * * ? *)"),
+    backupDrill: schedule("cron(0 5 ? * MON *)"),
   }),
   thresholds: section({
     health: section({
@@ -219,6 +266,14 @@ export const stackSchema = z.strictObject({
     }, whenObject),
     noncurrentVersionDays: doc(z.number().int().min(1), int("days, 1 or more")).default(7),
     maxAgeHours: doc(z.number().int().min(1).max(168), int("hours between 1 and 168")).default(26),
+    // The daily backup check's size band (against the median of the previous 7) and the drill's age.
+    check: section({
+      minSizeRatio: doc(z.number().gt(0).lt(1), "a fraction between 0 and 1, e.g. 0.5 (a dump half the usual size fails)").default(0.5),
+      maxSizeRatio: doc(z.number().gt(1), "a multiple above 1, e.g. 2 (a dump twice the usual size warns)").default(2),
+      drillMaxAgeDays: doc(z.number().int().min(7).max(31), int("days between 7 and 31")).default(8),
+    }),
+    // The backup image (pg_dump and the server of database.postgresMajor): ECR keeps the last N.
+    imagesKept: doc(z.number().int().min(1).max(100), int("images between 1 and 100")).default(5),
   }).superRefine((b, ctx) => {
     const days = valid(lockDays, (b.objectLock as { days?: unknown } | undefined)?.days);
     const daily = valid(dailyDays, (b.retention as { dailyDays?: unknown } | undefined)?.dailyDays);
@@ -263,4 +318,5 @@ export const stackSchema = z.strictObject({
     supabaseSupport: email("an e-mail address, e.g. support@supabase.io").default("support@supabase.io"),
     vercelSupport: email("an e-mail address, e.g. support@vercel.com").default("support@vercel.com"),
   }),
+  vercel: vercel.optional(),
 });

@@ -1,6 +1,9 @@
 // The guide's "Logs à conserver" table and the backups' grandfather-father-son rotation,
 // as S3 lifecycle rules. Pure functions: the numbers are tested without any Pulumi engine.
 import type * as aws from "@pulumi/aws";
+import { LOG_PREFIXES } from "../../lambdas/contract";
+
+export { LOG_PREFIXES };
 
 type Rule = aws.types.input.s3.BucketLifecycleConfigurationRule;
 
@@ -22,14 +25,6 @@ export function transitionsFor(keepDays: number): Transition[] {
   return transitions;
 }
 
-/** The logs bucket's top-level prefixes: one per line of the guide's retention table. */
-export const LOG_PREFIXES = {
-  app: "app/",
-  access: "access/",
-  security: "security/",
-  metrics: "metrics/",
-  reports: "reports/",
-} as const;
 
 export type LogPrefix = keyof typeof LOG_PREFIXES;
 

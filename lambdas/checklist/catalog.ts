@@ -4,6 +4,7 @@
 // runbook a page carries. Plain data: infra/ validates config against it, lambdas/ runs it.
 // A check is listed here when its logic exists; later work adds its checks as they land.
 import type { Domain, Level } from "../contract";
+import { BACKUPS_DAILY, BACKUPS_WEEKLY } from "./catalog-backups";
 import { DATABASE_DAILY, DATABASE_MONTHLY, DATABASE_WEEKLY, DATABASE_WEEKLY_TASKS } from "./catalog-database";
 
 export type ChecklistName = "daily" | "weekly" | "monthly";
@@ -39,6 +40,21 @@ const HEALTH_RUNBOOK = [
 export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
   daily: [
     {
+      id: "app-logs",
+      title: "Logs de l'application : erreurs et réponses 5xx des dernières 24 h",
+      guide: "Vérifications quotidiennes › pm2 logs (erreurs de l'application)",
+      domain: "logs",
+      levels: { warn: 1, fail: 2 },
+      runbook: [
+        "Détail du résultat : les messages d'erreur les plus fréquents (identifiants et nombres remplacés) et leurs nombres",
+        "Lire les lignes : aws s3 sync s3://<bucket de logs>/app/vercel/AAAA/MM/JJ/ ./logs puis zcat logs/*.gz | jq -c 'select(.type == \"stderr\" or .level == \"error\")' (requêtes : access/vercel/)",
+        "Aucune entrée reçue : Vercel › Log Drains, état et erreurs de livraison du drain ; logs CloudWatch de la fonction d'ingestion (403 = secret du drain désynchronisé)",
+        "5xx en hausse après un déploiement : rollback vers le déploiement précédent (niveau 2)",
+      ],
+      // The logs bucket only when a drain is configured (LOG_DRAIN_ENABLED); the check asks for it then.
+      needs: [],
+    },
+    {
       id: "app-health",
       title: "Monitoring des performances : /api/health répond, vite et sain",
       guide: "Vérifications quotidiennes › curl -s http://localhost:3000/api/health",
@@ -73,6 +89,7 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
       ],
       needs: ["logsBucket"],
     },
+    ...BACKUPS_DAILY,
     ...DATABASE_DAILY,
   ],
   weekly: [
@@ -89,6 +106,7 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
       ],
       needs: [],
     },
+    ...BACKUPS_WEEKLY,
     ...DATABASE_WEEKLY,
     ...DATABASE_WEEKLY_TASKS,
   ],

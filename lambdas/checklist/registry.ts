@@ -2,6 +2,9 @@
 // here and nothing else does (tested), so a list never holds a check that does not exist.
 import { createS3Client } from "../lib/s3";
 import { appHealth } from "../checks/app-health";
+import { appLogsCheck } from "../checks/app-logs";
+import { backupDrillCheck } from "../checks/backup-drill";
+import { backupsCheck } from "../checks/backups";
 import { checklistFreshness } from "../checks/checklist-freshness";
 import { databaseReachable } from "../checks/database-reachable";
 import { lambdaRuntime } from "../checks/lambda-runtime";
@@ -15,7 +18,7 @@ let s3: ReturnType<typeof createS3Client> | undefined;
 const sharedS3 = () => (s3 ??= createS3Client());
 
 export const IMPLEMENTATIONS: Record<string, Check> = Object.fromEntries(
-  [appHealth, databaseReachable, checklistFreshness(sharedS3), uptimeCheck(), lambdaRuntime, ...DATABASE_CHECKS, ...MONTHLY_TASKS, ...WEEKLY_TASKS].map((c) => [c.id, c]),
+  [appLogsCheck(sharedS3), appHealth, databaseReachable, checklistFreshness(sharedS3), backupsCheck(sharedS3), backupDrillCheck(sharedS3), uptimeCheck(), lambdaRuntime, ...DATABASE_CHECKS, ...MONTHLY_TASKS, ...WEEKLY_TASKS].map((c) => [c.id, c]),
 );
 
 export function checksOf(list: ChecklistName): Check[] {

@@ -4,18 +4,26 @@
 // alarms on it) and fails when one is overdue.
 import { ListObjectsV2Command, S3Client, type _Object } from "@aws-sdk/client-s3";
 import type { Check, CheckResult } from "../checklist/types";
-import { DIMENSION, METRIC, RECORDS_PREFIX } from "../contract";
+import { DIMENSION, DRILL_RECORDS_PREFIX, METRIC, RECORDS_PREFIX } from "../contract";
 
 const HOUR_MS = 3_600_000;
 /** Period of each watched list plus a day of grace, in hours. */
-export const OVERDUE_HOURS = { weekly: (7 + 1) * 24, monthly: (31 + 1) * 24 } as const;
+export const OVERDUE_HOURS = { weekly: (7 + 1) * 24, monthly: (31 + 1) * 24, "backup-drill": (7 + 1) * 24 } as const;
 
-async function listRecords(s3: S3Client, bucket: string, list: string, signal: AbortSignal, first = false): Promise<_Object[]> {
+/** Where each watched task's records are, and its `Task` dimension. */
+const WATCHED: Record<keyof typeof OVERDUE_HOURS, { prefix: string; task: string }> = {
+  weekly: { prefix: `${RECORDS_PREFIX}weekly/`, task: "weekly-checklist" },
+  monthly: { prefix: `${RECORDS_PREFIX}monthly/`, task: "monthly-checklist" },
+  // The weekly restore drill runs in the backup image and writes its own records.
+  "backup-drill": { prefix: DRILL_RECORDS_PREFIX, task: "backup-drill" },
+};
+
+async function listRecords(s3: S3Client, bucket: string, prefix: string, signal: AbortSignal, first = false): Promise<_Object[]> {
   const objects: _Object[] = [];
   let token: string | undefined;
   do {
     const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: `${RECORDS_PREFIX}${list}/`, ContinuationToken: token, ...(first ? { MaxKeys: 1 } : {}) }),
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, ...(first ? { MaxKeys: 1 } : {}) }),
       { abortSignal: signal },
     );
     objects.push(...(page.Contents ?? []));
@@ -31,17 +39,17 @@ export function checklistFreshness(s3: () => S3Client): Check {
     async run({ inputs, now, signal, metrics }): Promise<CheckResult> {
       if (!inputs.logsBucket) throw new Error("no logs bucket (--logs-bucket / LOGS_BUCKET)");
       const client = s3();
-      const [firstDaily] = await listRecords(client, inputs.logsBucket, "daily", signal, true);
+      const [firstDaily] = await listRecords(client, inputs.logsBucket, `${RECORDS_PREFIX}daily/`, signal, true);
       const runningHours = firstDaily?.LastModified ? (now.getTime() - firstDaily.LastModified.getTime()) / HOUR_MS : 0;
       const lists = Object.keys(OVERDUE_HOURS) as (keyof typeof OVERDUE_HOURS)[];
       const findings = [];
       for (const list of lists) {
-        const records = await listRecords(client, inputs.logsBucket, list, signal);
+        const records = await listRecords(client, inputs.logsBucket, WATCHED[list].prefix, signal);
         const latest = records.reduce<_Object | undefined>((a, b) => (!a || (b.LastModified ?? 0) > (a.LastModified ?? 0) ? b : a), undefined);
         const ageHours = latest?.LastModified ? (now.getTime() - latest.LastModified.getTime()) / HOUR_MS : undefined;
         // Without any record yet, the stack's own age (its first daily record) is what a run was due against.
         const hours = ageHours ?? runningHours;
-        metrics.emit({ [DIMENSION.task]: `${list}-checklist` }, { [METRIC.hoursSinceLastRun]: { value: Math.round(hours * 10) / 10, unit: "None" } });
+        metrics.emit({ [DIMENSION.task]: WATCHED[list].task }, { [METRIC.hoursSinceLastRun]: { value: Math.round(hours * 10) / 10, unit: "None" } });
         findings.push({ list, latestKey: latest?.Key, ageHours: ageHours === undefined ? undefined : Math.round(ageHours), overdueAfterHours: OVERDUE_HOURS[list], overdue: hours > OVERDUE_HOURS[list] });
       }
       const overdue = findings.filter((f) => f.overdue);

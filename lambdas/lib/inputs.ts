@@ -3,6 +3,7 @@
 import { ENV } from "../contract";
 import type { CheckLevels } from "../checklist/catalog";
 import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "../checks/db/thresholds";
+import { DEFAULT_LOG_THRESHOLDS, LogThresholds } from "../checks/app-logs-thresholds";
 
 export interface TaskInputs {
   appName: string;
@@ -23,6 +24,10 @@ export interface TaskInputs {
   database: DatabaseThresholds;
   /** The monthly tasks' settings (guide: sessions 30 days, rides 6 months). */
   tasks: DatabaseTasks;
+  /** The Vercel log drain, when one feeds the logs bucket; absent: the daily log check has nothing to read. */
+  logs?: { drainEnabled: boolean; thresholds: LogThresholds };
+  /** The daily backup check's limits. */
+  backups: BackupThresholds;
   /** The scheduled task's name, the `Task` dimension of its heartbeat. */
   taskName: string;
   /** The runtime the code runs on, e.g. `AWS_Lambda_nodejs24.x` (absent outside Lambda). */
@@ -38,6 +43,19 @@ export interface DatabaseTasks {
   batchSize: number;
 }
 
+export interface BackupThresholds {
+  /** The latest complete backup must be younger than this (one daily run plus margin). */
+  maxAgeHours: number;
+  /** Latest size below this fraction of the median of the previous 7 is a `fail` (a dump lost data). */
+  minSizeRatio: number;
+  /** Above this multiple of that median is a `warn`. */
+  maxSizeRatio: number;
+  /** The weekly list fails when the last restore drill is older than this. */
+  drillMaxAgeDays: number;
+}
+
+export const DEFAULT_BACKUP_THRESHOLDS: BackupThresholds = { maxAgeHours: 26, minSizeRatio: 0.5, maxSizeRatio: 2, drillMaxAgeDays: 8 };
+
 export const DEFAULT_TASKS: DatabaseTasks = { temporaryData: [], sessionsExpiredDays: 30, ridesOlderThanMonths: 6, batchSize: 5000 };
 
 export const DEFAULT_INPUTS = {
@@ -48,6 +66,7 @@ export const DEFAULT_INPUTS = {
   uptime: { warnBelowPercent: 99.9, failBelowPercent: 99 },
   database: DEFAULT_DATABASE_THRESHOLDS,
   tasks: DEFAULT_TASKS,
+  backups: DEFAULT_BACKUP_THRESHOLDS,
 } as const;
 
 function json<T>(text: string | undefined, name: string, fallback: T): T {
@@ -73,7 +92,7 @@ export function inputsFromLambdaEnv(env: NodeJS.ProcessEnv = process.env, readSe
     appUrl: env[ENV.appUrl],
     healthPath: env[ENV.healthPath] ?? DEFAULT_INPUTS.healthPath,
     healthTimeoutMs: number(env[ENV.healthTimeoutMs], DEFAULT_INPUTS.healthTimeoutMs),
-    p95LatencyMs: number(env.P95_LATENCY_MS, DEFAULT_INPUTS.p95LatencyMs),
+    p95LatencyMs: number(env[ENV.p95LatencyMs], DEFAULT_INPUTS.p95LatencyMs),
     databaseUrl: secretArn && readSecret ? () => readSecret(secretArn) : undefined,
     logsBucket: env[ENV.logsBucket],
     backupsBucket: env[ENV.backupsBucket],
@@ -81,6 +100,8 @@ export function inputsFromLambdaEnv(env: NodeJS.ProcessEnv = process.env, readSe
     uptime: json(env[ENV.uptimeThresholds], ENV.uptimeThresholds, DEFAULT_INPUTS.uptime),
     database: { ...DEFAULT_DATABASE_THRESHOLDS, ...json(env[ENV.databaseThresholds], ENV.databaseThresholds, {}) },
     tasks: { ...DEFAULT_TASKS, ...json(env[ENV.databaseTasks], ENV.databaseTasks, {}) },
+    logs: { drainEnabled: env[ENV.logDrainEnabled] === "true", thresholds: { ...DEFAULT_LOG_THRESHOLDS, ...json(env[ENV.logThresholds], ENV.logThresholds, {}) } },
+    backups: { ...DEFAULT_BACKUP_THRESHOLDS, ...json(env[ENV.backupThresholds], ENV.backupThresholds, {}) },
     taskName: env[ENV.taskName] ?? "local",
     executionEnv: env.AWS_EXECUTION_ENV,
   };

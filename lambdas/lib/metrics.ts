@@ -5,7 +5,7 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { METRICS_NAMESPACE } from "../contract";
 
 /** EMF units used here; each is a value of Powertools' MetricUnit. */
-export type Unit = Extract<(typeof MetricUnit)[keyof typeof MetricUnit], "Count" | "Milliseconds" | "Percent" | "None">;
+export type Unit = Extract<(typeof MetricUnit)[keyof typeof MetricUnit], "Count" | "Milliseconds" | "Seconds" | "Bytes" | "Percent" | "None">;
 
 export interface MetricsSink {
   /** One EMF record: these metrics, with exactly these dimensions. */

@@ -4,8 +4,13 @@
 // back its current batch only; a re-run carries on. Rows copied by hand earlier (the guide's
 // `INSERT … SELECT`, which never deleted) are recognised: identical copies just leave rides,
 // different ones stop the task before anything is touched.
+//
+// Cost, against the guide's one-shot statements: a batch does the same per-row work (one read to
+// copy, one to delete, the archive's index entries) in one round trip; on top of that the run
+// reads the old rides' index twice: once to count them and find the heap pages they are on,
+// once at the end to prove none is left.
 import type { Client } from "pg";
-import { inTransaction, retryOnSerializationFailure, runTask } from "./session";
+import { batchInOneTrip, inTransaction, runTask } from "./session";
 import { progressOf, TaskOptions, TaskResult } from "./types";
 
 export interface ArchiveOptions extends TaskOptions {
@@ -40,31 +45,61 @@ export async function archiveRides(databaseUrl: string, options: ArchiveOptions 
   return runTask(TASK, databaseUrl, options, (client, began) => run(client, settings, began));
 }
 
+/**
+ * "straight": the archive has a unique key on id and held no copy of an old ride when the run
+ * began, so a batch just copies (a copy made meanwhile by hand fails the batch on the key, and
+ * the run goes on "checked"). "checked": each batch skips rows already archived identically and
+ * refuses rows archived with a different content; it is also how a straight batch that met an
+ * app update is redone.
+ */
+type Mode = "straight" | "checked";
+interface Batch { moved: number; inserted: number }
+
+const differingCopies = (ids: string[], left: string) =>
+  `rides ${ids.join(", ")} are in both tables with different content; ${left}. Decide which copy is right, then re-run`;
+
 async function run(client: Client, options: Required<Pick<ArchiveOptions, "batchSize" | "olderThanMonths">> & ArchiveOptions, began: number): Promise<TaskResult> {
   const dryRun = !!options.dryRun;
-  // One cutoff for the whole run, so batches and the final check agree.
-  const { rows: [{ cutoff }] } = await client.query<{ cutoff: Date }>(
-    `SELECT coalesce($2::timestamptz, now() - make_interval(months => $1)) AS cutoff`,
+  const phases: Record<string, number> = {};
+  let phaseStart = began;
+  const phase = (name: string) => {
+    phases[name] = Math.round(performance.now() - phaseStart);
+    phaseStart = performance.now();
+  };
+  // One cutoff for the whole run, so batches and the final check agree; as text, to the microsecond.
+  const { rows: [{ cutoff, at }] } = await client.query<{ cutoff: string; at: Date }>(
+    `SELECT c::text AS cutoff, c AS at FROM coalesce($2::timestamptz, now() - make_interval(months => $1)) AS c`,
     [options.olderThanMonths, options.before ?? null],
   );
+  const old = `r.created_at < ${client.escapeLiteral(cutoff)}::timestamptz`;
   const archiveExists = (await client.query("SELECT to_regclass('public.rides_archive') AS t")).rows[0].t !== null;
+  let copies = 0;
+  let before = 0;
   if (archiveExists) {
     const diffs = columnDifferences(await columnsOf(client, "public.rides"), await columnsOf(client, "public.rides_archive"));
     if (diffs.length) throw new Error(`rides_archive does not have the columns of rides; nothing was moved. Align the tables first: ${diffs.join("; ")}`);
-    // Copies left by the guide's INSERT … SELECT: identical ones are fine, different ones are not ours to settle.
-    const { rows } = await client.query<{ id: string }>(
-      `SELECT r.id::text FROM public.rides r JOIN public.rides_archive a ON a.id = r.id WHERE r::text IS DISTINCT FROM a::text LIMIT 10`,
+    // Copies left by the guide's INSERT … SELECT: identical ones are fine, different ones are not
+    // ours to settle. Counted in one snapshot with the archive's rows, for the final check.
+    const { rows: [found] } = await client.query<{ copies: string; differing: string[] | null; archived: string }>(
+      `SELECT count(*) AS copies, (array_agg(r.id::text ORDER BY r.id) FILTER (WHERE r::text IS DISTINCT FROM a::text))[1:10] AS differing,
+         (SELECT count(*) FROM public.rides_archive) AS archived
+       FROM public.rides r JOIN public.rides_archive a ON a.id = r.id WHERE ${old}`,
     );
-    if (rows.length) throw new Error(`rides ${rows.map((r) => r.id).join(", ")} are in both tables with different content; nothing was moved. Decide which copy is right, then re-run`);
+    if (found.differing?.length) throw new Error(differingCopies(found.differing, "nothing was moved"));
+    copies = Number(found.copies);
+    before = Number(found.archived);
   }
-  const { rows: [{ n }] } = await client.query<{ n: string }>("SELECT count(*) AS n FROM public.rides WHERE created_at < $1", [cutoff]);
-  const total = Number(n);
+  // How many to move, and the heap pages they lie on (one read of the created_at index).
+  const { rows: [found] } = await client.query<{ n: string; first: number | null; last: number | null }>(
+    `SELECT count(*) AS n, (min(ctid)::text::point)[0]::int AS first, (max(ctid)::text::point)[0]::int AS last FROM public.rides r WHERE ${old}`,
+  );
+  const total = Number(found.n);
   const batches = Math.ceil(total / options.batchSize);
   const plan = { toMove: total, batches, batchSize: options.batchSize, createArchive: archiveExists ? 0 : 1 };
   if (dryRun) {
     return {
       task: TASK, dryRun, counts: plan, longestTransactionMs: 0, durationMs: performance.now() - began,
-      summary: `would move ${total} rides created before ${cutoff.toISOString()} in ${batches} batches of ${options.batchSize}${archiveExists ? "" : ", after creating rides_archive"}`,
+      summary: `would move ${total} rides created before ${at.toISOString()} in ${batches} batches of ${options.batchSize}${archiveExists ? "" : ", after creating rides_archive"}`,
     };
   }
   if (!archiveExists) {
@@ -72,102 +107,115 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
     await client.query("CREATE TABLE IF NOT EXISTS public.rides_archive (LIKE public.rides INCLUDING DEFAULTS INCLUDING CONSTRAINTS, PRIMARY KEY (id))");
     await client.query("CREATE INDEX IF NOT EXISTS rides_archive_created_at_idx ON public.rides_archive (created_at)");
   }
-  const { rows: [{ before }] } = await client.query<{ before: string }>("SELECT count(*) AS before FROM public.rides_archive");
-
-  // With a unique key on id (ours has one), a copy already there is skipped by the index itself.
+  // A unique key on id (ours has one) turns a copy made by hand during the run into an error.
   const { rows: [{ keyed }] } = await client.query<{ keyed: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
        WHERE i.indrelid = 'public.rides_archive'::regclass AND i.indisunique AND i.indnatts = 1 AND a.attname = 'id') AS keyed`,
   );
-  const insertSql = keyed
-    ? "INSERT INTO public.rides_archive SELECT * FROM public.rides WHERE created_at >= $1 AND created_at < $2 ON CONFLICT (id) DO NOTHING"
-    : "INSERT INTO public.rides_archive SELECT * FROM public.rides r WHERE created_at >= $1 AND created_at < $2 AND NOT EXISTS (SELECT 1 FROM public.rides_archive a WHERE a.id = r.id)";
-  let moved = 0;
-  let alreadyArchived = 0;
-  let longest = 0;
-  // Keyset: each batch starts where the last one ended, so it never walks the index entries of
-  // rows already moved (they stay in the index, dead, until the next vacuum).
-  let from = new Date(0);
-  const started = performance.now();
-  const onBatch = (batch: { moved: number; inserted: number }, ms: number) => {
-    longest = Math.max(longest, ms);
-    moved += batch.moved;
-    alreadyArchived += batch.moved - batch.inserted;
-    options.onProgress?.(progressOf(moved, total, started));
-  };
-  // First pass: the heap in page ranges (TID range scans read pages in order, like the guide's
-  // one-shot statements, at a batch's cost); then the created_at keyset below catches the
-  // rows a concurrent update moved behind the first pass.
-  await moveByPages(client, { cutoff, batchSize: options.batchSize, keyed }, onBatch);
-  for (;;) {
-    // The batch is a created_at range [from, upto): copied then deleted by two index range scans
-    // in one REPEATABLE READ transaction, so the rows deleted are exactly the rows copied (an
-    // app update in between makes the batch fail and be retried, never lost). `upto` is the
-    // created_at of the row batchSize ahead (or the cutoff), so ties never straddle two batches.
-    const { value, ms } = await retryOnSerializationFailure(() => inTransaction(client, async () => {
-      const { rows: [{ upto }] } = await client.query<{ upto: Date }>(
-        `WITH ahead AS (
-           SELECT coalesce((SELECT created_at FROM public.rides WHERE created_at >= $3 AND created_at < $1
-                            ORDER BY created_at OFFSET $2 LIMIT 1), $1::timestamptz) AS b)
-         -- More than a batch sharing one created_at: take them all rather than an empty range.
-         SELECT CASE WHEN b > $3 THEN b
-                     ELSE coalesce((SELECT min(created_at) FROM public.rides WHERE created_at > $3 AND created_at < $1), $1::timestamptz) END AS upto
-         FROM ahead`,
-        [cutoff, options.batchSize, from],
-      );
-      const inserted = await client.query(`${insertSql}`, [from, upto]);
-      const deleted = await client.query("DELETE FROM public.rides WHERE created_at >= $1 AND created_at < $2", [from, upto]);
-      return { moved: deleted.rowCount ?? 0, inserted: inserted.rowCount ?? 0, last: upto };
-    }, "REPEATABLE READ"));
-    if (value.moved === 0 && value.last.getTime() >= cutoff.getTime()) break;
-    onBatch(value, ms);
-    from = value.last;
-  }
+  let mode: Mode = keyed && copies === 0 ? "straight" : "checked";
+  phase("setup");
 
-  // The counts must add up: nothing old left in rides, and the archive grew by what was inserted.
-  const { rows: [check] } = await client.query<{ left: string; after: string }>(
-    "SELECT (SELECT count(*) FROM public.rides WHERE created_at < $1) AS left, (SELECT count(*) FROM public.rides_archive) AS after",
-    [cutoff],
-  );
-  const grew = Number(check.after) - Number(before);
-  if (Number(check.left) !== 0 || grew !== moved - alreadyArchived) {
-    throw new Error(`counts do not add up: ${check.left} old rides left, archive grew by ${grew} for ${moved - alreadyArchived} inserted`);
+  const done = { moved: 0, inserted: 0, batches: 0, redone: 0, longest: 0 };
+  const started = performance.now();
+  const move = async (selection: string): Promise<number> => {
+    let outcome: { value: Batch; ms: number };
+    try {
+      outcome = mode === "straight" ? await moveStraight(client, selection) : await moveChecked(client, selection);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      // 40001: an app update met a straight batch; redone checked, which follows the update.
+      // 23505: a copy made by hand meanwhile met a batch; from now on every batch checks.
+      if (code !== "23505" && (code !== "40001" || mode !== "straight")) throw error;
+      if (code === "23505") mode = "checked";
+      else done.redone += 1;
+      outcome = await moveChecked(client, selection);
+    }
+    done.longest = Math.max(done.longest, outcome.ms);
+    done.moved += outcome.value.moved;
+    done.inserted += outcome.value.inserted;
+    if (outcome.value.moved) {
+      done.batches += 1;
+      options.onProgress?.(progressOf(done.moved, total, started));
+    }
+    return outcome.value.moved;
+  };
+  // The heap in page ranges over the pages holding old rides: TID range scans read pages in
+  // order, like the guide's one-shot statements, at a batch's cost.
+  if (found.first !== null && found.last !== null) {
+    const { rows: [{ perPage }] } = await client.query<{ perPage: number }>(
+      "SELECT CASE WHEN relpages > 0 AND reltuples > 0 THEN reltuples / relpages ELSE 50 END AS \"perPage\" FROM pg_class WHERE oid = 'public.rides'::regclass",
+    );
+    const step = Math.max(1, Math.floor(options.batchSize / Math.max(1, perPage)));
+    for (let page = found.first; page <= found.last; page += step) {
+      await move(`r.ctid >= '(${page},0)'::tid AND r.ctid < '(${page + step},0)'::tid AND ${old}`);
+    }
   }
+  phase("pages");
+  // Old rides the pages missed (an app update moved one behind the pass, or past its last page)
+  // are taken by the created_at index; the empty read that ends this loop is the proof that no
+  // old ride is left in rides.
+  for (let idle = 0; ; ) {
+    const { rows } = await client.query<{ t: string }>(`SELECT r.ctid::text AS t FROM public.rides r WHERE ${old} LIMIT ${Number(options.batchSize)}`);
+    if (!rows.length) break;
+    const tids = rows.map((r) => r.t).filter((t) => /^\(\d+,\d+\)$/.test(t));
+    // Rows found but not moved were updated in between: read again, a few times at most.
+    if ((await move(`r.ctid = ANY ('{${tids.map((t) => `"${t}"`).join(",")}}'::tid[]) AND ${old}`)) === 0 && ++idle >= 5) {
+      throw new Error(`old rides keep changing while being archived; ${done.moved} moved so far, re-run later`);
+    }
+  }
+  phase("stragglers");
+
+  // The counts must add up: the archive grew by what the batches inserted, plus the copies made
+  // by hand during the run that the batches then found there.
+  const { rows: [{ after }] } = await client.query<{ after: string }>("SELECT count(*) AS after FROM public.rides_archive");
+  const alreadyArchived = done.moved - done.inserted;
+  const grew = Number(after) - before;
+  if (grew !== done.inserted + alreadyArchived - copies) {
+    throw new Error(`counts do not add up: archive grew by ${grew} for ${done.inserted} inserted and ${alreadyArchived - copies} copied by hand during the run`);
+  }
+  phase("verify");
   return {
-    task: TASK, dryRun, counts: { moved, alreadyArchived, batches: Math.ceil(moved / options.batchSize), archiveRows: Number(check.after) },
-    longestTransactionMs: Math.round(longest), durationMs: performance.now() - began,
-    summary: `moved ${moved} rides created before ${cutoff.toISOString()} to rides_archive${alreadyArchived ? ` (${alreadyArchived} were already archived identically)` : ""}; archive holds ${check.after}`,
+    task: TASK, dryRun, counts: { moved: done.moved, alreadyArchived, batches: done.batches, archiveRows: Number(after) },
+    longestTransactionMs: Math.round(done.longest), durationMs: performance.now() - began, details: { phasesMs: phases, mode, redoneAfterAppUpdates: done.redone },
+    summary: `moved ${done.moved} rides created before ${at.toISOString()} to rides_archive${alreadyArchived ? ` (${alreadyArchived} were already archived identically)` : ""}; archive holds ${after}`,
   };
 }
 
 /**
- * Moves old rides page range by page range: each batch copies then deletes the old rows of
- * `[page, page + n)` in one REPEATABLE READ transaction (retried on a concurrent update).
+ * Moves the rides `selection` picks (a deterministic predicate on `r`) in one REPEATABLE READ
+ * transaction sent in one round trip: the copy and the delete see one snapshot, so the rows
+ * deleted are exactly the rows copied; an app update in between fails the batch (40001).
  */
-async function moveByPages(
-  client: Client,
-  args: { cutoff: Date; batchSize: number; keyed: boolean },
-  onBatch: (batch: { moved: number; inserted: number }, ms: number) => void,
-): Promise<void> {
-  const { rows: [size] } = await client.query<{ pages: number; per_page: number }>(
-    `SELECT (pg_relation_size('public.rides') / current_setting('block_size')::int)::int AS pages,
-            CASE WHEN relpages > 0 AND reltuples > 0 THEN reltuples / relpages ELSE 50 END AS per_page
-     FROM pg_class WHERE oid = 'public.rides'::regclass`,
-  );
-  const step = Math.max(1, Math.floor(args.batchSize / Math.max(1, size.per_page)));
-  const range = "ctid >= format('(%s,0)', $1::int)::tid AND ctid < format('(%s,0)', $2::int)::tid AND created_at < $3";
-  const insert = args.keyed
-    ? `INSERT INTO public.rides_archive SELECT * FROM public.rides WHERE ${range} ON CONFLICT (id) DO NOTHING`
-    : `INSERT INTO public.rides_archive SELECT * FROM public.rides r WHERE ${range} AND NOT EXISTS (SELECT 1 FROM public.rides_archive a WHERE a.id = r.id)`;
-  for (let page = 0; page < size.pages; page += step) {
-    const params = [page, page + step, args.cutoff];
-    const { value, ms } = await retryOnSerializationFailure(() =>
-      inTransaction(client, async () => {
-        const inserted = await client.query(insert, params);
-        const deleted = await client.query(`DELETE FROM public.rides WHERE ${range}`, params);
-        return { moved: deleted.rowCount ?? 0, inserted: inserted.rowCount ?? 0 };
-      }, "REPEATABLE READ"),
-    );
-    if (value.moved) onBatch(value, ms);
+async function moveStraight(client: Client, selection: string): Promise<{ value: Batch; ms: number }> {
+  const { results: [inserted, deleted], ms } = await batchInOneTrip(client, [
+    `INSERT INTO public.rides_archive SELECT * FROM public.rides r WHERE ${selection}`,
+    `DELETE FROM public.rides r WHERE ${selection}`,
+  ], "REPEATABLE READ");
+  const value = { moved: deleted.rowCount ?? 0, inserted: inserted.rowCount ?? 0 };
+  // One snapshot for both statements makes these equal; anything else is a bug to stop on.
+  if (value.moved !== value.inserted) throw new Error(`batch ${selection}: deleted ${value.moved} rides but archived ${value.inserted}; compare the tables before re-running`);
+  return { value, ms };
+}
+
+/**
+ * Moves them in one statement: the rows the DELETE returns (after an app update, its latest
+ * version) are the rows inserted, less those already archived identically; a copy that differs
+ * rolls the batch back. A copy made by hand meanwhile fails it on the key (23505): retried.
+ */
+async function moveChecked(client: Client, selection: string, tries = 5): Promise<{ value: Batch; ms: number }> {
+  try {
+    return await inTransaction(client, async () => {
+      const { rows: [r] } = await client.query<{ moved: string; inserted: string; differing: string[] | null }>(
+        `WITH moved AS (DELETE FROM public.rides r WHERE ${selection} RETURNING r.*),
+              inserted AS (INSERT INTO public.rides_archive SELECT * FROM moved m WHERE NOT EXISTS (SELECT 1 FROM public.rides_archive a WHERE a.id = m.id) RETURNING 1)
+         SELECT (SELECT count(*) FROM moved) AS moved, (SELECT count(*) FROM inserted) AS inserted,
+                (SELECT (array_agg(m.id::text ORDER BY m.id))[1:10] FROM moved m JOIN public.rides_archive a ON a.id = m.id WHERE m::text IS DISTINCT FROM a::text) AS differing`,
+      );
+      if (r.differing?.length) throw new Error(differingCopies(r.differing, "they and the rest of their batch stay in rides"));
+      return { moved: Number(r.moved), inserted: Number(r.inserted) };
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code !== "23505" || tries <= 1) throw error;
+    return moveChecked(client, selection, tries - 1);
   }
 }

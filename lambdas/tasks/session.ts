@@ -3,7 +3,7 @@
 // limits on every statement (Supabase roles carry short global statement timeouts that long
 // maintenance work must raise); and a session advisory lock so two runs never overlap. The
 // lock dies with the connection, so a killed run never leaves it behind.
-import { Client } from "pg";
+import { Client, type QueryResult } from "pg";
 import { maskUrl } from "../checks/database-reachable";
 import { pgConfig } from "../lib/pg";
 import type { TaskResult } from "./types";
@@ -68,6 +68,26 @@ export async function inTransaction<T>(client: Client, work: () => Promise<T>, i
     await client.query("COMMIT");
     return { value, ms: performance.now() - began };
   } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * One batch in one round trip: BEGIN, the statements and COMMIT sent as one simple-protocol
+ * query (so the caller inlines its values as literals), each statement still under
+ * statement_timeout. Commits without waiting for the WAL flush (synchronous_commit off for this
+ * transaction only): a crash can lose the last batches whole, never half of one, and a lost
+ * batch is simply redone by the next run. Returns the statements' results, in order.
+ */
+export async function batchInOneTrip(client: Client, statements: string[], isolation: "READ COMMITTED" | "REPEATABLE READ" = "READ COMMITTED"): Promise<{ results: QueryResult[]; ms: number }> {
+  const began = performance.now();
+  const sql = [`BEGIN ISOLATION LEVEL ${isolation}`, "SET LOCAL synchronous_commit = off", ...statements, "COMMIT"].join(";\n");
+  try {
+    const all = (await client.query(sql)) as unknown as QueryResult[];
+    return { results: all.slice(2, 2 + statements.length), ms: performance.now() - began };
+  } catch (error) {
+    // A failed statement leaves the transaction open and aborted; end it before anything else.
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
   }

@@ -127,6 +127,8 @@ describe("defaults", () => {
       weekly: "cron(0 8 ? * MON *)",
       monthly: "cron(0 3 1 * ? *)",
       healthProbe: "rate(1 minute)",
+      backup: "cron(0 2 * * ? *)",
+      backupDrill: "cron(0 5 ? * MON *)",
     });
     expect(config.thresholds).toEqual({ health: { timeoutMs: 5000, p95LatencyMs: 1500 }, uptime: { warnBelowPercent: 99.9, failBelowPercent: 99 } });
     expect(config.logRetention).toEqual({ appDays: 30, accessDays: 90, securityDays: 365, metricsDays: 731, reportsDays: 731 });
@@ -135,6 +137,8 @@ describe("defaults", () => {
       retention: { dailyDays: 35, monthlyDays: 365 },
       noncurrentVersionDays: 7,
       maxAgeHours: 26,
+      check: { minSizeRatio: 0.5, maxSizeRatio: 2, drillMaxAgeDays: 8 },
+      imagesKept: 5,
     });
     expect(config.database.postgresMajor).toBe(15);
     expect(config.vendors).toEqual({ supabaseSupport: "support@supabase.io", vercelSupport: "support@vercel.com" });
@@ -152,6 +156,8 @@ const CW = "1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
 const INVALID: Array<[string, (c: Editable) => void, string, string]> = [
   ["hours as a string", (c) => (c[B].maxAgeHours = "abc"), `${B}.maxAgeHours`, `"abc" is a string; expected an integer number of hours between 1 and 168`],
   ["hours above a week", (c) => (c[B].maxAgeHours = 200), `${B}.maxAgeHours`, "200 is too large; expected an integer number of hours between 1 and 168"],
+  ["size band upside down", (c) => (c[B].check = { minSizeRatio: 1.5 }), `${B}.check.minSizeRatio`, "1.5 is too large; expected a fraction between 0 and 1"],
+  ["backup schedule not a cron", (c) => (c[S].backup = "every night"), `${S}.backup`, "\"every night\" is not an EventBridge Scheduler expression"],
   ["retention CloudWatch rejects", (c) => (c[L].appDays = 45), `${L}.appDays`, `45 is not a CloudWatch retention value; use one of ${CW}`],
   ["access logs under the guide", (c) => (c[L].accessDays = 30), `${L}.accessDays`, "the maintenance guide keeps access logs 90 days"],
   ["metrics under the guide", (c) => (c[L].metricsDays = 365), `${L}.metricsDays`, "the maintenance guide keeps metrics 2 years"],
@@ -196,12 +202,12 @@ const INVALID: Array<[string, (c: Editable) => void, string, string]> = [
   ["yearlies not longer than monthlies", (c) => (c[B].retention.yearlyDays = 300), `${B}.retention.yearlyDays`, "is not more than backups.retention.monthlyDays (365)"],
   ["dailies under a week", (c) => (c[B].retention.dailyDays = 3), `${B}.retention.dailyDays`, "3 is too small; expected an integer number of days, 7 or more"],
   ["bad vendor e-mail", (c) => (c["elegance-ops:vendors"].vercelSupport = "Vercel support"), "elegance-ops:vendors.vercelSupport", `"Vercel support" is not valid; expected an e-mail address`],
-  ["unknown top-level key", (c) => (c["elegance-ops:logRetension"] = "{}"), "elegance-ops:logRetension", `unknown key; known keys are app, timezone, schedules, thresholds, checklists, paging, logRetention, backups, database, contacts, vendors`],
+  ["unknown top-level key", (c) => (c["elegance-ops:logRetension"] = "{}"), "elegance-ops:logRetension", `unknown key; known keys are app, timezone, schedules, thresholds, checklists, paging, logRetention, backups, database, contacts, vendors, vercel`],
   ["unknown nested key", (c) => (c["elegance-ops:app"].healthpath = "/health"), "elegance-ops:app.healthpath", "unknown key; known keys are name, url, healthPath"],
   ["region in the project namespace", (c) => (c["elegance-ops:region"] = "eu-west-3"), "elegance-ops:region", "the region is read from aws:region"],
   ["missing region", (c) => delete c["aws:region"], "aws:region", "is missing: set it with  pulumi config set aws:region eu-west-3"],
   ["region that is a city", (c) => (c["aws:region"] = "paris"), "aws:region", `"paris" is not valid; expected an AWS region code, e.g. eu-west-3`],
-  ["level of a check that does not exist", (c) => (c["elegance-ops:checklists"] = { levels: { "daily.vacum": { fail: 3 } } }), "elegance-ops:checklists.levels.daily.vacum", "is not a check of any list; expected one of daily.app-health, daily.database-reachable"],
+  ["level of a check that does not exist", (c) => (c["elegance-ops:checklists"] = { levels: { "daily.vacum": { fail: 3 } } }), "elegance-ops:checklists.levels.daily.vacum", "is not a check of any list; expected one of daily.app-logs, daily.app-health, daily.database-reachable"],
   ["incident level 4", (c) => (c["elegance-ops:checklists"] = { levels: { "daily.app-health": { fail: 4 } } }), "elegance-ops:checklists.levels.daily.app-health.fail", "expected an incident level: 1 (< 4 h), 2 (< 1 h) or 3 (< 15 min)"],
   ["misspelt role in a paging route", (c) => (c["elegance-ops:paging"] = { level2: { sms: ["lead-dev", "devop"] } }), "elegance-ops:paging.level2.sms[1]", `"devop" is not allowed; expected one of lead-dev, dba, devops`],
   ["uptime thresholds upside down", (c) => (c["elegance-ops:thresholds"] = { uptime: { warnBelowPercent: 99, failBelowPercent: 99.5 } }), "elegance-ops:thresholds.uptime.failBelowPercent", "expected failBelowPercent <= warnBelowPercent"],

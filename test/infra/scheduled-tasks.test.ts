@@ -8,7 +8,10 @@ beforeAll(async () => {
   plan = await planStack();
 });
 
-const TASKS = ["daily-checklist", "weekly-checklist", "monthly-checklist", "health-probe"];
+// Bundled into a zip on Node.js 24; the backup tasks run from the backup container image.
+const ZIP_TASKS = ["daily-checklist", "weekly-checklist", "monthly-checklist", "health-probe"];
+const IMAGE_TASKS = ["backup", "backup-drill"];
+const TASKS = [...ZIP_TASKS, ...IMAGE_TASKS];
 const fn = (task: string) => find(plan, "aws:lambda/function:Function", `elegance-mobilite-${task}`);
 const alarm = (name: string) => find(plan, "aws:cloudwatch/metricAlarm:MetricAlarm", name).inputs;
 const policyOf = (name: string) => JSON.parse(find(plan, "aws:iam/rolePolicy:RolePolicy", name).inputs.policy);
@@ -22,6 +25,8 @@ describe("schedules", () => {
     expect(schedules["elegance-mobilite-weekly-checklist"].scheduleExpression).toBe("cron(0 8 ? * MON *)");
     expect(schedules["elegance-mobilite-monthly-checklist"].scheduleExpression).toBe("cron(0 3 1 * ? *)");
     expect(schedules["elegance-mobilite-health-probe"].scheduleExpression).toBe("rate(1 minute)");
+    expect(schedules["elegance-mobilite-backup"].scheduleExpression).toBe("cron(0 2 * * ? *)");
+    expect(schedules["elegance-mobilite-backup-drill"].scheduleExpression).toBe("cron(0 5 ? * MON *)");
     for (const s of Object.values(schedules)) {
       expect(s.scheduleExpressionTimezone).toBe("Europe/Paris");
       expect(s.flexibleTimeWindow).toEqual({ mode: "OFF" });
@@ -52,7 +57,12 @@ describe("every Lambda", () => {
   it("runs the bundled handler on Node.js 24 (LTS), arm64, logging to its own 30-day encrypted group", () => {
     expect(functions().map((f) => f.name).sort()).toEqual(TASKS.map((t) => `elegance-mobilite-${t}`).sort());
     for (const f of functions()) {
-      expect(f.inputs).toMatchObject({ runtime: "nodejs24.x", architectures: ["arm64"], handler: "index.handler", code: { archive: ["index.js", "index.js.map"] } });
+      const image = IMAGE_TASKS.includes(f.name.replace("elegance-mobilite-", ""));
+      expect(f.inputs).toMatchObject(
+        image
+          ? { packageType: "Image", architectures: ["arm64"], imageUri: expect.stringMatching(/\.dkr\.ecr\.eu-west-3\.amazonaws\.com\/elegance-mobilite-backup@sha256:/) }
+          : { runtime: "nodejs24.x", architectures: ["arm64"], handler: "index.handler", code: { archive: ["index.js", "index.js.map"] } },
+      );
       const group = find(plan, "aws:cloudwatch/logGroup:LogGroup", `${f.name}-logs`).inputs;
       expect(group).toMatchObject({ name: `/aws/lambda/${f.name}`, retentionInDays: 30, kmsKeyId: expect.stringMatching(/^arn:aws:kms:/) });
       expect(f.inputs.loggingConfig.logGroup).toBe(group.name);
@@ -100,7 +110,7 @@ describe("check-list permissions", () => {
       expect(s.RaiseIncidents).toMatchObject({ Action: "sns:Publish", Resource: [topicArn(1), topicArn(2), topicArn(3)] });
     }
     const daily = Object.fromEntries(statements("daily").map((x) => [x.Sid, x]));
-    expect(daily.ListRunRecords.Condition).toEqual({ StringLike: { "s3:prefix": ["reports/checklists/*"] } });
+    expect(daily.ListRunRecords.Condition).toEqual({ StringLike: { "s3:prefix": ["reports/checklists/*", "reports/backups/drills/*"] } });
     const monthly = Object.fromEntries(statements("monthly").map((x) => [x.Sid, x]));
     expect(monthly.ListRunRecords.Condition).toEqual({ StringLike: { "s3:prefix": ["reports/checklists/monthly/*"] } });
   });

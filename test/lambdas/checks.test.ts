@@ -114,11 +114,11 @@ describe("checklist-freshness", () => {
   const run = async (logsBucket: string, hoursLater: number) =>
     captureEmf(() => runCheck(check, { inputs: inputs({ logsBucket }), now: new Date(Date.now() + hoursLater * HOUR), metrics: emfMetrics() }));
 
-  it("is ok while both lists ran within their period, and emits how old each last run is", async () => {
-    const name = await bucketWith(["reports/checklists/daily/2026-11-01.json", "reports/checklists/weekly/2026-11-23.json", "reports/checklists/monthly/2026-11-01.json"]);
+  it("is ok while both lists and the restore drill ran within their period, and emits how old each last run is", async () => {
+    const name = await bucketWith(["reports/checklists/daily/2026-11-01.json", "reports/checklists/weekly/2026-11-23.json", "reports/checklists/monthly/2026-11-01.json", "reports/backups/drills/2026-11-23.json"]);
     const { result, records } = await run(name, 48);
-    expect(result).toMatchObject({ status: "ok", summary: "weekly ran 48 h ago; monthly ran 48 h ago" });
-    expect(records.map((r) => [r.dimensions.Task, r.metrics.HoursSinceLastRun])).toEqual([["weekly-checklist", 48], ["monthly-checklist", 48]]);
+    expect(result).toMatchObject({ status: "ok", summary: "weekly ran 48 h ago; monthly ran 48 h ago; backup-drill ran 48 h ago" });
+    expect(records.map((r) => [r.dimensions.Task, r.metrics.HoursSinceLastRun])).toEqual([["weekly-checklist", 48], ["monthly-checklist", 48], ["backup-drill", 48]]);
   });
 
   it("fails when the weekly run is overdue", async () => {
@@ -130,9 +130,12 @@ describe("checklist-freshness", () => {
 
   it("with no run yet: ok on a young stack, fail once the daily list has run longer than a period", async () => {
     const name = await bucketWith(["reports/checklists/daily/2026-11-01.json"]);
-    expect((await run(name, 24)).result).toMatchObject({ status: "ok", summary: "weekly has no run recorded yet (not due); monthly has no run recorded yet (not due)" });
+    expect((await run(name, 24)).result).toMatchObject({ status: "ok", summary: "weekly has no run recorded yet (not due); monthly has no run recorded yet (not due); backup-drill has no run recorded yet (not due)" });
     const late = await run(name, 200);
-    expect(late.result).toMatchObject({ status: "fail", summary: "weekly never ran, and the daily list has run for 200 h: a weekly run was due" });
-    expect(late.records.map((r) => r.metrics.HoursSinceLastRun)).toEqual([200, 200]);
+    expect(late.result).toMatchObject({
+      status: "fail",
+      summary: "weekly never ran, and the daily list has run for 200 h: a weekly run was due; backup-drill never ran, and the daily list has run for 200 h: a backup-drill run was due",
+    });
+    expect(late.records.map((r) => r.metrics.HoursSinceLastRun)).toEqual([200, 200, 200]);
   });
 });

@@ -48,8 +48,20 @@ function nativeDir(): string {
   throw new Error(`PostgreSQL binaries not found: install ${pkg} (npm ci) or set TESTBED_PG_BINDIR`);
 }
 
+/**
+ * The binaries' directory as `runAs` can run them: the package's own, or a copy under
+ * `copyInto` when the checkout sits where that user cannot read (e.g. a 0700 temp dir).
+ */
+export function runnableNativeDir(runAs: PgServer["runAs"], copyInto: string): string {
+  const native = nativeDir();
+  if (!runAs || spawnSync(path.join(native, "bin", "postgres"), ["--version"], { ...runAs }).status === 0) return native;
+  const copy = path.join(copyInto, "native");
+  fs.cpSync(native, copy, { recursive: true, verbatimSymlinks: true });
+  return copy;
+}
+
 /** As root, the OS user to run PostgreSQL as: TESTBED_PG_OS_USER or `nobody` (exists on every Linux). */
-function runAsUser(): { uid: number; gid: number } | undefined {
+export function runAsUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const name = process.env.TESTBED_PG_OS_USER || "nobody";
   const line = fs
@@ -128,17 +140,8 @@ export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServe
   const runAs = runAsUser();
   const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), "elegance-pg-"));
   try {
-    let native = nativeDir();
-    if (runAs) {
-      fs.chownSync(rootDir, runAs.uid, runAs.gid);
-      // The checkout may sit where that user cannot read (e.g. under /root): then run a copy.
-      const probe = spawnSync(path.join(native, "bin", "postgres"), ["--version"], { ...runAs });
-      if (probe.status !== 0) {
-        const copy = path.join(rootDir, "native");
-        fs.cpSync(native, copy, { recursive: true, verbatimSymlinks: true });
-        native = copy;
-      }
-    }
+    if (runAs) fs.chownSync(rootDir, runAs.uid, runAs.gid);
+    const native = runnableNativeDir(runAs, rootDir);
     const bin = (name: string) => path.join(native, "bin", name);
     const dataDir = path.join(rootDir, "data");
     const logFile = path.join(rootDir, "postgres.log");

@@ -32,8 +32,8 @@ export interface TestS3 {
   /** Directory holding the buckets (s3rver's layout). */
   directory: string;
   createBucket(name: string): Promise<void>;
-  /** Closes the server and removes its directory. */
-  stop(): Promise<void>;
+  /** Closes the server (cutting requests in flight) and removes its directory unless `keep`. */
+  stop(options?: { keep?: boolean }): Promise<void>;
 }
 
 // s3rver keeps an in-progress multipart upload in <bucket>/._S3rver_uploads/<uploadId>/ with
@@ -91,8 +91,9 @@ function multipartExtras(root: string, req: http.IncomingMessage, res: http.Serv
   return false;
 }
 
-export async function startS3(): Promise<TestS3> {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "elegance-s3-"));
+/** `directory`: serve the buckets another server left there (a restart after `stop({ keep: true })`). */
+export async function startS3(options: { directory?: string } = {}): Promise<TestS3> {
+  const directory = options.directory ?? fs.mkdtempSync(path.join(os.tmpdir(), "elegance-s3-"));
   // We serve s3rver's request handler from our own server, so the extras can go first.
   const s3rver = new S3rver({ directory, silent: true });
   const handler = s3rver.callback();
@@ -124,11 +125,11 @@ export async function startS3(): Promise<TestS3> {
     async createBucket(name) {
       await client.send(new CreateBucketCommand({ Bucket: name }));
     },
-    async stop() {
+    async stop(options = {}) {
       client.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      fs.rmSync(directory, { recursive: true, force: true });
+      if (!options.keep) fs.rmSync(directory, { recursive: true, force: true });
     },
   };
 }

@@ -71,6 +71,76 @@ describe("archive-rides on 200,000 rides", () => {
     expect(results.filter((r) => (r.counts.moved ?? 0) > 0)).toHaveLength(1);
   });
 
+  it("while the app updates old rides and someone copies others by hand: no update lost, none left behind, none twice", async () => {
+    // 20,000 more rides become old; the app keeps updating 1,000 of them, one at a time as fast
+    // as it can, and the guide's INSERT … SELECT copies 500 others by hand.
+    const { rows } = await admin.query<{ id: string }>(
+      `UPDATE public.rides SET created_at = created_at - interval '2 years' WHERE id IN (SELECT id FROM public.rides ORDER BY id DESC LIMIT 20000) RETURNING id::text`,
+    );
+    const hot = rows.slice(0, 1000).map((r) => r.id);
+    const copiedIds = rows.slice(-500).map((r) => r.id);
+    const priceOf = async (ids: string[]) =>
+      new Map((await admin.query<{ id: string; price: number }>(
+        `SELECT id::text, price_cents AS price FROM (SELECT id, price_cents FROM public.rides UNION ALL SELECT id, price_cents FROM public.rides_archive) u WHERE id = ANY ($1::bigint[])`, [ids],
+      )).rows.map((r) => [r.id, r.price]));
+    const priceBefore = await priceOf(hot);
+    const { rows: [{ total }] } = await admin.query<{ total: number }>("SELECT (SELECT count(*) FROM public.rides) + (SELECT count(*) FROM public.rides_archive) AS total");
+    const app = await db().client("supabase_admin");
+    const copier = await db().client("supabase_admin");
+    const updates = new Map<string, number>();
+    let running = true;
+    let copying: Promise<number> | undefined;
+    // Half-way (the app's updates met straight batches until then), the guide's INSERT … SELECT
+    // by hand on rides the task has not reached yet: its batch then meets the copies on the key.
+    const copyByHand = () =>
+      copier.query("INSERT INTO public.rides_archive SELECT * FROM public.rides WHERE id = ANY ($1::bigint[])", [copiedIds]).then(
+        (r) => r.rowCount ?? 0,
+        (error: { code?: string }) => (error.code === "23505" ? 0 : Promise.reject(error)),
+      );
+    const archiving = archiveRides(db().url, { batchSize: 1_000, before: BEFORE, onProgress: (p) => void (p.done >= p.total / 2 && (copying ??= copyByHand())) }).finally(() => (running = false));
+    const appUpdates = (async () => {
+      for (let i = 0; running; i++) {
+        const id = hot[i % hot.length];
+        const { rowCount } = await app.query("UPDATE public.rides SET price_cents = price_cents + 1 WHERE id = $1", [id]);
+        updates.set(id, (updates.get(id) ?? 0) + (rowCount ?? 0));
+      }
+    })();
+    const [result] = await Promise.all([archiving, appUpdates]);
+    const copied = await copying;
+    expect(copied).toBeGreaterThan(0);
+    expect(result.counts.alreadyArchived).toBe(copied);
+    expect(result.details).toMatchObject({ mode: "checked" });
+    const priceAfter = await priceOf(hot);
+    for (const id of hot) expect(priceAfter.get(id)).toBe(priceBefore.get(id)! + (updates.get(id) ?? 0));
+    expect([...updates.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    const u = await union();
+    expect({ count: u.count, dup: u.dup }).toEqual({ count: Number(total), dup: "0" });
+    expect((await admin.query("SELECT count(*)::int AS n FROM public.rides WHERE created_at < $1", [BEFORE])).rows[0].n).toBe(0);
+  });
+
+  it("an app update committed while a batch waits on its row: the batch is redone and archives the updated ride", async () => {
+    await admin.query(`UPDATE public.rides SET created_at = created_at - interval '2 years' WHERE id IN (SELECT id FROM public.rides ORDER BY id DESC LIMIT 3000)`);
+    const { rows: [ride] } = await admin.query<{ id: string; price: number }>(`SELECT id::text, price_cents AS price FROM public.rides WHERE created_at < $1 LIMIT 1`, [BEFORE]);
+    const app = await db().client("supabase_admin");
+    await app.query("BEGIN");
+    await app.query("UPDATE public.rides SET price_cents = price_cents + 1 WHERE id = $1", [ride.id]);
+    const archiving = archiveRides(db().url, { batchSize: 1_000, before: BEFORE });
+    // The batch has copied the ride as it was and now waits to delete it: the app commits then.
+    for (let waited = 0; ; waited += 20) {
+      const { rows: [w] } = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'elegance-ops:archive-rides' AND wait_event_type = 'Lock'");
+      if (w.n === 1) break;
+      if (waited > 4_000) throw new Error("the archive never waited on the app's row");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await app.query("COMMIT");
+    const result = await archiving;
+    expect(result.details).toMatchObject({ mode: "straight", redoneAfterAppUpdates: 1 });
+    expect(result.counts).toMatchObject({ moved: 3000, alreadyArchived: 0 });
+    const { rows: [where] } = await admin.query(`SELECT (SELECT count(*)::int FROM public.rides WHERE id = $1) AS rides,
+      (SELECT price_cents FROM public.rides_archive WHERE id = $1) AS archived_price`, [ride.id]);
+    expect(where).toEqual({ rides: 0, archived_price: ride.price + 1 });
+  });
+
   it("while another run holds the lock: skipped, nothing touched, exit-worthy as success", async () => {
     const holder = await db().client("supabase_admin");
     await holder.query("SELECT pg_advisory_lock(hashtext('elegance-ops:archive-rides'))");

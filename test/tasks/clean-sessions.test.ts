@@ -83,6 +83,21 @@ describe("clean-sessions", () => {
     await holder.query("SELECT pg_advisory_unlock(hashtext('elegance-ops:clean-sessions'))");
   });
 
+  it("the real run deletes and counts exactly what the dry run announced, cascaded rows included", async () => {
+    await admin.query("UPDATE auth.sessions SET not_after = now() - interval '45 days' WHERE id IN (SELECT id FROM auth.sessions WHERE not_after IS NOT NULL ORDER BY id LIMIT 2500)");
+    const { rows: [children] } = await admin.query(`
+      WITH v AS (SELECT id FROM auth.sessions WHERE not_after < now() - interval '30 days')
+      SELECT (SELECT count(*)::int FROM v) AS sessions,
+             (SELECT count(*)::int FROM auth.refresh_tokens WHERE session_id IN (SELECT id FROM v)) AS "refreshTokens",
+             (SELECT count(*)::int FROM auth.mfa_amr_claims WHERE session_id IN (SELECT id FROM v)) AS "mfaAmrClaims"`);
+    expect(children.refreshTokens).toBeGreaterThan(0);
+    expect(children.mfaAmrClaims).toBeGreaterThan(0);
+    const dry = await cleanSessions(db().url, { dryRun: true, batchSize: 300 });
+    const real = await cleanSessions(db().url, { batchSize: 300 });
+    expect(dry.counts).toMatchObject(children);
+    expect(real.counts).toMatchObject(children);
+  });
+
   it("the optional inactivity rule also removes sessions not refreshed for N days, never by not_after alone", async () => {
     await admin.query("UPDATE auth.sessions SET not_after = NULL, refreshed_at = now() - interval '100 days' WHERE id IN (SELECT id FROM auth.sessions ORDER BY id LIMIT 50)");
     const dry = await cleanSessions(db().url, { dryRun: true });

@@ -1,0 +1,130 @@
+// "Vérification des backups" and "Procédures de restauration", made ours: a nightly pg_dump
+// streamed to the Object-Locked backups bucket, and a weekly restore drill proving the latest
+// one restores. Both run from the backup container image (pg_dump and a PostgreSQL server
+// inside), each as a ScheduledTask with its heartbeat, errors and dead-letter alarms.
+//
+// Size limit of this design: a Lambda runs 15 minutes at most, so the dump (and the drill's
+// restore) must fit in that; at the ~20-40 MB/s a compressed pg_dump streams, that is a
+// database of roughly 10-20 GB. Beyond it, run the same image as an ECS Fargate task
+// (RunTask from the same EventBridge Scheduler schedule; no time limit, up to 200 GB of
+// ephemeral storage for the drill): the handlers need no change, only their launcher.
+import * as pulumi from "@pulumi/pulumi";
+import { DRILL_RECORDS_PREFIX, ENV } from "../../lambdas/contract";
+import { BACKUP_PREFIXES } from "../../lambdas/backup/manifest";
+import type { LevelTopics } from "../alarms";
+import type { StackConfig } from "../config";
+import { ScheduledTask } from "../scheduled-task";
+import type { Storage } from "../storage";
+import type { PolicyStatement } from "../storage/policies";
+import { BackupImage } from "./image";
+
+export interface BackupsArgs {
+  config: StackConfig;
+  storage: Storage;
+  topics: LevelTopics;
+  /** Secret of the URL pg_dump connects with (a role that reads every table). */
+  backupDatabaseUrlSecretArn: pulumi.Input<string>;
+}
+
+/** The backup task writes new backups and cleans up its own interrupted uploads; it never reads nor deletes. */
+export function backupStatements(bucketArn: string): PolicyStatement[] {
+  const objects = BACKUP_PREFIXES.map((p) => `${bucketArn}/${p}*`);
+  return [
+    { Sid: "WriteBackups", Effect: "Allow", Action: ["s3:PutObject", "s3:PutObjectTagging", "s3:PutObjectRetention", "s3:AbortMultipartUpload"], Resource: objects },
+    // HeadObject of what it just wrote (size check) needs GetObject's permission.
+    { Sid: "CheckOwnUploads", Effect: "Allow", Action: "s3:GetObject", Resource: objects },
+    { Sid: "ListInterruptedUploads", Effect: "Allow", Action: "s3:ListBucketMultipartUploads", Resource: bucketArn },
+  ];
+}
+
+/** Listing and reading backups: the drill, and the daily backup check. */
+export function readBackupsStatements(backupsArn: string): PolicyStatement[] {
+  return [
+    { Sid: "ListBackups", Effect: "Allow", Action: "s3:ListBucket", Resource: backupsArn, Condition: { StringLike: { "s3:prefix": BACKUP_PREFIXES.map((p) => `${p}*`) } } },
+    { Sid: "ReadBackups", Effect: "Allow", Action: "s3:GetObject", Resource: BACKUP_PREFIXES.map((p) => `${backupsArn}/${p}*`) },
+  ];
+}
+
+/** The drill reads backups and writes its record; nothing else. */
+export function drillStatements(backupsArn: string, logsArn: string): PolicyStatement[] {
+  return [...readBackupsStatements(backupsArn), { Sid: "WriteDrillRecords", Effect: "Allow", Action: "s3:PutObject", Resource: `${logsArn}/${DRILL_RECORDS_PREFIX}*` }];
+}
+
+/** The weekly check reads the drill's records. */
+export function drillRecordsStatements(logsArn: string): PolicyStatement[] {
+  return [
+    { Sid: "ListDrillRecords", Effect: "Allow", Action: "s3:ListBucket", Resource: logsArn, Condition: { StringLike: { "s3:prefix": [`${DRILL_RECORDS_PREFIX}*`] } } },
+    { Sid: "ReadDrillRecords", Effect: "Allow", Action: "s3:GetObject", Resource: `${logsArn}/${DRILL_RECORDS_PREFIX}*` },
+  ];
+}
+
+export class Backups extends pulumi.ComponentResource {
+  readonly image: BackupImage;
+  readonly backup: ScheduledTask;
+  readonly drill: ScheduledTask;
+
+  constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("elegance-ops:backup:Backups", name, {}, opts);
+    const { config, storage } = args;
+    const app = config.app.name;
+    this.image = new BackupImage(`${app}-backup`, { postgresMajor: config.database.postgresMajor, imagesKept: config.backups.imagesKept, kmsKeyArn: storage.key.arn }, { parent: this });
+    const common = {
+      app,
+      timezone: config.timezone,
+      storage,
+      topics: args.topics,
+      imageUri: this.image.uri,
+      // Lambda's whole 15 minutes; memory buys CPU for pg_dump's compression.
+      timeout: 900,
+      memorySize: 2048,
+      reservedConcurrency: 1,
+    };
+    this.backup = new ScheduledTask(
+      "backup",
+      {
+        ...common,
+        handler: "backup",
+        schedule: config.schedules.backup,
+        description: "le backup quotidien de la base (pg_dump vers S3)",
+        rerun: "npm run ops -- backup",
+        // No backup for a day is the guide's level 2; the daily check pages too when it is old.
+        levels: { errors: 2, deadLetters: 2, heartbeat: 2 },
+        heartbeatGraceSeconds: (config.backups.maxAgeHours - 24) * 3600,
+        secretArns: [args.backupDatabaseUrlSecretArn],
+        environment: {
+          [ENV.backupDatabaseUrlSecretArn]: args.backupDatabaseUrlSecretArn,
+          [ENV.backupsBucket]: storage.backups.bucket.bucket,
+          [ENV.timezone]: config.timezone,
+          [ENV.backupKeepYearly]: String(config.backups.retention.yearlyDays !== undefined),
+          [ENV.backupObjectLock]: JSON.stringify(config.backups.objectLock),
+          ...(config.database.caCert ? { [ENV.databaseCaCert]: config.database.caCert } : {}),
+        },
+        statements: storage.backups.bucket.arn.apply(backupStatements),
+      },
+      { parent: this },
+    );
+    this.drill = new ScheduledTask(
+      "backup-drill",
+      {
+        ...common,
+        handler: "backup-drill",
+        schedule: config.schedules.backupDrill,
+        description: "l'exercice de restauration hebdomadaire",
+        rerun: "npm run ops -- backup drill --pg-bindir <binaires du serveur PostgreSQL>",
+        levels: { errors: 1, deadLetters: 1, heartbeat: 1 },
+        // The scratch database holds a full copy: /tmp up to Lambda's 10 GB.
+        ephemeralStorageMb: 10_240,
+        environment: {
+          [ENV.backupsBucket]: storage.backups.bucket.bucket,
+          [ENV.logsBucket]: storage.logs.bucket.bucket,
+          [ENV.timezone]: config.timezone,
+        },
+        statements: pulumi
+          .all([storage.backups.bucket.arn, storage.logs.bucket.arn])
+          .apply(([backupsArn, logsArn]) => drillStatements(backupsArn, logsArn)),
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ imageUri: this.image.uri, repositoryUrl: this.image.repository.repositoryUrl });
+  }
+}

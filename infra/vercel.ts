@@ -1,0 +1,134 @@
+// The app side on Vercel: the log drain that feeds the daily log check ("Vérifier les logs
+// d'erreur") and the Edge Config whose `maintenance` flag the app's middleware reads ("mode
+// maintenance", level 3). All of it through one explicit provider, from the `vercel` config block.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as vercel from "@pulumiverse/vercel";
+import type { StackConfig } from "./config";
+
+export type VercelSettings = NonNullable<StackConfig["vercel"]>;
+
+/** What the drain's endpoint must know before Vercel calls it (at the drain's creation). */
+export interface DrainEndpointInputs {
+  /** Answered in the `x-vercel-verify` header; Vercel checks it when the drain is created. */
+  verificationCode: pulumi.Output<string>;
+  /** The Secrets Manager secret holding the drain's signature secret. */
+  secretArn: pulumi.Output<string>;
+}
+
+/** The function behind the drain (LogIngest): its public URL, and itself to depend on. */
+export interface DrainEndpoint extends pulumi.Resource {
+  url: aws.lambda.FunctionUrl;
+}
+
+export interface VercelArgs {
+  /** The app's name: names the Edge Config (by default), the drain and the secret. @example "elegance-mobilite" */
+  app: string;
+  settings: VercelSettings;
+  /** The stack's key (from Storage): encrypts the drain's secret in Secrets Manager. */
+  kmsKeyArn: pulumi.Input<string>;
+  /** Creates the drain's endpoint once its verification code and secret exist. */
+  drainEndpoint: (inputs: DrainEndpointInputs) => DrainEndpoint;
+}
+
+/** The Edge Config item the middleware reads: `true` serves the maintenance page. */
+export const MAINTENANCE_KEY = "maintenance";
+/** The variable `@vercel/edge-config` reads by default. */
+export const EDGE_CONFIG_ENV = "EDGE_CONFIG";
+
+export class Vercel extends pulumi.ComponentResource {
+  readonly provider: vercel.Provider;
+  /** The project's id (`prj_…`), looked up when the config names the project. */
+  readonly projectId: pulumi.Output<string>;
+  readonly edgeConfig: vercel.EdgeConfig;
+  readonly maintenance: vercel.EdgeConfigItem;
+  readonly readToken: vercel.EdgeConfigToken;
+  readonly edgeConfigEnv: vercel.ProjectEnvironmentVariable;
+  readonly drainPassword: random.RandomPassword;
+  readonly drainSecret: aws.secretsmanager.Secret;
+  readonly drainSecretValue: aws.secretsmanager.SecretVersion;
+  readonly drainEndpoint: DrainEndpoint;
+  readonly logDrain: vercel.LogDrain;
+
+  constructor(name: string, args: VercelArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("elegance-ops:vercel:Vercel", name, {}, opts);
+    const { app, settings } = args;
+    this.provider = new vercel.Provider(`${app}-vercel`, { apiToken: settings.token, team: settings.teamId }, { parent: this });
+    this.projectId = this.lookUpProject(settings.projectId);
+    ({ edgeConfig: this.edgeConfig, maintenance: this.maintenance, readToken: this.readToken } = this.createEdgeConfig(app, settings));
+    this.edgeConfigEnv = this.createEdgeConfigEnv(app, settings);
+    ({ password: this.drainPassword, secret: this.drainSecret, value: this.drainSecretValue } = this.createDrainSecret(app, args.kmsKeyArn));
+    const verification = vercel.getEndpointVerificationOutput({}, { parent: this, provider: this.provider });
+    this.drainEndpoint = args.drainEndpoint({ verificationCode: verification.verificationCode, secretArn: this.drainSecret.arn });
+    this.logDrain = this.createLogDrain(app, settings);
+    this.registerOutputs({ edgeConfigId: this.edgeConfig.id, logDrainId: this.logDrain.id });
+  }
+
+  private get opts(): pulumi.CustomResourceOptions {
+    return { parent: this, provider: this.provider };
+  }
+
+  private lookUpProject(project: string): pulumi.Output<string> {
+    if (project.startsWith("prj_")) return pulumi.output(project);
+    return vercel.getProjectOutput({ name: project }, { parent: this, provider: this.provider }).id;
+  }
+
+  /** The flag starts false; `pulumi up` never writes it again (ops maintenance on|off owns it). */
+  private createEdgeConfig(app: string, settings: VercelSettings) {
+    const edgeConfig = new vercel.EdgeConfig(`${app}-edge-config`, { name: settings.edgeConfig.name ?? app }, this.opts);
+    const maintenance = new vercel.EdgeConfigItem(
+      `${app}-maintenance-flag`,
+      // A JSON boolean (valueJson), not the string "false" (value), so `get("maintenance") === true` reads it.
+      { edgeConfigId: edgeConfig.id, key: MAINTENANCE_KEY, valueJson: false },
+      { ...this.opts, ignoreChanges: ["value", "valueJson"] },
+    );
+    const readToken = new vercel.EdgeConfigToken(`${app}-edge-config-token`, { edgeConfigId: edgeConfig.id, label: `${app}-middleware` }, this.opts);
+    return { edgeConfig, maintenance, readToken };
+  }
+
+  /** The connection string the middleware's Edge Config client reads; sensitive, so unreadable back. */
+  private createEdgeConfigEnv(app: string, settings: VercelSettings): vercel.ProjectEnvironmentVariable {
+    return new vercel.ProjectEnvironmentVariable(
+      `${app}-edge-config-env`,
+      {
+        projectId: this.projectId,
+        key: EDGE_CONFIG_ENV,
+        value: pulumi.secret(pulumi.interpolate`https://edge-config.vercel.com/${this.edgeConfig.id}?token=${this.readToken.token}`),
+        sensitive: true,
+        targets: settings.envVarTargets,
+        comment: "elegance-ops: Edge Config holding the maintenance flag (read by the middleware)",
+      },
+      this.opts,
+    );
+  }
+
+  /** Vercel signs each delivery with this secret; the ingest function reads it from Secrets Manager. */
+  private createDrainSecret(app: string, kmsKeyArn: pulumi.Input<string>) {
+    const password = new random.RandomPassword(`${app}-log-drain-secret`, { length: 48, special: false }, { parent: this });
+    const secret = new aws.secretsmanager.Secret(
+      `${app}-log-drain-secret`,
+      { name: `${app}/log-drain-secret`, description: "Signature secret of the Vercel log drain (x-vercel-signature, HMAC-SHA1)", kmsKeyId: kmsKeyArn, recoveryWindowInDays: 7 },
+      { parent: this },
+    );
+    const value = new aws.secretsmanager.SecretVersion(`${app}-log-drain-secret-value`, { secretId: secret.id, secretString: pulumi.secret(password.result) }, { parent: this });
+    return { password, secret, value };
+  }
+
+  /** Created after its endpoint and the secret it checks: Vercel verifies the URL (x-vercel-verify) on creation. */
+  private createLogDrain(app: string, settings: VercelSettings): vercel.LogDrain {
+    return new vercel.LogDrain(
+      `${app}-log-drain`,
+      {
+        name: `${app}-logs`,
+        deliveryFormat: settings.logDrain.deliveryFormat,
+        sources: settings.logDrain.sources,
+        environments: settings.logDrain.environments,
+        projectIds: [this.projectId],
+        secret: pulumi.secret(this.drainPassword.result),
+        endpoint: this.drainEndpoint.url.functionUrl,
+      },
+      { ...this.opts, dependsOn: [this.drainEndpoint, this.drainSecretValue] },
+    );
+  }
+}

@@ -1,0 +1,180 @@
+// The backup task: pg_dump's custom format streamed into an S3 multipart upload (never the
+// whole dump in memory or on disk), sha-256 and size computed on the way, row counts read in
+// the very snapshot pg_dump dumps, the roles beside it, and the manifest written last.
+import { createHash } from "node:crypto";
+import { PassThrough, Transform } from "node:stream";
+import {
+  AbortMultipartUploadCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { openSession, withTaskLock } from "../tasks/session";
+import { exportSnapshot, readInventory } from "./inventory";
+import { BACKUP_PREFIXES, backupKeys, type Manifest, type RetentionTier } from "./manifest";
+import { runTool, startTool, toolVersion } from "./pg-tools";
+
+export interface BackupOptions {
+  /** A role that can read every table (Supabase: `postgres`); direct or session-mode connection. */
+  databaseUrl: string;
+  s3: S3Client;
+  bucket: string;
+  now?: () => Date;
+  timezone?: string;
+  /** Keep the January 1st backup as yearly (backups.retention.yearlyDays is set). */
+  keepYearly?: boolean;
+  /** Object Lock retention of each object (the bucket's default applies when absent). */
+  objectLock?: { mode: "GOVERNANCE" | "COMPLIANCE"; days: number };
+  /** Multipart part size; memory holds about (queueSize + 1) parts. @default 8 MiB */
+  partSizeBytes?: number;
+  /** Bytes dumped so far (the CLI draws a progress line). */
+  onProgress?: (bytes: number) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export type BackupResult = { skipped: string } | { skipped?: undefined; manifest: Manifest; abortedStaleUploads: number };
+
+const MiB = 1024 * 1024;
+
+/** Counts and hashes the bytes that pass, unchanged. */
+export class HashingCounter extends Transform {
+  private readonly hash = createHash("sha256");
+  bytes = 0;
+  constructor(private readonly onBytes?: (bytes: number) => void) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: (e?: Error | null, data?: Buffer) => void): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    this.onBytes?.(this.bytes);
+    done(null, chunk);
+  }
+  digest(): string {
+    return this.hash.digest("hex");
+  }
+}
+
+function objectParams(bucket: string, key: string, tier: RetentionTier, lock: BackupOptions["objectLock"], at: Date): PutObjectCommandInput {
+  return {
+    Bucket: bucket,
+    Key: key,
+    // The lifecycle rules of the bucket expire each tier after its configured days.
+    Tagging: `retention=${tier}`,
+    ...(lock ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: new Date(at.getTime() + lock.days * 86_400_000) } : {}),
+  };
+}
+
+/**
+ * Multipart uploads left by a run that died (Lambda timeout, killed CLI) hold parts nobody
+ * will complete. Runs never overlap (advisory lock), so any pending upload under the backup
+ * prefixes is such a leftover: abort it rather than wait a day for the lifecycle rule.
+ */
+export async function abortStaleUploads(s3: S3Client, bucket: string): Promise<number> {
+  let aborted = 0;
+  for (const prefix of BACKUP_PREFIXES) {
+    const { Uploads = [] } = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }));
+    for (const u of Uploads) {
+      await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key!, UploadId: u.UploadId! }));
+      aborted += 1;
+    }
+  }
+  return aborted;
+}
+
+export async function runBackup(options: BackupOptions): Promise<BackupResult> {
+  const env = options.env ?? process.env;
+  const pgDumpVersion = toolVersion("pg_dump", env);
+  // Counting rows of big tables takes a while: no statement limit for this read-only session.
+  const client = await openSession(options.databaseUrl, "backup", { statementTimeoutMs: 0 });
+  try {
+    const result = await withTaskLock(client, "backup", async () => {
+      const abortedStaleUploads = await abortStaleUploads(options.s3, options.bucket);
+      const { rows } = await client.query<{ db: string; version: string; major: string }>(
+        "SELECT current_database() AS db, current_setting('server_version') AS version, current_setting('server_version_num')::int / 10000 AS major",
+      );
+      const { db, version, major } = rows[0];
+      if (Number.parseInt(pgDumpVersion, 10) < Number(major)) {
+        throw new Error(`pg_dump ${pgDumpVersion} is older than the server (${version}); it cannot dump it: install the PostgreSQL ${major} client`);
+      }
+      const startedAt = (options.now ?? (() => new Date()))();
+      const clock = performance.now();
+      const snapshot = await exportSnapshot(client);
+      const inventory = await readInventory(client);
+      const keys = backupKeys(db, startedAt, { timezone: options.timezone, keepYearly: options.keepYearly });
+      const dumped = await streamDump(options, snapshot, keys.key, keys.tier, startedAt);
+      await client.query("COMMIT");
+      // The roles, for a restore into a new project; passwords are never read (nor readable on Supabase).
+      const roles = await runTool("pg_dumpall", ["--roles-only", "--no-role-passwords"], options.databaseUrl, "backup", env);
+      await options.s3.send(new PutObjectCommand({ ...objectParams(options.bucket, keys.rolesKey, keys.tier, options.objectLock, startedAt), Body: roles, ContentType: "application/sql" }));
+      const manifest: Manifest = {
+        manifestVersion: 1,
+        database: db,
+        serverVersion: version,
+        pgDumpVersion,
+        format: "custom",
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date(startedAt.getTime() + Math.round(performance.now() - clock)).toISOString(),
+        key: keys.key,
+        sizeBytes: dumped.bytes,
+        sha256: dumped.sha256,
+        rolesKey: keys.rolesKey,
+        tier: keys.tier,
+        ...inventory,
+      };
+      // Written last: its presence is what makes the dump a backup.
+      await options.s3.send(
+        new PutObjectCommand({ ...objectParams(options.bucket, keys.manifestKey, keys.tier, options.objectLock, startedAt), Body: JSON.stringify(manifest, null, 2), ContentType: "application/json" }),
+      );
+      return { manifest, abortedStaleUploads };
+    });
+    return result ?? { skipped: "already running" };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** pg_dump → hash/count → multipart upload; the upload completes only when pg_dump exited 0. */
+async function streamDump(options: BackupOptions, snapshot: string, key: string, tier: RetentionTier, at: Date): Promise<{ bytes: number; sha256: string }> {
+  const { child, exited } = startTool(
+    "pg_dump",
+    ["--format=custom", `--snapshot=${snapshot}`, "--no-password", "--lock-wait-timeout=120000"],
+    options.databaseUrl,
+    { application: "backup", env: options.env },
+  );
+  const counter = new HashingCounter(options.onProgress);
+  // The body ends only after pg_dump exited 0; a failed dump errors the body, so the upload
+  // aborts instead of completing a truncated object.
+  const body = new PassThrough();
+  child.stdout.pipe(counter).pipe(body, { end: false });
+  const drained = new Promise<void>((resolve) => counter.on("end", resolve));
+  Promise.all([exited, drained]).then(
+    () => body.end(),
+    (error: Error) => body.destroy(error),
+  );
+  const upload = new Upload({
+    client: options.s3,
+    params: { ...objectParams(options.bucket, key, tier, options.objectLock, at), Body: body, ContentType: "application/octet-stream" },
+    partSize: options.partSizeBytes ?? 8 * MiB,
+    queueSize: 2,
+    leavePartsOnError: false,
+  });
+  let dumpError: Error | undefined;
+  exited.catch((e: Error) => (dumpError = e));
+  try {
+    await upload.done();
+  } catch (error) {
+    // When pg_dump failed first, its own message says more than the aborted upload's.
+    const cause = dumpError ?? (error as Error);
+    child.kill("SIGKILL");
+    throw cause;
+  }
+  await exited;
+  const head = await options.s3.send(new HeadObjectCommand({ Bucket: options.bucket, Key: key }));
+  if (head.ContentLength !== counter.bytes) {
+    throw new Error(`uploaded ${key} is ${head.ContentLength} bytes, pg_dump wrote ${counter.bytes}; no manifest written`);
+  }
+  return { bytes: counter.bytes, sha256: counter.digest() };
+}

@@ -1,0 +1,41 @@
+// The weekly restore drill, in the backup container image: a scratch PostgreSQL under /tmp, the
+// latest backup restored into it and compared with its manifest; the verdict is recorded for
+// the weekly check-list (which pages on it) and emitted as metrics.
+import { runDrill } from "../backup/drill";
+import { startScratchServer } from "../backup/scratch-server";
+import { writeDrillRecord } from "../checks/backup-drill";
+import type { CheckResult } from "../checklist/types";
+import { DIMENSION, ENV, METRIC } from "../contract";
+import { emfMetrics } from "../lib/metrics";
+import { createS3Client } from "../lib/s3";
+
+const required = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
+
+export const handler = async () => {
+  const started = new Date();
+  const s3 = createS3Client();
+  let result: CheckResult;
+  const scratch = await startScratchServer({ bindir: required(ENV.pgServerBindir) });
+  try {
+    result = await runDrill({ s3, bucket: required(ENV.backupsBucket), scratchUrl: scratch.url });
+  } catch (error) {
+    // A drill that cannot restore (corrupt object, no backup) is a failed drill, recorded as such.
+    result = { status: "fail", summary: `restore drill failed: ${(error as Error).message}` };
+  } finally {
+    await scratch.stop();
+  }
+  const recordKey = await writeDrillRecord(s3, required(ENV.logsBucket), result, started, { timezone: process.env[ENV.timezone] });
+  emfMetrics().emit(
+    { [DIMENSION.task]: required(ENV.taskName) },
+    {
+      [METRIC.heartbeat]: { value: 1, unit: "Count" },
+      [METRIC.drillOk]: { value: result.status === "ok" ? 1 : 0, unit: "Count" },
+      [METRIC.drillSeconds]: { value: (Date.now() - started.getTime()) / 1000, unit: "Seconds" },
+    },
+  );
+  return { status: result.status, summary: result.summary, recordKey };
+};

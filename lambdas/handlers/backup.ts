@@ -1,0 +1,37 @@
+// "Vérification des backups", the making of them: the nightly pg_dump to the backups bucket,
+// run by its schedule in the backup container image (pg_dump inside).
+import { runBackup } from "../backup/dump";
+import { DIMENSION, ENV, METRIC } from "../contract";
+import { emfMetrics } from "../lib/metrics";
+import { createS3Client } from "../lib/s3";
+import { secretValue } from "../lib/secrets";
+
+const required = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
+
+export const handler = async () => {
+  const started = performance.now();
+  const result = await runBackup({
+    databaseUrl: await secretValue(required(ENV.backupDatabaseUrlSecretArn)),
+    s3: createS3Client(),
+    bucket: required(ENV.backupsBucket),
+    timezone: process.env[ENV.timezone],
+    keepYearly: process.env[ENV.backupKeepYearly] === "true",
+    objectLock: process.env[ENV.backupObjectLock] ? JSON.parse(process.env[ENV.backupObjectLock]!) : undefined,
+  });
+  // Another run holds the lock: that one will report; no heartbeat from this one.
+  if (!("manifest" in result)) return { skipped: result.skipped };
+  const { manifest } = result;
+  emfMetrics().emit(
+    { [DIMENSION.task]: required(ENV.taskName) },
+    {
+      [METRIC.heartbeat]: { value: 1, unit: "Count" },
+      [METRIC.backupBytes]: { value: manifest.sizeBytes, unit: "Bytes" },
+      [METRIC.backupSeconds]: { value: Math.round(performance.now() - started) / 1000, unit: "Seconds" },
+    },
+  );
+  return { key: manifest.key, sizeBytes: manifest.sizeBytes, sha256: manifest.sha256, tier: manifest.tier, abortedStaleUploads: result.abortedStaleUploads };
+};

@@ -1,0 +1,179 @@
+// The app side on Vercel under Pulumi mocks: the provider, the Edge Config and its maintenance
+// flag (never overwritten), the middleware's variable, the log drain to the ingest URL; nothing
+// of it without the `vercel` block; and the block's config messages.
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseStackConfig } from "../../infra/config";
+import { program } from "../../infra/program";
+import { find, ofType, Plan, planProgram, planStack, prodRawConfig } from "../support/pulumi";
+
+const TOKEN = "AbCdEfGhIjKlMnOpQrStUvWx";
+const VERCEL = { teamId: "team_abc123", projectId: "prj_abc123", token: TOKEN, logDrain: { deliveryFormat: "json" } };
+const withVercel = (block: Record<string, unknown>) => (raw: Record<string, string>) => {
+  raw["elegance-ops:vercel"] = JSON.stringify(block);
+};
+
+const valueOf = <T>(o: pulumi.Input<T>) => new Promise<T>((resolve) => pulumi.output(o).apply((v) => (resolve(v as T), v)));
+
+/** Plans the stack and keeps every resource's options and inputs as given (what mocks don't see). */
+async function planWithOptions(edit: (raw: Record<string, string>) => void) {
+  const raw = prodRawConfig();
+  edit(raw);
+  const config = parseStackConfig(raw);
+  const given = new Map<string, { opts: pulumi.CustomResourceOptions; props: Record<string, any> }>();
+  const plan = await planProgram(() => {
+    pulumi.runtime.registerStackTransformation(({ name, opts, props }) => (given.set(name, { opts, props }), undefined));
+    return program(config);
+  }, raw);
+  return { plan, given };
+}
+
+describe("with a vercel block", () => {
+  let plan: Plan;
+  let given: Awaited<ReturnType<typeof planWithOptions>>["given"];
+  beforeAll(async () => {
+    ({ plan, given } = await planWithOptions(withVercel(VERCEL)));
+  }, 120_000);
+
+  it("uses one explicit provider, with the token as a secret and the configured team", () => {
+    expect(find(plan, "pulumi:providers:vercel", "elegance-mobilite-vercel").inputs).toEqual({ apiToken: "[secret]", team: "team_abc123" });
+    for (const type of ["edgeConfig:EdgeConfig", "edgeConfigItem:EdgeConfigItem", "edgeConfigToken:EdgeConfigToken", "logDrain:LogDrain", "projectEnvironmentVariable:ProjectEnvironmentVariable"]) {
+      const [resource] = ofType(plan, `vercel:index/${type}`);
+      expect(given.get(resource.name)!.opts.provider).toBeInstanceOf(pulumi.ProviderResource);
+    }
+    expect(JSON.stringify(plan.resources)).not.toContain(TOKEN);
+  });
+
+  it("creates the Edge Config named after the app, exported for the maintenance command", () => {
+    expect(find(plan, "vercel:index/edgeConfig:EdgeConfig", "elegance-mobilite-edge-config").inputs).toEqual({ name: "elegance-mobilite" });
+    expect(plan.outputs.edgeConfigId).toMatch(/^ecfg_/);
+  });
+
+  it("sets `maintenance` to the JSON boolean false and never overwrites it afterwards", () => {
+    const item = find(plan, "vercel:index/edgeConfigItem:EdgeConfigItem", "elegance-mobilite-maintenance-flag");
+    expect(item.inputs).toEqual({ edgeConfigId: plan.outputs.edgeConfigId, key: "maintenance", valueJson: false });
+    expect(given.get(item.name)!.opts.ignoreChanges).toEqual(["value", "valueJson"]);
+  });
+
+  it("gives the middleware a read token, as the project's sensitive EDGE_CONFIG connection string", async () => {
+    expect(find(plan, "vercel:index/edgeConfigToken:EdgeConfigToken", "elegance-mobilite-edge-config-token").inputs).toEqual({
+      edgeConfigId: plan.outputs.edgeConfigId,
+      label: "elegance-mobilite-middleware",
+    });
+    const env = find(plan, "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable", "elegance-mobilite-edge-config-env");
+    expect(env.inputs).toMatchObject({ projectId: "prj_abc123", key: "EDGE_CONFIG", sensitive: true, targets: ["production", "preview"], value: "[secret]" });
+    const value = given.get(env.name)!.props.value;
+    expect(await pulumi.isSecret(value)).toBe(true);
+    expect(await valueOf(value)).toMatch(new RegExp(`^https://edge-config\\.vercel\\.com/${plan.outputs.edgeConfigId}\\?token=fake-edge-config-token-\\w+$`));
+  });
+
+  it("creates the drain to the ingest function's URL, after it, with the configured format, sources, environments and project", async () => {
+    const drain = find(plan, "vercel:index/logDrain:LogDrain", "elegance-mobilite-log-drain");
+    const url = find(plan, "aws:lambda/functionUrl:FunctionUrl", "elegance-mobilite-log-ingest-url");
+    expect(url.inputs).toMatchObject({ authorizationType: "NONE", invokeMode: "BUFFERED" });
+    expect(drain.inputs).toEqual({
+      name: "elegance-mobilite-logs",
+      deliveryFormat: "json",
+      sources: ["lambda", "edge", "static", "build", "external", "firewall"],
+      environments: ["production"],
+      projectIds: ["prj_abc123"],
+      secret: "[secret]",
+      endpoint: plan.outputs.logIngestUrl,
+    });
+    expect(plan.outputs.logIngestUrl).toMatch(/^https:\/\/\w+\.lambda-url\.eu-west-3\.on\.aws\/$/);
+    // Vercel calls the endpoint when the drain is created: the function and the secret come first.
+    const deps = given.get(drain.name)!.opts.dependsOn as pulumi.Resource[];
+    const urns = await valueOf(pulumi.all(deps.map((d) => d.urn)));
+    expect(urns.map((u) => u.split("::").pop()).sort()).toEqual(["elegance-mobilite-log-drain-secret-value", "log-ingest"]);
+  });
+
+  it("signs with a generated secret, a Pulumi secret kept in Secrets Manager under the stack's key for the function", async () => {
+    expect(find(plan, "random:index/randomPassword:RandomPassword", "elegance-mobilite-log-drain-secret").inputs).toEqual({ length: 48, special: false });
+    const secret = find(plan, "aws:secretsmanager/secret:Secret", "elegance-mobilite-log-drain-secret").inputs;
+    expect(secret).toMatchObject({ name: "elegance-mobilite/log-drain-secret", kmsKeyId: plan.outputs.kmsKeyArn });
+    expect(find(plan, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-log-drain-secret-value").inputs.secretString).toBe("[secret]");
+    expect(await pulumi.isSecret(given.get("elegance-mobilite-log-drain")!.props.secret)).toBe(true);
+    const env = find(plan, "aws:lambda/function:Function", "elegance-mobilite-log-ingest").inputs.environment.variables;
+    expect(env.LOG_DRAIN_SECRET_ARN).toBe("arn:aws:secretsmanager:eu-west-3:123456789012:secret:elegance-mobilite/log-drain-secret");
+    expect(env.VERCEL_VERIFY_CODE).toBe("fake-vercel-verification-code");
+  });
+});
+
+describe("config of the vercel block", () => {
+  it("looks a project given by name up, and takes the Edge Config's name, targets and drain settings from config", async () => {
+    const plan = await planStack(
+      withVercel({
+        teamId: "elegance-mobilite",
+        projectId: "elegance-mobilite-web",
+        token: TOKEN,
+        logDrain: { sources: ["lambda", "edge"], environments: ["production", "preview"] },
+        edgeConfig: { name: "em-flags" },
+        envVarTargets: ["production"],
+      }),
+    );
+    const drain = find(plan, "vercel:index/logDrain:LogDrain", "elegance-mobilite-log-drain").inputs;
+    expect(drain).toMatchObject({ deliveryFormat: "ndjson", sources: ["lambda", "edge"], environments: ["production", "preview"], projectIds: [expect.stringMatching(/^prj_/)] });
+    const env = find(plan, "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable", "elegance-mobilite-edge-config-env").inputs;
+    expect(env).toMatchObject({ projectId: drain.projectIds[0], targets: ["production"] });
+    expect(find(plan, "vercel:index/edgeConfig:EdgeConfig", "elegance-mobilite-edge-config").inputs.name).toBe("em-flags");
+  }, 120_000);
+
+  it("fills defaults and keeps the token a Pulumi secret", async () => {
+    const raw = prodRawConfig();
+    withVercel({ teamId: "team_abc123", projectId: "prj_abc123", token: TOKEN })(raw);
+    const settings = parseStackConfig(raw).vercel!;
+    expect(settings.logDrain).toEqual({ deliveryFormat: "ndjson", sources: ["lambda", "edge", "static", "build", "external", "firewall"], environments: ["production"], maxBodyBytes: 1_048_576 });
+    expect(settings.logThresholds).toEqual({ errorLinesWarn: 50, errorLinesFail: 500, http5xxWarn: 10, http5xxFail: 100, topMessages: 10 });
+    expect(settings.envVarTargets).toEqual(["production", "preview"]);
+    expect(await pulumi.isSecret(settings.token)).toBe(true);
+    expect(await valueOf(settings.token)).toBe(TOKEN);
+  });
+
+  const V = "elegance-ops:vercel";
+  const problems = (block: Record<string, unknown>) => {
+    const raw = prodRawConfig();
+    withVercel(block)(raw);
+    try {
+      parseStackConfig(raw);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    throw new Error("the config was accepted");
+  };
+
+  it.each([
+    ["no token", { teamId: "team_abc123", projectId: "prj_abc123" }, [`${V}.token is missing: set it with  pulumi config set --secret --path 'vercel.token' 'AbCdEfGhIjKlMnOpQrStUvWx'`]],
+    ["a token that is too short", { ...VERCEL, token: "short" }, [`${V}.token: the secret value is not valid; expected a Vercel access token scoped to the team (Account Settings › Tokens)`]],
+    ["an unknown format", { ...VERCEL, logDrain: { deliveryFormat: "syslog" } }, [`${V}.logDrain.deliveryFormat: "syslog" is not allowed; expected json or ndjson`]],
+    ["an unknown source", { ...VERCEL, logDrain: { sources: ["lambda", "functions"] } }, [`${V}.logDrain.sources[1]: "functions" is not allowed; expected one of static, edge, external, build, lambda, firewall, redirect (the logs Vercel forwards)`]],
+    ["no environment", { ...VERCEL, logDrain: { environments: [] } }, [`${V}.logDrain.environments: the value is empty; expected a non-empty list among production, preview, e.g. [production]`]],
+    ["a body limit above a Function URL's", { ...VERCEL, logDrain: { maxBodyBytes: 10_000_000 } }, [`${V}.logDrain.maxBodyBytes: 10000000 is too large; expected an integer number of bytes between 65536 and 6000000 (a Function URL's limit)`]],
+    ["the variable in development", { ...VERCEL, envVarTargets: ["production", "development"] }, [`${V}.envVarTargets[1]: "development" is not allowed; expected one of production, preview (sensitive variables cannot target development)`]],
+    ["fail below warn", { ...VERCEL, logThresholds: { http5xxWarn: 20, http5xxFail: 5 } }, [`${V}.logThresholds.http5xxFail: 5 is below http5xxWarn (20); expected http5xxFail >= http5xxWarn`]],
+    ["a team that is neither id nor slug", { ...VERCEL, teamId: "Élégance Team" }, [`${V}.teamId: "Élégance Team" is not valid; expected the Vercel team's id (team_…) or slug, e.g. elegance-mobilite`]],
+    ["an unknown key", { ...VERCEL, drain: {} }, [`${V}.drain: unknown key; known keys are teamId, projectId, token, logDrain, logThresholds, edgeConfig, envVarTargets`]],
+  ])("%s: one message naming the key", (_, block, expected) => {
+    expect(problems(block)).toEqual(expected);
+  });
+});
+
+describe("without a vercel block (the prod stack file as written)", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planStack();
+  }, 120_000);
+
+  it("creates nothing of Vercel, no ingest function, no drain secret, and exports no URL", () => {
+    expect(plan.resources.filter((r) => /vercel/i.test(r.type))).toEqual([]);
+    expect(plan.resources.filter((r) => /log-ingest|log-drain|edge-config/.test(r.name))).toEqual([]);
+    expect(ofType(plan, "aws:lambda/functionUrl:FunctionUrl")).toEqual([]);
+    expect(plan.outputs).not.toHaveProperty("logIngestUrl");
+    expect(plan.outputs).not.toHaveProperty("edgeConfigId");
+  });
+
+  it("tells the daily list there is no drain to read", () => {
+    const env = find(plan, "aws:lambda/function:Function", "elegance-mobilite-daily-checklist").inputs.environment.variables;
+    expect(env).not.toHaveProperty("LOG_DRAIN_ENABLED");
+    expect(env).not.toHaveProperty("LOG_THRESHOLDS");
+  });
+});
