@@ -6,6 +6,7 @@ import { DRILL_RECORDS_PREFIX, ENV, RECORDS_PREFIX, VERCEL_LOGS_PREFIX } from ".
 import type { LevelTopics } from "./alarms";
 import type { StackConfig } from "./config";
 import { LEVEL_NUMBERS } from "./paging";
+import { backupThresholdsFrom } from "../lambdas/lib/inputs";
 import { drillRecordsStatements, readBackupsStatements } from "./backup";
 import { ScheduledTask } from "./scheduled-task";
 import type { Storage } from "./storage";
@@ -78,8 +79,9 @@ export class Checklists extends pulumi.ComponentResource {
               }
             : {}),
           ...(ids.has("uptime") ? { [ENV.uptimeThresholds]: JSON.stringify(config.thresholds.uptime) } : {}),
+          ...(ids.has("backups") ? { [ENV.backupsBucket]: storage.backups.bucket.bucket } : {}),
           ...(ids.has("backups") || ids.has("backup-drill")
-            ? { [ENV.backupsBucket]: storage.backups.bucket.bucket, [ENV.backupThresholds]: JSON.stringify({ maxAgeHours: config.backups.maxAgeHours, ...config.backups.check }) }
+            ? { [ENV.backupThresholds]: JSON.stringify(backupThresholdsFrom(config.backups)) }
             : {}),
           ...(readsDrainLogs ? { [ENV.logDrainEnabled]: "true", [ENV.logThresholds]: JSON.stringify(config.vercel!.logThresholds) } : {}),
         },

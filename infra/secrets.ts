@@ -24,31 +24,25 @@ export class Secrets extends pulumi.ComponentResource {
   readonly databaseUrl: aws.secretsmanager.Secret;
   readonly backupDatabaseUrl: aws.secretsmanager.Secret;
   readonly pagerdutyRoutingKey?: aws.secretsmanager.Secret;
-  private readonly prefix: string;
 
   constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:secrets:Secrets", name, {}, opts);
-    this.prefix = name;
-    this.databaseUrl = this.createSecret("database-url", "Connection string of the production database (direct or session-mode, never the transaction pooler)", args.databaseUrl, args.kmsKeyArn);
+    this.databaseUrl = storedSecret(this, name, "database-url", "Connection string of the production database (direct or session-mode, never the transaction pooler)", args.databaseUrl, args.kmsKeyArn).secret;
     // pg_dump must read every table, which the least-privilege maintenance role cannot: only the backup function may read this one.
-    this.backupDatabaseUrl = this.createSecret("backup-database-url", "Connection string the backup dumps with (a role that reads every table; direct or session-mode)", args.backupDatabaseUrl, args.kmsKeyArn);
+    this.backupDatabaseUrl = storedSecret(this, name, "backup-database-url", "Connection string the backup dumps with (a role that reads every table; direct or session-mode)", args.backupDatabaseUrl, args.kmsKeyArn).secret;
     if (args.pagerdutyRoutingKey) {
-      this.pagerdutyRoutingKey = this.createSecret("pagerduty-routing-key", "Integration key of the PagerDuty service pages are forwarded to (Events API v2)", args.pagerdutyRoutingKey, args.kmsKeyArn);
+      this.pagerdutyRoutingKey = storedSecret(this, name, "pagerduty-routing-key", "Integration key of the PagerDuty service pages are forwarded to (Events API v2)", args.pagerdutyRoutingKey, args.kmsKeyArn).secret;
     }
     this.registerOutputs({ databaseUrlArn: this.databaseUrl.arn, pagerdutyRoutingKeyArn: this.pagerdutyRoutingKey?.arn });
   }
+}
 
-  private createSecret(id: string, description: string, value: pulumi.Input<string>, kmsKeyArn: pulumi.Input<string>) {
-    const secret = new aws.secretsmanager.Secret(
-      `${this.prefix}-${id}`,
-      { name: `${this.prefix}/${id}`, description, kmsKeyId: kmsKeyArn, recoveryWindowInDays: 7 },
-      { parent: this },
-    );
-    new aws.secretsmanager.SecretVersion(
-      `${this.prefix}-${id}-value`,
-      { secretId: secret.id, secretString: pulumi.secret(value) },
-      { parent: this },
-    );
-    return secret;
-  }
+/**
+ * One runtime secret: `<prefix>/<id>` in Secrets Manager under the stack's key, its value a
+ * Pulumi secret. The version is returned too, for what must exist only once the value does.
+ */
+export function storedSecret(parent: pulumi.Resource, prefix: string, id: string, description: string, value: pulumi.Input<string>, kmsKeyArn: pulumi.Input<string>) {
+  const secret = new aws.secretsmanager.Secret(`${prefix}-${id}`, { name: `${prefix}/${id}`, description, kmsKeyId: kmsKeyArn, recoveryWindowInDays: 7 }, { parent });
+  const version = new aws.secretsmanager.SecretVersion(`${prefix}-${id}-value`, { secretId: secret.id, secretString: pulumi.secret(value) }, { parent });
+  return { secret, version };
 }

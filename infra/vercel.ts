@@ -5,7 +5,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as vercel from "@pulumiverse/vercel";
+import { MAINTENANCE_ITEM } from "../lambdas/contract";
 import type { StackConfig } from "./config";
+import { storedSecret } from "./secrets";
 
 export type VercelSettings = NonNullable<StackConfig["vercel"]>;
 
@@ -32,8 +34,6 @@ export interface VercelArgs {
   drainEndpoint: (inputs: DrainEndpointInputs) => DrainEndpoint;
 }
 
-/** The Edge Config item the middleware reads: `true` serves the maintenance page. */
-export const MAINTENANCE_KEY = "maintenance";
 /** The variable `@vercel/edge-config` reads by default. */
 export const EDGE_CONFIG_ENV = "EDGE_CONFIG";
 
@@ -80,7 +80,7 @@ export class Vercel extends pulumi.ComponentResource {
     const maintenance = new vercel.EdgeConfigItem(
       `${app}-maintenance-flag`,
       // A JSON boolean (valueJson), not the string "false" (value), so `get("maintenance") === true` reads it.
-      { edgeConfigId: edgeConfig.id, key: MAINTENANCE_KEY, valueJson: false },
+      { edgeConfigId: edgeConfig.id, key: MAINTENANCE_ITEM, valueJson: false },
       { ...this.opts, ignoreChanges: ["value", "valueJson"] },
     );
     const readToken = new vercel.EdgeConfigToken(`${app}-edge-config-token`, { edgeConfigId: edgeConfig.id, label: `${app}-middleware` }, this.opts);
@@ -106,12 +106,7 @@ export class Vercel extends pulumi.ComponentResource {
   /** Vercel signs each delivery with this secret; the ingest function reads it from Secrets Manager. */
   private createDrainSecret(app: string, kmsKeyArn: pulumi.Input<string>) {
     const password = new random.RandomPassword(`${app}-log-drain-secret`, { length: 48, special: false }, { parent: this });
-    const secret = new aws.secretsmanager.Secret(
-      `${app}-log-drain-secret`,
-      { name: `${app}/log-drain-secret`, description: "Signature secret of the Vercel log drain (x-vercel-signature, HMAC-SHA1)", kmsKeyId: kmsKeyArn, recoveryWindowInDays: 7 },
-      { parent: this },
-    );
-    const value = new aws.secretsmanager.SecretVersion(`${app}-log-drain-secret-value`, { secretId: secret.id, secretString: pulumi.secret(password.result) }, { parent: this });
+    const { secret, version: value } = storedSecret(this, app, "log-drain-secret", "Signature secret of the Vercel log drain (x-vercel-signature, HMAC-SHA1)", password.result, kmsKeyArn);
     return { password, secret, value };
   }
 

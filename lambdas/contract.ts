@@ -26,6 +26,9 @@ export const VERCEL_LOGS_PREFIX = { app: `${LOG_PREFIXES.app}vercel/`, access: `
 /** Where the restore drill writes its result (`<prefix><YYYY-MM-DD>.json`); the weekly list reads the latest. */
 export const DRILL_RECORDS_PREFIX = `${LOG_PREFIXES.reports}backups/drills/`;
 
+/** The Vercel Edge Config item the app's middleware reads: `true` serves the maintenance page (created by infra/, flipped by `ops maintenance`). */
+export const MAINTENANCE_ITEM = "maintenance";
+
 /** CloudWatch namespace of every metric the stack's functions emit (EMF). */
 export const METRICS_NAMESPACE = "EleganceOps";
 

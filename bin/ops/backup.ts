@@ -9,7 +9,8 @@ import { isSameDatabase, restoreBackup } from "../../lambdas/backup/restore";
 import { startScratchServer } from "../../lambdas/backup/scratch-server";
 import { writeDrillRecord } from "../../lambdas/checks/backup-drill";
 import { createS3Client } from "../../lambdas/lib/s3";
-import { requireInputs, stackConfig, UsageError, withInputs } from "./inputs";
+import { positiveInt, requireInputs, stackConfig, UsageError, withInputs } from "./inputs";
+import { endProgress, writeProgressLine } from "./progress";
 
 const MB = 1024 * 1024;
 
@@ -25,7 +26,7 @@ function bytesProgress(label: string): (bytes: number, total?: number) => void {
     const pct = total ? ` (${Math.min(100, (100 * bytes) / total).toFixed(0)}%)` : "";
     const eta = total && rate > 0 ? `, ETA ${Math.ceil((total - bytes) / MB / rate)} s` : "";
     const line = `${label}: ${(bytes / MB).toFixed(1)}${total ? `/${(total / MB).toFixed(1)}` : ""} MB${pct} ${rate.toFixed(1)} MB/s${eta}`;
-    process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
+    writeProgressLine(line);
   };
 }
 
@@ -35,7 +36,7 @@ function out(options: Record<string, unknown>, value: unknown, text: string): vo
 
 function runCommand(): Command {
   return withInputs(new Command("run").description("pg_dump now, streamed to the backups bucket, with its manifest (the daily task)"), ["databaseUrl", "backupsBucket"])
-    .addOption(new Option("--part-size-mb <n>", "multipart part size (memory holds about 3 parts)").argParser((v) => Number(v)).default(8))
+    .addOption(new Option("--part-size-mb <n>", "multipart part size (memory holds about 3 parts)").argParser(positiveInt("--part-size-mb")).default(8))
     .action(async (options: Record<string, any>) => {
       const { databaseUrl, backupsBucket } = requireInputs(["databaseUrl", "backupsBucket"], options);
       const stack = stackConfig(options);
@@ -48,7 +49,7 @@ function runCommand(): Command {
         partSizeBytes: options.partSizeMb * MB,
         onProgress: bytesProgress("backup"),
       });
-      if (process.stderr.isTTY) process.stderr.write("\n");
+      endProgress();
       if (!("manifest" in result)) return out(options, result, `backup: skipped: ${result.skipped}`);
       const m = result.manifest;
       out(options, result, `backup: ${m.key} (${(m.sizeBytes / MB).toFixed(1)} MB, sha-256 ${m.sha256.slice(0, 16)}…, ${m.tables.length} tables, ${m.tier})`);
@@ -145,7 +146,7 @@ export function restoreCommand(): Command {
         noOwner: options.owner === false,
         onProgress: bytesProgress("restore"),
       });
-      if (process.stderr.isTTY) process.stderr.write("\n");
+      endProgress();
       out(options, result, `restore: ${manifest.key} into ${targetName}: ${(result.bytes / MB).toFixed(1)} MB, sha-256 verified, committed in ${(result.durationMs / 1000).toFixed(1)} s`);
     });
 }

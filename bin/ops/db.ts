@@ -1,7 +1,7 @@
 // `ops db …`: the database's checks and the guide's monthly tasks, by hand. Every task has
 // --dry-run, takes its lock (a second run says "skipped: already running" and exits 0) and
 // shows its progress on stderr.
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { runChecklist } from "../../lambdas/checklist/engine";
 import { TerminalIncidentSink } from "../../lambdas/checklist/incidents";
 import { DATABASE_CHECKS } from "../../lambdas/checks/db";
@@ -14,25 +14,20 @@ import { purgeTemporaryData } from "../../lambdas/tasks/purge-temporary";
 import { reindex } from "../../lambdas/tasks/reindex";
 import { vacuumAnalyze } from "../../lambdas/tasks/vacuum-analyze";
 import { renderRecord } from "./checklist";
-import { requireInputs, taskInputs, withInputs } from "./inputs";
-
-const int = (name: string) => (text: string) => {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  return n;
-};
+import { positiveInt, requireInputs, taskInputs, withInputs } from "./inputs";
+import { endProgress, writeProgressLine } from "./progress";
 
 /** One progress line, redrawn in place on a terminal. */
 function progressPrinter(task: string): (p: Progress) => void {
   return (p) => {
     const pct = p.total ? Math.min(100, (100 * p.done) / p.total).toFixed(0) : "100";
     const line = `${task}: ${p.done}/${p.total} (${pct}%) ${Math.round(p.rate)} rows/s, ETA ${Math.ceil(p.etaSeconds)} s`;
-    process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
+    writeProgressLine(line);
   };
 }
 
 function printResult(result: TaskResult, json: boolean): void {
-  if (process.stderr.isTTY) process.stderr.write("\n");
+  endProgress();
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${result.task}${result.dryRun ? " (dry run)" : ""}: ${result.summary}\n`);
 }
 
@@ -61,16 +56,16 @@ export function dbCommand(): Command {
     taskCommand("archive-rides", "move rides older than the cutoff to rides_archive, in batches (resumable)", (url, o, onProgress) =>
       archiveRides(url, { dryRun: o.dryRun, olderThanMonths: o.olderThanMonths, batchSize: o.batchSize, onProgress }),
     )
-      .addOption(new Option("--older-than-months <n>", "rides created before now minus this many months").argParser(int("--older-than-months")).default(6))
-      .addOption(new Option("--batch-size <n>", "rides per transaction").argParser(int("--batch-size")).default(5000)),
+      .addOption(new Option("--older-than-months <n>", "rides created before now minus this many months").argParser(positiveInt("--older-than-months")).default(6))
+      .addOption(new Option("--batch-size <n>", "rides per transaction").argParser(positiveInt("--batch-size")).default(5000)),
   );
   db.addCommand(
     taskCommand("clean-sessions", "delete auth.sessions expired for longer than N days, in batches", (url, o, onProgress) =>
       cleanSessions(url, { dryRun: o.dryRun, expiredDays: o.expiredDays, inactiveDays: o.inactiveDays, batchSize: o.batchSize, onProgress }),
     )
-      .addOption(new Option("--expired-days <n>", "not_after older than this many days").argParser(int("--expired-days")).default(30))
-      .addOption(new Option("--inactive-days <n>", "also sessions not refreshed for this many days").argParser(int("--inactive-days")))
-      .addOption(new Option("--batch-size <n>", "sessions per transaction").argParser(int("--batch-size")).default(2000)),
+      .addOption(new Option("--expired-days <n>", "not_after older than this many days").argParser(positiveInt("--expired-days")).default(30))
+      .addOption(new Option("--inactive-days <n>", "also sessions not refreshed for this many days").argParser(positiveInt("--inactive-days")))
+      .addOption(new Option("--batch-size <n>", "sessions per transaction").argParser(positiveInt("--batch-size")).default(2000)),
   );
   db.addCommand(
     taskCommand("vacuum", "VACUUM (ANALYZE) table by table, skipping what is locked or not ours", (url, o, onProgress) =>

@@ -1,12 +1,12 @@
 // How every ops command takes its inputs: a flag first, then the environment variable of the
 // same meaning, then (for non-secret settings only) the stack file. The environment names are
 // the Lambdas' own, so a shell that exports them runs the same task the same way.
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { existsSync, readFileSync } from "fs";
 import * as path from "path";
 import { parseStackConfig, rawConfigFromStackFile, StackConfig } from "../../infra/config";
 import type { Input } from "../../lambdas/checklist/catalog";
-import { DEFAULT_INPUTS, TaskInputs } from "../../lambdas/lib/inputs";
+import { backupThresholdsFrom, DEFAULT_INPUTS, TaskInputs } from "../../lambdas/lib/inputs";
 
 interface InputSpec {
   flag: string;
@@ -18,9 +18,6 @@ interface InputSpec {
 
 /** The check-lists' inputs, plus the CLI-only ones (Vercel's API for maintenance and rollback). */
 export type CliInput = Input | "vercelToken" | "vercelTeam" | "vercelProject" | "edgeConfigId" | "vercelApiUrl";
-
-/** The stack file's optional `vercel` block (teamId, projectId; its token is never read here). */
-const vercelBlock = (c: StackConfig) => (c as unknown as { vercel?: { teamId?: string; projectId?: string } }).vercel;
 
 export const INPUTS: Record<CliInput, InputSpec> = {
   appUrl: {
@@ -38,8 +35,8 @@ export const INPUTS: Record<CliInput, InputSpec> = {
   backupsBucket: { flag: "--backups-bucket <name>", env: "BACKUPS_BUCKET", description: "bucket of database backups" },
   // Secret: from the flag or the environment only, never the stack file, never printed.
   vercelToken: { flag: "--vercel-token <token>", env: "VERCEL_TOKEN", description: "Vercel API token (secret)" },
-  vercelTeam: { flag: "--team-id <id>", env: "VERCEL_TEAM_ID", description: "Vercel team id (team_…) or slug", fromStack: (c) => vercelBlock(c)?.teamId },
-  vercelProject: { flag: "--project <idOrName>", env: "VERCEL_PROJECT_ID", description: "Vercel project id (prj_…) or name", fromStack: (c) => vercelBlock(c)?.projectId },
+  vercelTeam: { flag: "--team-id <id>", env: "VERCEL_TEAM_ID", description: "Vercel team id (team_…) or slug", fromStack: (c) => c.vercel?.teamId },
+  vercelProject: { flag: "--project <idOrName>", env: "VERCEL_PROJECT_ID", description: "Vercel project id (prj_…) or name", fromStack: (c) => c.vercel?.projectId },
   edgeConfigId: { flag: "--edge-config-id <id>", env: "VERCEL_EDGE_CONFIG_ID", description: "id (ecfg_…) of the Edge Config holding the `maintenance` item (a stack output)" },
   vercelApiUrl: { flag: "--vercel-api-url <url>", env: "VERCEL_API_URL", description: "Vercel API base URL (default https://api.vercel.com)" },
 };
@@ -128,10 +125,17 @@ export function taskInputs(needs: readonly Input[], taskName: string, options: R
     uptime: stack?.thresholds.uptime ?? DEFAULT_INPUTS.uptime,
     database: { ...DEFAULT_INPUTS.database, ...stack?.database.thresholds },
     tasks: { ...DEFAULT_INPUTS.tasks, ...stack?.database.tasks },
-    backups: stack ? { maxAgeHours: stack.backups.maxAgeHours, ...stack.backups.check } : DEFAULT_INPUTS.backups,
+    backups: stack ? backupThresholdsFrom(stack.backups) : DEFAULT_INPUTS.backups,
     taskName,
   };
 }
 
 /** A refusal or misuse the operator fixes by changing the command line: printed, exit 2. */
 export class UsageError extends Error {}
+
+/** commander argParser for a count or a size: a positive integer, else a message naming the flag. */
+export const positiveInt = (flag: string) => (text: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive integer, got ${JSON.stringify(text)}`);
+  return n;
+};

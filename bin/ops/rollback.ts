@@ -1,16 +1,10 @@
 // `ops rollback [--to <deployment-id|git-sha|git-ref>] [--dry-run]`: the guide's level-2
 // "rollback rapide" and "restauration du code", through Vercel's API instead of the dashboard.
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { healthUrl } from "../../lambdas/health/probe";
 import { describeDeployment, rollback, type RollbackResult } from "../../lambdas/vercel/rollback";
-import { requireInputs, taskInputs, withInputs } from "./inputs";
+import { positiveInt, requireInputs, taskInputs, withInputs } from "./inputs";
 import { vercelApiFromInputs, withVercelHints } from "./maintenance";
-
-const positive = (name: string) => (text: string) => {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  return n;
-};
 
 function render(result: RollbackResult): string {
   const { plan } = result;
@@ -40,10 +34,10 @@ export function rollbackCommand(): Command {
       .option("--dry-run", "say which deployment would be promoted, and do nothing"),
     ["vercelToken", "vercelTeam", "vercelProject", "appUrl", "vercelApiUrl"],
   )
-    .addOption(new Option("--limit <n>", "recent production deployments considered").argParser(positive("--limit")).default(20))
-    .addOption(new Option("--timeout <seconds>", "how long to wait for production to serve the promoted deployment").argParser(positive("--timeout")).default(180))
+    .addOption(new Option("--limit <n>", "recent production deployments considered").argParser(positiveInt("--limit")).default(20))
+    .addOption(new Option("--timeout <seconds>", "how long to wait for production to serve the promoted deployment").argParser(positiveInt("--timeout")).default(180))
     // Tests poll a loopback fake; the real API is polled every 2 s.
-    .addOption(new Option("--poll-interval-ms <ms>").argParser(positive("--poll-interval-ms")).default(2000).hideHelp());
+    .addOption(new Option("--poll-interval-ms <ms>").argParser(positiveInt("--poll-interval-ms")).default(2000).hideHelp());
 
   return command.action(async (options: Record<string, any>) => {
     const needs = options.dryRun ? (["vercelToken", "vercelProject"] as const) : (["vercelToken", "vercelProject", "appUrl"] as const);

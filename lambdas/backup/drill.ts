@@ -3,9 +3,6 @@
 // against their columns, its B-tree indexes verified with amcheck. A backup is proven only
 // when all of that holds; the result is a check result like any other.
 import { randomBytes } from "node:crypto";
-import { rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Client } from "pg";
 import type { CheckResult } from "../checklist/types";
@@ -71,13 +68,7 @@ export async function runDrill(options: DrillOptions): Promise<CheckResult & { d
 async function applyRoles(options: DrillOptions, manifest: Manifest, targetUrl: string): Promise<void> {
   const object = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: manifest.rolesKey }));
   const sql = await object.Body!.transformToString("utf8");
-  const file = path.join(tmpdir(), `elegance-drill-roles-${randomBytes(4).toString("hex")}.sql`);
-  await writeFile(file, sql, { mode: 0o600 });
-  try {
-    await runTool("psql", ["--no-psqlrc", "--quiet", `--file=${file}`], targetUrl, "drill", options.env);
-  } finally {
-    await rm(file, { force: true });
-  }
+  await runTool("psql", ["--no-psqlrc", "--quiet", "--file=-"], targetUrl, { application: "drill", env: options.env, input: sql });
 }
 
 async function inspect(url: string, manifest: Manifest, env?: NodeJS.ProcessEnv): Promise<Omit<DrillFindings, "backup" | "restoreMs" | "drillMs">> {

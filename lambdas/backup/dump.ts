@@ -107,7 +107,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       const dumped = await streamDump(options, snapshot, keys.key, keys.tier, startedAt);
       await client.query("COMMIT");
       // The roles, for a restore into a new project; passwords are never read (nor readable on Supabase).
-      const roles = await runTool("pg_dumpall", ["--roles-only", "--no-role-passwords"], options.databaseUrl, "backup", env);
+      const roles = await runTool("pg_dumpall", ["--roles-only", "--no-role-passwords"], options.databaseUrl, { application: "backup", env });
       await options.s3.send(new PutObjectCommand({ ...objectParams(options.bucket, keys.rolesKey, keys.tier, options.objectLock, startedAt), Body: roles, ContentType: "application/sql" }));
       const manifest: Manifest = {
         manifestVersion: 1,

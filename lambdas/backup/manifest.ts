@@ -1,6 +1,7 @@
 // A backup is three objects: the dump, the roles beside it, and the manifest written last.
 // A dump without its manifest is incomplete by definition and never offered for restore.
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { listObjects } from "../lib/s3";
 
 export const BACKUP_PREFIXES = ["daily/", "monthly/"] as const;
 export const MANIFEST_SUFFIX = ".manifest.json";
@@ -63,17 +64,6 @@ export function backupKeys(database: string, at: Date, options: { timezone?: str
   return { key, manifestKey: manifestKeyOf(key), rolesKey: `${key}${ROLES_SUFFIX}`, tier };
 }
 
-async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    keys.push(...(page.Contents ?? []).map((o) => o.Key!).filter(Boolean));
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return keys;
-}
-
 export async function readManifest(s3: S3Client, bucket: string, manifestKey: string): Promise<Manifest> {
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: manifestKey }));
   const manifest = JSON.parse(await object.Body!.transformToString("utf8")) as Manifest;
@@ -83,7 +73,7 @@ export async function readManifest(s3: S3Client, bucket: string, manifestKey: st
 
 /** Complete backups (those with a manifest), newest first; `limit` manifests read at most. */
 export async function listBackups(s3: S3Client, bucket: string, limit = 30): Promise<Manifest[]> {
-  const keys = (await Promise.all(BACKUP_PREFIXES.map((p) => listKeys(s3, bucket, p)))).flat();
+  const keys = (await Promise.all(BACKUP_PREFIXES.map((p) => listObjects(s3, bucket, p)))).flat().map((o) => o.Key!);
   // Keys end in a UTC timestamp: sort on the file name so daily and monthly interleave by time.
   const manifests = keys
     .filter((k) => k.endsWith(MANIFEST_SUFFIX))

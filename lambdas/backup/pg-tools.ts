@@ -33,9 +33,11 @@ export function libpqEnv(url: string, application: string, env: NodeJS.ProcessEn
   if (sslmode) out.PGSSLMODE = sslmode;
   const ca = env[ENV.databaseCaCert]?.trim();
   if (ca) {
-    // libpq reads the CA from a file: write it once per container, beside nothing secret.
-    if (caFile?.pem !== ca) caFile = { pem: ca, file: path.join(mkdtempSync(path.join(tmpdir(), "elegance-ca-")), "root.crt") };
-    writeFileSync(caFile.file, ca);
+    // libpq reads the CA from a file: written once per container (it is public, not a secret).
+    if (caFile?.pem !== ca) {
+      caFile = { pem: ca, file: path.join(mkdtempSync(path.join(tmpdir(), "elegance-ca-")), "root.crt") };
+      writeFileSync(caFile.file, ca);
+    }
     out.PGSSLROOTCERT = caFile.file;
     out.PGSSLMODE = "verify-full";
   }
@@ -80,11 +82,18 @@ export function startTool(
   return { child, exited };
 }
 
-/** Runs a program to its end and returns its stdout (small outputs only, e.g. pg_dumpall --roles-only). */
-export async function runTool(name: Parameters<typeof pgBinary>[0], args: string[], url: string, application: string, env?: NodeJS.ProcessEnv): Promise<Buffer> {
-  const { child, exited } = startTool(name, args, url, { application, env });
+/** Runs a program to its end, `input` on its stdin, and returns its stdout (small outputs only, e.g. pg_dumpall --roles-only). */
+export async function runTool(
+  name: Parameters<typeof pgBinary>[0],
+  args: string[],
+  url: string,
+  options: { application: string; env?: NodeJS.ProcessEnv; input?: string },
+): Promise<Buffer> {
+  const { child, exited } = startTool(name, args, url, { ...options, stdin: options.input !== undefined });
   const chunks: Buffer[] = [];
   child.stdout.on("data", (c: Buffer) => chunks.push(c));
+  child.stdin?.on("error", () => undefined); // an early exit says why in its status, not as EPIPE
+  child.stdin?.end(options.input);
   await exited;
   return Buffer.concat(chunks);
 }

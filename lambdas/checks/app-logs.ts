@@ -6,8 +6,8 @@ import type { S3Client, _Object } from "@aws-sdk/client-s3";
 import type { Check, CheckResult, CheckStatus } from "../checklist/types";
 import { ENV, VERCEL_LOGS_PREFIX } from "../contract";
 import { classify, DrainEntry, entryTime, is5xx, isErrorLine, LogKind, requestKey } from "../logs/drain";
-import { datePath, listLogObjects, readLogLines } from "../logs/store";
-import { DEFAULT_LOG_THRESHOLDS } from "./app-logs-thresholds";
+import { listObjects } from "../lib/s3";
+import { datePath, readLogLines } from "../logs/store";
 
 const HOUR_MS = 3_600_000;
 const WINDOW_MS = 24 * HOUR_MS;
@@ -75,7 +75,7 @@ async function tallyWindow(s3: S3Client, bucket: string, from: number, to: numbe
   const objects: _Object[] = [];
   for (const kind of ["app", "access"] as const) {
     for (const day of daysCovering(from, to)) {
-      const listed = await listLogObjects(s3, bucket, `${VERCEL_LOGS_PREFIX[kind]}${datePath(day)}`, signal);
+      const listed = await listObjects(s3, bucket, `${VERCEL_LOGS_PREFIX[kind]}${datePath(day)}`, { signal });
       objects.push(...listed.filter((o) => !o.LastModified || o.LastModified.getTime() >= from - SKEW_MS));
     }
   }
@@ -120,7 +120,8 @@ export function appLogsCheck(s3: () => S3Client): Check {
         return { status: "ok", summary: `no Vercel log drain is configured (${ENV.logDrainEnabled} is not "true"): no application logs to read` };
       }
       if (!inputs.logsBucket) throw new Error("no logs bucket (--logs-bucket / LOGS_BUCKET)");
-      const t = { ...DEFAULT_LOG_THRESHOLDS, ...inputs.logs.thresholds };
+      // Defaults already merged with LOG_THRESHOLDS (lambdas/lib/inputs.ts).
+      const t = inputs.logs.thresholds;
       const to = now.getTime();
       const from = to - WINDOW_MS;
       const tally = await tallyWindow(s3(), inputs.logsBucket, from, to, signal);

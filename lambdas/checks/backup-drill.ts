@@ -1,9 +1,10 @@
 // The restore drill runs in the backup container (it needs pg_restore and a PostgreSQL server)
 // before the weekly list; this check reads its latest record, so the drill's verdict pages
 // like any other check, and a drill that stopped running is noticed too.
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Check, CheckResult } from "../checklist/types";
 import { DRILL_RECORDS_PREFIX } from "../contract";
+import { listObjects } from "../lib/s3";
 
 export interface DrillRecord extends CheckResult {
   startedAt: string;
@@ -21,13 +22,7 @@ export function backupDrillCheck(s3: () => S3Client): Check {
     async run({ inputs, now, signal }): Promise<CheckResult> {
       if (!inputs.logsBucket) throw new Error("no logs bucket (--logs-bucket / LOGS_BUCKET)");
       const client = s3();
-      const keys: string[] = [];
-      let token: string | undefined;
-      do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: inputs.logsBucket, Prefix: DRILL_RECORDS_PREFIX, ContinuationToken: token }), { abortSignal: signal });
-        keys.push(...(page.Contents ?? []).map((o) => o.Key!));
-        token = page.NextContinuationToken;
-      } while (token);
+      const keys = (await listObjects(client, inputs.logsBucket, DRILL_RECORDS_PREFIX, { signal })).map((o) => o.Key!);
       const latestKey = keys.sort().pop();
       const maxDays = inputs.backups.drillMaxAgeDays;
       if (!latestKey) return { status: "fail", summary: `no restore drill recorded under ${DRILL_RECORDS_PREFIX}: run \`npm run ops -- backup drill\`` };

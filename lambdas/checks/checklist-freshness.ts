@@ -2,9 +2,10 @@
 // is longer than a CloudWatch alarm can look back (7 days), so the daily list measures how old
 // the last weekly and monthly run records are, emits it (the monthly list's dead man's switch
 // alarms on it) and fails when one is overdue.
-import { ListObjectsV2Command, S3Client, type _Object } from "@aws-sdk/client-s3";
+import type { S3Client, _Object } from "@aws-sdk/client-s3";
 import type { Check, CheckResult } from "../checklist/types";
 import { DIMENSION, DRILL_RECORDS_PREFIX, METRIC, RECORDS_PREFIX } from "../contract";
+import { listObjects } from "../lib/s3";
 
 const HOUR_MS = 3_600_000;
 /** Period of each watched list plus a day of grace, in hours. */
@@ -18,20 +19,6 @@ const WATCHED: Record<keyof typeof OVERDUE_HOURS, { prefix: string; task: string
   "backup-drill": { prefix: DRILL_RECORDS_PREFIX, task: "backup-drill" },
 };
 
-async function listRecords(s3: S3Client, bucket: string, prefix: string, signal: AbortSignal, first = false): Promise<_Object[]> {
-  const objects: _Object[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, ...(first ? { MaxKeys: 1 } : {}) }),
-      { abortSignal: signal },
-    );
-    objects.push(...(page.Contents ?? []));
-    token = first ? undefined : page.NextContinuationToken;
-  } while (token);
-  return objects;
-}
-
 export function checklistFreshness(s3: () => S3Client): Check {
   return {
     id: "checklist-freshness",
@@ -39,12 +26,12 @@ export function checklistFreshness(s3: () => S3Client): Check {
     async run({ inputs, now, signal, metrics }): Promise<CheckResult> {
       if (!inputs.logsBucket) throw new Error("no logs bucket (--logs-bucket / LOGS_BUCKET)");
       const client = s3();
-      const [firstDaily] = await listRecords(client, inputs.logsBucket, `${RECORDS_PREFIX}daily/`, signal, true);
+      const [firstDaily] = await listObjects(client, inputs.logsBucket, `${RECORDS_PREFIX}daily/`, { signal, limit: 1 });
       const runningHours = firstDaily?.LastModified ? (now.getTime() - firstDaily.LastModified.getTime()) / HOUR_MS : 0;
       const lists = Object.keys(OVERDUE_HOURS) as (keyof typeof OVERDUE_HOURS)[];
       const findings = [];
       for (const list of lists) {
-        const records = await listRecords(client, inputs.logsBucket, WATCHED[list].prefix, signal);
+        const records = await listObjects(client, inputs.logsBucket, WATCHED[list].prefix, { signal });
         const latest = records.reduce<_Object | undefined>((a, b) => (!a || (b.LastModified ?? 0) > (a.LastModified ?? 0) ? b : a), undefined);
         const ageHours = latest?.LastModified ? (now.getTime() - latest.LastModified.getTime()) / HOUR_MS : undefined;
         // Without any record yet, the stack's own age (its first daily record) is what a run was due against.

@@ -6,31 +6,26 @@ import { startScratchServer } from "../backup/scratch-server";
 import { writeDrillRecord } from "../checks/backup-drill";
 import type { CheckResult } from "../checklist/types";
 import { DIMENSION, ENV, METRIC } from "../contract";
+import { requiredEnv } from "../lib/inputs";
 import { emfMetrics } from "../lib/metrics";
 import { createS3Client } from "../lib/s3";
-
-const required = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 
 export const handler = async () => {
   const started = new Date();
   const s3 = createS3Client();
   let result: CheckResult;
-  const scratch = await startScratchServer({ bindir: required(ENV.pgServerBindir) });
+  const scratch = await startScratchServer({ bindir: requiredEnv(ENV.pgServerBindir) });
   try {
-    result = await runDrill({ s3, bucket: required(ENV.backupsBucket), scratchUrl: scratch.url });
+    result = await runDrill({ s3, bucket: requiredEnv(ENV.backupsBucket), scratchUrl: scratch.url });
   } catch (error) {
     // A drill that cannot restore (corrupt object, no backup) is a failed drill, recorded as such.
     result = { status: "fail", summary: `restore drill failed: ${(error as Error).message}` };
   } finally {
     await scratch.stop();
   }
-  const recordKey = await writeDrillRecord(s3, required(ENV.logsBucket), result, started, { timezone: process.env[ENV.timezone] });
+  const recordKey = await writeDrillRecord(s3, requiredEnv(ENV.logsBucket), result, started, { timezone: process.env[ENV.timezone] });
   emfMetrics().emit(
-    { [DIMENSION.task]: required(ENV.taskName) },
+    { [DIMENSION.task]: requiredEnv(ENV.taskName) },
     {
       [METRIC.heartbeat]: { value: 1, unit: "Count" },
       [METRIC.drillOk]: { value: result.status === "ok" ? 1 : 0, unit: "Count" },

@@ -2,22 +2,17 @@
 // run by its schedule in the backup container image (pg_dump inside).
 import { runBackup } from "../backup/dump";
 import { DIMENSION, ENV, METRIC } from "../contract";
+import { requiredEnv } from "../lib/inputs";
 import { emfMetrics } from "../lib/metrics";
 import { createS3Client } from "../lib/s3";
 import { secretValue } from "../lib/secrets";
 
-const required = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
-
 export const handler = async () => {
   const started = performance.now();
   const result = await runBackup({
-    databaseUrl: await secretValue(required(ENV.backupDatabaseUrlSecretArn)),
+    databaseUrl: await secretValue(requiredEnv(ENV.backupDatabaseUrlSecretArn)),
     s3: createS3Client(),
-    bucket: required(ENV.backupsBucket),
+    bucket: requiredEnv(ENV.backupsBucket),
     timezone: process.env[ENV.timezone],
     keepYearly: process.env[ENV.backupKeepYearly] === "true",
     objectLock: process.env[ENV.backupObjectLock] ? JSON.parse(process.env[ENV.backupObjectLock]!) : undefined,
@@ -26,7 +21,7 @@ export const handler = async () => {
   if (!("manifest" in result)) return { skipped: result.skipped };
   const { manifest } = result;
   emfMetrics().emit(
-    { [DIMENSION.task]: required(ENV.taskName) },
+    { [DIMENSION.task]: requiredEnv(ENV.taskName) },
     {
       [METRIC.heartbeat]: { value: 1, unit: "Count" },
       [METRIC.backupBytes]: { value: manifest.sizeBytes, unit: "Bytes" },

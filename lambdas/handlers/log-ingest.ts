@@ -1,7 +1,7 @@
 // Vercel log drain → logs bucket, behind a Lambda Function URL (payload format 2.0: headers
 // lowercased, body base64 when binary). The logic is lambdas/logs/ingest.ts.
 import { ENV } from "../contract";
-import { DEFAULT_INPUTS } from "../lib/inputs";
+import { DEFAULT_INPUTS, requiredEnv } from "../lib/inputs";
 import { emfMetrics } from "../lib/metrics";
 import { createS3Client } from "../lib/s3";
 import { secretValue } from "../lib/secrets";
@@ -19,10 +19,8 @@ let s3: ReturnType<typeof createS3Client> | undefined;
 
 export const handler = async (event: FunctionUrlEvent): Promise<IngestResponse> => {
   const env = process.env;
-  const secretArn = env[ENV.logDrainSecretArn];
-  const bucket = env[ENV.logsBucket];
-  if (!secretArn) throw new Error(`${ENV.logDrainSecretArn} is not set`);
-  if (!bucket) throw new Error(`${ENV.logsBucket} is not set`);
+  const secretArn = requiredEnv(ENV.logDrainSecretArn, env);
+  const bucket = requiredEnv(ENV.logsBucket, env);
   const maxBytes = Number(env[ENV.logDrainMaxBytes]);
   return ingestDelivery(
     {

@@ -14,6 +14,8 @@ export interface ProbeResult {
   healthy: boolean;
   /** Why it is not up, in words. */
   reason?: string;
+  /** The start of the body, when an answer arrived (what a person reads to see why). */
+  body?: string;
 }
 
 const MAX_BODY_CHARS = 64 * 1024;
@@ -45,7 +47,7 @@ export async function probeHealth(url: string, timeoutMs: number, signal?: Abort
     const latencyMs = Math.round(performance.now() - began);
     const healthy = response.ok && saysHealthy(body);
     const reason = !response.ok ? `HTTP ${response.status}` : healthy ? undefined : `body does not say healthy: ${JSON.stringify(body.slice(0, 120))}`;
-    return { up: healthy, status: response.status, latencyMs, healthy, ...(reason ? { reason } : {}) };
+    return { up: healthy, status: response.status, latencyMs, healthy, ...(reason ? { reason } : {}), body: body.trim().slice(0, 200) };
   } catch (error) {
     const timedOut = deadline.aborted;
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;

@@ -54,6 +54,12 @@ export interface BackupThresholds {
   drillMaxAgeDays: number;
 }
 
+/** The thresholds from the stack config's `backups` section (maxAgeHours beside its `check` block). */
+export const backupThresholdsFrom = (backups: { maxAgeHours: number; check: Omit<BackupThresholds, "maxAgeHours"> }): BackupThresholds => ({
+  maxAgeHours: backups.maxAgeHours,
+  ...backups.check,
+});
+
 export const DEFAULT_BACKUP_THRESHOLDS: BackupThresholds = { maxAgeHours: 26, minSizeRatio: 0.5, maxSizeRatio: 2, drillMaxAgeDays: 8 };
 
 export const DEFAULT_TASKS: DatabaseTasks = { temporaryData: [], sessionsExpiredDays: 30, ridesOlderThanMonths: 6, batchSize: 5000 };
@@ -105,4 +111,11 @@ export function inputsFromLambdaEnv(env: NodeJS.ProcessEnv = process.env, readSe
     taskName: env[ENV.taskName] ?? "local",
     executionEnv: env.AWS_EXECUTION_ENV,
   };
+}
+
+/** A variable infra/ always sets; its absence is a deployment mistake, said by name. */
+export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
 }

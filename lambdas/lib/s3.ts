@@ -1,6 +1,6 @@
 // The one S3 client factory for the Lambdas and the CLI, configured from the environment only,
 // so tests reach a local S3-compatible server the same way production reaches AWS.
-import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { paginateListObjectsV2, S3Client, type S3ClientConfig, type _Object } from "@aws-sdk/client-s3";
 
 /**
  * - AWS_REGION: the region (else the SDK's own resolution).
@@ -31,4 +31,18 @@ export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
     config.responseChecksumValidation = "WHEN_REQUIRED";
   }
   return new S3Client(config);
+}
+
+/**
+ * The objects under a prefix, every page (the SDK's paginator), or only the first `limit`
+ * (in key order). `signal` aborts the listing.
+ */
+export async function listObjects(s3: S3Client, bucket: string, prefix: string, options: { signal?: AbortSignal; limit?: number } = {}): Promise<_Object[]> {
+  const objects: _Object[] = [];
+  const pages = paginateListObjectsV2({ client: s3, ...(options.limit ? { pageSize: options.limit } : {}) }, { Bucket: bucket, Prefix: prefix }, { abortSignal: options.signal });
+  for await (const page of pages) {
+    objects.push(...(page.Contents ?? []));
+    if (options.limit && objects.length >= options.limit) return objects.slice(0, options.limit);
+  }
+  return objects;
 }

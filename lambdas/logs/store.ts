@@ -3,7 +3,7 @@
 // several objects). The key ends with a hash of the delivery's body: concurrent deliveries
 // never share a key, and a delivery Vercel retries (same body) overwrites its own objects
 // instead of duplicating them. The daily log check reads them back with readLogLines.
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type _Object } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { VERCEL_LOGS_PREFIX } from "../contract";
@@ -65,18 +65,6 @@ export async function writeLogObjects(s3: S3Client, bucket: string, objects: Log
   );
   const failed = results.flatMap((r, i) => (r.status === "rejected" ? [`${objects[i].key}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : []));
   if (failed.length) throw new Error(`could not store ${failed.length} of ${objects.length} log objects: ${failed.join("; ")}`);
-}
-
-/** Every object under a prefix (all pages). */
-export async function listLogObjects(s3: S3Client, bucket: string, prefix: string, signal?: AbortSignal): Promise<_Object[]> {
-  const objects: _Object[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: signal });
-    objects.push(...(page.Contents ?? []));
-    token = page.NextContinuationToken;
-  } while (token);
-  return objects;
 }
 
 /** The lines of one stored object, as delivered. */

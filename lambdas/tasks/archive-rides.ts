@@ -11,7 +11,8 @@
 // once at the end to prove none is left.
 import type { Client } from "pg";
 import { batchInOneTrip, inTransaction, runTask } from "./session";
-import { progressOf, TaskOptions, TaskResult } from "./types";
+import { pageBoundsSql, pageRanges, rowsPerPageSql } from "./page-ranges";
+import { phaseTimer, progressOf, TaskOptions, TaskResult } from "./types";
 
 export interface ArchiveOptions extends TaskOptions {
   /** Rides created before now() minus this are archived (guide: 6 months). */
@@ -60,12 +61,7 @@ const differingCopies = (ids: string[], left: string) =>
 
 async function run(client: Client, options: Required<Pick<ArchiveOptions, "batchSize" | "olderThanMonths">> & ArchiveOptions, began: number): Promise<TaskResult> {
   const dryRun = !!options.dryRun;
-  const phases: Record<string, number> = {};
-  let phaseStart = began;
-  const phase = (name: string) => {
-    phases[name] = Math.round(performance.now() - phaseStart);
-    phaseStart = performance.now();
-  };
+  const timer = phaseTimer(began);
   // One cutoff for the whole run, so batches and the final check agree; as text, to the microsecond.
   const { rows: [{ cutoff, at }] } = await client.query<{ cutoff: string; at: Date }>(
     `SELECT c::text AS cutoff, c AS at FROM coalesce($2::timestamptz, now() - make_interval(months => $1)) AS c`,
@@ -91,7 +87,7 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
   }
   // How many to move, and the heap pages they lie on (one read of the created_at index).
   const { rows: [found] } = await client.query<{ n: string; first: number | null; last: number | null }>(
-    `SELECT count(*) AS n, (min(ctid)::text::point)[0]::int AS first, (max(ctid)::text::point)[0]::int AS last FROM public.rides r WHERE ${old}`,
+    `SELECT count(*) AS n, ${pageBoundsSql("r")} FROM public.rides r WHERE ${old}`,
   );
   const total = Number(found.n);
   const batches = Math.ceil(total / options.batchSize);
@@ -113,7 +109,7 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
        WHERE i.indrelid = 'public.rides_archive'::regclass AND i.indisunique AND i.indnatts = 1 AND a.attname = 'id') AS keyed`,
   );
   let mode: Mode = keyed && copies === 0 ? "straight" : "checked";
-  phase("setup");
+  timer.mark("setup");
 
   const done = { moved: 0, inserted: 0, batches: 0, redone: 0, longest: 0 };
   const started = performance.now();
@@ -142,15 +138,10 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
   // The heap in page ranges over the pages holding old rides: TID range scans read pages in
   // order, like the guide's one-shot statements, at a batch's cost.
   if (found.first !== null && found.last !== null) {
-    const { rows: [{ perPage }] } = await client.query<{ perPage: number }>(
-      "SELECT CASE WHEN relpages > 0 AND reltuples > 0 THEN reltuples / relpages ELSE 50 END AS \"perPage\" FROM pg_class WHERE oid = 'public.rides'::regclass",
-    );
-    const step = Math.max(1, Math.floor(options.batchSize / Math.max(1, perPage)));
-    for (let page = found.first; page <= found.last; page += step) {
-      await move(`r.ctid >= '(${page},0)'::tid AND r.ctid < '(${page + step},0)'::tid AND ${old}`);
-    }
+    const { rows: [{ perPage }] } = await client.query<{ perPage: number }>(`SELECT ${rowsPerPageSql("public.rides")} AS "perPage"`);
+    for (const range of pageRanges("r", found.first, found.last, perPage, options.batchSize)) await move(`${range} AND ${old}`);
   }
-  phase("pages");
+  timer.mark("pages");
   // Old rides the pages missed (an app update moved one behind the pass, or past its last page)
   // are taken by the created_at index; the empty read that ends this loop is the proof that no
   // old ride is left in rides.
@@ -163,7 +154,7 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
       throw new Error(`old rides keep changing while being archived; ${done.moved} moved so far, re-run later`);
     }
   }
-  phase("stragglers");
+  timer.mark("stragglers");
 
   // The counts must add up: the archive grew by what the batches inserted, plus the copies made
   // by hand during the run that the batches then found there.
@@ -173,10 +164,10 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
   if (grew !== done.inserted + alreadyArchived - copies) {
     throw new Error(`counts do not add up: archive grew by ${grew} for ${done.inserted} inserted and ${alreadyArchived - copies} copied by hand during the run`);
   }
-  phase("verify");
+  timer.mark("verify");
   return {
     task: TASK, dryRun, counts: { moved: done.moved, alreadyArchived, batches: done.batches, archiveRows: Number(after) },
-    longestTransactionMs: Math.round(done.longest), durationMs: performance.now() - began, details: { phasesMs: phases, mode, redoneAfterAppUpdates: done.redone },
+    longestTransactionMs: Math.round(done.longest), durationMs: performance.now() - began, details: { phasesMs: timer.phases, mode, redoneAfterAppUpdates: done.redone },
     summary: `moved ${done.moved} rides created before ${at.toISOString()} to rides_archive${alreadyArchived ? ` (${alreadyArchived} were already archived identically)` : ""}; archive holds ${after}`,
   };
 }

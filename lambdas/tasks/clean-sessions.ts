@@ -11,7 +11,8 @@
 // counters rather than by reading the child tables again.
 import type { Client } from "pg";
 import { batchInOneTrip, runTask } from "./session";
-import { progressOf, TaskOptions, TaskResult } from "./types";
+import { pageBoundsSql, pageRanges, rowsPerPageSql } from "./page-ranges";
+import { phaseTimer, progressOf, TaskOptions, TaskResult } from "./types";
 
 export interface CleanSessionsOptions extends TaskOptions {
   /** Sessions whose not_after is older than this many days (guide: 30). */
@@ -62,21 +63,15 @@ async function run(client: Client, options: CleanSessionsOptions, began: number)
       summary: total ? `would delete ${total} sessions (${rule}) with ${found.refresh_tokens} refresh tokens and ${found.mfa_amr_claims} MFA claims, in ${batches} batches of ${batchSize}` : `no session matches (${rule}): Supabase Auth already cleaned them`,
     };
   }
-  const phases: Record<string, number> = {};
-  let phaseStart = began;
-  const phase = (name: string) => {
-    phases[name] = Math.round(performance.now() - phaseStart);
-    phaseStart = performance.now();
-  };
+  const timer = phaseTimer(began);
   // How many, and the heap pages they lie on; then the pages in ranges of about a batch.
   const { rows: [found] } = await client.query<{ n: string; first: number | null; last: number | null; per_page: number; counted: boolean }>(
-    `SELECT count(*) AS n, (min(s.ctid)::text::point)[0]::int AS first, (max(s.ctid)::text::point)[0]::int AS last,
-       (SELECT CASE WHEN relpages > 0 AND reltuples > 0 THEN reltuples / relpages ELSE 50 END FROM pg_class WHERE oid = 'auth.sessions'::regclass) AS per_page,
+    `SELECT count(*) AS n, ${pageBoundsSql("s")}, ${rowsPerPageSql("auth.sessions")} AS per_page,
        current_setting('track_counts')::bool AS counted
      FROM auth.sessions s WHERE ${where}`,
   );
   const total = Number(found.n);
-  phase("setup");
+  timer.mark("setup");
   const counts = { sessions: 0, refreshTokens: 0, mfaAmrClaims: 0, batches: 0 };
   let longest = 0;
   const started = performance.now();
@@ -100,12 +95,9 @@ async function run(client: Client, options: CleanSessionsOptions, began: number)
     return n;
   };
   if (found.first !== null && found.last !== null) {
-    const step = Math.max(1, Math.floor(batchSize / Math.max(1, found.per_page)));
-    for (let page = found.first; page <= found.last; page += step) {
-      await remove(`s.ctid >= '(${page},0)'::tid AND s.ctid < '(${page + step},0)'::tid AND ${where}`);
-    }
+    for (const range of pageRanges("s", found.first, found.last, found.per_page, batchSize)) await remove(`${range} AND ${where}`);
   }
-  phase("pages");
+  timer.mark("pages");
   // Sessions the pages missed (updated behind the pass): the empty read that ends this loop is
   // the proof that none matching the rules is left.
   for (let idle = 0; ; ) {
@@ -113,9 +105,9 @@ async function run(client: Client, options: CleanSessionsOptions, began: number)
     if (!(await client.query(`SELECT 1 FROM auth.sessions s WHERE ${where} LIMIT 1`)).rowCount) break;
     if ((await remove(picked)) === 0 && ++idle >= 5) throw new Error(`sessions keep changing while being deleted; ${counts.sessions} deleted so far, re-run later`);
   }
-  phase("stragglers");
+  timer.mark("stragglers");
   return {
-    task: TASK, dryRun: false, counts, longestTransactionMs: Math.round(longest), durationMs: performance.now() - began, details: { phasesMs: phases },
+    task: TASK, dryRun: false, counts, longestTransactionMs: Math.round(longest), durationMs: performance.now() - began, details: { phasesMs: timer.phases },
     summary: counts.sessions
       ? `deleted ${counts.sessions} sessions (${rule}) with ${counts.refreshTokens} refresh tokens and ${counts.mfaAmrClaims} MFA claims`
       : `no session matched (${rule}): Supabase Auth already cleaned them`,

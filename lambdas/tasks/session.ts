@@ -122,14 +122,3 @@ export async function runTask(
     await client.end().catch(() => undefined);
   }
 }
-
-/** Runs `attempt` again (a few times) when PostgreSQL reports a serialization failure (40001). */
-export async function retryOnSerializationFailure<T>(attempt: () => Promise<T>, tries = 5): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if ((error as { code?: string }).code !== "40001" || i >= tries) throw error;
-    }
-  }
-}

@@ -35,3 +35,17 @@ export function progressOf(done: number, total: number, startedAt: number): Prog
   const rate = seconds > 0 ? done / seconds : 0;
   return { done, total, rate, etaSeconds: rate > 0 ? Math.max(0, (total - done) / rate) : 0 };
 }
+
+/** Milliseconds per phase of a task (`mark("setup")` ends the phase begun at the last mark). */
+export function phaseTimer(began: number): { phases: Record<string, number>; mark(name: string): void } {
+  const phases: Record<string, number> = {};
+  let start = began;
+  return {
+    phases,
+    mark(name) {
+      const now = performance.now();
+      phases[name] = Math.round(now - start);
+      start = now;
+    },
+  };
+}

@@ -2,10 +2,10 @@
 // middleware reads (true → every page but /api/health answers the 503 maintenance page).
 // Flipping it is recorded under security/ in the logs bucket: who, when, why, from what to what.
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { LOG_PREFIXES } from "../contract";
+import { LOG_PREFIXES, MAINTENANCE_ITEM } from "../contract";
 import { VercelApi, VercelApiError } from "./api";
 
-export const MAINTENANCE_ITEM = "maintenance";
+export { MAINTENANCE_ITEM };
 export const MAINTENANCE_RECORDS_PREFIX = `${LOG_PREFIXES.security}maintenance/`;
 
 /** The item's value: undefined when the Edge Config has no such item (the app then serves normally). */

@@ -1,7 +1,7 @@
 // The guide's level-2 "rollback rapide": promote the production deployment before the one
 // serving now (or a named one) through Vercel's API, wait until the project's production
 // target is that deployment, then check the app's health endpoint.
-import { saysHealthy } from "../health/probe";
+import { probeHealth } from "../health/probe";
 import { VercelApi, VercelApiError } from "./api";
 
 export interface Deployment {
@@ -163,17 +163,10 @@ export interface HealthAnswer {
   answer: string;
 }
 
-/** GET the health endpoint; healthy is a 2xx with a body that says so (lambdas/health/probe.ts). */
+/** The health endpoint's answer, judged as the probe judges it (lambdas/health/probe.ts). */
 export async function checkHealth(url: string, timeoutMs: number): Promise<HealthAnswer> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/json", "user-agent": "elegance-ops-rollback" }, redirect: "manual" });
-    const body = (await response.text()).trim();
-    return { healthy: response.ok && saysHealthy(body), url, status: response.status, answer: body.slice(0, 200) };
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause;
-    const answer = (error as Error).name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : `request failed: ${cause?.code ?? (error as Error).message}`;
-    return { healthy: false, url, answer };
-  }
+  const probe = await probeHealth(url, timeoutMs);
+  return { healthy: probe.healthy, url, status: probe.status, answer: probe.body ?? probe.reason ?? "" };
 }
 
 export interface RollbackOptions extends PlanOptions {

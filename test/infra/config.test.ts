@@ -12,19 +12,11 @@ import {
   SECRET_FIELDS,
   StackConfig,
 } from "../../infra/config";
+import { problemsOf } from "../support/pulumi";
 
 const PROD_YAML = readFileSync(path.join(__dirname, "..", "..", "Pulumi.prod.yaml"), "utf8");
 const validRaw = () => rawConfigFromStackFile(PROD_YAML, true);
 
-function problemsOf(raw: Record<string, string>): string[] {
-  try {
-    parseStackConfig(raw);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("the config was accepted");
-}
 
 type Editable = Record<string, any>;
 

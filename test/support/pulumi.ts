@@ -2,7 +2,7 @@
 // under mocks and read any resource's inputs by type and name.
 import { readFileSync } from "fs";
 import * as path from "path";
-import { parseStackConfig, rawConfigFromStackFile, StackConfig } from "../../infra/config";
+import { ConfigError, parseStackConfig, rawConfigFromStackFile, StackConfig } from "../../infra/config";
 import { Plan, planProgram } from "../../infra/plan";
 import { program } from "../../infra/program";
 
@@ -14,6 +14,17 @@ export const PROD_STACK_FILE = path.join(__dirname, "..", "..", "Pulumi.prod.yam
 /** The prod stack's config in allConfig form, secrets replaced by their placeholders. */
 export function prodRawConfig(): Record<string, string> {
   return rawConfigFromStackFile(readFileSync(PROD_STACK_FILE, "utf8"), true);
+}
+
+/** The problems the config validation reports for `raw`; throws when it accepts it. */
+export function problemsOf(raw: Record<string, string>): string[] {
+  try {
+    parseStackConfig(raw);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("the config was accepted");
 }
 
 /**

@@ -1,10 +1,10 @@
 // Weekly "tables volumineuses" (the guide's n_live_tup query): the largest tables by total size
 // (heap + indexes + TOAST) with their live rows, and how much each grew since the previous
 // weekly run record, read from the logs bucket (the record holds this check's own details).
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Check } from "../../checklist/types";
 import { RECORDS_PREFIX } from "../../contract";
-import { createS3Client } from "../../lib/s3";
+import { createS3Client, listObjects } from "../../lib/s3";
 import { NOT_EXTENSION_MEMBER_SQL, USER_SCHEMAS_SQL, withDatabase } from "./connect";
 
 /** Total bytes by table (`schema.table`), as the previous weekly run measured them. */
@@ -51,13 +51,7 @@ const RECORDS_TO_TRY = 5;
  */
 export async function previousSizesFromRecords(s3: () => S3Client, bucket: string | undefined): Promise<Sizes | undefined> {
   if (!bucket) return undefined;
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${RECORDS_PREFIX}weekly/`, ContinuationToken: token }));
-    keys.push(...(page.Contents ?? []).map((o) => o.Key!).filter((k) => k.endsWith(".json")));
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  const keys = (await listObjects(s3(), bucket, `${RECORDS_PREFIX}weekly/`)).map((o) => o.Key!).filter((k) => k.endsWith(".json"));
   for (const key of keys.sort().reverse().slice(0, RECORDS_TO_TRY)) {
     const body = await (await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
     let record: unknown;
