@@ -92,7 +92,8 @@ export function createTaskFunction(name: string, args: TaskFunctionArgs, parent:
       timeout: args.timeout ?? 60,
       ...(args.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: args.reservedConcurrency } : {}),
       loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
-      environment: { variables: { NODE_OPTIONS: "--enable-source-maps", ...args.environment } },
+      // An image sets its own NODE_OPTIONS (the backup image tunes memory); a variable would override it.
+      environment: { variables: { ...(args.imageUri ? {} : { NODE_OPTIONS: "--enable-source-maps" }), ...args.environment } },
     },
     { parent, dependsOn: [logGroup, policy] },
   );

@@ -1,7 +1,7 @@
 // `ops backup [run|list|drill]` and `ops restore`: the guide's "maintenance.sh backup" and its
 // "Procédures de restauration", over the same code as the backup Lambda.
 import { createInterface } from "node:readline/promises";
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { runBackup } from "../../lambdas/backup/dump";
 import { runDrill } from "../../lambdas/backup/drill";
 import { findBackup, listBackups } from "../../lambdas/backup/manifest";
@@ -34,9 +34,16 @@ function out(options: Record<string, unknown>, value: unknown, text: string): vo
   process.stdout.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
 }
 
+/** S3 refuses parts under 5 MiB (but the last). */
+function partSizeMb(text: string): number {
+  const n = positiveInt("--part-size-mb")(text);
+  if (n < 5) throw new InvalidArgumentError(`--part-size-mb must be at least 5 (S3's smallest part), got ${n}`);
+  return n;
+}
+
 function runCommand(): Command {
   return withInputs(new Command("run").description("pg_dump now, streamed to the backups bucket, with its manifest (the daily task)"), ["databaseUrl", "backupsBucket"])
-    .addOption(new Option("--part-size-mb <n>", "multipart part size (memory holds about 3 parts)").argParser(positiveInt("--part-size-mb")).default(8))
+    .addOption(new Option("--part-size-mb <n>", "multipart part size (memory holds about 3 parts; default: the least that fits S3's part count)").argParser(partSizeMb))
     .action(async (options: Record<string, any>) => {
       const { databaseUrl, backupsBucket } = requireInputs(["databaseUrl", "backupsBucket"], options);
       const stack = stackConfig(options);
@@ -46,7 +53,7 @@ function runCommand(): Command {
         bucket: backupsBucket!,
         timezone: stack?.timezone,
         keepYearly: stack?.backups.retention.yearlyDays !== undefined,
-        partSizeBytes: options.partSizeMb * MB,
+        partSizeBytes: options.partSizeMb === undefined ? undefined : options.partSizeMb * MB,
         onProgress: bytesProgress("backup"),
       });
       endProgress();
@@ -71,6 +78,7 @@ function drillCommand(): Command {
     .option("--scratch-url <url>", "superuser URL of a scratch server (a database is created there, then dropped) [env: SCRATCH_DATABASE_URL]")
     .option("--pg-bindir <dir>", "else: start a scratch server from these server binaries (initdb, postgres) [env: PG_SERVER_BINDIR]")
     .option("--logs-bucket <name>", "also record the result where the weekly check reads it [env: LOGS_BUCKET]")
+    .addOption(new Option("--heap-all-indexed <which>", "B-tree indexes amcheck also checks against every heap row").choices(["unique", "all"]).default("unique"))
     .action(async (options: Record<string, any>) => {
       const { backupsBucket } = requireInputs(["backupsBucket"], options);
       const s3 = createS3Client();
@@ -80,7 +88,7 @@ function drillCommand(): Command {
       if (!scratchUrl && !bindir) throw new UsageError("give --scratch-url <superuser URL of a scratch server> or --pg-bindir <PostgreSQL server binaries>");
       const scratch = scratchUrl ? undefined : await startScratchServer({ bindir });
       try {
-        const result = await runDrill({ s3, bucket: backupsBucket!, scratchUrl: scratchUrl ?? scratch!.url, backup: options.backup });
+        const result = await runDrill({ s3, bucket: backupsBucket!, scratchUrl: scratchUrl ?? scratch!.url, backup: options.backup, heapAllIndexed: options.heapAllIndexed });
         const logsBucket = options.logsBucket ?? process.env.LOGS_BUCKET;
         const recordKey = logsBucket ? await writeDrillRecord(s3, logsBucket, result, started, { timezone: stackConfig(options)?.timezone }) : undefined;
         out(options, { ...result, recordKey }, `drill: ${result.status}: ${result.summary}`);

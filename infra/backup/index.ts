@@ -4,8 +4,9 @@
 // inside), each as a ScheduledTask with its heartbeat, errors and dead-letter alarms.
 //
 // Size limit of this design: a Lambda runs 15 minutes at most, so the dump (and the drill's
-// restore) must fit in that; at the ~20-40 MB/s a compressed pg_dump streams, that is a
-// database of roughly 10-20 GB. Beyond it, run the same image as an ECS Fargate task
+// restore) must fit in that; gzip runs on every core at about 25 MB/s of database per core,
+// so on the functions' two vCPUs that is a database of roughly 20-40 GB (the drill, bound by
+// one restore stream and its 10 GB of /tmp, is the tighter limit). Beyond it, run the same image as an ECS Fargate task
 // (RunTask from the same EventBridge Scheduler schedule; no time limit, up to 200 GB of
 // ephemeral storage for the drill): the handlers need no change, only their launcher.
 import * as pulumi from "@pulumi/pulumi";
@@ -74,9 +75,10 @@ export class Backups extends pulumi.ComponentResource {
       storage,
       topics: args.topics,
       imageUri: this.image.uri,
-      // Lambda's whole 15 minutes; memory buys CPU for pg_dump's compression.
+      // Lambda's whole 15 minutes. Memory buys CPU: 3,584 MB is two vCPUs, which the backup's
+      // parallel gzip and the drill's parallel checks use (the process itself stays under 128 MB).
       timeout: 900,
-      memorySize: 2048,
+      memorySize: 3584,
       reservedConcurrency: 1,
     };
     this.backup = new ScheduledTask(

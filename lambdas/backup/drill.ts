@@ -3,12 +3,13 @@
 // against their columns, its B-tree indexes verified with amcheck. A backup is proven only
 // when all of that holds; the result is a check result like any other.
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Client } from "pg";
 import type { CheckResult } from "../checklist/types";
 import { pgConfig } from "../lib/pg";
-import { readInventory } from "./inventory";
-import { findBackup, type Manifest } from "./manifest";
+import { countRows, readInventory } from "./inventory";
+import { findBackup, type Manifest, type TableCount } from "./manifest";
 import { runTool } from "./pg-tools";
 import { restoreBackup } from "./restore";
 
@@ -19,6 +20,14 @@ export interface DrillOptions {
   scratchUrl: string;
   /** @default "latest" */
   backup?: string;
+  /** Connections the checks run on at once. @default the machine's cores */
+  parallelism?: number;
+  /**
+   * Which B-tree indexes amcheck also proves hold every heap row (heapallindexed, a heap scan
+   * per index): "unique" ones (a missing entry there lets a duplicate in) or "all". Every
+   * B-tree index gets the structural check either way. @default "unique"
+   */
+  heapAllIndexed?: "unique" | "all";
   env?: NodeJS.ProcessEnv;
 }
 
@@ -29,6 +38,8 @@ export interface DrillFindings {
   sequencesBehind: { sequence: string; column: string; nextValue: string; columnMax: string }[];
   corruptIndexes: { index: string; error: string }[];
   indexesChecked: number;
+  /** Of those, the ones also checked with heapallindexed. */
+  indexesHeapChecked: number;
   restoreMs: number;
   drillMs: number;
 }
@@ -53,7 +64,7 @@ export async function runDrill(options: DrillOptions): Promise<CheckResult & { d
     try {
       await applyRoles(options, manifest, targetUrl);
       const restored = await restoreBackup({ s3: options.s3, bucket: options.bucket, manifest, targetUrl, env: options.env });
-      const findings = await inspect(targetUrl, manifest, options.env);
+      const findings = await inspect(targetUrl, manifest, options);
       const details: DrillFindings = { backup: manifest.key, ...findings, restoreMs: restored.durationMs, drillMs: Math.round(performance.now() - started) };
       return verdict(details);
     } finally {
@@ -65,18 +76,42 @@ export async function runDrill(options: DrillOptions): Promise<CheckResult & { d
 }
 
 /** The roles the policies and grants name; those that already exist on the scratch server just error harmlessly. */
-async function applyRoles(options: DrillOptions, manifest: Manifest, targetUrl: string): Promise<void> {
+export async function applyRoles(options: Pick<DrillOptions, "s3" | "bucket" | "env">, manifest: Manifest, targetUrl: string): Promise<void> {
   const object = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: manifest.rolesKey }));
   const sql = await object.Body!.transformToString("utf8");
   await runTool("psql", ["--no-psqlrc", "--quiet", "--file=-"], targetUrl, { application: "drill", env: options.env, input: sql });
 }
 
-async function inspect(url: string, manifest: Manifest, env?: NodeJS.ProcessEnv): Promise<Omit<DrillFindings, "backup" | "restoreMs" | "drillMs">> {
-  const client = new Client(pgConfig(url, { application_name: "elegance-ops:drill" }, env));
-  await client.connect();
+/** A piece of the inspection, run on whichever connection of the pool is free. */
+type Job = { cost: number; run: (client: Client) => Promise<void> };
+
+/**
+ * Everything the manifest promises, checked on `parallelism` connections at once: row counts,
+ * sequences and amcheck are independent reads, and the scratch server has the cores.
+ */
+async function inspect(url: string, manifest: Manifest, options: DrillOptions): Promise<Omit<DrillFindings, "backup" | "restoreMs" | "drillMs">> {
+  const clients: Client[] = [];
   try {
-    const restored = await readInventory(client);
-    const rows = new Map(restored.tables.map((t) => [`${t.schema}.${t.name}`, t.rows]));
+    for (let i = 0; i < Math.max(1, options.parallelism ?? availableParallelism()); i++) {
+      const client = new Client(pgConfig(url, { application_name: "elegance-ops:drill" }, options.env));
+      clients.push(client);
+      await client.connect();
+    }
+    const [main] = clients;
+    const restored = await readInventory(main, { countRows: false });
+    await main.query("CREATE EXTENSION IF NOT EXISTS amcheck");
+    const findings = { rows: new Map<string, number>(), sequencesBehind: [] as DrillFindings["sequencesBehind"], corruptIndexes: [] as DrillFindings["corruptIndexes"] };
+    const indexChecks = await indexJobs(main, findings.corruptIndexes, options.heapAllIndexed ?? "unique");
+    const indexesHeapChecked = indexChecks.filter((j) => j.heap).length;
+    const jobs = [...(await countJobs(main, restored.tables, findings.rows)), ...(await sequenceJobs(main, findings.sequencesBehind)), ...indexChecks];
+    // Largest first, so the last job to finish is a short one.
+    jobs.sort((a, b) => b.cost - a.cost);
+    let next = 0;
+    await Promise.all(clients.map(async (client) => {
+      while (next < jobs.length) await jobs[next++].run(client);
+    }));
+
+    const { rows } = findings;
     const rowCountMismatches = manifest.tables
       .filter((t) => rows.has(`${t.schema}.${t.name}`) && rows.get(`${t.schema}.${t.name}`) !== t.rows)
       .map((t) => ({ table: `${t.schema}.${t.name}`, manifest: t.rows, restored: rows.get(`${t.schema}.${t.name}`)! }));
@@ -87,51 +122,74 @@ async function inspect(url: string, manifest: Manifest, env?: NodeJS.ProcessEnv)
       rlsTables: missingFrom(manifest.rlsTables, restored.rlsTables),
       policies: missingFrom(manifest.policies, restored.policies),
     };
-    return { rowCountMismatches, missing, sequencesBehind: await sequencesBehind(client), ...(await checkIndexes(client)) };
+    return { rowCountMismatches, missing, sequencesBehind: findings.sequencesBehind, corruptIndexes: findings.corruptIndexes, indexesChecked: indexChecks.length, indexesHeapChecked };
   } finally {
-    await client.end();
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
   }
 }
 
+const relationSize = (table: string) => `pg_relation_size(${table})::float8`;
+
+async function countJobs(client: Client, tables: TableCount[], into: Map<string, number>): Promise<Job[]> {
+  const sizes = await client.query<{ name: string; bytes: number }>(
+    `SELECT format('%s.%s', n.nspname, c.relname) AS name, ${relationSize("c.oid")} AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r'`,
+  );
+  const bytes = new Map(sizes.rows.map((r) => [r.name, r.bytes]));
+  return tables.map((t) => ({
+    cost: bytes.get(`${t.schema}.${t.name}`) ?? 0,
+    run: async (c) => {
+      into.set(`${t.schema}.${t.name}`, await countRows(c, t));
+    },
+  }));
+}
+
 /** Sequences owned by a column (serial, identity) whose next value would collide with a restored row. */
-async function sequencesBehind(client: Client): Promise<DrillFindings["sequencesBehind"]> {
-  const { rows } = await client.query<{ seq: string; tbl: string; col: string }>(
-    `SELECT s.oid::regclass::text AS seq, d.refobjid::regclass::text AS tbl, quote_ident(a.attname) AS col
+async function sequenceJobs(client: Client, behind: DrillFindings["sequencesBehind"]): Promise<Job[]> {
+  const { rows } = await client.query<{ seq: string; tbl: string; col: string; bytes: number }>(
+    `SELECT s.oid::regclass::text AS seq, d.refobjid::regclass::text AS tbl, quote_ident(a.attname) AS col, ${relationSize("d.refobjid")} AS bytes
        FROM pg_class s
        JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
        JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
       WHERE s.relkind = 'S'`,
   );
-  const behind: DrillFindings["sequencesBehind"] = [];
-  for (const r of rows) {
-    const { rows: [v] } = await client.query<{ next: string; max: string | null; ok: boolean }>(
-      `SELECT CASE WHEN s.is_called THEN s.last_value + p.seqincrement ELSE s.last_value END::text AS next, m.max::text AS max,
-              m.max IS NULL OR (CASE WHEN s.is_called THEN s.last_value + p.seqincrement ELSE s.last_value END) > m.max AS ok
-         FROM ${r.seq} s, pg_sequence p, (SELECT max(${r.col}) AS max FROM ${r.tbl}) m
-        WHERE p.seqrelid = '${r.seq.replace(/'/g, "''")}'::regclass AND p.seqincrement > 0`,
-    );
-    if (v && !v.ok) behind.push({ sequence: r.seq, column: `${r.tbl}.${r.col}`, nextValue: v.next, columnMax: v.max ?? "" });
-  }
-  return behind;
+  return rows.map((r) => ({
+    cost: r.bytes,
+    run: async (c) => {
+      const { rows: [v] } = await c.query<{ next: string; max: string | null; ok: boolean }>(
+        `SELECT CASE WHEN s.is_called THEN s.last_value + p.seqincrement ELSE s.last_value END::text AS next, m.max::text AS max,
+                m.max IS NULL OR (CASE WHEN s.is_called THEN s.last_value + p.seqincrement ELSE s.last_value END) > m.max AS ok
+           FROM ${r.seq} s, pg_sequence p, (SELECT max(${r.col}) AS max FROM ${r.tbl}) m
+          WHERE p.seqrelid = '${r.seq.replace(/'/g, "''")}'::regclass AND p.seqincrement > 0`,
+      );
+      if (v && !v.ok) behind.push({ sequence: r.seq, column: `${r.tbl}.${r.col}`, nextValue: v.next, columnMax: v.max ?? "" });
+    },
+  }));
 }
 
-/** amcheck's bt_index_check with heapallindexed on every B-tree index of the restored tables. */
-async function checkIndexes(client: Client): Promise<Pick<DrillFindings, "corruptIndexes" | "indexesChecked">> {
-  await client.query("CREATE EXTENSION IF NOT EXISTS amcheck");
-  const { rows } = await client.query<{ oid: number; name: string }>(
-    `SELECT c.oid, c.oid::regclass::text AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+/**
+ * amcheck's bt_index_check on every B-tree index of the restored tables: its structure (order,
+ * pages), and with heapallindexed that every heap row has its entry (which reads the heap).
+ */
+async function indexJobs(client: Client, corrupt: DrillFindings["corruptIndexes"], heapAllIndexed: "unique" | "all"): Promise<(Job & { heap: boolean })[]> {
+  const { rows } = await client.query<{ oid: number; name: string; bytes: number; heap: boolean }>(
+    `SELECT c.oid, c.oid::regclass::text AS name, ($1 OR i.indisunique) AS heap,
+            ${relationSize("c.oid")} + CASE WHEN $1 OR i.indisunique THEN ${relationSize("i.indrelid")} ELSE 0 END AS bytes
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
        JOIN pg_am am ON am.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE am.amname = 'btree' AND i.indisvalid AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`,
+    [heapAllIndexed === "all"],
   );
-  const corruptIndexes: DrillFindings["corruptIndexes"] = [];
-  for (const index of rows) {
-    try {
-      await client.query("SELECT bt_index_check($1::oid::regclass, true)", [index.oid]);
-    } catch (error) {
-      corruptIndexes.push({ index: index.name, error: (error as Error).message });
-    }
-  }
-  return { corruptIndexes, indexesChecked: rows.length };
+  return rows.map((index) => ({
+    cost: index.bytes,
+    heap: index.heap,
+    run: async (c) => {
+      try {
+        await c.query("SELECT bt_index_check($1::oid::regclass, $2)", [index.oid, index.heap]);
+      } catch (error) {
+        corrupt.push({ index: index.name, error: (error as Error).message });
+      }
+    },
+  }));
 }
 
 function verdict(details: DrillFindings): CheckResult & { details: DrillFindings } {
@@ -146,7 +204,7 @@ function verdict(details: DrillFindings): CheckResult & { details: DrillFindings
   if (problems.length) return { status: "fail", summary: `restore drill of ${details.backup}: ${problems.join("; ")}`, details, metrics };
   return {
     status: "ok",
-    summary: `restore drill of ${details.backup}: restored in ${(details.restoreMs / 1000).toFixed(1)} s, counts match, sequences ahead, ${details.indexesChecked} B-tree indexes verified`,
+    summary: `restore drill of ${details.backup}: restored in ${(details.restoreMs / 1000).toFixed(1)} s, counts match, sequences ahead, ${details.indexesChecked} B-tree indexes verified (${details.indexesHeapChecked} against every heap row)`,
     details,
     metrics,
   };

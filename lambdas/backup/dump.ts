@@ -1,6 +1,8 @@
 // The backup task: pg_dump's custom format streamed into an S3 multipart upload (never the
 // whole dump in memory or on disk), sha-256 and size computed on the way, row counts read in
 // the very snapshot pg_dump dumps, the roles beside it, and the manifest written last.
+// pg_dump writes the archive uncompressed and gzip runs on every core (ParallelGzip): pg_dump's
+// own compression is one thread, which caps the backup at one core's deflate speed.
 import { createHash } from "node:crypto";
 import { PassThrough, Transform } from "node:stream";
 import {
@@ -12,7 +14,9 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import { ParallelGzip } from "../lib/parallel-gzip";
 import { openSession, withTaskLock } from "../tasks/session";
+import { phaseTimer } from "../tasks/types";
 import { exportSnapshot, readInventory } from "./inventory";
 import { BACKUP_PREFIXES, backupKeys, type Manifest, type RetentionTier } from "./manifest";
 import { runTool, startTool, toolVersion } from "./pg-tools";
@@ -28,16 +32,30 @@ export interface BackupOptions {
   keepYearly?: boolean;
   /** Object Lock retention of each object (the bucket's default applies when absent). */
   objectLock?: { mode: "GOVERNANCE" | "COMPLIANCE"; days: number };
-  /** Multipart part size; memory holds about (queueSize + 1) parts. @default 8 MiB */
+  /** Multipart part size; memory holds about 3 parts. @default partSizeFor(the database's size) */
   partSizeBytes?: number;
+  /** gzip level of the dump. @default 6 (pg_dump's and gzip's default) */
+  compressionLevel?: number;
   /** Bytes dumped so far (the CLI draws a progress line). */
   onProgress?: (bytes: number) => void;
   env?: NodeJS.ProcessEnv;
 }
 
-export type BackupResult = { skipped: string } | { skipped?: undefined; manifest: Manifest; abortedStaleUploads: number };
+export type BackupResult =
+  | { skipped: string }
+  | { skipped?: undefined; manifest: Manifest; abortedStaleUploads: number; /** Milliseconds per phase (logs, bench). */ phases: Record<string, number> };
 
 const MiB = 1024 * 1024;
+// S3 allows 10,000 parts of at least 5 MiB; keep a margin under the count.
+const MAX_PARTS = 9_000;
+
+/**
+ * The smallest part size (so the least memory) that fits the dump in S3's part count. The
+ * dump is smaller than the database it comes from (no indexes, compressed), so its size bounds it.
+ */
+export function partSizeFor(databaseBytes: number): number {
+  return Math.max(5, Math.ceil(databaseBytes / MAX_PARTS / MiB)) * MiB;
+}
 
 /** Counts and hashes the bytes that pass, unchanged. */
 export class HashingCounter extends Transform {
@@ -91,30 +109,38 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const client = await openSession(options.databaseUrl, "backup", { statementTimeoutMs: 0 });
   try {
     const result = await withTaskLock(client, "backup", async () => {
+      const timer = phaseTimer(performance.now());
       const abortedStaleUploads = await abortStaleUploads(options.s3, options.bucket);
-      const { rows } = await client.query<{ db: string; version: string; major: string }>(
-        "SELECT current_database() AS db, current_setting('server_version') AS version, current_setting('server_version_num')::int / 10000 AS major",
+      const { rows } = await client.query<{ db: string; version: string; major: string; bytes: string }>(
+        `SELECT current_database() AS db, current_setting('server_version') AS version,
+                current_setting('server_version_num')::int / 10000 AS major, pg_database_size(current_database()) AS bytes`,
       );
-      const { db, version, major } = rows[0];
+      const { db, version, major, bytes } = rows[0];
       if (Number.parseInt(pgDumpVersion, 10) < Number(major)) {
         throw new Error(`pg_dump ${pgDumpVersion} is older than the server (${version}); it cannot dump it: install the PostgreSQL ${major} client`);
       }
       const startedAt = (options.now ?? (() => new Date()))();
       const clock = performance.now();
       const snapshot = await exportSnapshot(client);
+      timer.mark("setup");
       const inventory = await readInventory(client);
+      timer.mark("count");
       const keys = backupKeys(db, startedAt, { timezone: options.timezone, keepYearly: options.keepYearly });
-      const dumped = await streamDump(options, snapshot, keys.key, keys.tier, startedAt);
+      const partSizeBytes = options.partSizeBytes ?? partSizeFor(Number(bytes));
+      const dumped = await streamDump({ ...options, partSizeBytes }, snapshot, keys.key, keys.tier, startedAt, () => timer.mark("dump"));
       await client.query("COMMIT");
+      timer.mark("upload tail");
       // The roles, for a restore into a new project; passwords are never read (nor readable on Supabase).
       const roles = await runTool("pg_dumpall", ["--roles-only", "--no-role-passwords"], options.databaseUrl, { application: "backup", env });
       await options.s3.send(new PutObjectCommand({ ...objectParams(options.bucket, keys.rolesKey, keys.tier, options.objectLock, startedAt), Body: roles, ContentType: "application/sql" }));
+      timer.mark("roles");
       const manifest: Manifest = {
         manifestVersion: 1,
         database: db,
         serverVersion: version,
         pgDumpVersion,
         format: "custom",
+        compression: "gzip",
         startedAt: startedAt.toISOString(),
         finishedAt: new Date(startedAt.getTime() + Math.round(performance.now() - clock)).toISOString(),
         key: keys.key,
@@ -128,7 +154,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       await options.s3.send(
         new PutObjectCommand({ ...objectParams(options.bucket, keys.manifestKey, keys.tier, options.objectLock, startedAt), Body: JSON.stringify(manifest, null, 2), ContentType: "application/json" }),
       );
-      return { manifest, abortedStaleUploads };
+      timer.mark("manifest");
+      return { manifest, abortedStaleUploads, phases: timer.phases };
     });
     return result ?? { skipped: "already running" };
   } finally {
@@ -136,11 +163,18 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   }
 }
 
-/** pg_dump → hash/count → multipart upload; the upload completes only when pg_dump exited 0. */
-async function streamDump(options: BackupOptions, snapshot: string, key: string, tier: RetentionTier, at: Date): Promise<{ bytes: number; sha256: string }> {
+/** pg_dump → gzip → hash/count → multipart upload; the upload completes only when pg_dump exited 0. */
+async function streamDump(
+  options: BackupOptions,
+  snapshot: string,
+  key: string,
+  tier: RetentionTier,
+  at: Date,
+  onDumped: () => void,
+): Promise<{ bytes: number; sha256: string }> {
   const { child, exited } = startTool(
     "pg_dump",
-    ["--format=custom", `--snapshot=${snapshot}`, "--no-password", "--lock-wait-timeout=120000"],
+    ["--format=custom", "--compress=0", `--snapshot=${snapshot}`, "--no-password", "--lock-wait-timeout=120000"],
     options.databaseUrl,
     { application: "backup", env: options.env },
   );
@@ -148,16 +182,21 @@ async function streamDump(options: BackupOptions, snapshot: string, key: string,
   // The body ends only after pg_dump exited 0; a failed dump errors the body, so the upload
   // aborts instead of completing a truncated object.
   const body = new PassThrough();
-  child.stdout.pipe(counter).pipe(body, { end: false });
+  const gzip = new ParallelGzip({ level: options.compressionLevel });
+  gzip.on("error", (error) => body.destroy(error));
+  child.stdout.pipe(gzip).pipe(counter).pipe(body, { end: false });
   const drained = new Promise<void>((resolve) => counter.on("end", resolve));
   Promise.all([exited, drained]).then(
-    () => body.end(),
+    () => {
+      onDumped();
+      body.end();
+    },
     (error: Error) => body.destroy(error),
   );
   const upload = new Upload({
     client: options.s3,
     params: { ...objectParams(options.bucket, key, tier, options.objectLock, at), Body: body, ContentType: "application/octet-stream" },
-    partSize: options.partSizeBytes ?? 8 * MiB,
+    partSize: options.partSizeBytes,
     queueSize: 2,
     leavePartsOnError: false,
   });

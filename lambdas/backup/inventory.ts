@@ -9,6 +9,13 @@ const SYSTEM_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AN
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/** Exact row count of one table, in the client's snapshot. */
+export async function countRows(client: Client, table: { schema: string; name: string }): Promise<number> {
+  const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)}`);
+  return Number(rows[0].n);
+}
+
+/** What the database holds; `countRows: false` leaves every count at 0 (the caller counts, e.g. in parallel). */
 export async function readInventory(client: Client, options: { countRows?: boolean } = {}): Promise<Inventory> {
   const tables = await client.query<{ schema: string; name: string }>(
     `SELECT n.nspname AS schema, c.relname AS name
@@ -19,10 +26,7 @@ export async function readInventory(client: Client, options: { countRows?: boole
       ORDER BY 1, 2`,
   );
   const counted = [];
-  for (const t of tables.rows) {
-    const rows = options.countRows === false ? 0 : Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(t.schema)}.${quoteIdent(t.name)}`)).rows[0].n);
-    counted.push({ ...t, rows });
-  }
+  for (const t of tables.rows) counted.push({ ...t, rows: options.countRows === false ? 0 : await countRows(client, t) });
   const schemas = await client.query<{ name: string }>(`SELECT n.nspname AS name FROM pg_namespace n WHERE ${SYSTEM_SCHEMAS} ORDER BY 1`);
   const extensions = await client.query<{ name: string; version: string }>("SELECT extname AS name, extversion AS version FROM pg_extension ORDER BY 1");
   const rls = await client.query<{ name: string }>(

@@ -32,6 +32,11 @@ export interface Manifest extends Inventory {
   serverVersion: string;
   pgDumpVersion: string;
   format: "custom";
+  /**
+   * "gzip": the archive was written uncompressed (pg_dump --compress=0) and gzipped around it,
+   * so the object is `gunzip | pg_restore`'s input. Absent: pg_dump compressed inside it.
+   */
+  compression?: "gzip";
   startedAt: string;
   finishedAt: string;
   /** The dump object: its key, exact byte size and sha-256 (hex), computed on the stream. */
@@ -42,7 +47,7 @@ export interface Manifest extends Inventory {
   tier: RetentionTier;
 }
 
-/** `daily/2026/11/27/postgres-20261127T020000Z.dump` → its manifest's key. */
+/** `daily/2026/11/27/postgres-20261127T020000Z.dump.gz` → its manifest's key. */
 export const manifestKeyOf = (dumpKey: string) => `${dumpKey}${MANIFEST_SUFFIX}`;
 
 /**
@@ -60,7 +65,7 @@ export function backupKeys(database: string, at: Date, options: { timezone?: str
   const tier: RetentionTier = firstOfMonth ? (parts.month === "01" && options.keepYearly ? "yearly" : "monthly") : "daily";
   const stamp = at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   const safeName = database.replace(/[^A-Za-z0-9_.-]/g, "_");
-  const key = `${firstOfMonth ? "monthly" : "daily"}/${parts.year}/${parts.month}/${parts.day}/${safeName}-${stamp}.dump`;
+  const key = `${firstOfMonth ? "monthly" : "daily"}/${parts.year}/${parts.month}/${parts.day}/${safeName}-${stamp}.dump.gz`;
   return { key, manifestKey: manifestKeyOf(key), rolesKey: `${key}${ROLES_SUFFIX}`, tier };
 }
 
@@ -71,13 +76,17 @@ export async function readManifest(s3: S3Client, bucket: string, manifestKey: st
   return manifest;
 }
 
+/** `…/<db>-20261127T020000Z.dump.gz.manifest.json` → "20261127T020000Z" (the file name if it has none). */
+const takenAt = (key: string) => /-(\d{8}T\d{6}Z)\.dump/.exec(key)?.[1] ?? key.split("/").pop()!;
+
 /** Complete backups (those with a manifest), newest first; `limit` manifests read at most. */
 export async function listBackups(s3: S3Client, bucket: string, limit = 30): Promise<Manifest[]> {
   const keys = (await Promise.all(BACKUP_PREFIXES.map((p) => listObjects(s3, bucket, p)))).flat().map((o) => o.Key!);
-  // Keys end in a UTC timestamp: sort on the file name so daily and monthly interleave by time.
+  // Sort on the UTC timestamp in the file name, so daily and monthly interleave by time, and a
+  // renamed database (or two databases in one bucket) still sorts by when, not by name.
   const manifests = keys
     .filter((k) => k.endsWith(MANIFEST_SUFFIX))
-    .sort((a, b) => (a.split("/").pop()! < b.split("/").pop()! ? 1 : -1))
+    .sort((a, b) => (takenAt(a) < takenAt(b) ? 1 : -1))
     .slice(0, limit);
   return Promise.all(manifests.map((k) => readManifest(s3, bucket, k)));
 }

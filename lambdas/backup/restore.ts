@@ -1,10 +1,12 @@
-// Restore: the dump streamed from S3 into pg_restore (no temp file), whose SQL goes to psql in
-// ONE transaction. The sha-256 is computed on the way, and psql only gets its end of input
-// (hence its COMMIT) once the whole object matched its manifest and pg_restore succeeded;
-// otherwise psql is killed, the server rolls the transaction back, and no table is touched.
+// Restore: the dump streamed from S3 (gunzipped on the way when the backup gzipped it) into
+// pg_restore (no temp file), whose SQL goes to psql in ONE transaction. The sha-256 is computed
+// on the way, and psql only gets its end of input (hence its COMMIT) once the whole object
+// matched its manifest and pg_restore succeeded; otherwise psql is killed, the server rolls
+// the transaction back, and no table is touched.
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
+import { createGunzip } from "node:zlib";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Manifest } from "./manifest";
 import { startTool } from "./pg-tools";
@@ -69,6 +71,21 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   // A child that died closes its pipe; its exit status carries the reason, not EPIPE.
   restoreIn.on("error", () => undefined);
   psqlIn.on("error", () => undefined);
+  // Where the object's bytes go: gunzip (on libuv's pool, beside pg_restore) or pg_restore itself.
+  let inflateError: Error | undefined;
+  let archiveIn: Writable = restoreIn;
+  let inflateFailed = new Promise<void>(() => undefined);
+  if (manifest.compression === "gzip") {
+    const gunzip = createGunzip();
+    inflateFailed = new Promise((resolve) =>
+      gunzip.on("error", (e) => {
+        inflateError = new Error(`${manifest.key} does not gunzip: ${e.message}`);
+        resolve();
+      }),
+    );
+    gunzip.pipe(restoreIn);
+    archiveIn = gunzip;
+  }
   psql.child.stdout.resume();
   restore.child.stdout.pipe(psqlIn, { end: false });
   const sqlDone = once(restore.child.stdout, "end");
@@ -80,6 +97,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     () => (restoreExited = true),
   );
   psql.exited.catch((e: Error) => (psqlError = e));
+  // Any of these means no more drain is coming.
+  const stopped = Promise.race([restore.exited.catch(() => undefined), psql.exited.catch(() => undefined), inflateFailed]);
   const kill = () => {
     restore.child.kill("SIGKILL");
     psql.child.kill("SIGKILL");
@@ -93,18 +112,19 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
       hash.update(chunk);
       bytes += chunk.length;
       options.onProgress?.(bytes, manifest.sizeBytes);
-      // Keep reading after pg_restore died: the checksum tells whether the object was the cause.
-      if (!restoreExited && !restoreIn.write(chunk)) {
-        await Promise.race([once(restoreIn, "drain").catch(() => undefined), restore.exited.catch(() => undefined), psql.exited.catch(() => undefined)]);
+      // Keep reading after pg_restore (or gunzip) died: the checksum tells whether the object was the cause.
+      if (!restoreExited && !inflateError && !archiveIn.write(chunk)) {
+        await Promise.race([once(archiveIn, "drain").catch(() => undefined), stopped]);
       }
     }
-    restoreIn.end();
+    if (!inflateError) archiveIn.end();
     const sha256 = hash.digest("hex");
     if (sha256 !== manifest.sha256 || bytes !== manifest.sizeBytes) {
       throw new ChecksumMismatchError(
         `checksum mismatch for ${manifest.key}: read ${bytes} bytes with sha-256 ${sha256}, the manifest says ${manifest.sizeBytes} bytes with sha-256 ${manifest.sha256}; the object is corrupt or not this backup; nothing was committed`,
       );
     }
+    if (inflateError) throw inflateError;
     await restore.exited;
     await sqlDone;
     if (psqlError) throw psqlError;

@@ -53,7 +53,21 @@ export async function startScratchServer(options: ScratchOptions): Promise<Scrat
   }
   const port = await freePort();
   // Trust on loopback is fine: the server lives minutes, in this sandbox, with a copy of a backup.
-  const settings = { listen_addresses: "127.0.0.1", port: String(port), unix_socket_directories: root, fsync: "off", full_page_writes: "off", synchronous_commit: "off", max_wal_size: "4GB" };
+  const settings = {
+    listen_addresses: "127.0.0.1",
+    port: String(port),
+    unix_socket_directories: root,
+    fsync: "off",
+    full_page_writes: "off",
+    synchronous_commit: "off",
+    max_wal_size: "4GB",
+    // The restore is one transaction that creates its tables: with minimal WAL, their COPY
+    // writes no WAL at all (nothing here is replicated or archived).
+    wal_level: "minimal",
+    max_wal_senders: "0",
+    // Index builds (restore) and amcheck's heapallindexed Bloom filters sort and hash in memory.
+    maintenance_work_mem: "256MB",
+  };
   const postgres = spawn(path.join(options.bindir, "postgres"), ["-D", data, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])], {
     ...options.runAs,
     env,

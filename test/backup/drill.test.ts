@@ -1,13 +1,15 @@
 // The restore drill and the daily backup check, on real backups in the S3 server: a sound
-// backup passes; a flipped byte, a sequence behind its column, a shrunken dump each fail with
-// a message that says so, and a corrupt object never gets committed into a target.
+// backup passes; a flipped byte, a sequence behind its column, a manifest the restore does not
+// match and a shrunken dump each fail with a message that says so, and a corrupt object never
+// gets committed into a target.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Client } from "pg";
 import { runBackup } from "../../lambdas/backup/dump";
 import { runDrill } from "../../lambdas/backup/drill";
-import type { Manifest } from "../../lambdas/backup/manifest";
+import { manifestKeyOf, type Manifest } from "../../lambdas/backup/manifest";
 import { restoreBackup } from "../../lambdas/backup/restore";
 import { startScratchServer } from "../../lambdas/backup/scratch-server";
 import { backupDrillCheck, writeDrillRecord } from "../../lambdas/checks/backup-drill";
@@ -68,6 +70,9 @@ describe("restore drill and backup check", () => {
     expect(drill.status).toBe("ok");
     expect(drill.details).toMatchObject({ rowCountMismatches: [], sequencesBehind: [], corruptIndexes: [] });
     expect(drill.details.indexesChecked).toBeGreaterThan(5);
+    // Unique indexes (primary keys first) are also proven against every heap row.
+    expect(drill.details.indexesHeapChecked).toBeGreaterThan(2);
+    expect(drill.details.indexesHeapChecked).toBeLessThan(drill.details.indexesChecked);
     expect(Object.values(drill.details.missing).flat()).toEqual([]);
     // The scratch database is gone afterwards.
     const c = await connect(superuserUrl());
@@ -108,6 +113,23 @@ describe("restore drill and backup check", () => {
     } finally {
       await admin.query("DROP TABLE public.counters");
     }
+  });
+
+  it("a manifest promising other rows and a policy than the restore holds is a fail (checks on 3 connections)", async () => {
+    const manifest = await backup(new Date(NOW.getTime() + 1.5 * HOUR));
+    const promised: Manifest = {
+      ...manifest,
+      tables: manifest.tables.map((t) => (t.name === "rides" ? { ...t, rows: t.rows + 1 } : t)),
+      policies: [...manifest.policies, "public.rides: nobody wrote this policy"],
+    };
+    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: manifestKeyOf(manifest.key), Body: JSON.stringify(promised) }));
+    const rides = manifest.tables.find((t) => t.name === "rides")!;
+    const drill = await runDrill({ s3: s3.client, bucket: BUCKET, scratchUrl: superuserUrl(), backup: manifest.key, parallelism: 3, heapAllIndexed: "all" });
+    expect(drill.status).toBe("fail");
+    expect(drill.details.rowCountMismatches).toEqual([{ table: `${rides.schema}.rides`, manifest: rides.rows + 1, restored: rides.rows }]);
+    expect(drill.details.missing.policies).toEqual(["public.rides: nobody wrote this policy"]);
+    expect(drill.details).toMatchObject({ sequencesBehind: [], corruptIndexes: [], indexesHeapChecked: drill.details.indexesChecked });
+    expect(drill.summary).toContain("1 table(s) with other row counts than the manifest; 1 object(s) of the manifest missing");
   });
 
   it("a flipped byte: restore and drill fail naming the checksum, nothing committed, the check fails", async () => {

@@ -1,7 +1,9 @@
 // Backup to the S3 server and restore into fresh databases, on the real PostgreSQL: every table
 // comes back identical (row counts and a digest over all columns), in full and by --table.
 import type { Client } from "pg";
-import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { createHash } from "node:crypto";
+import { gunzipSync } from "node:zlib";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { runBackup } from "../../lambdas/backup/dump";
 import { findBackup, listBackups, type Manifest } from "../../lambdas/backup/manifest";
 import { isSameDatabase, restoreBackup } from "../../lambdas/backup/restore";
@@ -31,7 +33,7 @@ describe("backup and restore round trip", () => {
   });
 
   it("writes the dump, the roles and a manifest whose counts are the database's", async () => {
-    expect(manifest.key).toMatch(new RegExp(`^daily/2026/11/20/${db().name}-20261120T060000Z\\.dump$`));
+    expect(manifest.key).toMatch(new RegExp(`^daily/2026/11/20/${db().name}-20261120T060000Z\\.dump\\.gz$`));
     expect(manifest.tier).toBe("daily");
     const keys = (await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents!.map((o) => o.Key).sort();
     expect(keys).toEqual([manifest.key, manifest.rolesKey, `${manifest.key}.manifest.json`].sort());
@@ -61,6 +63,25 @@ describe("backup and restore round trip", () => {
     }
   });
 
+  it("the object is gzip around an uncompressed custom archive; a manifest without compression restores as pg_dump wrote it", async () => {
+    const object = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: manifest.key }));
+    const archive = gunzipSync(Buffer.from(await object.Body!.transformToByteArray()));
+    expect(archive.subarray(0, 5).toString()).toBe("PGDMP");
+    // A backup taken before compression moved out of pg_dump: the archive as is, no `compression`.
+    const legacy: Manifest = { ...manifest, key: manifest.key.replace(/\.gz$/, ""), sizeBytes: archive.length, sha256: createHash("sha256").update(archive).digest("hex") };
+    delete legacy.compression;
+    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: legacy.key, Body: archive }));
+    const target = await emptyDatabase(`restore_legacy_${process.pid}`);
+    try {
+      await restoreBackup({ s3: s3.client, bucket: BUCKET, manifest: legacy, targetUrl: target.url });
+      const tables = manifest.tables.map((t) => `${t.schema}.${t.name}`);
+      expect(await tableDigests(target.url, tables)).toEqual(await tableDigests(db().superuserUrl, tables));
+    } finally {
+      await target.drop();
+      await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: legacy.key }));
+    }
+  });
+
   it("a --table restore brings back that table only, identical", async () => {
     const target = await emptyDatabase(`restore_table_${process.pid}`);
     try {
@@ -73,6 +94,16 @@ describe("backup and restore round trip", () => {
     } finally {
       await target.drop();
     }
+  });
+
+  it("lists backups newest first by their time, whatever the database's name or the tier", async () => {
+    await s3.createBucket("sorting");
+    const keys = ["daily/2026/11/20/zeta-20261120T060000Z.dump.gz", "monthly/2026/11/01/beta-20261101T060000Z.dump.gz", "daily/2026/11/21/alpha-20261121T060000Z.dump.gz"];
+    for (const key of keys) {
+      await s3.client.send(new PutObjectCommand({ Bucket: "sorting", Key: `${key}.manifest.json`, Body: JSON.stringify({ ...manifest, key }) }));
+    }
+    expect((await listBackups(s3.client, "sorting")).map((m) => m.key)).toEqual([keys[2], keys[0], keys[1]]);
+    expect((await findBackup(s3.client, "sorting", "latest")).key).toBe(keys[2]);
   });
 
   it("tells the production database apart from others", () => {

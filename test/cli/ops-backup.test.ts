@@ -27,7 +27,7 @@ describe("ops backup and ops restore", () => {
     const list = await ops(["backup", "list", "--json"], env());
     expect(list.code).toBe(0);
     const [latest] = JSON.parse(list.stdout);
-    expect(latest.key).toMatch(/^(daily|monthly)\/\d{4}\/\d{2}\/\d{2}\/test_\w+-\d{8}T\d{6}Z\.dump$/);
+    expect(latest.key).toMatch(/^(daily|monthly)\/\d{4}\/\d{2}\/\d{2}\/test_\w+-\d{8}T\d{6}Z\.dump\.gz$/);
 
     const drill = await ops(["backup", "drill", "--scratch-url", superuserUrl(), "--logs-bucket", "logs"], env());
     expect(drill.code).toBe(0);
@@ -36,13 +36,16 @@ describe("ops backup and ops restore", () => {
     expect(records.Contents).toHaveLength(1);
   });
 
-  it("refuses the production database as a target, and --clean without confirmation", async () => {
+  it("refuses the production database as a target, --clean without confirmation, and parts S3 would refuse", async () => {
     const prod = await ops(["restore", "--target", db().url], env());
     expect(prod.code).toBe(2);
     expect(prod.stderr).toContain("--target is the production database (same host and database as --database-url); refusing");
     const clean = await ops(["restore", "--target", superuserUrl("postgres"), "--clean"], env());
     expect(clean.code).toBe(2);
     expect(clean.stderr).toContain("--clean without a terminal needs --yes; nothing done");
+    const parts = await ops(["backup", "--part-size-mb", "4"], env());
+    expect(parts.code).toBe(2);
+    expect(parts.stderr).toContain("--part-size-mb must be at least 5 (S3's smallest part), got 4");
   });
 
   it("restores one table into another database (restauration sélective)", async () => {

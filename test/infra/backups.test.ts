@@ -31,6 +31,7 @@ describe("backup image", () => {
     // The build context holds the Dockerfile and both handlers' bundles.
     const dir = image.context.location as string;
     expect(readFileSync(path.join(dir, "Dockerfile"), "utf8")).toContain('"postgresql${PG_MAJOR}-server"');
+    expect(readFileSync(path.join(dir, "Dockerfile"), "utf8")).toMatch(/^ENV NODE_OPTIONS="--enable-source-maps --max-semi-space-size=1"/m);
     expect(readFileSync(path.join(dir, "backup", "index.js"), "utf8")).toContain("pg_export_snapshot");
     expect(readFileSync(path.join(dir, "backup-drill", "index.js"), "utf8")).toContain("bt_index_check");
   });
@@ -52,6 +53,10 @@ describe("backup functions", () => {
     expect(backup).toMatchObject({ packageType: "Image", imageConfig: { commands: ["backup/index.handler"] }, timeout: 900, reservedConcurrentExecutions: 1 });
     expect(drill).toMatchObject({ packageType: "Image", imageConfig: { commands: ["backup-drill/index.handler"] }, timeout: 900, ephemeralStorage: { size: 10240 } });
     expect(backup.imageUri).toBe(drill.imageUri);
+    // Two vCPUs for the parallel gzip and checks; the image's own NODE_OPTIONS stay in force.
+    expect(backup.memorySize).toBe(3584);
+    expect(drill.memorySize).toBe(3584);
+    expect(backup.environment.variables).not.toHaveProperty("NODE_OPTIONS");
     expect(backup.environment.variables).toMatchObject({ BACKUPS_BUCKET: expect.stringMatching(/^elegance-mobilite-backups-/), TIMEZONE: "Europe/Paris", BACKUP_KEEP_YEARLY: "true" });
     expect(JSON.parse(backup.environment.variables.BACKUP_OBJECT_LOCK)).toEqual({ mode: "GOVERNANCE", days: 14 });
     expect(JSON.stringify(backup.environment)).not.toMatch(/postgres(ql)?:\/\//);
