@@ -41,6 +41,23 @@ describe("interrupted backups", () => {
   }
   const pending = async (s: TestS3, name: string) => (await s.client.send(new ListMultipartUploadsCommand({ Bucket: name }))).Uploads ?? [];
   const objects = async (s: TestS3, name: string) => ((await s.client.send(new ListObjectsV2Command({ Bucket: name }))).Contents ?? []).map((o) => o.Key!);
+  /** A backup into `name` that calls `cut` once, when `atBytes` have been dumped; `wasCut()` tells whether it came to that. */
+  function backupCutAt(name: string, atBytes: number, cut: () => void) {
+    let done = false;
+    const attempt = runBackup({
+      databaseUrl: db().url,
+      s3: s3.client,
+      bucket: name,
+      now: () => NOW,
+      partSizeBytes: PART,
+      onProgress: (bytes) => {
+        if (bytes < atBytes || done) return;
+        done = true;
+        cut();
+      },
+    });
+    return { attempt, wasCut: () => done };
+  }
   const check = (s: TestS3, name: string) =>
     backupsCheck(() => s.client).run({
       inputs: { ...DEFAULT_INPUTS, checkLevels: {}, taskName: "test", backupsBucket: name } as TaskInputs,
@@ -53,24 +70,14 @@ describe("interrupted backups", () => {
     for (let i = 0; i < 3; i++) {
       const name = await newBucket();
       const cutAt = Math.floor((0.2 + 0.6 * random()) * 3 * PART);
-      let cut = false;
       const admin = await connect(superuserUrl());
-      const attempt = runBackup({
-        databaseUrl: db().url,
-        s3: s3.client,
-        bucket: name,
-        now: () => NOW,
-        partSizeBytes: PART,
-        onProgress: (bytes) => {
-          if (bytes < cutAt || cut) return;
-          cut = true;
-          // The dump's own backend: the one streaming COPY out.
-          void admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'elegance-ops:backup' AND query LIKE 'COPY %'");
-        },
+      // The dump's own backend: the one streaming COPY out.
+      const { attempt, wasCut } = backupCutAt(name, cutAt, () => {
+        void admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'elegance-ops:backup' AND query LIKE 'COPY %'");
       });
       await expect(attempt).rejects.toThrow(/pg_dump failed/);
       await admin.end();
-      expect(cut).toBe(true);
+      expect(wasCut()).toBe(true);
       expect(await objects(s3, name)).toEqual([]);
       expect(await pending(s3, name)).toEqual([]);
       expect(await check(s3, name)).toMatchObject({ status: "fail", summary: expect.stringContaining("no complete backup") });
@@ -79,21 +86,12 @@ describe("interrupted backups", () => {
 
   it("the S3 server closed mid-upload: no backup; the next run cleans the leftover parts and completes", async () => {
     const name = await newBucket();
-    let cut = false;
     let stopped: Promise<void> | undefined;
-    const attempt = runBackup({
-      databaseUrl: db().url,
-      s3: s3.client,
-      bucket: name,
-      now: () => NOW,
-      partSizeBytes: PART,
-      onProgress: (bytes) => {
-        if (bytes < 2.5 * PART || cut) return;
-        cut = true;
-        stopped = s3.stop({ keep: true });
-      },
+    const { attempt, wasCut } = backupCutAt(name, 2.5 * PART, () => {
+      stopped = s3.stop({ keep: true });
     });
     await expect(attempt).rejects.toThrow();
+    expect(wasCut()).toBe(true);
     await stopped;
     s3 = await startS3({ directory: s3.directory });
     expect((await objects(s3, name)).filter((k) => k.endsWith(".manifest.json"))).toEqual([]);
