@@ -7,27 +7,19 @@ import { DEFAULT_LOG_THRESHOLDS } from "../../lambdas/checks/app-logs-thresholds
 import { DEFAULT_INPUTS, inputsFromLambdaEnv, TaskInputs } from "../../lambdas/lib/inputs";
 import { noMetrics } from "../../lambdas/lib/metrics";
 import { ingestDelivery } from "../../lambdas/logs/ingest";
-import { startS3, TestS3 } from "../support/s3";
+import { useBucketPerTest } from "../support/s3";
 
 const SECRET = "drain-secret";
 const HOUR = 3_600_000;
 
-let s3: TestS3;
-let bucket: string;
-let buckets = 0;
-beforeAll(async () => (s3 = await startS3()));
-afterAll(() => s3.stop());
-beforeEach(async () => {
-  bucket = `logs-${++buckets}`;
-  await s3.createBucket(bucket);
-});
+const logs = useBucketPerTest("logs");
 
-const check = appLogsCheck(() => s3.client);
+const check = appLogsCheck(() => logs.s3().client);
 const inputs = (over: Partial<TaskInputs> = {}): TaskInputs => ({
   ...DEFAULT_INPUTS,
   checkLevels: {},
   taskName: "daily-checklist",
-  logsBucket: bucket,
+  logsBucket: logs.bucket(),
   logs: { drainEnabled: true, thresholds: DEFAULT_LOG_THRESHOLDS },
   ...over,
 });
@@ -37,7 +29,7 @@ const run = (i: TaskInputs, now = new Date()) => runCheck(check, { inputs: i, no
 async function deliver(entries: object[]): Promise<void> {
   const body = Buffer.from(entries.map((e) => JSON.stringify(e)).join("\n"));
   const signature = createHmac("sha1", SECRET).update(body).digest("hex");
-  const response = await ingestDelivery({ method: "POST", headers: { "x-vercel-signature": signature }, body }, { secret: SECRET, maxBytes: 4 << 20, s3: s3.client, bucket, appName: "app", metrics: noMetrics });
+  const response = await ingestDelivery({ method: "POST", headers: { "x-vercel-signature": signature }, body }, { secret: SECRET, maxBytes: 4 << 20, s3: logs.s3().client, bucket: logs.bucket(), appName: "app", metrics: noMetrics });
   expect(response.statusCode).toBe(200);
 }
 
@@ -92,7 +84,7 @@ describe("app-logs", () => {
 
   it("fails past a fail threshold set through LOG_THRESHOLDS, and lists at most topMessages", async () => {
     await deliver([...Array.from({ length: 12 }, (_, i) => stderr(1, `failure kind ${String.fromCharCode(97 + i)}`)), ...Array.from({ length: 6 }, () => request(1, 502))]);
-    const fromEnv = inputsFromLambdaEnv({ LOGS_BUCKET: bucket, LOG_DRAIN_ENABLED: "true", LOG_THRESHOLDS: JSON.stringify({ http5xxWarn: 2, http5xxFail: 5, topMessages: 10 }) });
+    const fromEnv = inputsFromLambdaEnv({ LOGS_BUCKET: logs.bucket(), LOG_DRAIN_ENABLED: "true", LOG_THRESHOLDS: JSON.stringify({ http5xxWarn: 2, http5xxFail: 5, topMessages: 10 }) });
     expect(fromEnv.logs).toEqual({ drainEnabled: true, thresholds: { ...DEFAULT_LOG_THRESHOLDS, http5xxWarn: 2, http5xxFail: 5 } });
     const result = await run(fromEnv);
     expect(result.status).toBe("fail");

@@ -11,24 +11,16 @@ import { classify, durationMs, parseDelivery } from "../../lambdas/logs/drain";
 import { ingestDelivery, IngestDeps } from "../../lambdas/logs/ingest";
 import { readLogLines } from "../../lambdas/logs/store";
 import { captureEmf } from "../support/emf";
-import { startS3, TestS3 } from "../support/s3";
+import { useBucketPerTest } from "../support/s3";
 
 const SECRET = "drain-secret-0123456789";
 const VERIFY = "verify-code-abc";
 const APP = "elegance-mobilite";
 const sign = (body: string | Buffer, secret = SECRET) => createHmac("sha1", secret).update(body).digest("hex");
 
-let s3: TestS3;
-let bucket: string;
-let buckets = 0;
-beforeAll(async () => (s3 = await startS3()));
-afterAll(() => s3.stop());
-beforeEach(async () => {
-  bucket = `logs-${++buckets}`;
-  await s3.createBucket(bucket);
-});
+const logs = useBucketPerTest("logs");
 
-const deps = (over: Partial<IngestDeps> = {}): IngestDeps => ({ secret: SECRET, verifyCode: VERIFY, maxBytes: 1024 * 1024, s3: s3.client, bucket, appName: APP, metrics: emfMetrics(), ...over });
+const deps = (over: Partial<IngestDeps> = {}): IngestDeps => ({ secret: SECRET, verifyCode: VERIFY, maxBytes: 1024 * 1024, s3: logs.s3().client, bucket: logs.bucket(), appName: APP, metrics: emfMetrics(), ...over });
 
 type Options = { signature?: string | null; method?: string; deps?: Partial<IngestDeps> };
 
@@ -47,9 +39,9 @@ async function deliver(body: string | Buffer, options: Options = {}) {
 
 /** Every stored object of the bucket: key → lines, read back through gunzip. */
 async function stored(): Promise<Record<string, string[]>> {
-  const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket }));
+  const listed = await logs.s3().client.send(new ListObjectsV2Command({ Bucket: logs.bucket() }));
   const out: Record<string, string[]> = {};
-  for (const o of listed.Contents ?? []) out[o.Key!] = await readLogLines(s3.client, bucket, o.Key!);
+  for (const o of listed.Contents ?? []) out[o.Key!] = await readLogLines(logs.s3().client, logs.bucket(), o.Key!);
   return out;
 }
 const prefixes = (objects: Record<string, string[]>) => Object.keys(objects).map((k) => k.replace(/[^/]+$/, "")).sort();
@@ -233,7 +225,7 @@ describe("the Function URL handler", () => {
   const saved = { ...process.env };
   beforeEach(() => {
     secrets.reset().on(GetSecretValueCommand, { SecretId: ARN }).resolves({ SecretString: SECRET });
-    Object.assign(process.env, s3.env, { LOG_DRAIN_SECRET_ARN: ARN, LOGS_BUCKET: bucket, VERCEL_VERIFY_CODE: VERIFY, LOG_DRAIN_MAX_BYTES: "2048", APP_NAME: "app-x" });
+    Object.assign(process.env, logs.s3().env, { LOG_DRAIN_SECRET_ARN: ARN, LOGS_BUCKET: logs.bucket(), VERCEL_VERIFY_CODE: VERIFY, LOG_DRAIN_MAX_BYTES: "2048", APP_NAME: "app-x" });
   });
   afterAll(() => {
     process.env = saved;

@@ -133,3 +133,22 @@ export async function startS3(options: { directory?: string } = {}): Promise<Tes
     },
   };
 }
+
+/**
+ * One S3 server for the test file and a new, empty bucket for each test:
+ *   const logs = useBucketPerTest("logs");   // then logs.s3().client, logs.bucket()
+ */
+export function useBucketPerTest(prefix: string): { s3: () => TestS3; bucket: () => string } {
+  let server: TestS3 | undefined;
+  let bucket = "";
+  let made = 0;
+  beforeAll(async () => {
+    server = await startS3();
+  });
+  afterAll(() => server?.stop());
+  beforeEach(async () => {
+    bucket = `${prefix}-${++made}`;
+    await server!.createBucket(bucket);
+  });
+  return { s3: () => server!, bucket: () => bucket };
+}
