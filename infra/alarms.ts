@@ -3,7 +3,7 @@
 // is wrong and the runbook, which CloudWatch puts in every notification.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { LEVELS, Level } from "../lambdas/contract";
+import { LEVELS, Level } from "../lambdas/core/contract";
 
 /** The paging topic of each incident level (see Paging). */
 export type LevelTopics = Record<Level, aws.sns.Topic>;

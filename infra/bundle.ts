@@ -6,7 +6,7 @@ import { zipSync } from "fflate";
 import { createHash } from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { LAMBDA_RUNTIME } from "../lambdas/contract";
+import { LAMBDA_RUNTIME } from "../lambdas/core/contract";
 
 export const REPO_ROOT = path.join(__dirname, "..");
 const HANDLERS_DIR = "lambdas/handlers";

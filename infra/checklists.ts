@@ -2,11 +2,11 @@
 // handler in lambdas/handlers/, with exactly the permissions its checks need.
 import * as pulumi from "@pulumi/pulumi";
 import { CHECKLISTS, ChecklistName } from "../lambdas/checklist/catalog";
-import { DRILL_RECORDS_PREFIX, ENV, RECORDS_PREFIX, VERCEL_LOGS_PREFIX } from "../lambdas/contract";
+import { DRILL_RECORDS_PREFIX, ENV, RECORDS_PREFIX, VERCEL_LOGS_PREFIX } from "../lambdas/core/contract";
 import type { LevelTopics } from "./alarms";
 import type { StackConfig } from "./config";
 import { LEVEL_NUMBERS } from "./paging";
-import { backupThresholdsFrom } from "../lambdas/lib/inputs";
+import { backupThresholdsFrom } from "../lambdas/core/inputs";
 import { drillRecordsStatements, readBackupsStatements } from "./backup";
 import { ScheduledTask } from "./scheduled-task";
 import type { Storage } from "./storage";

@@ -3,7 +3,7 @@
 // slow (level 2, the guide's `notifyTeam('Performance dégradée')`).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DIMENSION, ENV, METRIC, METRICS_NAMESPACE } from "../lambdas/contract";
+import { DIMENSION, ENV, METRIC, METRICS_NAMESPACE } from "../lambdas/core/contract";
 import { LevelTopics, levelAlarm } from "./alarms";
 import type { StackConfig } from "./config";
 import { ScheduledTask } from "./scheduled-task";

@@ -3,7 +3,7 @@
 // access/ (90 d) of the logs bucket and emits error, 5xx and latency metrics, which page here.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DIMENSION, ENV, Level, METRIC, METRICS_NAMESPACE, VERCEL_LOGS_PREFIX } from "../lambdas/contract";
+import { DIMENSION, ENV, Level, METRIC, METRICS_NAMESPACE, VERCEL_LOGS_PREFIX } from "../lambdas/core/contract";
 import { functionErrorsAlarm, LevelTopics, levelAlarm } from "./alarms";
 import { SLOW_RESPONSES } from "./runbooks";
 import type { Storage } from "./storage";

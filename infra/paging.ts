@@ -3,7 +3,7 @@
 // levels and channels the config gives their role.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ENV, LEVELS, Level } from "../lambdas/contract";
+import { ENV, LEVELS, Level } from "../lambdas/core/contract";
 import { functionErrorsAlarm, LevelTopics } from "./alarms";
 import type { StackConfig } from "./config";
 import type { Storage } from "./storage";

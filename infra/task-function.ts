@@ -3,7 +3,7 @@
 // functions that are not scheduled.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { LAMBDA_RUNTIME } from "../lambdas/contract";
+import { LAMBDA_RUNTIME } from "../lambdas/core/contract";
 import { bundle, bundleArchive } from "./bundle";
 import type { Storage } from "./storage";
 import { PolicyStatement, policyDocument } from "./storage/policies";

@@ -5,7 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as vercel from "@pulumiverse/vercel";
-import { MAINTENANCE_ITEM } from "../lambdas/contract";
+import { MAINTENANCE_ITEM } from "../lambdas/core/contract";
 import type { StackConfig } from "./config";
 import { storedSecret } from "./secrets";
 

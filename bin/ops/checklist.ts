@@ -5,8 +5,8 @@ import { Argument, Command } from "commander";
 import { CHECKLIST_NAMES, CHECKLISTS, ChecklistName, Input } from "../../lambdas/checklist/catalog";
 import { runChecklist } from "../../lambdas/checklist/engine";
 import { TerminalIncidentSink } from "../../lambdas/checklist/incidents";
-import type { RunRecord } from "../../lambdas/checklist/types";
-import { noMetrics } from "../../lambdas/lib/metrics";
+import type { RunRecord } from "../../lambdas/core/check";
+import { noMetrics } from "../../lambdas/core/metrics";
 import { createS3Client } from "../../lambdas/lib/s3";
 import { INPUTS, taskInputs, withInputs } from "./inputs";
 

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "fs";
 import * as path from "path";
 import { parseStackConfig, rawConfigFromStackFile, StackConfig } from "../../infra/config";
 import type { Input } from "../../lambdas/checklist/catalog";
-import { backupThresholdsFrom, DEFAULT_INPUTS, TaskInputs } from "../../lambdas/lib/inputs";
+import { backupThresholdsFrom, DEFAULT_INPUTS, TaskInputs } from "../../lambdas/core/inputs";
 
 interface InputSpec {
   flag: string;

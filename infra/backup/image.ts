@@ -7,7 +7,7 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { LAMBDA_RUNTIME } from "../../lambdas/contract";
+import { LAMBDA_RUNTIME } from "../../lambdas/core/contract";
 import { bundle, REPO_ROOT } from "../bundle";
 
 /** The handlers the image runs (a function picks one with its image command). */

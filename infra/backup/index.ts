@@ -10,8 +10,7 @@
 // (RunTask from the same EventBridge Scheduler schedule; no time limit, up to 200 GB of
 // ephemeral storage for the drill): the handlers need no change, only their launcher.
 import * as pulumi from "@pulumi/pulumi";
-import { DRILL_RECORDS_PREFIX, ENV } from "../../lambdas/contract";
-import { BACKUP_PREFIXES } from "../../lambdas/backup/manifest";
+import { BACKUP_PREFIXES, DRILL_RECORDS_PREFIX, ENV } from "../../lambdas/core/contract";
 import type { LevelTopics } from "../alarms";
 import type { StackConfig } from "../config";
 import { ScheduledTask } from "../scheduled-task";

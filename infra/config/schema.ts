@@ -12,8 +12,8 @@ import {
   timezoneProblem,
 } from "./checks";
 import { catalogKeys } from "../../lambdas/checklist/catalog";
-import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "../../lambdas/checks/db/thresholds";
-import { DEFAULT_LOG_THRESHOLDS } from "../../lambdas/checks/app-logs-thresholds";
+import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "../../lambdas/core/database-thresholds";
+import { DEFAULT_LOG_THRESHOLDS } from "../../lambdas/core/log-thresholds";
 
 export interface FieldDoc {
   expected: string;

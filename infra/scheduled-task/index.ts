@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DIMENSION, ENV, Level, METRIC, METRICS_NAMESPACE } from "../../lambdas/contract";
+import { DIMENSION, ENV, Level, METRIC, METRICS_NAMESPACE } from "../../lambdas/core/contract";
 import { functionErrorsAlarm, LevelTopics, levelAlarm } from "../alarms";
 import { taskRunbook } from "../runbooks";
 import type { Storage } from "../storage";

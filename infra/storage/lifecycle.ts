@@ -1,7 +1,7 @@
 // The guide's "Logs à conserver" table and the backups' grandfather-father-son rotation,
 // as S3 lifecycle rules. Pure functions: the numbers are tested without any Pulumi engine.
 import type * as aws from "@pulumi/aws";
-import { LOG_PREFIXES } from "../../lambdas/contract";
+import { LOG_PREFIXES } from "../../lambdas/core/contract";
 
 export { LOG_PREFIXES };
 

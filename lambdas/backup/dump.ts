@@ -15,10 +15,11 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { ParallelGzip } from "../lib/parallel-gzip";
-import { openSession, withTaskLock } from "../tasks/session";
-import { phaseTimer } from "../tasks/types";
+import { openSession, withTaskLock } from "../core/session";
+import { phaseTimer } from "../core/task";
 import { exportSnapshot, readInventory } from "./inventory";
-import { BACKUP_PREFIXES, backupKeys, type Manifest, type RetentionTier } from "./manifest";
+import { BACKUP_PREFIXES } from "../core/contract";
+import { backupKeys, type Manifest, type RetentionTier } from "./manifest";
 import { runTool, startTool, toolVersion } from "./pg-tools";
 
 export interface BackupOptions {

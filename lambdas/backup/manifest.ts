@@ -2,8 +2,8 @@
 // A dump without its manifest is incomplete by definition and never offered for restore.
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { listObjects } from "../lib/s3";
+import { BACKUP_PREFIXES } from "../core/contract";
 
-export const BACKUP_PREFIXES = ["daily/", "monthly/"] as const;
 export const MANIFEST_SUFFIX = ".manifest.json";
 export const ROLES_SUFFIX = ".roles.sql";
 

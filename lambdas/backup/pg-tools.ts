@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Readable, Writable } from "node:stream";
-import { ENV } from "../contract";
+import { ENV } from "../core/contract";
 
 /** Where the programs are: PG_BINDIR (the backup image sets it), else the PATH. */
 export function pgBinary(name: "pg_dump" | "pg_dumpall" | "pg_restore" | "psql", env: NodeJS.ProcessEnv = process.env): string {

@@ -3,17 +3,14 @@
 // incident level of a warn/fail by default (stack config may raise or lower it) and the
 // runbook a page carries. Plain data: infra/ validates config against it, lambdas/ runs it.
 // A check is listed here when its logic exists; later work adds its checks as they land.
-import type { Domain, Level } from "../contract";
+import type { CheckLevels } from "../core/check";
+import type { Domain } from "../core/contract";
 import { BACKUPS_DAILY, BACKUPS_WEEKLY } from "./catalog-backups";
 import { DATABASE_DAILY, DATABASE_MONTHLY, DATABASE_WEEKLY, DATABASE_WEEKLY_TASKS } from "./catalog-database";
 
 export type ChecklistName = "daily" | "weekly" | "monthly";
 export const CHECKLIST_NAMES: readonly ChecklistName[] = ["daily", "weekly", "monthly"];
 
-export interface CheckLevels {
-  warn: Level;
-  fail: Level;
-}
 
 export interface CatalogEntry {
   id: string;

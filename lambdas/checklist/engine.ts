@@ -2,18 +2,17 @@
 // others still run), one incident per warn/fail at the list's level for that check, the run
 // record to S3, metrics in EMF, and the heartbeat that says the list ran.
 import type { S3Client } from "@aws-sdk/client-s3";
-import { DIMENSION, Level, METRIC } from "../contract";
-import type { TaskInputs } from "../lib/inputs";
-import type { MetricsSink } from "../lib/metrics";
+import { DIMENSION, Level, METRIC } from "../core/contract";
+import type { TaskInputs } from "../core/inputs";
+import { heartbeat, type MetricsSink } from "../core/metrics";
 import { CatalogEntry, CHECKLIST_NAMES, CHECKLISTS, ChecklistName } from "./catalog";
 import type { IncidentSink } from "./incidents";
 import { buildIncident } from "./incidents";
 import { writeRunRecord } from "./record";
 import { checksOf } from "./registry";
-import type { Check, CheckContext, CheckResult, CheckStatus, RecordedResult, RunRecord } from "./types";
+import { worst, type Check, type CheckContext, type CheckResult, type CheckStatus, type RecordedResult, type RunRecord } from "../core/check";
 
 export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
-const SEVERITY: Record<CheckStatus, number> = { ok: 0, warn: 1, fail: 2 };
 
 export interface RunDeps {
   inputs: TaskInputs;
@@ -88,7 +87,7 @@ export async function runChecklist(list: ChecklistName | string, deps: RunDeps):
     list,
     startedAt: startedAt.toISOString(),
     finishedAt: now().toISOString(),
-    status: results.reduce<CheckStatus>((worst, r) => (SEVERITY[r.status] > SEVERITY[worst] ? r.status : worst), "ok"),
+    status: worst(...results.map((r) => r.status)),
     results,
     incidentErrors,
   };
@@ -97,7 +96,7 @@ export async function runChecklist(list: ChecklistName | string, deps: RunDeps):
   const count = (status: CheckStatus) => ({ value: results.filter((r) => r.status === status).length, unit: "Count" as const });
   deps.metrics.emit({ [DIMENSION.checklist]: list }, { [METRIC.checksOk]: count("ok"), [METRIC.checksWarn]: count("warn"), [METRIC.checksFail]: count("fail") });
   // The heartbeat says "the list ran", whatever its checks found: failures page on their own.
-  deps.metrics.emit({ [DIMENSION.task]: deps.inputs.taskName }, { [METRIC.heartbeat]: { value: 1, unit: "Count" } });
+  heartbeat(deps.metrics, deps.inputs.taskName);
   return record;
 }
 

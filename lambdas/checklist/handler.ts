@@ -1,15 +1,15 @@
 // The Lambda side of a check-list: inputs from the environment, incidents to SNS, the record
 // to the logs bucket, metrics in EMF. Fails the invocation when an incident could not be
 // delivered, so the function's Errors alarm pages instead.
-import { ENV } from "../contract";
-import { inputsFromLambdaEnv } from "../lib/inputs";
-import { emfMetrics } from "../lib/metrics";
+import { ENV } from "../core/contract";
+import { inputsFromLambdaEnv } from "../core/inputs";
+import { emfMetrics } from "../core/emf";
 import { secretValue } from "../lib/secrets";
 import { createS3Client } from "../lib/s3";
 import type { ChecklistName } from "./catalog";
 import { runChecklist } from "./engine";
 import { SnsIncidentSink } from "./incidents";
-import type { RunRecord } from "./types";
+import type { RunRecord } from "../core/check";
 
 export function checklistHandler(list: ChecklistName) {
   return async (): Promise<Pick<RunRecord, "list" | "status" | "recordKey"> & { counts: Record<string, number> }> => {

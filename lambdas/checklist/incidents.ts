@@ -2,9 +2,9 @@
 // its level's SNS topic as a JSON body (subscriptions filter on its `domain`: the DBA gets the
 // database's level-2 pages); locally it is printed instead.
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { IncidentMessage, LEVELS, Level } from "../contract";
+import { IncidentMessage, LEVELS, Level } from "../core/contract";
 import type { CatalogEntry } from "./catalog";
-import type { RecordedResult } from "./types";
+import type { RecordedResult } from "../core/check";
 
 export interface IncidentSink {
   raise(incident: IncidentMessage): Promise<void>;

@@ -2,8 +2,8 @@
 // time (the schedules' zone). A second run the same day (a re-run by hand) gets its own key
 // with the time, so no record is ever overwritten.
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { RECORDS_PREFIX } from "../contract";
-import type { RunRecord } from "./types";
+import { RECORDS_PREFIX } from "../core/contract";
+import type { RunRecord } from "../core/check";
 
 export { RECORDS_PREFIX };
 

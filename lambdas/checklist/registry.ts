@@ -12,7 +12,7 @@ import { uptimeCheck } from "../checks/uptime";
 import { DATABASE_CHECKS } from "../checks/db";
 import { MONTHLY_TASKS, WEEKLY_TASKS } from "../tasks";
 import { CHECKLISTS, ChecklistName } from "./catalog";
-import type { Check } from "./types";
+import type { Check } from "../core/check";
 
 let s3: ReturnType<typeof createS3Client> | undefined;
 const sharedS3 = () => (s3 ??= createS3Client());

@@ -1,5 +1,5 @@
 // Daily "curl -s /api/health": down or unhealthy is a fail, slower than the p95 threshold a warn.
-import type { Check } from "../checklist/types";
+import type { Check } from "../core/check";
 import { healthUrl, probeHealth } from "../health/probe";
 
 export const appHealth: Check = {

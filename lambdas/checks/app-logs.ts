@@ -3,8 +3,8 @@
 // frequent error messages with ids and numbers folded, so one bug shows as one line with its
 // count. A drain that is enabled but delivered nothing for a day is a warning: it is broken.
 import type { S3Client, _Object } from "@aws-sdk/client-s3";
-import type { Check, CheckResult, CheckStatus } from "../checklist/types";
-import { ENV, VERCEL_LOGS_PREFIX } from "../contract";
+import type { Check, CheckResult, CheckStatus } from "../core/check";
+import { ENV, VERCEL_LOGS_PREFIX } from "../core/contract";
 import { classify, DrainEntry, entryTime, is5xx, isErrorLine, LogKind, requestKey } from "../logs/drain";
 import { listObjects } from "../lib/s3";
 import { datePath, readLogLines } from "../logs/store";

@@ -2,8 +2,8 @@
 // before the weekly list; this check reads its latest record, so the drill's verdict pages
 // like any other check, and a drill that stopped running is noticed too.
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import type { Check, CheckResult } from "../checklist/types";
-import { DRILL_RECORDS_PREFIX } from "../contract";
+import type { Check, CheckResult } from "../core/check";
+import { DRILL_RECORDS_PREFIX } from "../core/contract";
 import { listObjects } from "../lib/s3";
 
 export interface DrillRecord extends CheckResult {

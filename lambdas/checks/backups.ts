@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { listBackups, type Manifest } from "../backup/manifest";
-import type { Check, CheckResult } from "../checklist/types";
+import type { Check, CheckResult } from "../core/check";
 
 const HOUR_MS = 3_600_000;
 

@@ -3,8 +3,8 @@
 // the last weekly and monthly run records are, emits it (the monthly list's dead man's switch
 // alarms on it) and fails when one is overdue.
 import type { S3Client, _Object } from "@aws-sdk/client-s3";
-import type { Check, CheckResult } from "../checklist/types";
-import { DIMENSION, DRILL_RECORDS_PREFIX, METRIC, RECORDS_PREFIX } from "../contract";
+import type { Check, CheckResult } from "../core/check";
+import { DIMENSION, DRILL_RECORDS_PREFIX, METRIC, RECORDS_PREFIX } from "../core/contract";
 import { listObjects } from "../lib/s3";
 
 const HOUR_MS = 3_600_000;

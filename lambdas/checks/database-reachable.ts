@@ -1,21 +1,11 @@
 // Daily "psql -d elegance_mobilite": the database answers, with its version, size and how full
 // its connection slots are. The URL is never printed with its password.
 import { Client } from "pg";
-import { pgConfig } from "../lib/pg";
-import type { Check } from "../checklist/types";
+import { pgConfig } from "../core/pg";
+import type { Check } from "../core/check";
+import { maskUrl } from "../core/url";
 
 const CONNECTIONS_WARN_RATIO = 0.8;
-
-/** `postgresql://user:secret@host/db` → `postgresql://user:***@host/db`. */
-export function maskUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "<unparseable database URL>";
-  }
-}
 
 export const databaseReachable: Check = {
   id: "database-reachable",

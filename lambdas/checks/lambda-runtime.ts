@@ -1,7 +1,7 @@
 // Monthly "Mise à jour des dépendances" / "nvm install lts/*", for the stack itself: how long
 // the Node.js runtime the functions run on is still supported.
-import type { Check } from "../checklist/types";
-import { LAMBDA_RUNTIME } from "../contract";
+import type { Check } from "../core/check";
+import { LAMBDA_RUNTIME } from "../core/contract";
 
 /**
  * End of support per Node.js major: the AWS Lambda runtime deprecation dates

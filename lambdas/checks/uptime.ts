@@ -1,8 +1,8 @@
 // Weekly "Analyse des métriques": the week's availability of /api/health (the probe's Up
 // metric, one sample a minute) and its p95 latency, from CloudWatch.
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import type { Check } from "../checklist/types";
-import { DIMENSION, METRIC, METRICS_NAMESPACE } from "../contract";
+import type { Check } from "../core/check";
+import { DIMENSION, METRIC, METRICS_NAMESPACE } from "../core/contract";
 
 const WEEK_MS = 7 * 86_400_000;
 

@@ -4,10 +4,11 @@
 import { runDrill } from "../backup/drill";
 import { startScratchServer } from "../backup/scratch-server";
 import { writeDrillRecord } from "../checks/backup-drill";
-import type { CheckResult } from "../checklist/types";
-import { DIMENSION, ENV, METRIC } from "../contract";
-import { requiredEnv } from "../lib/inputs";
-import { emfMetrics } from "../lib/metrics";
+import type { CheckResult } from "../core/check";
+import { ENV, METRIC } from "../core/contract";
+import { requiredEnv } from "../core/inputs";
+import { emfMetrics } from "../core/emf";
+import { heartbeat } from "../core/metrics";
 import { createS3Client } from "../lib/s3";
 
 export const handler = async () => {
@@ -24,13 +25,9 @@ export const handler = async () => {
     await scratch.stop();
   }
   const recordKey = await writeDrillRecord(s3, requiredEnv(ENV.logsBucket), result, started, { timezone: process.env[ENV.timezone] });
-  emfMetrics().emit(
-    { [DIMENSION.task]: requiredEnv(ENV.taskName) },
-    {
-      [METRIC.heartbeat]: { value: 1, unit: "Count" },
+  heartbeat(emfMetrics(), requiredEnv(ENV.taskName), {
       [METRIC.drillOk]: { value: result.status === "ok" ? 1 : 0, unit: "Count" },
       [METRIC.drillSeconds]: { value: (Date.now() - started.getTime()) / 1000, unit: "Seconds" },
-    },
-  );
+  });
   return { status: result.status, summary: result.summary, recordKey };
 };

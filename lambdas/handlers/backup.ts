@@ -1,9 +1,10 @@
 // "Vérification des backups", the making of them: the nightly pg_dump to the backups bucket,
 // run by its schedule in the backup container image (pg_dump inside).
 import { runBackup } from "../backup/dump";
-import { DIMENSION, ENV, METRIC } from "../contract";
-import { requiredEnv } from "../lib/inputs";
-import { emfMetrics } from "../lib/metrics";
+import { ENV, METRIC } from "../core/contract";
+import { requiredEnv } from "../core/inputs";
+import { emfMetrics } from "../core/emf";
+import { heartbeat } from "../core/metrics";
 import { createS3Client } from "../lib/s3";
 import { secretValue } from "../lib/secrets";
 
@@ -20,13 +21,9 @@ export const handler = async () => {
   // Another run holds the lock: that one will report; no heartbeat from this one.
   if (!("manifest" in result)) return { skipped: result.skipped };
   const { manifest } = result;
-  emfMetrics().emit(
-    { [DIMENSION.task]: requiredEnv(ENV.taskName) },
-    {
-      [METRIC.heartbeat]: { value: 1, unit: "Count" },
+  heartbeat(emfMetrics(), requiredEnv(ENV.taskName), {
       [METRIC.backupBytes]: { value: manifest.sizeBytes, unit: "Bytes" },
       [METRIC.backupSeconds]: { value: Math.round(performance.now() - started) / 1000, unit: "Seconds" },
-    },
-  );
+  });
   return { key: manifest.key, sizeBytes: manifest.sizeBytes, sha256: manifest.sha256, tier: manifest.tier, abortedStaleUploads: result.abortedStaleUploads };
 };

@@ -1,7 +1,7 @@
 // "Monitoring des performances": GET /api/health every minute; the alarms watch its metrics.
 import { emitProbeMetrics, healthUrl, probeHealth, ProbeResult } from "../health/probe";
-import { inputsFromLambdaEnv } from "../lib/inputs";
-import { emfMetrics } from "../lib/metrics";
+import { inputsFromLambdaEnv } from "../core/inputs";
+import { emfMetrics } from "../core/emf";
 
 export const handler = async (): Promise<ProbeResult> => {
   const inputs = inputsFromLambdaEnv();

@@ -1,8 +1,8 @@
 // Vercel log drain → logs bucket, behind a Lambda Function URL (payload format 2.0: headers
 // lowercased, body base64 when binary). The logic is lambdas/logs/ingest.ts.
-import { ENV } from "../contract";
-import { DEFAULT_INPUTS, requiredEnv } from "../lib/inputs";
-import { emfMetrics } from "../lib/metrics";
+import { ENV } from "../core/contract";
+import { DEFAULT_INPUTS, requiredEnv } from "../core/inputs";
+import { emfMetrics } from "../core/emf";
 import { createS3Client } from "../lib/s3";
 import { secretValue } from "../lib/secrets";
 import { DEFAULT_MAX_BYTES, ingestDelivery, IngestResponse } from "../logs/ingest";

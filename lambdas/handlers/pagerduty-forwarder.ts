@@ -1,5 +1,5 @@
 // Optional: every page of the three level topics, forwarded to PagerDuty (Events API v2).
-import { ENV } from "../contract";
+import { ENV } from "../core/contract";
 import { forwardSnsEvent, SnsEvent } from "../pagerduty/events";
 import { secretValue } from "../lib/secrets";
 

@@ -2,8 +2,8 @@
 // Up is 1 only for a 2xx with a healthy body within the time limit. Latency is recorded only
 // when an answer arrived: a refused connection must not look like a fast response in the p95
 // alarm (it is caught by the Up alarm instead).
-import { DIMENSION, METRIC } from "../contract";
-import type { MetricsSink } from "../lib/metrics";
+import { DIMENSION, METRIC } from "../core/contract";
+import { heartbeat, type MetricsSink } from "../core/metrics";
 
 export interface ProbeResult {
   up: boolean;
@@ -66,7 +66,7 @@ export function emitProbeMetrics(metrics: MetricsSink, appName: string, taskName
       ...(result.latencyMs !== undefined ? { [METRIC.latency]: { value: result.latencyMs, unit: "Milliseconds" as const } } : {}),
     },
   );
-  metrics.emit({ [DIMENSION.task]: taskName }, { [METRIC.heartbeat]: { value: 1, unit: "Count" } });
+  heartbeat(metrics, taskName);
 }
 
 export function healthUrl(appUrl: string, healthPath: string): string {

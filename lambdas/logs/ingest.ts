@@ -3,7 +3,7 @@
 // on the raw bytes before anything is parsed, and nothing is stored unless the whole delivery
 // is valid. Every answer carries `x-vercel-verify`, which Vercel reads when the drain is created.
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { MetricsSink } from "../lib/metrics";
+import type { MetricsSink } from "../core/metrics";
 import { DrainEntry, MalformedDelivery, parseDelivery, verifySignature } from "./drain";
 import { deliveryStats, emitDeliveryMetrics } from "./metrics";
 import { planObjects, writeLogObjects } from "./store";

@@ -1,8 +1,8 @@
 // What a delivery says about the app, as EMF metrics with dimension App: error-level lines,
 // requests answered 5xx (each request once), and request durations for the p95 alarm.
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { DIMENSION, METRIC, METRICS_NAMESPACE } from "../contract";
-import type { MetricsSink } from "../lib/metrics";
+import { DIMENSION, METRIC, METRICS_NAMESPACE } from "../core/contract";
+import type { MetricsSink } from "../core/metrics";
 import { classify, DrainEntry, durationMs, is5xx, isErrorLine, requestKey } from "./drain";
 
 export interface DeliveryStats {

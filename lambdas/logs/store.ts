@@ -6,7 +6,7 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { VERCEL_LOGS_PREFIX } from "../contract";
+import { VERCEL_LOGS_PREFIX } from "../core/contract";
 import { classify, DrainEntry, entryTime, LogKind } from "./drain";
 
 export interface LogObject {

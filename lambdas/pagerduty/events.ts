@@ -1,7 +1,7 @@
 // Pages forwarded to PagerDuty's Events API v2: a CloudWatch alarm state change or one of our
 // incidents becomes a trigger (or a resolve when the alarm is back to OK), with the severity of
 // its level and a dedup key per alarm, so PagerDuty groups repeats and closes what resolved.
-import type { IncidentMessage, Level } from "../contract";
+import type { IncidentMessage, Level } from "../core/contract";
 
 export const EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
 const SEVERITY: Record<Level, "critical" | "error" | "warning"> = { 3: "critical", 2: "error", 1: "warning" };

@@ -10,9 +10,9 @@
 // reads the old rides' index twice: once to count them and find the heap pages they are on,
 // once at the end to prove none is left.
 import type { Client } from "pg";
-import { batchInOneTrip, inTransaction, runTask } from "./session";
+import { batchInOneTrip, inTransaction, runTask } from "../core/session";
 import { pageBoundsSql, pageRanges, rowsPerPageSql } from "./page-ranges";
-import { phaseTimer, progressOf, TaskOptions, TaskResult } from "./types";
+import { phaseTimer, progressOf, TaskOptions, TaskResult } from "../core/task";
 
 export interface ArchiveOptions extends TaskOptions {
   /** Rides created before now() minus this are archived (guide: 6 months). */

@@ -1,9 +1,9 @@
 // The monthly list runs the maintenance tasks as checks: a task that did its work (or found
 // another run holding its lock) is `ok` with its counts; one that failed is a `fail` whose
 // summary is the task's own message.
-import type { Check } from "../checklist/types";
-import type { TaskInputs } from "../lib/inputs";
-import type { TaskResult } from "./types";
+import type { Check } from "../core/check";
+import type { TaskInputs } from "../core/inputs";
+import type { TaskResult } from "../core/task";
 
 export function taskCheck(id: string, title: string, run: (databaseUrl: string, inputs: TaskInputs) => Promise<TaskResult>): Check {
   return {

@@ -10,9 +10,9 @@
 // round trip, and the cascaded rows are counted from the transaction's own statistics
 // counters rather than by reading the child tables again.
 import type { Client } from "pg";
-import { batchInOneTrip, runTask } from "./session";
+import { batchInOneTrip, runTask } from "../core/session";
 import { pageBoundsSql, pageRanges, rowsPerPageSql } from "./page-ranges";
-import { phaseTimer, progressOf, TaskOptions, TaskResult } from "./types";
+import { phaseTimer, progressOf, TaskOptions, TaskResult } from "../core/task";
 
 export interface CleanSessionsOptions extends TaskOptions {
   /** Sessions whose not_after is older than this many days (guide: 30). */

@@ -1,5 +1,5 @@
 // The monthly list's tasks ("Nettoyage" and "Optimisation"), in the order the guide gives them.
-import type { Check } from "../checklist/types";
+import type { Check } from "../core/check";
 import { archiveRides } from "./archive-rides";
 import { taskCheck } from "./as-check";
 import { cleanSessions } from "./clean-sessions";

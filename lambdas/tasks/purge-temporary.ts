@@ -1,8 +1,8 @@
 // Weekly "Nettoyage des données temporaires": each configured (table, timestamp column, max
 // age) purged in batches of one short transaction each, like the monthly cleanups.
 import type { Client } from "pg";
-import { inTransaction, runTask } from "./session";
-import { progressOf, TaskOptions, TaskResult } from "./types";
+import { inTransaction, runTask } from "../core/session";
+import { progressOf, TaskOptions, TaskResult } from "../core/task";
 
 export interface TemporaryData {
   /** Schema-qualified table, e.g. public.ride_quotes */

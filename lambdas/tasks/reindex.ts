@@ -4,9 +4,9 @@
 // `<name>_ccnew` index behind; it is dropped first (CONCURRENTLY too).
 import type { Client } from "pg";
 import { indexesToReindex } from "../checks/db/indexes";
-import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "../checks/db/thresholds";
-import { runTask } from "./session";
-import type { TaskOptions, TaskResult } from "./types";
+import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "../core/database-thresholds";
+import { runTask } from "../core/session";
+import type { TaskOptions, TaskResult } from "../core/task";
 
 export interface ReindexOptions extends Pick<TaskOptions, "dryRun" | "onProgress"> {
   thresholds?: Partial<DatabaseThresholds>;

@@ -3,8 +3,8 @@
 // skipped and reported, as is one the role may not vacuum (on Supabase, auth's tables belong
 // to supabase_auth_admin: PostgreSQL then only prints "WARNING: skipping …", which is read here).
 import type { Client } from "pg";
-import { runTask } from "./session";
-import type { TaskOptions, TaskResult } from "./types";
+import { runTask } from "../core/session";
+import type { TaskOptions, TaskResult } from "../core/task";
 
 export interface VacuumOptions extends Pick<TaskOptions, "dryRun" | "onProgress"> {
   /** Schemas whose tables are vacuumed. @default ["public", "auth"] */

@@ -2,7 +2,7 @@
 // middleware reads (true → every page but /api/health answers the 503 maintenance page).
 // Flipping it is recorded under security/ in the logs bucket: who, when, why, from what to what.
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { LOG_PREFIXES, MAINTENANCE_ITEM } from "../contract";
+import { LOG_PREFIXES, MAINTENANCE_ITEM } from "../core/contract";
 import { VercelApi, VercelApiError } from "./api";
 
 export { MAINTENANCE_ITEM };

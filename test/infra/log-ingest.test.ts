@@ -1,7 +1,7 @@
 // The log drain's ingest function under Pulumi mocks: its public URL, its least-privilege role
 // (write only under app/vercel/ and access/vercel/), its alarms and their levels, and what the
 // daily list gets to read the deliveries.
-import { ENV, METRIC } from "../../lambdas/contract";
+import { ENV, METRIC } from "../../lambdas/core/contract";
 import { find, ofType, Plan, planStack } from "../support/pulumi";
 
 const VERCEL = { teamId: "team_abc123", projectId: "prj_abc123", token: "AbCdEfGhIjKlMnOpQrStUvWx" };

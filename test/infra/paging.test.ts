@@ -1,6 +1,6 @@
 // Paging under Pulumi mocks: the three level topics, who is subscribed to what, and the rule
 // that every alarm of the stack pages exactly one level with a page a person can act on.
-import { LEVELS } from "../../lambdas/contract";
+import { LEVELS } from "../../lambdas/core/contract";
 import { find, ofType, planStack, Plan } from "../support/pulumi";
 
 let plan: Plan;

@@ -3,9 +3,9 @@
 import { createHmac } from "node:crypto";
 import { runCheck } from "../../lambdas/checklist/engine";
 import { appLogsCheck, normaliseMessage } from "../../lambdas/checks/app-logs";
-import { DEFAULT_LOG_THRESHOLDS } from "../../lambdas/checks/app-logs-thresholds";
-import { DEFAULT_INPUTS, inputsFromLambdaEnv, TaskInputs } from "../../lambdas/lib/inputs";
-import { noMetrics } from "../../lambdas/lib/metrics";
+import { DEFAULT_LOG_THRESHOLDS } from "../../lambdas/core/log-thresholds";
+import { DEFAULT_INPUTS, inputsFromLambdaEnv, TaskInputs } from "../../lambdas/core/inputs";
+import { noMetrics } from "../../lambdas/core/metrics";
 import { ingestDelivery } from "../../lambdas/logs/ingest";
 import { useBucketPerTest } from "../support/s3";
 

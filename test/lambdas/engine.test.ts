@@ -5,10 +5,11 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { runChecklist } from "../../lambdas/checklist/engine";
 import { SnsIncidentSink, TerminalIncidentSink } from "../../lambdas/checklist/incidents";
-import type { Check } from "../../lambdas/checklist/types";
-import type { IncidentMessage } from "../../lambdas/contract";
-import { DEFAULT_INPUTS, TaskInputs } from "../../lambdas/lib/inputs";
-import { emfMetrics, noMetrics } from "../../lambdas/lib/metrics";
+import type { Check } from "../../lambdas/core/check";
+import type { IncidentMessage } from "../../lambdas/core/contract";
+import { DEFAULT_INPUTS, TaskInputs } from "../../lambdas/core/inputs";
+import { emfMetrics } from "../../lambdas/core/emf";
+import { noMetrics } from "../../lambdas/core/metrics";
 import { captureEmf } from "../support/emf";
 import { startS3, TestS3 } from "../support/s3";
 

@@ -1,10 +1,10 @@
 // The health probe against a real HTTP server on loopback, one case per way an app can be sick.
 import { emitProbeMetrics, probeHealth, saysHealthy } from "../../lambdas/health/probe";
-import { emfMetrics } from "../../lambdas/lib/metrics";
+import { emfMetrics } from "../../lambdas/core/emf";
 import { appHealth } from "../../lambdas/checks/app-health";
 import { runCheck } from "../../lambdas/checklist/engine";
-import { DEFAULT_INPUTS } from "../../lambdas/lib/inputs";
-import { noMetrics } from "../../lambdas/lib/metrics";
+import { DEFAULT_INPUTS } from "../../lambdas/core/inputs";
+import { noMetrics } from "../../lambdas/core/metrics";
 import { captureEmf } from "../support/emf";
 import { closedPort, startHttpServer, TestServer } from "../support/http";
 

@@ -6,7 +6,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { mockClient } from "aws-sdk-client-mock";
 import { createHmac } from "node:crypto";
 import { handler } from "../../lambdas/handlers/log-ingest";
-import { emfMetrics } from "../../lambdas/lib/metrics";
+import { emfMetrics } from "../../lambdas/core/emf";
 import { classify, durationMs, parseDelivery } from "../../lambdas/logs/drain";
 import { ingestDelivery, IngestDeps } from "../../lambdas/logs/ingest";
 import { readLogLines } from "../../lambdas/logs/store";

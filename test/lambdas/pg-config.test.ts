@@ -1,5 +1,5 @@
 // TLS to the database: verified against the configured CA when there is one.
-import { pgConfig } from "../../lambdas/lib/pg";
+import { pgConfig } from "../../lambdas/core/pg";
 
 describe("pgConfig", () => {
   it("passes the URL through without a CA", () => {

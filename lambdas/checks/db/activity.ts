@@ -5,8 +5,9 @@
 // Privileges: a role without pg_read_all_stats (or pg_monitor) sees other roles' sessions in
 // pg_stat_activity with state, times and query all NULL ("<insufficient privilege>"). They are
 // still counted as connections; they cannot be judged, and the details say how many were hidden.
-import type { Check, CheckStatus } from "../../checklist/types";
-import { readsAllStats, withDatabase, worst } from "./connect";
+import type { Check, CheckStatus } from "../../core/check";
+import { worst } from "../../core/check";
+import { readsAllStats, withDatabase } from "./connect";
 
 // A client session: backend_type says so, except for sessions hidden from this role, where
 // it is NULL too; those connected to a database by a role are counted (background workers

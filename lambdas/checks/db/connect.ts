@@ -2,8 +2,8 @@
 // of a timed-out check closes the connection, which cancels its query. The session is
 // read-only (default_transaction_read_only): the checks only ever read catalogs and statistics.
 import { Client } from "pg";
-import type { CheckContext, CheckStatus } from "../../checklist/types";
-import { pgConfig } from "../../lib/pg";
+import type { CheckContext, CheckStatus } from "../../core/check";
+import { pgConfig } from "../../core/pg";
 
 export async function withDatabase<T>(ctx: CheckContext, work: (client: Client) => Promise<T>): Promise<T> {
   if (!ctx.inputs.databaseUrl) throw new Error("no database URL (--database-url / DATABASE_URL)");
@@ -30,10 +30,6 @@ export const USER_SCHEMAS_SQL = `n.nspname NOT IN ('pg_catalog', 'information_sc
 
 /** `c` (a pg_class row) is not an extension's own object (those are the extension's business). */
 export const NOT_EXTENSION_MEMBER_SQL = `NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e')`;
-
-const RANK: Record<CheckStatus, number> = { ok: 0, warn: 1, fail: 2 };
-
-export const worst = (...statuses: CheckStatus[]): CheckStatus => statuses.reduce((a, b) => (RANK[b] > RANK[a] ? b : a), "ok");
 
 export const grade = (value: number, warn: number, fail: number): CheckStatus => (value >= fail ? "fail" : value >= warn ? "warn" : "ok");
 

@@ -1,5 +1,5 @@
 // The database checks of the daily and weekly lists (ids = lambdas/checklist/catalog-database.ts).
-import type { Check } from "../../checklist/types";
+import type { Check } from "../../core/check";
 import { activityCheck } from "./activity";
 import { indexesCheck } from "./indexes";
 import { largeTablesCheck } from "./large-tables";

@@ -9,9 +9,9 @@
 // - bloated: estimated, see estimateBloat.
 // Each finding carries the statement a DBA would run; nothing is executed here.
 import type { Client } from "pg";
-import type { Check } from "../../checklist/types";
+import type { Check } from "../../core/check";
 import { days, USER_SCHEMAS_SQL, withDatabase } from "./connect";
-import type { DatabaseThresholds } from "./thresholds";
+import type { DatabaseThresholds } from "../../core/database-thresholds";
 
 export interface IndexRow {
   /** Schema-qualified, quoted where needed (format('%I.%I')): usable in statements as is. */

@@ -2,8 +2,8 @@
 // (heap + indexes + TOAST) with their live rows, and how much each grew since the previous
 // weekly run record, read from the logs bucket (the record holds this check's own details).
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import type { Check } from "../../checklist/types";
-import { RECORDS_PREFIX } from "../../contract";
+import type { Check } from "../../core/check";
+import { RECORDS_PREFIX } from "../../core/contract";
 import { createS3Client, listObjects } from "../../lib/s3";
 import { NOT_EXTENSION_MEMBER_SQL, USER_SCHEMAS_SQL, withDatabase } from "./connect";
 

@@ -2,7 +2,7 @@
 // realtime and read replicas: UPDATE/DELETE fail on a published table without replica
 // identity), archiving or deduplication. Partitions inherit their parent's key, extensions'
 // own tables are theirs.
-import type { Check } from "../../checklist/types";
+import type { Check } from "../../core/check";
 import { NOT_EXTENSION_MEMBER_SQL, USER_SCHEMAS_SQL, withDatabase } from "./connect";
 
 export const primaryKeysCheck: Check = {

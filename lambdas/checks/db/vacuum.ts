@@ -3,7 +3,7 @@
 // dead tuples pile up; in every user schema (auth included), not only public. Plus tables whose
 // dead-tuple ratio is high (autovacuum not keeping up, or disabled on the table), and tables
 // holding rows the planner has no statistics for (never analyzed).
-import type { Check } from "../../checklist/types";
+import type { Check } from "../../core/check";
 import { days, NOT_EXTENSION_MEMBER_SQL, USER_SCHEMAS_SQL, withDatabase } from "./connect";
 
 interface Row {

@@ -2,8 +2,9 @@
 // "transaction ID danger"), well before autovacuum's emergency freeze; and sequences close to
 // the maximum of the column they feed (PgHero's sequence danger: an int column fed by a bigint
 // sequence overflows at 2^31-1 whatever the sequence allows).
-import type { Check, CheckStatus } from "../../checklist/types";
-import { grade, NOT_EXTENSION_MEMBER_SQL, USER_SCHEMAS_SQL, withDatabase, worst } from "./connect";
+import type { Check, CheckStatus } from "../../core/check";
+import { worst } from "../../core/check";
+import { grade, NOT_EXTENSION_MEMBER_SQL, USER_SCHEMAS_SQL, withDatabase } from "./connect";
 
 const TOP_TABLES = 5;
 /** Where PostgreSQL stops assigning transaction IDs (2^31 minus its 3M safety margin, rounded). */

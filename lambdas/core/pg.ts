@@ -2,7 +2,7 @@
 // time limits, and TLS verified against the database's CA when one is configured (Supabase's
 // root CA is not in Node's bundle; DATABASE_CA_CERT carries it, public, set by infra/).
 import type { ClientConfig } from "pg";
-import { ENV } from "../contract";
+import { ENV } from "./contract";
 
 export function pgConfig(url: string, options: Omit<ClientConfig, "connectionString" | "ssl"> = {}, env: NodeJS.ProcessEnv = process.env): ClientConfig {
   const ca = env[ENV.databaseCaCert]?.trim();

@@ -4,9 +4,9 @@
 // maintenance work must raise); and a session advisory lock so two runs never overlap. The
 // lock dies with the connection, so a killed run never leaves it behind.
 import { Client, type QueryResult } from "pg";
-import { maskUrl } from "../checks/database-reachable";
-import { pgConfig } from "../lib/pg";
-import type { TaskResult } from "./types";
+import { maskUrl } from "./url";
+import { pgConfig } from "./pg";
+import type { TaskResult } from "./task";
 
 export interface SessionLimits {
   /** Per statement; a batch is one statement. @default 60 s */

@@ -1,9 +1,9 @@
 // What a task reads, in one shape: the Lambdas build it from their environment (set by infra/,
 // secrets fetched from Secrets Manager), the CLI from flags and environment variables.
-import { ENV } from "../contract";
-import type { CheckLevels } from "../checklist/catalog";
-import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "../checks/db/thresholds";
-import { DEFAULT_LOG_THRESHOLDS, LogThresholds } from "../checks/app-logs-thresholds";
+import { ENV } from "./contract";
+import type { CheckLevels } from "./check";
+import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "./database-thresholds";
+import { DEFAULT_LOG_THRESHOLDS, LogThresholds } from "./log-thresholds";
 
 export interface TaskInputs {
   appName: string;

@@ -1,16 +1,9 @@
 // Metrics in CloudWatch Embedded Metric Format, written by Powertools Metrics to stdout (the
 // Lambda's log group); CloudWatch extracts them without any API call. The alarms of infra/
 // match on exact dimension sets, so Powertools' default `service` dimension is removed.
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { METRICS_NAMESPACE } from "../contract";
-
-/** EMF units used here; each is a value of Powertools' MetricUnit. */
-export type Unit = Extract<(typeof MetricUnit)[keyof typeof MetricUnit], "Count" | "Milliseconds" | "Seconds" | "Bytes" | "Percent" | "None">;
-
-export interface MetricsSink {
-  /** One EMF record: these metrics, with exactly these dimensions. */
-  emit(dimensions: Record<string, string>, metrics: Record<string, { value: number; unit: Unit }>): void;
-}
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import { METRICS_NAMESPACE } from "./contract";
+import type { MetricsSink } from "./metrics";
 
 export const emfMetrics = (namespace: string = METRICS_NAMESPACE): MetricsSink => ({
   emit(dimensions, values) {
@@ -21,6 +14,3 @@ export const emfMetrics = (namespace: string = METRICS_NAMESPACE): MetricsSink =
     metrics.publishStoredMetrics();
   },
 });
-
-/** For local runs whose stdout is for people (or --json): metrics are dropped. */
-export const noMetrics: MetricsSink = { emit() {} };

@@ -1,9 +1,20 @@
 // A check, its result, and the record of one run of a check-list.
-import type { Level } from "../contract";
-import type { TaskInputs } from "../lib/inputs";
-import type { MetricsSink } from "../lib/metrics";
+import type { Level } from "./contract";
+import type { TaskInputs } from "./inputs";
+import type { MetricsSink } from "./metrics";
 
 export type CheckStatus = "ok" | "warn" | "fail";
+
+/** The incident level a check's warn and fail raise. */
+export interface CheckLevels {
+  warn: Level;
+  fail: Level;
+}
+
+const RANK: Record<CheckStatus, number> = { ok: 0, warn: 1, fail: 2 };
+
+/** The worst of some statuses (`ok` for none). */
+export const worst = (...statuses: CheckStatus[]): CheckStatus => statuses.reduce((a, b) => (RANK[b] > RANK[a] ? b : a), "ok");
 
 export interface CheckResult {
   status: CheckStatus;
