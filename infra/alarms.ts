@@ -1,20 +1,31 @@
 // Every alarm of the stack goes through `levelAlarm`: it pages exactly one incident level's
 // topic (on ALARM and back to OK), and its description says the level, the response time, what
-// is wrong and the runbook, which CloudWatch puts in every notification.
+// is wrong and the runbook, which CloudWatch puts in every notification. The presets below are
+// the shapes the stack uses, so a call site is one line: its name, level, what and runbook.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { LEVELS, Level } from "../lambdas/core/contract";
+import { DIMENSION, LEVELS, Level, METRIC, METRICS_NAMESPACE } from "../lambdas/core/contract";
+import type { HeartbeatRule } from "./scheduled-task/heartbeat";
 
 /** The paging topic of each incident level (see Paging). */
 export type LevelTopics = Record<Level, aws.sns.Topic>;
 
-export interface LevelAlarmArgs extends Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "alarmDescription" | "name"> {
-  /** Physical name; database alarms start with `<app>-database-` (the DBA's pages filter on it). */
+/** What every alarm says: its physical (and logical) name, its level, what is wrong, what to do. */
+export interface AlarmPage {
+  /** Physical name, also the logical name; database alarms start with `<app>-database-` (the DBA's pages filter on it). */
   name: string;
   level: Level;
   /** What is wrong, in one sentence. */
   problem: string;
   runbook: string[];
+}
+
+export type LevelAlarmArgs = AlarmPage & Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "alarmDescription" | "name">;
+
+/** Where an alarm pages, and the resource options of the alarm (its parent, transforms). */
+export interface AlarmTarget {
+  topics: LevelTopics;
+  opts?: pulumi.CustomResourceOptions;
 }
 
 const DESCRIPTION_LIMIT = 1024;
@@ -31,41 +42,69 @@ export function alarmDescription(level: Level, problem: string, runbook: string[
   return text;
 }
 
-export function levelAlarm(logicalName: string, topics: LevelTopics, args: LevelAlarmArgs, opts?: pulumi.CustomResourceOptions): aws.cloudwatch.MetricAlarm {
+export function levelAlarm(target: AlarmTarget, args: LevelAlarmArgs): aws.cloudwatch.MetricAlarm {
   const { level, problem, runbook, ...alarm } = args;
-  const topic = topics[level].arn;
+  const topic = target.topics[level].arn;
   return new aws.cloudwatch.MetricAlarm(
-    logicalName,
+    args.name,
     { ...alarm, alarmDescription: alarmDescription(level, problem, runbook), alarmActions: [topic], okActions: [topic] },
-    opts,
+    target.opts,
   );
 }
 
+/** A metric of the stack's own namespace. */
+export const stackMetric = (metricName: string, dimensions: Record<string, pulumi.Input<string>>) => ({
+  namespace: METRICS_NAMESPACE,
+  metricName,
+  dimensions,
+});
+
+type Metric = Pick<aws.cloudwatch.MetricAlarmArgs, "namespace" | "metricName" | "dimensions">;
+
 /** The function failed at least once in 5 minutes: the alarm every function of the stack has. */
-export function functionErrorsAlarm(
-  name: string,
-  topics: LevelTopics,
-  args: { functionName: pulumi.Input<string>; level: Level; problem: string; runbook: string[] },
-  opts?: pulumi.CustomResourceOptions,
-): aws.cloudwatch.MetricAlarm {
-  return levelAlarm(
-    name,
-    topics,
-    {
-      name,
-      level: args.level,
-      problem: args.problem,
-      runbook: args.runbook,
-      namespace: "AWS/Lambda",
-      metricName: "Errors",
-      dimensions: { FunctionName: args.functionName },
-      statistic: "Sum",
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      treatMissingData: "notBreaching",
-    },
-    opts,
-  );
-}
+export const errorsAlarm = (target: AlarmTarget, page: AlarmPage, functionName: pulumi.Input<string>) =>
+  burstAlarm(target, page, { namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: functionName } }, 1);
+
+/** At least `threshold` (a sum) in 5 minutes; no data is no event. */
+export const burstAlarm = (target: AlarmTarget, page: AlarmPage, metric: Metric, threshold: number) =>
+  levelAlarm(target, {
+    ...page,
+    ...metric,
+    statistic: "Sum",
+    period: 300,
+    evaluationPeriods: 1,
+    threshold,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+    treatMissingData: "notBreaching",
+  });
+
+/**
+ * p95 above `thresholdMs` for `periods` periods in a row. No data is not slowness (no traffic):
+ * an app that stopped answering is the health probe's level-3 alarm.
+ */
+export const p95Alarm = (target: AlarmTarget, page: AlarmPage, metric: Metric, thresholdMs: number, shape: { period: number; periods: number }) =>
+  levelAlarm(target, {
+    ...page,
+    ...metric,
+    extendedStatistic: "p95",
+    period: shape.period,
+    evaluationPeriods: shape.periods,
+    datapointsToAlarm: shape.periods,
+    threshold: thresholdMs,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+  });
+
+/** The task did not run: silence counts as missing, since no data is no proof of life. */
+export const heartbeatAlarm = (target: AlarmTarget, page: AlarmPage, task: string, shape: HeartbeatRule) =>
+  levelAlarm(target, {
+    ...page,
+    ...stackMetric(shape.metric, { [DIMENSION.task]: task }),
+    period: shape.period,
+    evaluationPeriods: shape.evaluationPeriods,
+    datapointsToAlarm: shape.evaluationPeriods,
+    treatMissingData: "breaching",
+    ...(shape.metric === METRIC.heartbeat
+      ? { statistic: "Sum", threshold: 1, comparisonOperator: "LessThanThreshold" }
+      : { statistic: "Maximum", threshold: shape.thresholdHours, comparisonOperator: "GreaterThanThreshold" }),
+  });

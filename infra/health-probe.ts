@@ -3,17 +3,31 @@
 // slow (level 2, the guide's `notifyTeam('Performance dégradée')`).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DIMENSION, ENV, METRIC, METRICS_NAMESPACE } from "../lambdas/core/contract";
-import { LevelTopics, levelAlarm } from "./alarms";
-import type { StackConfig } from "./config";
+import { DIMENSION, ENV, Level, METRIC } from "../lambdas/core/contract";
+import { LevelTopics, levelAlarm, p95Alarm, stackMetric } from "./alarms";
 import { ScheduledTask } from "./scheduled-task";
 import { SERVICE_DOWN, SLOW_RESPONSES } from "./runbooks";
-import type { Storage } from "./storage";
+import type { FunctionBase } from "./task-function";
 
 export interface HealthProbeArgs {
-  config: StackConfig;
-  storage: Storage;
+  /** The app's name: prefixes the function and alarms, and is the metrics' `App` dimension. @example "elegance-mobilite" */
+  app: string;
+  base: FunctionBase;
   topics: LevelTopics;
+  /** The app's https origin. @example "https://www.elegance-mobilite.fr" */
+  appUrl: string;
+  /** @example "/api/health" */
+  healthPath: string;
+  /** How long the probe waits for an answer before calling the app down. @example 5000 */
+  timeoutMs: number;
+  /** p95 latency (ms) above which, for 10 minutes, the app is slow. @example 1500 */
+  p95LatencyMs: number;
+  /** When it runs. @example "rate(1 minute)" */
+  schedule: string;
+  /** @example "Europe/Paris" */
+  timezone: string;
+  /** Level of each alarm. @default { down: 3, slow: 2 } (the guide: inaccessible is level 3, degraded level 2) */
+  levels?: Partial<Record<"down" | "slow", Level>>;
 }
 
 export class HealthProbe extends pulumi.ComponentResource {
@@ -23,70 +37,58 @@ export class HealthProbe extends pulumi.ComponentResource {
 
   constructor(name: string, args: HealthProbeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:health-probe:HealthProbe", name, {}, opts);
-    const { config, storage, topics } = args;
-    const app = config.app.name;
-    const url = new URL(config.app.healthPath, config.app.url).toString();
+    const { app, topics } = args;
+    const levels = { down: 3, slow: 2, ...args.levels } as const;
+    const url = new URL(args.healthPath, args.appUrl).toString();
     this.task = new ScheduledTask(
       name,
       {
         app,
+        ...args.base,
         handler: "health-probe",
-        schedule: config.schedules.healthProbe,
-        timezone: config.timezone,
+        schedule: args.schedule,
+        timezone: args.timezone,
         description: `la sonde ${url}`,
-        storage,
         topics,
         memorySize: 128,
         // The probe gives up after timeoutMs; the function gets a little more to report it.
-        timeout: Math.ceil(config.thresholds.health.timeoutMs / 1000) + 5,
+        timeout: Math.ceil(args.timeoutMs / 1000) + 5,
         environment: {
-          [ENV.appUrl]: config.app.url,
-          [ENV.healthPath]: config.app.healthPath,
-          [ENV.healthTimeoutMs]: String(config.thresholds.health.timeoutMs),
+          [ENV.appUrl]: args.appUrl,
+          [ENV.healthPath]: args.healthPath,
+          [ENV.healthTimeoutMs]: String(args.timeoutMs),
         },
       },
       { parent: this },
     );
-    const metric = (metricName: string) => ({ namespace: METRICS_NAMESPACE, metricName, dimensions: { [DIMENSION.app]: app } });
-    this.down = levelAlarm(
-      `${app}-app-down`,
-      topics,
-      {
-        name: `${app}-app-down`,
-        level: 3,
-        problem: `Service inaccessible : ${url} ne répond pas sain (2 des 3 dernières minutes, ou la sonde elle-même ne rapporte plus).`,
-        runbook: SERVICE_DOWN,
-        ...metric(METRIC.up),
-        statistic: "Maximum",
-        period: 60,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 2,
-        threshold: 1,
-        comparisonOperator: "LessThanThreshold",
-        // No probe data is no proof of life: silence counts as down.
-        treatMissingData: "breaching",
-      },
-      { parent: this },
-    );
-    this.slow = levelAlarm(
-      `${app}-app-slow`,
-      topics,
+    const target = { topics, opts: { parent: this } };
+    const metric = (metricName: string) => stackMetric(metricName, { [DIMENSION.app]: app });
+    this.down = levelAlarm(target, {
+      name: `${app}-app-down`,
+      level: levels.down,
+      problem: `Service inaccessible : ${url} ne répond pas sain (2 des 3 dernières minutes, ou la sonde elle-même ne rapporte plus).`,
+      runbook: SERVICE_DOWN,
+      ...metric(METRIC.up),
+      statistic: "Maximum",
+      period: 60,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      threshold: 1,
+      comparisonOperator: "LessThanThreshold",
+      // No probe data is no proof of life: silence counts as down.
+      treatMissingData: "breaching",
+    });
+    this.slow = p95Alarm(
+      target,
       {
         name: `${app}-app-slow`,
-        level: 2,
-        problem: `Performance dégradée : latence p95 de ${url} au-dessus de ${config.thresholds.health.p95LatencyMs} ms depuis 10 minutes.`,
+        level: levels.slow,
+        problem: `Performance dégradée : latence p95 de ${url} au-dessus de ${args.p95LatencyMs} ms depuis 10 minutes.`,
         runbook: SLOW_RESPONSES,
-        ...metric(METRIC.latency),
-        extendedStatistic: "p95",
-        period: 60,
-        evaluationPeriods: 10,
-        datapointsToAlarm: 10,
-        threshold: config.thresholds.health.p95LatencyMs,
-        comparisonOperator: "GreaterThanThreshold",
-        // Missing latency means no answer: the level-3 alarm covers it.
-        treatMissingData: "notBreaching",
       },
-      { parent: this },
+      metric(METRIC.latency),
+      args.p95LatencyMs,
+      { period: 60, periods: 10 },
     );
     this.registerOutputs({});
   }

@@ -3,17 +3,18 @@
 // access/ (90 d) of the logs bucket and emits error, 5xx and latency metrics, which page here.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DIMENSION, ENV, Level, METRIC, METRICS_NAMESPACE, VERCEL_LOGS_PREFIX } from "../lambdas/core/contract";
-import { functionErrorsAlarm, LevelTopics, levelAlarm } from "./alarms";
+import { DIMENSION, ENV, Level, METRIC, VERCEL_LOGS_PREFIX } from "../lambdas/core/contract";
+import { burstAlarm, errorsAlarm, LevelTopics, p95Alarm, stackMetric } from "./alarms";
 import { SLOW_RESPONSES } from "./runbooks";
-import type { Storage } from "./storage";
 import type { PolicyStatement } from "./storage/policies";
-import { createTaskFunction, TaskFunction } from "./task-function";
+import { createTaskFunction, type FunctionBase, TaskFunction } from "./task-function";
 
 export interface LogIngestArgs {
   /** The app's name: prefixes the function and alarms. @example "elegance-mobilite" */
   app: string;
-  storage: Storage;
+  base: FunctionBase;
+  /** Where the deliveries are written. */
+  logsBucket: { name: pulumi.Input<string>; arn: pulumi.Input<string> };
   topics: LevelTopics;
   /** Vercel's endpoint verification code, answered in `x-vercel-verify` (not a secret). */
   verificationCode: pulumi.Input<string>;
@@ -82,18 +83,18 @@ export class LogIngest extends pulumi.ComponentResource {
         functionName: this.functionName,
         environment: {
           [ENV.appName]: args.app,
-          [ENV.logsBucket]: args.storage.logs.bucket.bucket,
+          [ENV.logsBucket]: args.logsBucket.name,
           [ENV.logDrainSecretArn]: args.drainSecretArn,
           [ENV.vercelVerifyCode]: args.verificationCode,
           [ENV.logDrainMaxBytes]: String(args.maxBodyBytes),
         },
-        statements: args.storage.logs.bucket.arn.apply(ingestStatements),
+        statements: pulumi.output(args.logsBucket.arn).apply(ingestStatements),
         secretArns: [args.drainSecretArn],
         // A delivery is parsed whole (all or nothing) and gzipped: room for a large one.
         memorySize: 512,
         timeout: 30,
         reservedConcurrency: args.reservedConcurrency ?? 20,
-        storage: args.storage,
+        ...args.base,
       },
       this,
     );
@@ -124,69 +125,55 @@ export class LogIngest extends pulumi.ComponentResource {
   }
 
   private createAlarms(args: LogIngestArgs): LogIngest["alarms"] {
-    const { app, topics } = args;
+    const { app } = args;
     const levels = { errors: 2, http5xx: 2, errorLines: 1, slow: 2, ...args.levels } as const;
-    const metric = (metricName: string) => ({ namespace: METRICS_NAMESPACE, metricName, dimensions: { [DIMENSION.app]: app } });
-    const burst = { statistic: "Sum", period: 300, evaluationPeriods: 1, comparisonOperator: "GreaterThanOrEqualToThreshold", treatMissingData: "notBreaching" };
+    const target = { topics: args.topics, opts: { parent: this } };
+    const metric = (name: string) => stackMetric(name, { [DIMENSION.app]: app });
+    const { http5xxWarn, errorLinesWarn } = args.thresholds;
     return {
-      errors: functionErrorsAlarm(
-        `${this.functionName}-errors`,
-        topics,
+      errors: errorsAlarm(
+        target,
         {
-          functionName: this.function.fn.name,
+          name: `${this.functionName}-errors`,
           level: levels.errors,
           problem: `L'ingestion des logs Vercel (${this.functionName}) a échoué : des livraisons du drain sont perdues.`,
           runbook: ingestRunbook(this.functionName),
         },
-        { parent: this },
+        this.function.fn.name,
       ),
-      http5xx: levelAlarm(
-        `${app}-app-5xx`,
-        topics,
+      http5xx: burstAlarm(
+        target,
         {
           name: `${app}-app-5xx`,
           level: levels.http5xx,
-          problem: `Erreurs serveur : au moins ${args.thresholds.http5xxWarn} réponses 5xx en 5 minutes (le seuil d'alerte d'une journée entière).`,
+          problem: `Erreurs serveur : au moins ${http5xxWarn} réponses 5xx en 5 minutes (le seuil d'alerte d'une journée entière).`,
           runbook: APP_ERRORS,
-          ...metric(METRIC.http5xxResponses),
-          ...burst,
-          threshold: args.thresholds.http5xxWarn,
         },
-        { parent: this },
+        metric(METRIC.http5xxResponses),
+        http5xxWarn,
       ),
-      errorLines: levelAlarm(
-        `${app}-app-error-lines`,
-        topics,
+      errorLines: burstAlarm(
+        target,
         {
           name: `${app}-app-error-lines`,
           level: levels.errorLines,
-          problem: `Logs d'erreur : au moins ${args.thresholds.errorLinesWarn} lignes d'erreur en 5 minutes (le seuil d'alerte d'une journée entière).`,
+          problem: `Logs d'erreur : au moins ${errorLinesWarn} lignes d'erreur en 5 minutes (le seuil d'alerte d'une journée entière).`,
           runbook: APP_ERRORS,
-          ...metric(METRIC.logErrorLines),
-          ...burst,
-          threshold: args.thresholds.errorLinesWarn,
         },
-        { parent: this },
+        metric(METRIC.logErrorLines),
+        errorLinesWarn,
       ),
-      slow: levelAlarm(
-        `${app}-app-requests-slow`,
-        topics,
+      slow: p95Alarm(
+        target,
         {
           name: `${app}-app-requests-slow`,
           level: levels.slow,
           problem: `Performance dégradée : durée p95 des requêtes servies au-dessus de ${args.p95LatencyMs} ms depuis 15 minutes.`,
           runbook: SLOW_RESPONSES,
-          ...metric(METRIC.requestDuration),
-          extendedStatistic: "p95",
-          period: 300,
-          evaluationPeriods: 3,
-          datapointsToAlarm: 3,
-          threshold: args.p95LatencyMs,
-          comparisonOperator: "GreaterThanThreshold",
-          // No traffic is not slowness; the probe's alarms cover an app that stopped answering.
-          treatMissingData: "notBreaching",
         },
-        { parent: this },
+        metric(METRIC.requestDuration),
+        args.p95LatencyMs,
+        { period: 300, periods: 3 },
       ),
     };
   }

@@ -4,11 +4,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, LEVELS, Level } from "../lambdas/core/contract";
-import { functionErrorsAlarm, LevelTopics } from "./alarms";
+import { errorsAlarm, LevelTopics } from "./alarms";
 import type { StackConfig } from "./config";
-import type { Storage } from "./storage";
 import { policyDocument } from "./storage/policies";
-import { createTaskFunction, TaskFunction } from "./task-function";
+import { createTaskFunction, type FunctionBase, TaskFunction } from "./task-function";
 
 export interface PagingArgs {
   /**
@@ -22,8 +21,8 @@ export interface PagingArgs {
    * @example { level1: { email: ["lead-dev", "dba", "devops"], sms: [] }, ..., databaseLevel2: ["dba"] }
    */
   routes: StackConfig["paging"];
-  /** The stack's key encrypts the topics; its log groups hold the forwarder's logs. */
-  storage: Storage;
+  /** The stack's key encrypts the topics; the forwarder's log group is made like every function's. */
+  base: FunctionBase;
   /** When set, every page is also forwarded to PagerDuty with the routing key in this secret. */
   pagerdutyRoutingKeySecretArn?: pulumi.Input<string>;
 }
@@ -45,9 +44,9 @@ export class Paging extends pulumi.ComponentResource {
     super("elegance-ops:paging:Paging", name, {}, opts);
     this.name = name;
     const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-    this.topics = Object.fromEntries(LEVEL_NUMBERS.map((level) => [level, this.createTopic(level, args.storage.key.arn, account)])) as LevelTopics;
+    this.topics = Object.fromEntries(LEVEL_NUMBERS.map((level) => [level, this.createTopic(level, args.base.kmsKeyArn, account)])) as LevelTopics;
     this.subscribeContacts(args);
-    if (args.pagerdutyRoutingKeySecretArn) this.pagerduty = this.createPagerDutyForwarder(args.storage, args.pagerdutyRoutingKeySecretArn);
+    if (args.pagerdutyRoutingKeySecretArn) this.pagerduty = this.createPagerDutyForwarder(args.base, args.pagerdutyRoutingKeySecretArn);
     this.registerOutputs({ topicArns: this.topicArns() });
   }
 
@@ -132,14 +131,14 @@ export class Paging extends pulumi.ComponentResource {
   }
 
   /** Pages of every level, forwarded to PagerDuty (severity by level, resolved when the alarm is OK). */
-  private createPagerDutyForwarder(storage: Storage, secretArn: pulumi.Input<string>): TaskFunction {
+  private createPagerDutyForwarder(base: FunctionBase, secretArn: pulumi.Input<string>): TaskFunction {
     const name = `${this.name}-pagerduty-forwarder`;
     const forwarder = createTaskFunction(
       name,
       {
         handler: "pagerduty-forwarder",
         functionName: name,
-        storage,
+        ...base,
         memorySize: 128,
         timeout: 60,
         secretArns: [secretArn],
@@ -162,16 +161,15 @@ export class Paging extends pulumi.ComponentResource {
         { parent: this, dependsOn: [permission] },
       );
     }
-    functionErrorsAlarm(
-      `${name}-errors`,
-      this.topics,
+    errorsAlarm(
+      { topics: this.topics, opts: { parent: this } },
       {
-        functionName: forwarder.fn.name,
+        name: `${name}-errors`,
         level: 2,
         problem: "Les pages ne parviennent plus à PagerDuty : le transfert a échoué (les e-mails et SMS, eux, partent).",
         runbook: [`CloudWatch Logs ${forwarder.logGroupName} : la réponse de PagerDuty`, "Vérifier la clé d'intégration (secret pagerduty-routing-key) et le service PagerDuty"],
       },
-      { parent: this },
+      forwarder.fn.name,
     );
     return forwarder;
   }

@@ -4,6 +4,7 @@ import { Backups } from "./backup";
 import { Checklists } from "./checklists";
 import { DatabaseAccess } from "./database-access";
 import type { StackConfig } from "./config";
+import { settingVariables } from "./config/settings";
 import { HealthProbe } from "./health-probe";
 import { LogIngest } from "./log-ingest";
 import { Paging } from "./paging";
@@ -16,6 +17,12 @@ export function program(config: StackConfig) {
 
   // "Logs à conserver" (app 30 d, access 90 d, security 1 y, metrics 2 y) and backup storage.
   const storage = new Storage(app, { logRetention: config.logRetention, backups: config.backups });
+  // What every function is built on: the stack's key, and log groups kept as the guide says.
+  const base = { kmsKeyArn: storage.key.arn, logGroup: storage.logGroup.bind(storage) };
+  const buckets = {
+    logsBucket: { name: storage.logs.bucket.bucket, arn: storage.logs.bucket.arn },
+    backupsBucket: { name: storage.backups.bucket.bucket, arn: storage.backups.bucket.arn },
+  };
 
   // The database's maintenance role, created through the admin URL; the Lambdas use its URL.
   const database = new DatabaseAccess(app, {
@@ -34,24 +41,54 @@ export function program(config: StackConfig) {
   const paging = new Paging(app, {
     contacts: config.contacts,
     routes: config.paging,
-    storage,
+    base,
     pagerdutyRoutingKeySecretArn: secrets.pagerdutyRoutingKey?.arn,
   });
 
   // "Annexes › Check-lists": daily, weekly, monthly, each on its schedule, Paris time.
   const checklists = new Checklists(app, {
-    config,
-    storage,
+    app,
+    base,
+    schedules: config.schedules,
+    timezone: config.timezone,
     topics: paging.topics,
-    topicArns: paging.topicArns(),
+    appUrl: config.app.url,
+    ...buckets,
     databaseUrlSecretArn: secrets.databaseUrl.arn,
+    settings: settingVariables(config),
+    hasLogDrain: config.vercel !== undefined,
+    levels: config.checklists.levels,
   });
 
   // "Vérification des backups" + "Procédures de restauration": nightly pg_dump, weekly restore drill.
-  const backups = new Backups(app, { config, storage, topics: paging.topics, backupDatabaseUrlSecretArn: secrets.backupDatabaseUrl.arn });
+  const backups = new Backups(app, {
+    app,
+    base,
+    topics: paging.topics,
+    schedules: { backup: config.schedules.backup, drill: config.schedules.backupDrill },
+    timezone: config.timezone,
+    postgresMajor: config.database.postgresMajor,
+    imagesKept: config.backups.imagesKept,
+    ...buckets,
+    backupDatabaseUrlSecretArn: secrets.backupDatabaseUrl.arn,
+    caCert: config.database.caCert,
+    maxAgeHours: config.backups.maxAgeHours,
+    keepYearly: config.backups.retention.yearlyDays !== undefined,
+    objectLock: config.backups.objectLock,
+  });
 
   // "Monitoring des performances": /api/health every minute; level 3 when down, level 2 when slow.
-  const probe = new HealthProbe("health-probe", { config, storage, topics: paging.topics });
+  const probe = new HealthProbe("health-probe", {
+    app,
+    base,
+    topics: paging.topics,
+    appUrl: config.app.url,
+    healthPath: config.app.healthPath,
+    timeoutMs: config.thresholds.health.timeoutMs,
+    p95LatencyMs: config.thresholds.health.p95LatencyMs,
+    schedule: config.schedules.healthProbe,
+    timezone: config.timezone,
+  });
 
   // "Vérifier les logs d'erreur" and "mode maintenance", when the app's Vercel is configured:
   // the log drain posts to the ingest function (made first: Vercel calls it when the drain is
@@ -66,7 +103,8 @@ export function program(config: StackConfig) {
       drainEndpoint: (drain) =>
         new LogIngest("log-ingest", {
           app,
-          storage,
+          base,
+          logsBucket: buckets.logsBucket,
           topics: paging.topics,
           verificationCode: drain.verificationCode,
           drainSecretArn: drain.secretArn,

@@ -5,10 +5,21 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LAMBDA_RUNTIME } from "../lambdas/core/contract";
 import { bundle, bundleArchive } from "./bundle";
-import type { Storage } from "./storage";
 import { PolicyStatement, policyDocument } from "./storage/policies";
+import { transform, type Transform } from "./transform";
 
-export interface TaskFunctionArgs {
+/** Makes a function's log group (retention and key of the stack: Storage.logGroup). */
+export type LogGroupFactory = (name: string, logGroupName: string, opts: pulumi.CustomResourceOptions) => aws.cloudwatch.LogGroup;
+
+/** What every function of the stack is built on. */
+export interface FunctionBase {
+  /** The stack's customer-managed key: it encrypts the logs, queues, topics and secrets functions touch. */
+  kmsKeyArn: pulumi.Input<string>;
+  /** Makes each function's log group. */
+  logGroup: LogGroupFactory;
+}
+
+export interface TaskFunctionArgs extends FunctionBase {
   /**
    * The handler: a file of lambdas/handlers/, without extension.
    * @example "daily-checklist"
@@ -33,10 +44,16 @@ export interface TaskFunctionArgs {
   memorySize?: number;
   /** Seconds. @default 60 */
   timeout?: number;
-  /** At most this many runs at once; 1 for tasks that must never overlap. */
+  /** At most this many runs at once; reserves that much of the account's concurrency. @default none */
   reservedConcurrency?: number;
-  /** Log group and key. */
-  storage: Storage;
+  /** @default "arm64" (Graviton: cheaper per second, and what the backup image is built for) */
+  architecture?: "arm64" | "x86_64";
+  /** Overrides of the underlying resources. */
+  transform?: {
+    function?: Transform<aws.lambda.FunctionArgs>;
+    role?: Transform<aws.iam.RoleArgs>;
+    policy?: Transform<aws.iam.RolePolicyArgs>;
+  };
 }
 
 export interface TaskFunction {
@@ -49,20 +66,17 @@ export interface TaskFunction {
 
 export function createTaskFunction(name: string, args: TaskFunctionArgs, parent: pulumi.Resource): TaskFunction {
   const logGroupName = `/aws/lambda/${args.functionName}`;
-  const logGroup = args.storage.logGroup(name, logGroupName, { parent });
+  const logGroup = args.logGroup(name, logGroupName, { parent });
   const role = new aws.iam.Role(
-    `${name}-role`,
-    {
+    ...transform(args.transform?.role, `${name}-role`, {
       assumeRolePolicy: policyDocument([{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]),
-    },
-    { parent },
+    }, { parent }),
   );
   const policy = new aws.iam.RolePolicy(
-    `${name}-policy`,
-    {
+    ...transform(args.transform?.policy, `${name}-policy`, {
       role: role.id,
       policy: pulumi
-        .all([logGroup.arn, args.storage.key.arn, pulumi.output(args.statements ?? []), pulumi.all(args.secretArns ?? [])])
+        .all([logGroup.arn, args.kmsKeyArn, pulumi.output(args.statements ?? []), pulumi.all(args.secretArns ?? [])])
         .apply(([logGroupArn, keyArn, statements, secretArns]) =>
             policyDocument([
               { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` },
@@ -72,19 +86,17 @@ export function createTaskFunction(name: string, args: TaskFunctionArgs, parent:
               ...statements,
             ]),
         ),
-    },
-    { parent },
+    }, { parent }),
   );
   const { sha256 } = bundle(args.handler);
   const code = args.imageUri
     ? { packageType: "Image", imageUri: args.imageUri, imageConfig: { commands: [`${args.handler}/index.handler`] } }
     : { runtime: LAMBDA_RUNTIME, handler: "index.handler", code: bundleArchive(args.handler) };
   const fn = new aws.lambda.Function(
-    name,
-    {
+    ...transform(args.transform?.function, name, {
       name: args.functionName,
       description: `elegance-ops: lambdas/handlers/${args.handler}.ts (bundle ${sha256.slice(0, 12)})`,
-      architectures: ["arm64"],
+      architectures: [args.architecture ?? "arm64"],
       ...code,
       ...(args.ephemeralStorageMb ? { ephemeralStorage: { size: args.ephemeralStorageMb } } : {}),
       role: role.arn,
@@ -94,8 +106,7 @@ export function createTaskFunction(name: string, args: TaskFunctionArgs, parent:
       loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
       // An image sets its own NODE_OPTIONS (the backup image tunes memory); a variable would override it.
       environment: { variables: { ...(args.imageUri ? {} : { NODE_OPTIONS: "--enable-source-maps" }), ...args.environment } },
-    },
-    { parent, dependsOn: [logGroup, policy] },
+    } as aws.lambda.FunctionArgs, { parent, dependsOn: [logGroup, policy] }),
   );
   return { role, policy, logGroup, fn, logGroupName };
 }

@@ -2,15 +2,16 @@
 // configured app and database. Incidents print to the terminal instead of paging.
 import Table from "cli-table3";
 import { Argument, Command } from "commander";
-import { CHECKLIST_NAMES, CHECKLISTS, ChecklistName, Input } from "../../lambdas/checklist/catalog";
+import { CHECKLIST_NAMES, CHECKLISTS, ChecklistName } from "../../lambdas/checklist/catalog";
+import { INPUTS, mergeNeeds, type InputName } from "../../lambdas/core/needs";
 import { runChecklist } from "../../lambdas/checklist/engine";
 import { TerminalIncidentSink } from "../../lambdas/checklist/incidents";
 import type { RunRecord } from "../../lambdas/core/check";
 import { noMetrics } from "../../lambdas/core/metrics";
 import { createS3Client } from "../../lambdas/lib/s3";
-import { INPUTS, taskInputs, withInputs } from "./inputs";
+import { taskInputs, withInputs } from "./inputs";
 
-const ALL_INPUTS = Object.keys(INPUTS) as Input[];
+const ALL_INPUTS = Object.keys(INPUTS) as InputName[];
 
 export function checklistCommand(): Command {
   const checklist = new Command("checklist").description("the guide's daily, weekly and monthly check-lists");
@@ -37,12 +38,16 @@ export function checklistCommand(): Command {
   return checklist;
 }
 
-/** The list's inputs (its checks' needs are required, the rest optional), then the run. */
+/** The list's inputs (its checks' needs are required; the logs bucket for the run record is optional), then the run. */
 export async function runList(list: ChecklistName, options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Promise<RunRecord> {
-  const needs = [...new Set(CHECKLISTS[list].flatMap((c) => c.needs))];
-  const inputs = taskInputs(needs, `${list}-checklist`, options, env);
+  const inputs = taskInputs(requiredInputs(list), `${list}-checklist`, options, env);
   // --json keeps stdout for the record; incidents go to stderr either way.
   return runChecklist(list, { inputs, incidents: new TerminalIncidentSink(), metrics: noMetrics, s3: inputs.logsBucket ? createS3Client(env) : undefined });
+}
+
+/** The inputs a list's checks declare: required by `checklist run <list>`. */
+export function requiredInputs(list: ChecklistName): readonly InputName[] {
+  return mergeNeeds(CHECKLISTS[list].map((c) => c.needs)).inputs ?? [];
 }
 
 const MARK = { ok: "ok", warn: "WARN", fail: "FAIL" } as const;

@@ -5,8 +5,10 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { existsSync, readFileSync } from "fs";
 import * as path from "path";
 import { parseStackConfig, rawConfigFromStackFile, StackConfig } from "../../infra/config";
-import type { Input } from "../../lambdas/checklist/catalog";
-import { backupThresholdsFrom, DEFAULT_INPUTS, TaskInputs } from "../../lambdas/core/inputs";
+import { stackVariables } from "../../infra/config/settings";
+import { ENV } from "../../lambdas/core/contract";
+import { inputsFromEnv, type TaskInputs } from "../../lambdas/core/inputs";
+import { INPUTS as TASK_INPUTS, type InputName } from "../../lambdas/core/needs";
 
 interface InputSpec {
   flag: string;
@@ -16,23 +18,12 @@ interface InputSpec {
   fromStack?: (config: StackConfig) => string | undefined;
 }
 
-/** The check-lists' inputs, plus the CLI-only ones (Vercel's API for maintenance and rollback). */
-export type CliInput = Input | "vercelToken" | "vercelTeam" | "vercelProject" | "edgeConfigId" | "vercelApiUrl";
+/** The checks' and tasks' inputs (lambdas/core/needs.ts), plus the CLI-only ones (Vercel's API for maintenance and rollback). */
+export type CliInput = InputName | "vercelToken" | "vercelTeam" | "vercelProject" | "edgeConfigId" | "vercelApiUrl";
 
 export const INPUTS: Record<CliInput, InputSpec> = {
-  appUrl: {
-    flag: "--app-url <url>",
-    env: "APP_URL",
-    description: "https origin of the app, e.g. https://www.elegance-mobilite.fr",
-    fromStack: (c) => c.app.url,
-  },
-  databaseUrl: {
-    flag: "--database-url <url>",
-    env: "DATABASE_URL",
-    description: "postgresql:// URL of the database (direct or session-mode connection)",
-  },
-  logsBucket: { flag: "--logs-bucket <name>", env: "LOGS_BUCKET", description: "bucket of logs and reports (run records go under reports/)" },
-  backupsBucket: { flag: "--backups-bucket <name>", env: "BACKUPS_BUCKET", description: "bucket of database backups" },
+  ...TASK_INPUTS,
+  appUrl: { ...TASK_INPUTS.appUrl, fromStack: (c) => c.app.url },
   // Secret: from the flag or the environment only, never the stack file, never printed.
   vercelToken: { flag: "--vercel-token <token>", env: "VERCEL_TOKEN", description: "Vercel API token (secret)" },
   vercelTeam: { flag: "--team-id <id>", env: "VERCEL_TEAM_ID", description: "Vercel team id (team_…) or slug", fromStack: (c) => c.vercel?.teamId },
@@ -106,28 +97,25 @@ export function stackConfig(options: Record<string, unknown>, env: NodeJS.Proces
   return stackCache.get(file);
 }
 
-/** The same inputs a Lambda builds from its environment, from flags, environment and stack file. */
-export function taskInputs(needs: readonly Input[], taskName: string, options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): TaskInputs {
-  const required = requireInputs(needs, options, env);
-  const value = (input: Input) => required[input] ?? inputValue(input, options, env);
+/**
+ * The same TaskInputs a Lambda builds, by the same code (inputsFromEnv) from the same variables:
+ * the stack file's settings first, the environment over them, the flags over both. The inputs
+ * in `needs` must be given (else a MissingInputError naming the flag and the variable).
+ */
+export function taskInputs(needs: readonly InputName[], taskName: string, options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): TaskInputs {
+  requireInputs(needs, options, env);
   const stack = stackConfig(options, env);
-  const databaseUrl = value("databaseUrl");
-  return {
-    appName: stack?.app.name ?? DEFAULT_INPUTS.appName,
-    appUrl: value("appUrl"),
-    healthPath: env.HEALTH_PATH ?? stack?.app.healthPath ?? DEFAULT_INPUTS.healthPath,
-    healthTimeoutMs: stack?.thresholds.health.timeoutMs ?? DEFAULT_INPUTS.healthTimeoutMs,
-    p95LatencyMs: stack?.thresholds.health.p95LatencyMs ?? DEFAULT_INPUTS.p95LatencyMs,
-    databaseUrl: databaseUrl ? async () => databaseUrl : undefined,
-    logsBucket: value("logsBucket"),
-    backupsBucket: value("backupsBucket"),
-    checkLevels: stack?.checklists.levels ?? {},
-    uptime: stack?.thresholds.uptime ?? DEFAULT_INPUTS.uptime,
-    database: { ...DEFAULT_INPUTS.database, ...stack?.database.thresholds },
-    tasks: { ...DEFAULT_INPUTS.tasks, ...stack?.database.tasks },
-    backups: stack ? backupThresholdsFrom(stack.backups) : DEFAULT_INPUTS.backups,
-    taskName,
-  };
+  const flags: Record<string, string> = {};
+  for (const input of Object.keys(TASK_INPUTS) as InputName[]) {
+    const value = inputValue(input, options, env);
+    if (value !== undefined) flags[INPUTS[input].env] = value;
+  }
+  return inputsFromEnv({
+    ...(stack ? { ...stackVariables(stack), [ENV.checkLevels]: JSON.stringify(stack.checklists.levels) } : {}),
+    ...env,
+    ...flags,
+    [ENV.taskName]: taskName,
+  });
 }
 
 /** A refusal or misuse the operator fixes by changing the command line: printed, exit 2. */

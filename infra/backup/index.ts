@@ -12,18 +12,38 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_PREFIXES, DRILL_RECORDS_PREFIX, ENV } from "../../lambdas/core/contract";
 import type { LevelTopics } from "../alarms";
-import type { StackConfig } from "../config";
+import type { BucketRef } from "../checklists";
+import { readBackupsStatements } from "../needs";
 import { ScheduledTask } from "../scheduled-task";
-import type { Storage } from "../storage";
 import type { PolicyStatement } from "../storage/policies";
+import type { FunctionBase } from "../task-function";
 import { BackupImage } from "./image";
 
 export interface BackupsArgs {
-  config: StackConfig;
-  storage: Storage;
+  /** The app's name: prefixes the functions, schedules and alarms. @example "elegance-mobilite" */
+  app: string;
+  base: FunctionBase;
   topics: LevelTopics;
+  /** When the backup and the drill run, in `timezone`. @example { backup: "cron(0 2 * * ? *)", drill: "cron(0 5 ? * MON *)" } */
+  schedules: { backup: string; drill: string };
+  /** Dates the backups' keys and records. @example "Europe/Paris" */
+  timezone: string;
+  /** The server's major version: the image carries the same pg_dump. @example 15 */
+  postgresMajor: number;
+  /** Backup images kept in the repository. @example 5 */
+  imagesKept: number;
+  backupsBucket: BucketRef;
+  logsBucket: BucketRef;
   /** Secret of the URL pg_dump connects with (a role that reads every table). */
   backupDatabaseUrlSecretArn: pulumi.Input<string>;
+  /** PEM of the database's CA: TLS verified against it. */
+  caCert?: string;
+  /** Hours without a backup before its heartbeat pages (a day plus margin). @example 26 */
+  maxAgeHours: number;
+  /** Tag January's monthly backup `yearly`. */
+  keepYearly: boolean;
+  /** Object Lock retention set on each backup. @example { mode: "GOVERNANCE", days: 14 } */
+  objectLock: unknown;
 }
 
 /** The backup task writes new backups and cleans up its own interrupted uploads; it never reads nor deletes. */
@@ -37,25 +57,9 @@ export function backupStatements(bucketArn: string): PolicyStatement[] {
   ];
 }
 
-/** Listing and reading backups: the drill, and the daily backup check. */
-export function readBackupsStatements(backupsArn: string): PolicyStatement[] {
-  return [
-    { Sid: "ListBackups", Effect: "Allow", Action: "s3:ListBucket", Resource: backupsArn, Condition: { StringLike: { "s3:prefix": BACKUP_PREFIXES.map((p) => `${p}*`) } } },
-    { Sid: "ReadBackups", Effect: "Allow", Action: "s3:GetObject", Resource: BACKUP_PREFIXES.map((p) => `${backupsArn}/${p}*`) },
-  ];
-}
-
 /** The drill reads backups and writes its record; nothing else. */
 export function drillStatements(backupsArn: string, logsArn: string): PolicyStatement[] {
   return [...readBackupsStatements(backupsArn), { Sid: "WriteDrillRecords", Effect: "Allow", Action: "s3:PutObject", Resource: `${logsArn}/${DRILL_RECORDS_PREFIX}*` }];
-}
-
-/** The weekly check reads the drill's records. */
-export function drillRecordsStatements(logsArn: string): PolicyStatement[] {
-  return [
-    { Sid: "ListDrillRecords", Effect: "Allow", Action: "s3:ListBucket", Resource: logsArn, Condition: { StringLike: { "s3:prefix": [`${DRILL_RECORDS_PREFIX}*`] } } },
-    { Sid: "ReadDrillRecords", Effect: "Allow", Action: "s3:GetObject", Resource: `${logsArn}/${DRILL_RECORDS_PREFIX}*` },
-  ];
 }
 
 export class Backups extends pulumi.ComponentResource {
@@ -65,13 +69,12 @@ export class Backups extends pulumi.ComponentResource {
 
   constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:backup:Backups", name, {}, opts);
-    const { config, storage } = args;
-    const app = config.app.name;
-    this.image = new BackupImage(`${app}-backup`, { postgresMajor: config.database.postgresMajor, imagesKept: config.backups.imagesKept, kmsKeyArn: storage.key.arn }, { parent: this });
+    const { app, backupsBucket, logsBucket } = args;
+    this.image = new BackupImage(`${app}-backup`, { postgresMajor: args.postgresMajor, imagesKept: args.imagesKept, kmsKeyArn: args.base.kmsKeyArn }, { parent: this });
     const common = {
       app,
-      timezone: config.timezone,
-      storage,
+      ...args.base,
+      timezone: args.timezone,
       topics: args.topics,
       imageUri: this.image.uri,
       // Lambda's whole 15 minutes. Memory buys CPU: 3,584 MB is two vCPUs, which the backup's
@@ -85,22 +88,22 @@ export class Backups extends pulumi.ComponentResource {
       {
         ...common,
         handler: "backup",
-        schedule: config.schedules.backup,
+        schedule: args.schedules.backup,
         description: "le backup quotidien de la base (pg_dump vers S3)",
         rerun: "npm run ops -- backup",
         // No backup for a day is the guide's level 2; the daily check pages too when it is old.
         levels: { errors: 2, deadLetters: 2, heartbeat: 2 },
-        heartbeatGraceSeconds: (config.backups.maxAgeHours - 24) * 3600,
+        heartbeatGraceSeconds: (args.maxAgeHours - 24) * 3600,
         secretArns: [args.backupDatabaseUrlSecretArn],
         environment: {
           [ENV.backupDatabaseUrlSecretArn]: args.backupDatabaseUrlSecretArn,
-          [ENV.backupsBucket]: storage.backups.bucket.bucket,
-          [ENV.timezone]: config.timezone,
-          [ENV.backupKeepYearly]: String(config.backups.retention.yearlyDays !== undefined),
-          [ENV.backupObjectLock]: JSON.stringify(config.backups.objectLock),
-          ...(config.database.caCert ? { [ENV.databaseCaCert]: config.database.caCert } : {}),
+          [ENV.backupsBucket]: backupsBucket.name,
+          [ENV.timezone]: args.timezone,
+          [ENV.backupKeepYearly]: String(args.keepYearly),
+          [ENV.backupObjectLock]: JSON.stringify(args.objectLock),
+          ...(args.caCert ? { [ENV.databaseCaCert]: args.caCert } : {}),
         },
-        statements: storage.backups.bucket.arn.apply(backupStatements),
+        statements: pulumi.output(backupsBucket.arn).apply(backupStatements),
       },
       { parent: this },
     );
@@ -109,19 +112,19 @@ export class Backups extends pulumi.ComponentResource {
       {
         ...common,
         handler: "backup-drill",
-        schedule: config.schedules.backupDrill,
+        schedule: args.schedules.drill,
         description: "l'exercice de restauration hebdomadaire",
         rerun: "npm run ops -- backup drill --pg-bindir <binaires du serveur PostgreSQL>",
         levels: { errors: 1, deadLetters: 1, heartbeat: 1 },
         // The scratch database holds a full copy: /tmp up to Lambda's 10 GB.
         ephemeralStorageMb: 10_240,
         environment: {
-          [ENV.backupsBucket]: storage.backups.bucket.bucket,
-          [ENV.logsBucket]: storage.logs.bucket.bucket,
-          [ENV.timezone]: config.timezone,
+          [ENV.backupsBucket]: backupsBucket.name,
+          [ENV.logsBucket]: logsBucket.name,
+          [ENV.timezone]: args.timezone,
         },
         statements: pulumi
-          .all([storage.backups.bucket.arn, storage.logs.bucket.arn])
+          .all([backupsBucket.arn, logsBucket.arn])
           .apply(([backupsArn, logsArn]) => drillStatements(backupsArn, logsArn)),
       },
       { parent: this },

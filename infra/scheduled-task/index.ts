@@ -1,14 +1,18 @@
+// ScheduledTask: a function of lambdas/handlers/ that runs on a schedule, with what makes it
+// dependable. Read the constructor as the order things happen: the heartbeat rule first (a
+// schedule whose period can't be told stops the program before any resource), the function,
+// where undeliverable runs go, who may invoke it, the schedule, then the three alarms.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DIMENSION, ENV, Level, METRIC, METRICS_NAMESPACE } from "../../lambdas/core/contract";
-import { functionErrorsAlarm, LevelTopics, levelAlarm } from "../alarms";
+import { ENV, Level } from "../../lambdas/core/contract";
+import { AlarmTarget, errorsAlarm, heartbeatAlarm, LevelTopics, levelAlarm } from "../alarms";
 import { taskRunbook } from "../runbooks";
-import type { Storage } from "../storage";
 import { PolicyStatement, policyDocument } from "../storage/policies";
 import { createTaskFunction, TaskFunction, TaskFunctionArgs } from "../task-function";
+import { transform, type Transform } from "../transform";
 import { heartbeatRule, HeartbeatRule } from "./heartbeat";
 
-export interface ScheduledTaskArgs extends Omit<TaskFunctionArgs, "functionName" | "storage"> {
+export interface ScheduledTaskArgs extends Omit<TaskFunctionArgs, "functionName" | "transform"> {
   /** The app's name: prefixes the function, schedule and alarms. @example "elegance-mobilite" */
   app: string;
   /**
@@ -20,7 +24,6 @@ export interface ScheduledTaskArgs extends Omit<TaskFunctionArgs, "functionName"
   timezone: string;
   /** What the task is, for descriptions and pages. @example "la check-list quotidienne" */
   description: string;
-  storage: Storage;
   /** The paging topics: every alarm of the task pages one level. */
   topics: LevelTopics;
   /** Level of each alarm. @default { errors: 2, deadLetters: 2, heartbeat: 2 } */
@@ -29,9 +32,23 @@ export interface ScheduledTaskArgs extends Omit<TaskFunctionArgs, "functionName"
   heartbeatGraceSeconds?: number;
   /** How an operator re-runs it by hand, quoted in the runbook. @example "npm run ops -- checklist run daily" */
   rerun?: string;
+  /**
+   * How often the scheduler retries a run it could not deliver, and for how long.
+   * @default none within a minute for tasks that run every few minutes (stale by the next run), else 2 within an hour
+   */
+  deliveryRetries?: { attempts: number; maxAgeSeconds: number };
+  /** Days an undeliverable run stays in the dead-letter queue. @default 14 */
+  deadLetterRetentionDays?: number;
+  /** Overrides of the underlying resources (SST-style `transform`). */
+  transform?: TaskFunctionArgs["transform"] & {
+    deadLetterQueue?: Transform<aws.sqs.QueueArgs>;
+    schedulerRole?: Transform<aws.iam.RoleArgs>;
+    schedule?: Transform<aws.scheduler.ScheduleArgs>;
+    alarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
+  };
 }
 
-const RETRIES = { short: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 }, normal: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 } };
+const DELIVERY_RETRIES = { frequent: { attempts: 0, maxAgeSeconds: 60 }, normal: { attempts: 2, maxAgeSeconds: 3600 } };
 
 /**
  * A function of lambdas/handlers/ run on a schedule, with what makes it dependable: its own
@@ -64,7 +81,7 @@ export class ScheduledTask extends pulumi.ComponentResource {
   }
 
   private createFunction(name: string, args: ScheduledTaskArgs): TaskFunction {
-    const { app, schedule, timezone, description, topics, levels, heartbeatGraceSeconds, rerun, ...fn } = args;
+    const { app, schedule, timezone, description, topics, levels, heartbeatGraceSeconds, rerun, deliveryRetries, deadLetterRetentionDays, ...fn } = args;
     return createTaskFunction(
       this.physicalName,
       { ...fn, functionName: this.physicalName, environment: { [ENV.taskName]: name, [ENV.appName]: app, ...fn.environment } },
@@ -73,10 +90,14 @@ export class ScheduledTask extends pulumi.ComponentResource {
   }
 
   private createDeadLetterQueue(args: ScheduledTaskArgs): aws.sqs.Queue {
+    const days = args.deadLetterRetentionDays ?? 14;
     return new aws.sqs.Queue(
-      `${this.physicalName}-dlq`,
-      { name: `${this.physicalName}-dlq`, kmsMasterKeyId: args.storage.key.arn, kmsDataKeyReusePeriodSeconds: 3600, messageRetentionSeconds: 14 * 86_400 },
-      { parent: this },
+      ...transform(
+        args.transform?.deadLetterQueue,
+        `${this.physicalName}-dlq`,
+        { name: `${this.physicalName}-dlq`, kmsMasterKeyId: args.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 3600, messageRetentionSeconds: days * 86_400 },
+        { parent: this },
+      ),
     );
   }
 
@@ -84,21 +105,24 @@ export class ScheduledTask extends pulumi.ComponentResource {
   private createSchedulerRole(args: ScheduledTaskArgs): aws.iam.Role {
     const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const role = new aws.iam.Role(
-      `${this.physicalName}-scheduler-role`,
-      {
-        assumeRolePolicy: account.apply((accountId) =>
-          policyDocument([
-            { Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": accountId } } },
-          ]),
-        ),
-      },
-      { parent: this },
+      ...transform(
+        args.transform?.schedulerRole,
+        `${this.physicalName}-scheduler-role`,
+        {
+          assumeRolePolicy: account.apply((accountId) =>
+            policyDocument([
+              { Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": accountId } } },
+            ]),
+          ),
+        },
+        { parent: this },
+      ),
     );
     new aws.iam.RolePolicy(
       `${this.physicalName}-scheduler-policy`,
       {
         role: role.id,
-        policy: pulumi.all([this.function.fn.arn, this.deadLetterQueue.arn, args.storage.key.arn]).apply(([fnArn, dlqArn, keyArn]) =>
+        policy: pulumi.all([this.function.fn.arn, this.deadLetterQueue.arn, args.kmsKeyArn]).apply(([fnArn, dlqArn, keyArn]) =>
           policyDocument([
             { Sid: "InvokeTask", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: fnArn },
             { Sid: "DeadLetters", Effect: "Allow", Action: "sqs:SendMessage", Resource: dlqArn },
@@ -113,10 +137,10 @@ export class ScheduledTask extends pulumi.ComponentResource {
 
   private createSchedule(args: ScheduledTaskArgs): aws.scheduler.Schedule {
     // A minute probe that can't be delivered is stale a minute later: no retry for it.
-    const retryPolicy = this.heartbeat.metric === "Heartbeat" && this.heartbeat.period < 3600 ? RETRIES.short : RETRIES.normal;
+    const frequent = this.heartbeat.metric === "Heartbeat" && this.heartbeat.period < 3600;
+    const retries = args.deliveryRetries ?? (frequent ? DELIVERY_RETRIES.frequent : DELIVERY_RETRIES.normal);
     return new aws.scheduler.Schedule(
-      `${this.physicalName}-schedule`,
-      {
+      ...transform(args.transform?.schedule, `${this.physicalName}-schedule`, {
         name: this.physicalName,
         description: `elegance-ops: ${args.description}`,
         scheduleExpression: args.schedule,
@@ -126,64 +150,52 @@ export class ScheduledTask extends pulumi.ComponentResource {
         target: {
           arn: this.function.fn.arn,
           roleArn: this.schedulerRole.arn,
-          retryPolicy,
+          retryPolicy: { maximumRetryAttempts: retries.attempts, maximumEventAgeInSeconds: retries.maxAgeSeconds },
           deadLetterConfig: { arn: this.deadLetterQueue.arn },
         },
-      },
-      { parent: this },
+      }, { parent: this }),
     );
   }
 
   private createAlarms(name: string, args: ScheduledTaskArgs) {
     const levels = { errors: 2, deadLetters: 2, heartbeat: 2, ...args.levels } as const;
     const runbook = taskRunbook({ name: this.physicalName, logGroup: this.function.logGroupName, rerun: args.rerun });
-    const alarm = (suffix: string, level: Level, problem: string, metric: Omit<Parameters<typeof levelAlarm>[2], "name" | "level" | "problem" | "runbook">) =>
-      levelAlarm(`${this.physicalName}-${suffix}`, args.topics, { name: `${this.physicalName}-${suffix}`, level, problem, runbook, ...metric }, { parent: this });
-
-    const errors = functionErrorsAlarm(
-      `${this.physicalName}-errors`,
-      args.topics,
-      { functionName: this.function.fn.name, level: levels.errors, problem: `${args.description} (${this.physicalName}) a échoué : erreur de la fonction Lambda.`, runbook },
-      { parent: this },
-    );
-    const deadLetters = alarm("dead-letters", levels.deadLetters, `${args.description} (${this.physicalName}) n'a pas pu être lancée : messages dans sa file d'échecs (DLQ).`, {
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: this.deadLetterQueue.name },
-      statistic: "Maximum",
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      treatMissingData: "notBreaching",
-    });
+    const what = `${args.description} (${this.physicalName})`;
+    const alarmTransform = args.transform?.alarm;
+    const target: AlarmTarget = {
+      topics: args.topics,
+      opts: { parent: this, ...(alarmTransform ? { transformations: [alarmTransformation(alarmTransform)] } : {}) },
+    };
+    const page = (suffix: string, level: Level, problem: string) => ({ name: `${this.physicalName}-${suffix}`, level, problem, runbook });
     const rule = this.heartbeat;
-    const heartbeat =
+    const silence =
       rule.metric === "Heartbeat"
-        ? alarm("heartbeat", levels.heartbeat, `${args.description} (${this.physicalName}) ne tourne plus : aucune exécution réussie depuis ${(rule.period * rule.evaluationPeriods) / 60} min.`, {
-            namespace: METRICS_NAMESPACE,
-            metricName: METRIC.heartbeat,
-            dimensions: { [DIMENSION.task]: name },
-            statistic: "Sum",
-            period: rule.period,
-            evaluationPeriods: rule.evaluationPeriods,
-            datapointsToAlarm: rule.evaluationPeriods,
-            threshold: 1,
-            comparisonOperator: "LessThanThreshold",
-            treatMissingData: "breaching",
-          })
-        : alarm("heartbeat", levels.heartbeat, `${args.description} (${this.physicalName}) ne tourne plus : dernière exécution il y a plus de ${rule.thresholdHours} h (mesuré chaque jour par la check-list quotidienne).`, {
-            namespace: METRICS_NAMESPACE,
-            metricName: METRIC.hoursSinceLastRun,
-            dimensions: { [DIMENSION.task]: name },
-            statistic: "Maximum",
-            period: rule.period,
-            evaluationPeriods: rule.evaluationPeriods,
-            datapointsToAlarm: rule.evaluationPeriods,
-            threshold: rule.thresholdHours,
-            comparisonOperator: "GreaterThanThreshold",
-            treatMissingData: "breaching",
-          });
-    return { errors, deadLetters, heartbeat };
+        ? `aucune exécution réussie depuis ${(rule.period * rule.evaluationPeriods) / 60} min`
+        : `dernière exécution il y a plus de ${rule.thresholdHours} h (mesuré chaque jour par la check-list quotidienne)`;
+    return {
+      errors: errorsAlarm(target, page("errors", levels.errors, `${what} a échoué : erreur de la fonction Lambda.`), this.function.fn.name),
+      deadLetters: levelAlarm(target, {
+        ...page("dead-letters", levels.deadLetters, `${what} n'a pas pu être lancée : messages dans sa file d'échecs (DLQ).`),
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: this.deadLetterQueue.name },
+        statistic: "Maximum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        treatMissingData: "notBreaching",
+      }),
+      heartbeat: heartbeatAlarm(target, page("heartbeat", levels.heartbeat, `${what} ne tourne plus : ${silence}.`), name, rule),
+    };
   }
+}
+
+/** A `transform` of the alarms as a Pulumi transformation (the alarms are made by the shared helpers). */
+function alarmTransformation(override: Transform<aws.cloudwatch.MetricAlarmArgs>): pulumi.ResourceTransformation {
+  return ({ type, name, props, opts }) => {
+    if (type !== "aws:cloudwatch/metricAlarm:MetricAlarm") return undefined;
+    const [, args, options] = transform(override, name, props as aws.cloudwatch.MetricAlarmArgs, opts);
+    return { props: args, opts: options };
+  };
 }

@@ -1,4 +1,5 @@
 // The backup checks' catalogue entries (lambdas/checks/backups.ts, backup-drill.ts), spread into the lists of catalog.ts.
+import { DRILL_RECORDS_PREFIX } from "../core/contract";
 import type { CatalogEntry } from "./catalog";
 
 export const BACKUPS_DAILY: CatalogEntry[] = [
@@ -14,7 +15,8 @@ export const BACKUPS_DAILY: CatalogEntry[] = [
       "Relancer : npm run ops -- backup (connexion directe ou pooler en mode session, jamais le port 6543)",
       "Taille en forte baisse : comparer les nombres de lignes des manifestes (tables vidées ?) avant tout nettoyage",
     ],
-    needs: ["backupsBucket"],
+    needs: { inputs: ["backupsBucket"], settings: ["backupThresholds"], readsBackups: true },
+    check: async ({ s3 }) => (require("../checks/backups") as typeof import("../checks/backups")).backupsCheck(s3),
   },
 ];
 
@@ -30,6 +32,7 @@ export const BACKUPS_WEEKLY: CatalogEntry[] = [
       "Rejouer en local : npm run ops -- backup drill --backup <clé>",
       "Backup corrompu (somme de contrôle) : restaurer le précédent pour vérifier, puis relancer un backup",
     ],
-    needs: ["logsBucket"],
+    needs: { inputs: ["logsBucket"], settings: ["backupThresholds"], logs: { read: [DRILL_RECORDS_PREFIX] } },
+    check: async ({ s3 }) => (require("../checks/backup-drill") as typeof import("../checks/backup-drill")).backupDrillCheck(s3),
   },
 ];

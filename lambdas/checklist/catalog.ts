@@ -2,9 +2,15 @@
 // which checks each list holds, the guide line each one implements, its domain, the
 // incident level of a warn/fail by default (stack config may raise or lower it) and the
 // runbook a page carries. Plain data: infra/ validates config against it, lambdas/ runs it.
-// A check is listed here when its logic exists; later work adds its checks as they land.
-import type { CheckLevels } from "../core/check";
-import type { Domain } from "../core/contract";
+// Each entry also declares what its check needs (core/needs.ts), from which the Lambda's
+// environment and IAM, the handler's inputs and the CLI's flags are derived, and how to load its
+// code. Adding a check: its file, and its entry here (or in a catalog-*.ts beside it).
+// Code is loaded with a lazy `require` (typed by `typeof import`): infra/ reads this catalogue
+// as data and loads no check, the CLI loads only what a command runs, and esbuild still bundles
+// every check into the list functions.
+import type { CheckLevels, CheckLoader } from "../core/check";
+import { DRILL_RECORDS_PREFIX, RECORDS_PREFIX, type Domain } from "../core/contract";
+import { mergeNeeds, type Needs } from "../core/needs";
 import { BACKUPS_DAILY, BACKUPS_WEEKLY } from "./catalog-backups";
 import { DATABASE_DAILY, DATABASE_MONTHLY, DATABASE_WEEKLY, DATABASE_WEEKLY_TASKS } from "./catalog-database";
 
@@ -21,12 +27,11 @@ export interface CatalogEntry {
   levels: CheckLevels;
   /** What the person paged does first. */
   runbook: string[];
-  /** Inputs the check reads; the CLI asks for them before running the list. */
-  needs: readonly Input[];
+  /** What it reads and writes: its function's environment and IAM, and its CLI flags, derive from this. */
+  needs: Needs;
+  /** Its code, loaded when a list runs it (infra/ reads this catalogue without loading any). */
+  check: CheckLoader;
 }
-
-/** A task's inputs, each from a CLI flag or an environment variable (Lambda: set by infra/). */
-export type Input = "appUrl" | "databaseUrl" | "logsBucket" | "backupsBucket";
 
 const HEALTH_RUNBOOK = [
   "curl -s <app url>/api/health : lire le statut et le corps de la réponse",
@@ -48,8 +53,8 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
         "Aucune entrée reçue : Vercel › Log Drains, état et erreurs de livraison du drain ; logs CloudWatch de la fonction d'ingestion (403 = secret du drain désynchronisé)",
         "5xx en hausse après un déploiement : rollback vers le déploiement précédent (niveau 2)",
       ],
-      // The logs bucket only when a drain is configured (LOG_DRAIN_ENABLED); the check asks for it then.
-      needs: [],
+      needs: { readsLogDrain: true },
+      check: async ({ s3 }) => (require("../checks/app-logs") as typeof import("../checks/app-logs")).appLogsCheck(s3),
     },
     {
       id: "app-health",
@@ -58,7 +63,8 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
       domain: "app",
       levels: { warn: 1, fail: 2 },
       runbook: HEALTH_RUNBOOK,
-      needs: ["appUrl"],
+      needs: { inputs: ["appUrl"], settings: ["health"] },
+      check: async () => (require("../checks/app-health") as typeof import("../checks/app-health")).appHealth,
     },
     {
       id: "database-reachable",
@@ -71,7 +77,8 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
         "psql \"$DATABASE_URL\" -c 'select 1' depuis un poste de confiance",
         "DBA : vérifier max_connections, les sessions bloquées (pg_stat_activity) et l'espace disque",
       ],
-      needs: ["databaseUrl"],
+      needs: { inputs: ["databaseUrl"], settings: ["databaseCaCert"] },
+      check: async () => (require("../checks/database-reachable") as typeof import("../checks/database-reachable")).databaseReachable,
     },
     {
       id: "checklist-freshness",
@@ -84,7 +91,9 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
         "CloudWatch Logs du Lambda de la check-list : dernière exécution et son erreur",
         "npm run ops -- checklist run <weekly|monthly> pour la rattraper à la main",
       ],
-      needs: ["logsBucket"],
+      // Dates the weekly and monthly records and the restore drill's by listing them.
+      needs: { inputs: ["logsBucket"], logs: { list: [RECORDS_PREFIX, DRILL_RECORDS_PREFIX] } },
+      check: async ({ s3 }) => (require("../checks/checklist-freshness") as typeof import("../checks/checklist-freshness")).checklistFreshness(s3),
     },
     ...BACKUPS_DAILY,
     ...DATABASE_DAILY,
@@ -101,7 +110,8 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
         "Croiser avec les déploiements Vercel et les incidents de la semaine",
         "Consigner les recommandations dans le rapport hebdomadaire",
       ],
-      needs: [],
+      needs: { settings: ["uptime"], readsMetrics: true },
+      check: async () => (require("../checks/uptime") as typeof import("../checks/uptime")).uptimeCheck(),
     },
     ...BACKUPS_WEEKLY,
     ...DATABASE_WEEKLY,
@@ -119,7 +129,8 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
         "Passer le runtime des fonctions au Node.js LTS courant dans infra/ (ScheduledTask)",
         "npm test, puis pulumi preview --stack prod et pulumi up --stack prod",
       ],
-      needs: [],
+      needs: {},
+      check: async () => (require("../checks/lambda-runtime") as typeof import("../checks/lambda-runtime")).lambdaRuntime,
     },
   ],
 };
@@ -127,4 +138,13 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
 /** Every check id of every list, e.g. `daily.app-health`. */
 export function catalogKeys(): string[] {
   return CHECKLIST_NAMES.flatMap((list) => CHECKLISTS[list].map((c) => `${list}.${c.id}`));
+}
+
+/**
+ * What a list's function needs: its checks' needs, and the list's own, writing its run record
+ * under `reports/checklists/<list>/` (listed first, so a second run of the day gets its own key).
+ */
+export function checklistNeeds(list: ChecklistName, entries: readonly CatalogEntry[] = CHECKLISTS[list]): Needs {
+  const records = `${RECORDS_PREFIX}${list}/`;
+  return mergeNeeds([...entries.map((e) => e.needs), { inputs: ["logsBucket"], logs: { list: [records], write: [records] } }]);
 }

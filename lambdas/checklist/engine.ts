@@ -9,7 +9,7 @@ import { CatalogEntry, CHECKLIST_NAMES, CHECKLISTS, ChecklistName } from "./cata
 import type { IncidentSink } from "./incidents";
 import { buildIncident } from "./incidents";
 import { writeRunRecord } from "./record";
-import { checksOf } from "./registry";
+import { createS3Client } from "../lib/s3";
 import { worst, type Check, type CheckContext, type CheckResult, type CheckStatus, type RecordedResult, type RunRecord } from "../core/check";
 
 export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
@@ -21,8 +21,21 @@ export interface RunDeps {
   /** With `inputs.logsBucket`, where the run record is written. */
   s3?: S3Client;
   now?: () => Date;
-  /** The checks to run; the registry's for the list by default (tests pass their own). */
+  /** The checks to run; the catalogue's for the list by default (tests pass their own). */
   checks?: Check[];
+}
+
+/** The code of a list's checks, each loaded by its catalogue entry, in the list's order. */
+export async function loadChecks(entries: readonly CatalogEntry[], s3?: S3Client): Promise<Check[]> {
+  let client = s3;
+  const deps = { s3: () => (client ??= createS3Client()) };
+  return Promise.all(
+    entries.map(async (entry) => {
+      const check = await entry.check(deps);
+      if (check.id !== entry.id) throw new Error(`catalogue entry ${entry.id} loads check ${check.id}`);
+      return check;
+    }),
+  );
 }
 
 /** One check under its time limit; never throws. */
@@ -61,7 +74,7 @@ export function levelOf(list: string, entry: CatalogEntry, status: "warn" | "fai
 export async function runChecklist(list: ChecklistName | string, deps: RunDeps): Promise<RunRecord> {
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
-  const checks = deps.checks ?? checksOf(list as ChecklistName);
+  const checks = deps.checks ?? (await loadChecks(CHECKLISTS[list as ChecklistName], deps.s3));
   // Check ids are unique across lists: a check keeps its runbook and levels wherever it runs.
   const catalog = new Map(CHECKLIST_NAMES.flatMap((l) => CHECKLISTS[l]).map((entry) => [entry.id, entry]));
   const results: RecordedResult[] = [];
@@ -102,5 +115,14 @@ export async function runChecklist(list: ChecklistName | string, deps: RunDeps):
 
 /** A check outside the catalogue (tests): paged at level 1/2 with no runbook of its own. */
 function fallbackEntry(check: Check): CatalogEntry {
-  return { id: check.id, title: check.title, guide: "-", domain: "platform", levels: { warn: 1, fail: 2 }, runbook: ["Lire le détail du résultat dans le rapport de la check-list"], needs: [] };
+  return {
+    id: check.id,
+    title: check.title,
+    guide: "-",
+    domain: "platform",
+    levels: { warn: 1, fail: 2 },
+    runbook: ["Lire le détail du résultat dans le rapport de la check-list"],
+    needs: {},
+    check: async () => check,
+  };
 }

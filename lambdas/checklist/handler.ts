@@ -2,7 +2,7 @@
 // to the logs bucket, metrics in EMF. Fails the invocation when an incident could not be
 // delivered, so the function's Errors alarm pages instead.
 import { ENV } from "../core/contract";
-import { inputsFromLambdaEnv } from "../core/inputs";
+import { inputsFromEnv } from "../core/inputs";
 import { emfMetrics } from "../core/emf";
 import { secretValue } from "../lib/secrets";
 import { createS3Client } from "../lib/s3";
@@ -15,7 +15,7 @@ export function checklistHandler(list: ChecklistName) {
   return async (): Promise<Pick<RunRecord, "list" | "status" | "recordKey"> & { counts: Record<string, number> }> => {
     const topics = JSON.parse(process.env[ENV.incidentTopics] ?? "{}") as Record<string, string>;
     const record = await runChecklist(list, {
-      inputs: inputsFromLambdaEnv(process.env, secretValue),
+      inputs: inputsFromEnv(process.env, secretValue),
       incidents: new SnsIncidentSink(topics),
       metrics: emfMetrics(),
       s3: createS3Client(),

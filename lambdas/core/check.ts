@@ -1,4 +1,5 @@
 // A check, its result, and the record of one run of a check-list.
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { Level } from "./contract";
 import type { TaskInputs } from "./inputs";
 import type { MetricsSink } from "./metrics";
@@ -63,3 +64,11 @@ export interface RunRecord {
   /** Incidents that could not be delivered (the Lambda then fails so its Errors alarm pages). */
   incidentErrors: string[];
 }
+
+/** What a check's code may be built with: the run's S3 client, created on first use. */
+export interface CheckDeps {
+  s3: () => S3Client;
+}
+
+/** Loads a check's code (a dynamic import, so only the lists that run it load it). */
+export type CheckLoader = (deps: CheckDeps) => Promise<Check>;

@@ -54,12 +54,6 @@ export interface BackupThresholds {
   drillMaxAgeDays: number;
 }
 
-/** The thresholds from the stack config's `backups` section (maxAgeHours beside its `check` block). */
-export const backupThresholdsFrom = (backups: { maxAgeHours: number; check: Omit<BackupThresholds, "maxAgeHours"> }): BackupThresholds => ({
-  maxAgeHours: backups.maxAgeHours,
-  ...backups.check,
-});
-
 export const DEFAULT_BACKUP_THRESHOLDS: BackupThresholds = { maxAgeHours: 26, minSizeRatio: 0.5, maxSizeRatio: 2, drillMaxAgeDays: 8 };
 
 export const DEFAULT_TASKS: DatabaseTasks = { temporaryData: [], sessionsExpiredDays: 30, ridesOlderThanMonths: 6, batchSize: 5000 };
@@ -87,19 +81,21 @@ function json<T>(text: string | undefined, name: string, fallback: T): T {
 const number = (text: string | undefined, fallback: number) => (text && Number.isFinite(Number(text)) ? Number(text) : fallback);
 
 /**
- * The inputs of a Lambda, from the environment infra/ sets (see ENV in contract.ts). Secrets
- * come through `readSecret` (Secrets Manager in the check-list handlers), so a function that
- * reads none does not bundle a Secrets Manager client.
+ * The one way TaskInputs are built, from variables: in a Lambda those infra/ set (see ENV and
+ * core/needs.ts), secrets arriving as Secrets Manager ARNs read through `readSecret` (so a
+ * function that reads none bundles no Secrets Manager client); in the CLI the same variables
+ * layered from flags, the shell and the stack file (bin/ops/inputs.ts), secrets given as values.
  */
-export function inputsFromLambdaEnv(env: NodeJS.ProcessEnv = process.env, readSecret?: (arn: string) => Promise<string>): TaskInputs {
+export function inputsFromEnv(env: NodeJS.ProcessEnv = process.env, readSecret?: (arn: string) => Promise<string>): TaskInputs {
   const secretArn = env[ENV.databaseUrlSecretArn];
+  const directUrl = env.DATABASE_URL;
   return {
     appName: env[ENV.appName] ?? DEFAULT_INPUTS.appName,
     appUrl: env[ENV.appUrl],
     healthPath: env[ENV.healthPath] ?? DEFAULT_INPUTS.healthPath,
     healthTimeoutMs: number(env[ENV.healthTimeoutMs], DEFAULT_INPUTS.healthTimeoutMs),
     p95LatencyMs: number(env[ENV.p95LatencyMs], DEFAULT_INPUTS.p95LatencyMs),
-    databaseUrl: secretArn && readSecret ? () => readSecret(secretArn) : undefined,
+    databaseUrl: directUrl ? async () => directUrl : secretArn && readSecret ? () => readSecret(secretArn) : undefined,
     logsBucket: env[ENV.logsBucket],
     backupsBucket: env[ENV.backupsBucket],
     checkLevels: json(env[ENV.checkLevels], ENV.checkLevels, {}),

@@ -1,4 +1,4 @@
-// The monthly list's tasks ("Nettoyage" and "Optimisation"), in the order the guide gives them.
+// The maintenance tasks as checks of the lists ("Nettoyage" and "Optimisation" monthly, temporary data weekly).
 import type { Check } from "../core/check";
 import { archiveRides } from "./archive-rides";
 import { taskCheck } from "./as-check";
@@ -7,18 +7,16 @@ import { purgeTemporaryData } from "./purge-temporary";
 import { reindex } from "./reindex";
 import { vacuumAnalyze } from "./vacuum-analyze";
 
-export const MONTHLY_TASKS: Check[] = [
-  taskCheck("clean-sessions", "Suppression des sessions expirées", (url, { tasks }) =>
+export const cleanSessionsCheck: Check = taskCheck("clean-sessions", "Suppression des sessions expirées", (url, { tasks }) =>
     cleanSessions(url, { expiredDays: tasks.sessionsExpiredDays, inactiveDays: tasks.sessionsInactiveDays, batchSize: tasks.batchSize }),
-  ),
-  taskCheck("archive-rides", "Archive des anciennes courses (déplacées, par lots)", (url, { tasks }) =>
+);
+export const archiveRidesCheck: Check = taskCheck("archive-rides", "Archive des anciennes courses (déplacées, par lots)", (url, { tasks }) =>
     archiveRides(url, { olderThanMonths: tasks.ridesOlderThanMonths, batchSize: tasks.batchSize }),
-  ),
-  taskCheck("vacuum-analyze", "VACUUM (ANALYZE) table par table", (url) => vacuumAnalyze(url)),
-  taskCheck("reindex", "Réindexation des seuls index invalides ou gonflés", (url, { database }) => reindex(url, { thresholds: database })),
-];
+);
+export const vacuumAnalyzeCheck: Check = taskCheck("vacuum-analyze", "VACUUM (ANALYZE) table par table", (url) => vacuumAnalyze(url));
+export const reindexCheck: Check = taskCheck("reindex", "Réindexation des seuls index invalides ou gonflés", (url, { database }) => reindex(url, { thresholds: database }));
 
 /** The weekly list's task. */
-export const WEEKLY_TASKS: Check[] = [
-  taskCheck("temporary-data", "Nettoyage des données temporaires", (url, { tasks }) => purgeTemporaryData(url, tasks.temporaryData, { batchSize: tasks.batchSize })),
-];
+export const temporaryDataCheck: Check = taskCheck("temporary-data", "Nettoyage des données temporaires", (url, { tasks }) =>
+  purgeTemporaryData(url, tasks.temporaryData, { batchSize: tasks.batchSize }),
+);

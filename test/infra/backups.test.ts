@@ -94,11 +94,11 @@ describe("backup functions", () => {
 describe("check-lists and backups", () => {
   it("the daily list lists and reads backups (the backups check); the weekly reads the drill's records", () => {
     const daily = Object.fromEntries(policyOf("elegance-mobilite-daily-checklist-policy").map((x) => [x.Sid, x]));
-    expect(daily.ListRunRecords.Condition.StringLike["s3:prefix"]).toEqual(["reports/checklists/*", "reports/backups/drills/*"]);
+    expect(daily.ListLogs.Condition.StringLike["s3:prefix"]).toEqual(["reports/checklists/*", "reports/backups/drills/*"]);
     expect(daily.ReadBackups.Resource).toEqual([expect.stringMatching(/backups-\w+\/daily\/\*$/), expect.stringMatching(/backups-\w+\/monthly\/\*$/)]);
     expect(JSON.parse(fn("elegance-mobilite-daily-checklist").environment.variables.BACKUP_THRESHOLDS)).toEqual({ maxAgeHours: 26, minSizeRatio: 0.5, maxSizeRatio: 2, drillMaxAgeDays: 8 });
     const weekly = Object.fromEntries(policyOf("elegance-mobilite-weekly-checklist-policy").map((x) => [x.Sid, x]));
-    expect(weekly.ReadDrillRecords.Resource).toMatch(/logs-\w+\/reports\/backups\/drills\/\*$/);
+    expect(weekly.ReadLogs.Resource).toContainEqual(expect.stringMatching(/logs-\w+\/reports\/backups\/drills\/\*$/));
     expect(weekly.ReadBackups).toBeUndefined();
     expect(ofType(plan, "aws:lambda/function:Function").filter((f) => /backup/.test(f.name))).toHaveLength(2);
   });

@@ -106,16 +106,19 @@ describe("check-list permissions", () => {
   it("each list writes its own run records only, and publishes to the three paging topics", () => {
     for (const list of ["daily", "weekly", "monthly"]) {
       const s = Object.fromEntries(statements(list).map((x) => [x.Sid, x]));
-      expect(s.WriteRunRecords.Resource).toMatch(new RegExp(`^arn:aws:s3:::elegance-mobilite-logs-\\w+/reports/checklists/${list}/\\*$`));
+      expect(s.WriteLogs.Resource).toEqual([expect.stringMatching(new RegExp(`^arn:aws:s3:::elegance-mobilite-logs-\\w+/reports/checklists/${list}/\\*$`))]);
       expect(s.RaiseIncidents).toMatchObject({ Action: "sns:Publish", Resource: [topicArn(1), topicArn(2), topicArn(3)] });
     }
     const daily = Object.fromEntries(statements("daily").map((x) => [x.Sid, x]));
-    expect(daily.ListRunRecords.Condition).toEqual({ StringLike: { "s3:prefix": ["reports/checklists/*", "reports/backups/drills/*"] } });
+    expect(daily.ListLogs.Condition).toEqual({ StringLike: { "s3:prefix": ["reports/checklists/*", "reports/backups/drills/*"] } });
     const monthly = Object.fromEntries(statements("monthly").map((x) => [x.Sid, x]));
-    expect(monthly.ListRunRecords.Condition).toEqual({ StringLike: { "s3:prefix": ["reports/checklists/monthly/*"] } });
+    expect(monthly.ListLogs.Condition).toEqual({ StringLike: { "s3:prefix": ["reports/checklists/monthly/*"] } });
   });
 
   it("the lists with database checks or tasks read the database secret, get their thresholds and task settings; monthly gets 15 minutes", () => {
+    // Only what a list's checks declare: the weekly and monthly lists never call the app.
+    expect(fn("daily-checklist").inputs.environment.variables.APP_URL).toBe("https://www.elegance-mobilite.fr");
+    for (const list of ["weekly", "monthly"]) expect(fn(`${list}-checklist`).inputs.environment.variables).not.toHaveProperty("APP_URL");
     for (const list of ["daily", "weekly", "monthly"]) {
       const env = fn(`${list}-checklist`).inputs.environment.variables;
       expect(env.DATABASE_URL_SECRET_ARN).toContain("secret:elegance-mobilite/database-url");
@@ -124,13 +127,14 @@ describe("check-list permissions", () => {
     }
     expect(fn("monthly-checklist").inputs.timeout).toBe(900);
     expect(fn("daily-checklist").inputs.timeout).toBe(300);
-    const weekly = statements("weekly").find((s) => s.Sid === "ReadRunRecords");
-    expect(weekly).toMatchObject({ Action: "s3:GetObject", Resource: expect.stringMatching(/\/reports\/checklists\/weekly\/\*$/) });
+    // large-tables compares with the previous weekly record.
+    const weekly = statements("weekly").find((s) => s.Sid === "ReadLogs");
+    expect(weekly).toMatchObject({ Action: "s3:GetObject", Resource: expect.arrayContaining([expect.stringMatching(/\/reports\/checklists\/weekly\/\*$/)]) });
   });
 
   it("only the weekly list reads CloudWatch metrics (GetMetricData has no resource-level permissions)", () => {
-    expect(statements("weekly").find((s) => s.Sid === "ReadProbeMetrics")).toMatchObject({ Action: "cloudwatch:GetMetricData", Resource: "*" });
-    expect(statements("daily").some((s) => s.Sid === "ReadProbeMetrics")).toBe(false);
+    expect(statements("weekly").find((s) => s.Sid === "ReadMetrics")).toMatchObject({ Action: "cloudwatch:GetMetricData", Resource: "*" });
+    for (const list of ["daily", "monthly"]) expect(statements(list).some((s) => [s.Action].flat().includes("cloudwatch:GetMetricData"))).toBe(false);
   });
 
   it("passes the levels (catalogue defaults, config overrides) and topics to the function", async () => {

@@ -4,7 +4,7 @@ import { createHmac } from "node:crypto";
 import { runCheck } from "../../lambdas/checklist/engine";
 import { appLogsCheck, normaliseMessage } from "../../lambdas/checks/app-logs";
 import { DEFAULT_LOG_THRESHOLDS } from "../../lambdas/core/log-thresholds";
-import { DEFAULT_INPUTS, inputsFromLambdaEnv, TaskInputs } from "../../lambdas/core/inputs";
+import { DEFAULT_INPUTS, inputsFromEnv, TaskInputs } from "../../lambdas/core/inputs";
 import { noMetrics } from "../../lambdas/core/metrics";
 import { ingestDelivery } from "../../lambdas/logs/ingest";
 import { useBucketPerTest } from "../support/s3";
@@ -84,7 +84,7 @@ describe("app-logs", () => {
 
   it("fails past a fail threshold set through LOG_THRESHOLDS, and lists at most topMessages", async () => {
     await deliver([...Array.from({ length: 12 }, (_, i) => stderr(1, `failure kind ${String.fromCharCode(97 + i)}`)), ...Array.from({ length: 6 }, () => request(1, 502))]);
-    const fromEnv = inputsFromLambdaEnv({ LOGS_BUCKET: logs.bucket(), LOG_DRAIN_ENABLED: "true", LOG_THRESHOLDS: JSON.stringify({ http5xxWarn: 2, http5xxFail: 5, topMessages: 10 }) });
+    const fromEnv = inputsFromEnv({ LOGS_BUCKET: logs.bucket(), LOG_DRAIN_ENABLED: "true", LOG_THRESHOLDS: JSON.stringify({ http5xxWarn: 2, http5xxFail: 5, topMessages: 10 }) });
     expect(fromEnv.logs).toEqual({ drainEnabled: true, thresholds: { ...DEFAULT_LOG_THRESHOLDS, http5xxWarn: 2, http5xxFail: 5 } });
     const result = await run(fromEnv);
     expect(result.status).toBe("fail");
@@ -113,6 +113,6 @@ describe("app-logs", () => {
       const result = await run(inputs({ logs, logsBucket: undefined }));
       expect(result).toEqual({ status: "ok", summary: 'no Vercel log drain is configured (LOG_DRAIN_ENABLED is not "true"): no application logs to read' });
     }
-    expect(inputsFromLambdaEnv({}).logs?.drainEnabled).toBe(false);
+    expect(inputsFromEnv({}).logs?.drainEnabled).toBe(false);
   });
 });

@@ -1,0 +1,37 @@
+// The stack config's non-secret settings as the variables the task code reads (core/needs.ts
+// SETTINGS): the one place a setting of the stack file becomes a value the Lambdas and the CLI
+// see, so both read the same thing from the same key.
+import { ENV } from "../../lambdas/core/contract";
+import type { SettingName } from "../../lambdas/core/needs";
+import type { StackConfig } from "../config";
+
+/** The variables of each setting group; a group that is off (no log drain) has none. */
+export function settingVariables(config: StackConfig): Record<SettingName, Record<string, string>> {
+  const health = config.thresholds.health;
+  // The Vercel block brings the log drain with it.
+  const drain = config.vercel;
+  return {
+    health: { [ENV.healthPath]: config.app.healthPath, [ENV.healthTimeoutMs]: String(health.timeoutMs), [ENV.p95LatencyMs]: String(health.p95LatencyMs) },
+    uptime: { [ENV.uptimeThresholds]: JSON.stringify(config.thresholds.uptime), [ENV.p95LatencyMs]: String(health.p95LatencyMs) },
+    databaseThresholds: { [ENV.databaseThresholds]: JSON.stringify(config.database.thresholds) },
+    databaseTasks: { [ENV.databaseTasks]: JSON.stringify(config.database.tasks) },
+    databaseCaCert: config.database.caCert ? { [ENV.databaseCaCert]: config.database.caCert } : {},
+    backupThresholds: { [ENV.backupThresholds]: JSON.stringify({ maxAgeHours: config.backups.maxAgeHours, ...config.backups.check }) },
+    logDrain: drain ? { [ENV.logDrainEnabled]: "true", [ENV.logThresholds]: JSON.stringify(drain.logThresholds) } : {},
+  };
+}
+
+/** The variables of some setting groups together. */
+export function variablesOf(config: StackConfig, settings: readonly SettingName[]): Record<string, string> {
+  const all = settingVariables(config);
+  return Object.assign({}, ...settings.map((s) => all[s]));
+}
+
+/** Everything the stack file says that a task reads: every setting group, the app's name and URL. */
+export function stackVariables(config: StackConfig): Record<string, string> {
+  return {
+    [ENV.appName]: config.app.name,
+    [ENV.appUrl]: config.app.url,
+    ...variablesOf(config, Object.keys(settingVariables(config)) as SettingName[]),
+  };
+}
