@@ -28,7 +28,7 @@ export const DATABASE_DAILY: CatalogEntry[] = [
     title: "Âge des identifiants de transaction et multixact (wraparound)",
     guide: "Vérifications quotidiennes › vérification de la base de données (gel des transactions)",
     levels: { warn: 1, fail: 3 },
-    runbook: [...DBA, "Chercher ce qui empêche le gel : transactions longues, slots de réplication inactifs, prepared transactions", "VACUUM (FREEZE) des tables les plus âgées (détail), hors heures de pointe"],
+    runbook: [...DBA, "Chercher ce qui empêche le gel : transactions longues, slots de réplication inactifs, prepared transactions (select * from pg_prepared_xacts)", "VACUUM (FREEZE, ANALYZE) de chaque table listée dans le détail (instruction fournie), hors heures de pointe"],
   }),
   entry({
     id: "sequences",
@@ -42,7 +42,7 @@ export const DATABASE_DAILY: CatalogEntry[] = [
     check: async () => (require("../checks/db/activity") as typeof import("../checks/db/activity")).activityCheck,
     title: "Requêtes longues, transactions inactives, connexions, cache",
     guide: "Vérifications quotidiennes › vérification de la base de données (activité)",
-    runbook: [...DBA, "select pid, state, now() - xact_start, query from pg_stat_activity order by 3 desc nulls last", "Session bloquante : select pg_cancel_backend(<pid>) puis pg_terminate_backend(<pid>)"],
+    runbook: [...DBA, "select pid, state, now() - query_start, now() - xact_start, query from pg_stat_activity where backend_type = 'client backend' order by 3 desc nulls last", "Requête longue ou session bloquante : select pg_cancel_backend(<pid>) puis, si elle persiste, pg_terminate_backend(<pid>)"],
   }),
   entry({
     id: "primary-keys",
@@ -50,6 +50,18 @@ export const DATABASE_DAILY: CatalogEntry[] = [
     title: "Tables sans clé primaire",
     guide: "Vérifications quotidiennes › vérification de la base de données (structure)",
     runbook: [...DBA, "Ajouter une clé primaire (ALTER TABLE … ADD PRIMARY KEY) après avoir vérifié l'unicité"],
+  }),
+  entry({
+    id: "replication-slots",
+    title: "Slots de réplication inactifs (WAL retenu)",
+    guide: "Vérifications quotidiennes › vérification de la base de données (espace disque : WAL retenu par les slots)",
+    runbook: [
+      ...DBA,
+      "select slot_name, slot_type, plugin, database, active, wal_status, pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)) from pg_replication_slots",
+      "Identifier le propriétaire du slot (réplica, outil CDC, abonnement logique : select * from pg_subscription sur l'abonné) avant toute suppression",
+      "Slot abandonné : select pg_drop_replication_slot('<nom du slot>') ; sinon relancer son consommateur",
+      "Disque presque plein ou base en lecture seule : Supabase Dashboard › Settings › Compute and Disk, puis supprimer le slot (niveau 2)",
+    ],
   }),
 ];
 
@@ -72,6 +84,17 @@ export const DATABASE_WEEKLY: CatalogEntry[] = [
     title: "Index inutilisés, en double, invalides ou gonflés",
     guide: "Vérifications hebdomadaires › SELECT * FROM pg_stat_user_indexes WHERE idx_scan = 0",
     runbook: [...DBA, "Relire les instructions du détail (DROP/REINDEX INDEX CONCURRENTLY) ; rien n'est supprimé automatiquement", "Index invalides ou gonflés : `npm run ops -- db reindex`"],
+  }),
+  entry({
+    id: "invalid-constraints",
+    title: "Contraintes NOT VALID jamais validées",
+    guide: "Vérifications hebdomadaires › vérification de la base de données (intégrité : contraintes NOT VALID)",
+    runbook: [
+      ...DBA,
+      "select conrelid::regclass, conname, pg_get_constraintdef(oid) from pg_constraint where not convalidated",
+      "Valider chaque contrainte (instruction du détail) : ALTER TABLE <schéma.table> VALIDATE CONSTRAINT <nom> ; verrou SHARE UPDATE EXCLUSIVE, lectures et écritures continuent",
+      "Échec de la validation : corriger les lignes fautives (le message d'erreur en cite une) puis relancer",
+    ],
   }),
 ];
 

@@ -1,11 +1,11 @@
 // Daily "psql -d elegance_mobilite": the database answers, with its version, size and how full
-// its connection slots are. The URL is never printed with its password.
+// its connection slots are (counted as the activity check counts them). The URL is never
+// printed with its password.
 import { Client } from "pg";
 import { pgConfig } from "../core/pg";
 import type { Check } from "../core/check";
 import { maskUrl } from "../core/url";
-
-const CONNECTIONS_WARN_RATIO = 0.8;
+import { countConnections, judgeConnections } from "./db/connections";
 
 export const databaseReachable: Check = {
   id: "database-reachable",
@@ -24,17 +24,21 @@ export const databaseReachable: Check = {
       return { status: "fail", summary: `cannot connect to ${maskUrl(url)}: ${(error as Error).message}` };
     }
     try {
-      const { rows } = await client.query<{ version: string; size: string; used: string; max: string; database: string }>(
-        `select current_setting('server_version') as version, pg_database_size(current_database())::text as size,
-                (select count(*) from pg_stat_activity)::text as used, current_setting('max_connections') as max,
-                current_database() as database`,
+      const { rows } = await client.query<{ version: string; size: string; database: string }>(
+        `select current_setting('server_version') as version, pg_database_size(current_database())::text as size, current_database() as database`,
       );
       const row = rows[0];
-      const [used, max, sizeBytes] = [Number(row.used), Number(row.max), Number(row.size)];
+      const connections = await countConnections(client);
+      const sizeBytes = Number(row.size);
+      const { used, max } = connections;
       const details = { database: row.database, serverVersion: row.version, sizeBytes, connections: used, maxConnections: max };
-      const metrics = { databaseSizeBytes: sizeBytes, connections: used, connectionsRatio: used / max };
+      const metrics = { databaseSizeBytes: sizeBytes, connections: used, connectionsRatio: connections.ratio };
       const summary = `${row.database} answers: PostgreSQL ${row.version}, ${(sizeBytes / 1024 ** 2).toFixed(1)} MB, ${used}/${max} connections`;
-      if (used / max >= CONNECTIONS_WARN_RATIO) return { status: "warn", summary: `${summary} (≥ ${CONNECTIONS_WARN_RATIO * 100}% of max_connections)`, details, metrics };
+      const judged = judgeConnections(connections, inputs.database);
+      if (judged.status !== "ok") {
+        const over = judged.status === "fail" ? inputs.database.connectionsFail : inputs.database.connectionsWarn;
+        return { status: judged.status, summary: `${summary} (≥ ${over * 100}% of max_connections)`, details, metrics };
+      }
       return { status: "ok", summary, details, metrics };
     } finally {
       signal.removeEventListener("abort", abort);

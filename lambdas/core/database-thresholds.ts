@@ -12,16 +12,25 @@ export interface DatabaseThresholds {
   /** Transaction-ID / multixact age: warn and fail (autovacuum's emergency freeze is at 2^31 - ~3M). */
   xidAgeWarn: number;
   xidAgeFail: number;
+  /**
+   * A table whose transaction-ID (or multixact) age reaches this fraction of its
+   * autovacuum_freeze_max_age (its own storage parameter, else the server's) is listed: its
+   * anti-wraparound autovacuum is due, and past 1 it is overdue (PgHero warns 2M before).
+   */
+  freezeMaxAgeRatioWarn: number;
   /** Sequences: fraction of their maximum used. */
   sequenceUsedWarn: number;
   sequenceUsedFail: number;
-  /** Queries running longer than this many seconds. */
-  longQuerySeconds: number;
+  /** Queries running longer than this many seconds: warn (PgHero's long query), fail. */
+  longQueryWarnSeconds: number;
+  longQueryFailSeconds: number;
   /** Sessions idle in transaction longer than this many seconds. */
   idleInTransactionSeconds: number;
   /** Connections over max_connections: warn, fail. */
   connectionsWarn: number;
   connectionsFail: number;
+  /** An inactive replication slot retaining more WAL than this (bytes) fails; any other inactive slot warns. */
+  replicationSlotRetainedBytesFail: number;
   /** Buffer cache hit ratio: warn below. */
   cacheHitRatioWarn: number;
   /** ...judged only once this many heap blocks were hit or read since the statistics reset. */
@@ -50,12 +59,15 @@ export const DEFAULT_DATABASE_THRESHOLDS: DatabaseThresholds = {
   deadTupleRatioMinTuples: 1000,
   xidAgeWarn: 500_000_000,
   xidAgeFail: 1_200_000_000,
+  freezeMaxAgeRatioWarn: 0.99,
   sequenceUsedWarn: 0.75,
   sequenceUsedFail: 0.9,
-  longQuerySeconds: 300,
+  longQueryWarnSeconds: 60,
+  longQueryFailSeconds: 300,
   idleInTransactionSeconds: 60,
   connectionsWarn: 0.8,
   connectionsFail: 0.95,
+  replicationSlotRetainedBytesFail: 1024 ** 3,
   cacheHitRatioWarn: 0.95,
   cacheHitMinBlocks: 10_000,
   largeTablesTop: 10,

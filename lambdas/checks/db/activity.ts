@@ -1,18 +1,15 @@
-// What PgHero shows first: long-running queries, sessions idle in a transaction (they hold
-// locks and keep vacuum from removing dead tuples), connections against max_connections, and
-// the buffer cache hit ratio.
+// What PgHero shows first: long-running queries (warn past longQueryWarnSeconds, PgHero's
+// 60 s, fail past longQueryFailSeconds), sessions idle in a transaction (they hold locks and
+// keep vacuum from removing dead tuples), connections against max_connections (connections.ts)
+// and the buffer cache hit ratio.
 //
 // Privileges: a role without pg_read_all_stats (or pg_monitor) sees other roles' sessions in
 // pg_stat_activity with state, times and query all NULL ("<insufficient privilege>"). They are
 // still counted as connections; they cannot be judged, and the details say how many were hidden.
 import type { Check, CheckStatus } from "../../core/check";
 import { worst } from "../../core/check";
-import { readsAllStats, withDatabase } from "./connect";
-
-// A client session: backend_type says so, except for sessions hidden from this role, where
-// it is NULL too; those connected to a database by a role are counted (background workers
-// run by a role, rare here, would be counted with them).
-const CLIENT_SESSION_SQL = `(backend_type = 'client backend' OR (backend_type IS NULL AND query = '<insufficient privilege>' AND usesysid IS NOT NULL AND datid IS NOT NULL))`;
+import { grade, readsAllStats, withDatabase } from "./connect";
+import { CLIENT_SESSION_SQL, countConnections, judgeConnections } from "./connections";
 
 interface Session {
   pid: number;
@@ -41,14 +38,12 @@ export const activityCheck: Check = {
                 extract(epoch FROM now() - state_change)::float8 AS state_seconds,
                 CASE WHEN wait_event IS NOT NULL THEN wait_event_type || ':' || wait_event END AS wait,
                 left(query, 500) AS query
-         FROM pg_stat_activity
+         FROM pg_stat_activity a
          WHERE pid <> pg_backend_pid() AND datname = current_database() AND ${CLIENT_SESSION_SQL}`,
       );
-      const { rows: [c] } = await client.query<{ used: number; max: number; reserved: number; hit: string | null; read: string | null }>(
-        `SELECT (SELECT count(*)::int FROM pg_stat_activity WHERE ${CLIENT_SESSION_SQL}) AS used,
-                current_setting('max_connections')::int AS max,
-                current_setting('superuser_reserved_connections')::int AS reserved,
-                (SELECT sum(heap_blks_hit) FROM pg_statio_user_tables)::text AS hit,
+      const connections = await countConnections(client);
+      const { rows: [c] } = await client.query<{ hit: string | null; read: string | null }>(
+        `SELECT (SELECT sum(heap_blks_hit) FROM pg_statio_user_tables)::text AS hit,
                 (SELECT sum(heap_blks_read) FROM pg_statio_user_tables)::text AS read`,
       );
       const round = (x: number | null) => (x === null ? null : Math.round(x));
@@ -56,9 +51,15 @@ export const activityCheck: Check = {
       // Hidden: another role's session, state and query withheld from this role.
       const hidden = sessions.filter((s) => s.state === null && s.query === "<insufficient privilege>");
       const longQueries = sessions
-        .filter((s) => s.state === "active" && (s.query_seconds ?? 0) > t.longQuerySeconds)
+        .filter((s) => s.state === "active" && (s.query_seconds ?? 0) > t.longQueryWarnSeconds)
         .sort((a, b) => b.query_seconds! - a.query_seconds!)
-        .map((s) => ({ ...describe(s), runningSeconds: round(s.query_seconds), transactionSeconds: round(s.xact_seconds) }));
+        .map((s) => ({
+          ...describe(s),
+          runningSeconds: round(s.query_seconds),
+          transactionSeconds: round(s.xact_seconds),
+          status: grade(s.query_seconds!, t.longQueryWarnSeconds, t.longQueryFailSeconds),
+          statement: `SELECT pg_cancel_backend(${s.pid});`,
+        }));
       // Idle in transaction for longer than the threshold (since its last statement ended, as
       // check_postgres txn_idle), with how long the transaction has been open.
       const idleInTransaction = sessions
@@ -69,18 +70,22 @@ export const activityCheck: Check = {
       const [hit, read] = [Number(c.hit ?? 0), Number(c.read ?? 0)];
       // Since the statistics reset; too few blocks and the ratio means nothing.
       const cacheHitRatio = hit + read >= t.cacheHitMinBlocks && hit + read > 0 ? Number((hit / (hit + read)).toFixed(4)) : undefined;
-      const ratio = c.used / c.max;
+      const ratio = connections.ratio;
 
       const problems: { status: CheckStatus; text: string }[] = [];
-      if (longQueries.length) problems.push({ status: "warn", text: `${longQueries.length} quer${longQueries.length > 1 ? "ies" : "y"} running > ${t.longQuerySeconds} s (pid ${longQueries.map((q) => q.pid).join(", ")})` });
+      for (const [status, over] of [["fail", t.longQueryFailSeconds], ["warn", t.longQueryWarnSeconds]] as const) {
+        const these = longQueries.filter((q) => q.status === status);
+        if (these.length) problems.push({ status, text: `${these.length} quer${these.length > 1 ? "ies" : "y"} running > ${over} s (pid ${these.map((q) => q.pid).join(", ")})` });
+      }
       if (idleInTransaction.length) problems.push({ status: "warn", text: `${idleInTransaction.length} session(s) idle in transaction > ${t.idleInTransactionSeconds} s (pid ${idleInTransaction.map((q) => q.pid).join(", ")})` });
-      if (ratio >= t.connectionsWarn) problems.push({ status: ratio >= t.connectionsFail ? "fail" : "warn", text: `${c.used}/${c.max} connections (${(ratio * 100).toFixed(0)}%)` });
+      const judged = judgeConnections(connections, t);
+      if (judged.status !== "ok") problems.push(judged);
       if (cacheHitRatio !== undefined && cacheHitRatio < t.cacheHitRatioWarn) problems.push({ status: "warn", text: `cache hit ratio ${(cacheHitRatio * 100).toFixed(2)}% < ${(t.cacheHitRatioWarn * 100).toFixed(0)}%` });
 
       const details = {
         longQueries,
         idleInTransaction,
-        connections: { used: c.used, max: c.max, superuserReserved: c.reserved, ratio: Number(ratio.toFixed(3)) },
+        connections,
         cache: { heapBlocksHit: hit, heapBlocksRead: read, hitRatio: cacheHitRatio ?? null, ...(cacheHitRatio === undefined ? { note: `fewer than ${t.cacheHitMinBlocks} blocks since the statistics reset: not judged` } : {}) },
         sessionsSeen: sessions.length,
         ...(allStats
@@ -91,7 +96,7 @@ export const activityCheck: Check = {
             }),
       };
       const metrics = {
-        connections: c.used,
+        connections: connections.used,
         connectionsRatio: ratio,
         longQueries: longQueries.length,
         idleInTransaction: idleInTransaction.length,
@@ -101,7 +106,7 @@ export const activityCheck: Check = {
       if (!problems.length) {
         return {
           status: "ok",
-          summary: `${c.used}/${c.max} connections, no query over ${t.longQuerySeconds} s nor transaction idle over ${t.idleInTransactionSeconds} s${cacheHitRatio !== undefined ? `, cache hit ${(cacheHitRatio * 100).toFixed(2)}%` : ""}${caveat}`,
+          summary: `${connections.used}/${connections.max} connections, no query over ${t.longQueryWarnSeconds} s nor transaction idle over ${t.idleInTransactionSeconds} s${cacheHitRatio !== undefined ? `, cache hit ${(cacheHitRatio * 100).toFixed(2)}%` : ""}${caveat}`,
           details,
           metrics,
         };

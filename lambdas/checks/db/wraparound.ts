@@ -1,14 +1,39 @@
 // Transaction-ID and multixact wraparound (check_postgres txn_wraparound, PgHero's
-// "transaction ID danger"), well before autovacuum's emergency freeze; and sequences close to
+// "transaction ID danger"), well before autovacuum's emergency freeze, and each table's age
+// against its autovacuum_freeze_max_age (PgHero's "autovacuum danger"); and sequences close to
 // the maximum of the column they feed (PgHero's sequence danger: an int column fed by a bigint
 // sequence overflows at 2^31-1 whatever the sequence allows).
 import type { Check, CheckStatus } from "../../core/check";
 import { worst } from "../../core/check";
 import { grade, NOT_EXTENSION_MEMBER_SQL, USER_SCHEMAS_SQL, withDatabase } from "./connect";
 
-const TOP_TABLES = 5;
+/** How many of the oldest tables the details show for context, flagged or not. */
+const OLDEST_SHOWN = 5;
+/** How many flagged tables the summary names; the details list every one. */
+const NAMED_IN_SUMMARY = 10;
 /** Where PostgreSQL stops assigning transaction IDs (2^31 minus its 3M safety margin, rounded). */
 const XID_LIMIT = 2 ** 31;
+
+interface TableAge {
+  table: string;
+  xid: number;
+  mxid: number;
+  /** The table's autovacuum_freeze_max_age (storage parameter, else the server's) and multixact one. */
+  freeze_max_age: number;
+  mxid_freeze_max_age: number;
+}
+
+// A table's age is its own or its TOAST table's, whichever is older.
+const AGES_SQL = `WITH ages AS (
+  SELECT format('%I.%I', n.nspname, c.relname) AS table,
+         greatest(age(c.relfrozenxid), coalesce(age(tt.relfrozenxid), 0)) AS xid,
+         greatest(mxid_age(c.relminmxid), coalesce(mxid_age(tt.relminmxid), 0)) AS mxid,
+         coalesce((SELECT o.option_value::int FROM pg_options_to_table(c.reloptions) o WHERE o.option_name = 'autovacuum_freeze_max_age'),
+                  current_setting('autovacuum_freeze_max_age')::int) AS freeze_max_age,
+         coalesce((SELECT o.option_value::int FROM pg_options_to_table(c.reloptions) o WHERE o.option_name = 'autovacuum_multixact_freeze_max_age'),
+                  current_setting('autovacuum_multixact_freeze_max_age')::int) AS mxid_freeze_max_age
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class tt ON tt.oid = c.reltoastrelid
+  WHERE c.relkind IN ('r', 'm') AND ${USER_SCHEMAS_SQL} AND ${NOT_EXTENSION_MEMBER_SQL})`;
 
 export const wraparoundCheck: Check = {
   id: "wraparound",
@@ -22,39 +47,42 @@ export const wraparoundCheck: Check = {
                 current_setting('autovacuum_multixact_freeze_max_age')::int AS mxid_freeze_max_age
          FROM pg_database WHERE datname = current_database()`,
       );
-      // A table's age is its own or its TOAST table's, whichever is older; top by either age.
-      const { rows: tables } = await client.query<{ table: string; xid: number; mxid: number }>(
-        `WITH ages AS (
-           SELECT format('%I.%I', n.nspname, c.relname) AS table,
-                  greatest(age(c.relfrozenxid), coalesce(age(tt.relfrozenxid), 0)) AS xid,
-                  greatest(mxid_age(c.relminmxid), coalesce(mxid_age(tt.relminmxid), 0)) AS mxid
-           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class tt ON tt.oid = c.reltoastrelid
-           WHERE c.relkind IN ('r', 'm') AND ${USER_SCHEMAS_SQL} AND ${NOT_EXTENSION_MEMBER_SQL})
-         (SELECT * FROM ages ORDER BY xid DESC, 1 LIMIT ${TOP_TABLES})
-         UNION
-         (SELECT * FROM ages ORDER BY mxid DESC, 1 LIMIT ${TOP_TABLES})
+      // Every table over a threshold, however many (PgHero lists them all), then the oldest for context.
+      const { rows: over } = await client.query<TableAge>(
+        `${AGES_SQL} SELECT * FROM ages
+         WHERE greatest(xid, mxid) >= $1 OR xid >= $2::float8 * freeze_max_age OR mxid >= $2::float8 * mxid_freeze_max_age
          ORDER BY xid DESC, mxid DESC, 1`,
+        [t.xidAgeWarn, t.freezeMaxAgeRatioWarn],
       );
+      const { rows: oldest } = await client.query<TableAge>(`${AGES_SQL} SELECT * FROM ages ORDER BY xid DESC, mxid DESC, 1 LIMIT ${OLDEST_SHOWN}`);
       const gradeOf = (age: number) => grade(age, t.xidAgeWarn, t.xidAgeFail);
-      const oldestTables = tables.map((r) => ({
+      const ratio = (age: number, max: number) => Number((age / max).toFixed(4));
+      const describe = (r: TableAge) => ({
         table: r.table,
         xidAge: r.xid,
         multixactAge: r.mxid,
+        freezeMaxAge: r.freeze_max_age,
+        // Past 1: the anti-wraparound autovacuum is overdue (blocked, or not keeping up).
+        freezeMaxAgeRatio: Math.max(ratio(r.xid, r.freeze_max_age), ratio(r.mxid, r.mxid_freeze_max_age)),
         status: worst(gradeOf(r.xid), gradeOf(r.mxid)),
         statement: `VACUUM (FREEZE, ANALYZE) ${r.table};`,
-      }));
-      const status = worst(gradeOf(db.xid), gradeOf(db.mxid), ...oldestTables.map((x) => x.status));
+      });
+      const tables = over.map(describe).map((x) => ({ ...x, status: worst(x.status, x.freezeMaxAgeRatio >= t.freezeMaxAgeRatioWarn ? "warn" : "ok") }));
+      const status = worst(gradeOf(db.xid), gradeOf(db.mxid), ...tables.map((x) => x.status));
       const details = {
         database: { xidAge: db.xid, multixactAge: db.mxid, xidUsedPercent: Number(((db.xid / XID_LIMIT) * 100).toFixed(2)) },
-        oldestTables,
+        tables,
+        oldestTables: oldest.map(describe),
         settings: { autovacuumFreezeMaxAge: db.freeze_max_age, autovacuumMultixactFreezeMaxAge: db.mxid_freeze_max_age },
-        thresholds: { warn: t.xidAgeWarn, fail: t.xidAgeFail },
+        thresholds: { warn: t.xidAgeWarn, fail: t.xidAgeFail, freezeMaxAgeRatioWarn: t.freezeMaxAgeRatioWarn },
       };
       const n = (x: number) => x.toLocaleString("en");
       let summary = `transaction ID age ${n(db.xid)} (${details.database.xidUsedPercent}% of 2^31), multixact age ${n(db.mxid)} (warn at ${n(t.xidAgeWarn)}, fail at ${n(t.xidAgeFail)})`;
-      const flagged = oldestTables.filter((x) => x.status !== "ok");
-      if (flagged.length) summary += `; oldest: ${flagged.map((x) => `${x.table} (xid ${n(x.xidAge)}, mxid ${n(x.multixactAge)})`).join(", ")}`;
-      return { status, summary, details, metrics: { xidAge: db.xid, multixactAge: db.mxid } };
+      if (tables.length) {
+        const named = tables.slice(0, NAMED_IN_SUMMARY).map((x) => `${x.table} (xid ${n(x.xidAge)}, mxid ${n(x.multixactAge)}, ${(x.freezeMaxAgeRatio * 100).toFixed(0)}% of freeze max age)`);
+        summary += `; ${tables.length} table(s) to freeze: ${named.join(", ")}${tables.length > NAMED_IN_SUMMARY ? ` and ${tables.length - NAMED_IN_SUMMARY} more` : ""}`;
+      }
+      return { status, summary, details, metrics: { xidAge: db.xid, multixactAge: db.mxid, tablesToFreeze: tables.length } };
     }),
 };
 
