@@ -53,6 +53,7 @@ export const DATABASE_DAILY: CatalogEntry[] = [
   }),
   entry({
     id: "replication-slots",
+    check: async () => (require("../checks/db/replication-slots") as typeof import("../checks/db/replication-slots")).replicationSlotsCheck,
     title: "Slots de réplication inactifs (WAL retenu)",
     guide: "Vérifications quotidiennes › vérification de la base de données (espace disque : WAL retenu par les slots)",
     runbook: [
@@ -87,6 +88,7 @@ export const DATABASE_WEEKLY: CatalogEntry[] = [
   }),
   entry({
     id: "invalid-constraints",
+    check: async () => (require("../checks/db/constraints") as typeof import("../checks/db/constraints")).constraintsCheck,
     title: "Contraintes NOT VALID jamais validées",
     guide: "Vérifications hebdomadaires › vérification de la base de données (intégrité : contraintes NOT VALID)",
     runbook: [
