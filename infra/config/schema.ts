@@ -203,7 +203,7 @@ const backupsCopy = z
   })
   .superRefine((c, ctx) => {
     const key = typeof c.kmsKeyArn === "string" ? KMS_KEY_ARN.exec(c.kmsKeyArn) : null;
-    if (key && ACCOUNT_ID.test(c.accountId) && key[2] !== c.accountId) {
+    if (key && typeof c.accountId === "string" && ACCOUNT_ID.test(c.accountId) && key[2] !== c.accountId) {
       ctx.addIssue({ code: "custom", path: ["kmsKeyArn"], input: c.kmsKeyArn, message: `belongs to account ${key[2]}, not backups.copy.accountId (${c.accountId}); the replicas must be encrypted with the destination account's own key` });
     }
   }, whenObject);
