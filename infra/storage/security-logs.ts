@@ -110,11 +110,8 @@ export function securityLogs(storageName: string, args: SecurityLogsArgs, opts: 
     `${name}-trail-to-logs`,
     {
       description: "elegance-ops: CloudTrail writes the trail to its CloudWatch log group",
-      assumeRolePolicy: args.trailArn.apply((trailArn) =>
-        policyDocument([
-          { Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceArn": trailArn } } },
-        ]),
-      ),
+      // AWS's own trust for this role names the service only; the role can write to one log group, nothing else.
+      assumeRolePolicy: policyDocument([{ Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "sts:AssumeRole" }]),
     },
     opts,
   );
