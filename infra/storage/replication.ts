@@ -38,6 +38,8 @@ export function backupsReplication(name: string, args: BackupsReplicationArgs, o
   const role = new aws.iam.Role(
     `${name}-replication`,
     {
+      // A fixed name: the destination account's policies name this role and must not go stale.
+      name: `${name}-replication`,
       description: "elegance-ops: copies the backups to the second account",
       assumeRolePolicy: policyDocument([{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }]),
     },
