@@ -9,6 +9,7 @@ import { HealthProbe } from "./health-probe";
 import { LogIngest } from "./log-ingest";
 import { Paging } from "./paging";
 import { Secrets } from "./secrets";
+import { SecurityMonitoring } from "./security-monitoring";
 import { Storage } from "./storage";
 import { Vercel } from "./vercel";
 
@@ -44,6 +45,16 @@ export function program(config: StackConfig) {
     base,
     pagerdutyRoutingKeySecretArn: secrets.pagerdutyRoutingKey?.arn,
   });
+
+  // "Logs de sécurité" that alert: CIS monitoring on the trail's log group, paging level 2 (root: 3).
+  // The copy of the backups to a second account, when configured: what that account must apply.
+  new SecurityMonitoring(`${app}-security`, {
+    app,
+    trail: storage.security,
+    bucketNames: [storage.logs.bucket.bucket, storage.backups.bucket.bucket, storage.security.bucket.bucket.bucket],
+    topics: paging.topics,
+  });
+  const securityOutputs = storage.backupsCopy ? { backupsCopyDestinationPolicies: storage.backupsCopy.destinationPolicies } : {};
 
   // "Annexes › Check-lists": daily, weekly, monthly, each on its schedule, Paris time.
   const checklists = new Checklists(app, {
@@ -130,6 +141,7 @@ export function program(config: StackConfig) {
     backupFunction: backups.backup.function.fn.name,
     backupDrillFunction: backups.drill.function.fn.name,
     backupImageUri: backups.image.uri,
+    ...securityOutputs,
     ...(vercel ? { logIngestUrl: vercel.drainEndpoint.url.functionUrl, edgeConfigId: vercel.edgeConfig.id } : {}),
   };
 }

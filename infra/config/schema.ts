@@ -175,6 +175,48 @@ const vercel = z.strictObject({
   envVarTargets: listOf(VERCEL_TARGETS, "sensitive variables cannot target development", "[production, preview]").default(["production", "preview"]),
 });
 
+// Backups no admin can erase: the break-glass role, and the copy to a second account.
+const ACCOUNT_ID = /^\d{12}$/;
+const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
+const KMS_KEY_ARN = /^arn:aws:kms:([a-z0-9-]+):(\d{12}):key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+const breakGlassRoleArn = doc(
+  z.string().superRefine(checked((v: string) => (ROLE_ARN.test(v) ? undefined : "is not an IAM role ARN; expected arn:aws:iam::<12-digit account id>:role/<name>, e.g. arn:aws:iam::123456789012:role/elegance-ops-break-glass (the role you assume to break glass)"))),
+  "the ARN of the break-glass IAM role, e.g. arn:aws:iam::123456789012:role/elegance-ops-break-glass",
+);
+const backupsCopy = z
+  .strictObject({
+    accountId: doc(
+      z.string().superRefine(checked((v: string) => (ACCOUNT_ID.test(v) ? undefined : "is not an AWS account id; expected the destination account's 12 digits, quoted in YAML, e.g. \"210987654321\""))),
+      "the destination AWS account id, 12 digits in quotes (YAML would drop leading zeros), e.g. \"210987654321\"",
+      "210987654321",
+    ),
+    bucket: doc(
+      z.string().regex(/^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
+      "the destination bucket's name (3 to 63 lowercase letters, digits, dots or hyphens; versioned, Object Lock enabled), e.g. elegance-mobilite-backups-copy",
+      "elegance-mobilite-backups-copy",
+    ),
+    kmsKeyArn: doc(
+      z.string().superRefine(checked((v: string) => (KMS_KEY_ARN.test(v) ? undefined : "is not a KMS key ARN; expected the destination account's key as arn:aws:kms:<region>:<account id>:key/<key id> (an alias won't do for replication)"))),
+      "the ARN of a KMS key of the destination account, e.g. arn:aws:kms:eu-west-3:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      "arn:aws:kms:eu-west-3:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    ),
+  })
+  .superRefine((c, ctx) => {
+    const key = typeof c.kmsKeyArn === "string" ? KMS_KEY_ARN.exec(c.kmsKeyArn) : null;
+    if (key && typeof c.accountId === "string" && ACCOUNT_ID.test(c.accountId) && key[2] !== c.accountId) {
+      ctx.addIssue({ code: "custom", path: ["kmsKeyArn"], input: c.kmsKeyArn, message: `belongs to account ${key[2]}, not backups.copy.accountId (${c.accountId}); the replicas must be encrypted with the destination account's own key` });
+    }
+  }, whenObject);
+
+/** The copy stays in the stack's region (the data stays in France): its key says where it is. */
+function checkCopyRegion(c: { region?: unknown; backups?: unknown }, ctx: Ctx): void {
+  const copy = (c.backups as { copy?: { kmsKeyArn?: unknown } } | undefined)?.copy;
+  const key = typeof copy?.kmsKeyArn === "string" ? KMS_KEY_ARN.exec(copy.kmsKeyArn) : null;
+  if (key && typeof c.region === "string" && key[1] !== c.region) {
+    ctx.addIssue({ code: "custom", path: ["backups", "copy", "kmsKeyArn"], input: copy!.kmsKeyArn, message: `is in ${key[1]}, not the stack's region ${c.region}; the copy must stay in ${c.region}: use a key (and a bucket) of the destination account in ${c.region}` });
+  }
+}
+
 export const stackSchema = z.strictObject({
   region: doc(z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/), "an AWS region code, e.g. eu-west-3", "eu-west-3"),
   app: z.strictObject({
@@ -274,6 +316,8 @@ export const stackSchema = z.strictObject({
     }),
     // The backup image (pg_dump and the server of database.postgresMajor): ECR keeps the last N.
     imagesKept: doc(z.number().int().min(1).max(100), int("images between 1 and 100")).default(5),
+    breakGlassRoleArn: breakGlassRoleArn.optional(),
+    copy: backupsCopy.optional(),
   }).superRefine((b, ctx) => {
     const days = valid(lockDays, (b.objectLock as { days?: unknown } | undefined)?.days);
     const daily = valid(dailyDays, (b.retention as { dailyDays?: unknown } | undefined)?.dailyDays);
@@ -319,4 +363,4 @@ export const stackSchema = z.strictObject({
     vercelSupport: email("an e-mail address, e.g. support@vercel.com").default("support@vercel.com"),
   }),
   vercel: vercel.optional(),
-});
+}).superRefine(checkCopyRegion, whenObject);

@@ -1,8 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { backupLifecycleRules, BackupRetention, LOG_PREFIXES, LogRetention, logsLifecycleRules } from "./lifecycle";
-import { cloudTrailWrite, denyInsecureTransport, keyPolicy, policyDocument, serverAccessLogsWrite } from "./policies";
+import { denyInsecureTransport, keyPolicy, policyDocument, PolicyStatement, serverAccessLogsWrite } from "./policies";
+import { denyExceptBreakGlass } from "./protection";
+import { BackupsCopy, BackupsReplication, backupsReplication } from "./replication";
 import { SecureBucket, secureBucket } from "./secure-bucket";
+import { SecurityLogs, securityLogs } from "./security-logs";
+
+export type { BackupsCopy } from "./replication";
 
 export interface StorageArgs {
   /**
@@ -19,6 +24,15 @@ export interface StorageArgs {
     objectLock: { mode: "GOVERNANCE" | "COMPLIANCE"; days: number };
     retention: BackupRetention;
     noncurrentVersionDays: number;
+    /**
+     * The one role allowed to bypass GOVERNANCE retention, change the lock, the policy, the
+     * lifecycle or the replication, or delete versions (backups and security logs); unset,
+     * the buckets have no such denial.
+     * @example "arn:aws:iam::123456789012:role/elegance-ops-break-glass"
+     */
+    breakGlassRoleArn?: string;
+    /** A copy in a second account of the same region; unset, no replication. */
+    copy?: BackupsCopy;
   };
 }
 
@@ -26,13 +40,17 @@ export interface StorageArgs {
 export const BACKUPS_ACCESS_LOG_PREFIX = `${LOG_PREFIXES.access}s3/backups/`;
 /** CloudTrail's key prefix (no trailing slash: CloudTrail adds `/AWSLogs/...`). */
 export const TRAIL_PREFIX = LOG_PREFIXES.security.replace(/\/$/, "");
+/** Where S3 delivers the security-logs bucket's server access logs, inside the logs bucket. */
+export const SECURITY_LOGS_ACCESS_LOG_PREFIX = `${LOG_PREFIXES.access}s3/security-logs/`;
 
 /**
  * Backup and log storage with the guide's retention, hardened:
  * a customer-managed KMS key (rotated yearly) encrypting everything below; a logs bucket
  * whose lifecycle implements the retention table; a versioned, Object-Locked backups
- * bucket with a grandfather-father-son rotation; TLS-only bucket policies; the backups
- * bucket's access logs and a CloudTrail trail delivered to the logs bucket.
+ * bucket with a grandfather-father-son rotation, optionally copied to a second account;
+ * a security-logs bucket for the CloudTrail trail (also streamed to a log group); TLS-only
+ * bucket policies, with a break-glass-only denial of erasing when configured; the access
+ * logs of the backups and security-logs buckets delivered to the logs bucket.
  *
  * Every Lambda of the stack gets its log group from {@link Storage.logGroup}.
  */
@@ -46,7 +64,11 @@ export class Storage extends pulumi.ComponentResource {
     policy: aws.s3.BucketPolicy;
     accessLogging: aws.s3.BucketLogging;
   };
+  /** The trail's bucket and its CloudWatch log group (see ./security-logs.ts). */
+  readonly security: SecurityLogs;
   readonly trail: aws.cloudtrail.Trail;
+  /** The copy to the second account, when `backups.copy` is configured. */
+  readonly backupsCopy?: BackupsReplication;
   /** Days a Lambda's log group keeps its lines (the guide's application logs). */
   readonly appLogDays: number;
 
@@ -61,16 +83,41 @@ export class Storage extends pulumi.ComponentResource {
     this.trailName = `${name}-security`;
     this.account = this.lookupAccount();
     this.key = this.createKey();
-    // Both buckets exist before their policies: the logs bucket's policy names the backups bucket.
+    // Every bucket exists before the policies: the logs bucket's policy names the other two.
     const logs = secureBucket(`${name}-logs`, { kmsKeyArn: this.key.arn }, { parent: this });
     const backups = secureBucket(`${name}-backups`, { kmsKeyArn: this.key.arn, objectLock: true }, { parent: this });
-    this.logs = this.configureLogsBucket(logs, args.logRetention, backups.bucket);
-    this.backups = this.configureBackupsBucket(backups, args.backups);
-    this.trail = this.createTrail();
+    const security = secureBucket(`${name}-security-logs`, { kmsKeyArn: this.key.arn, objectLock: true }, { parent: this });
+    const breakGlass = args.backups.breakGlassRoleArn;
+    const protection = (arn: string): PolicyStatement[] => (breakGlass ? denyExceptBreakGlass(arn, breakGlass) : []);
+    this.logs = this.configureLogsBucket(logs, args.logRetention, [backups.bucket, security.bucket]);
+    const { copy, ...configured } = this.configureBackupsBucket(backups, args.backups, protection);
+    this.backups = configured;
+    this.backupsCopy = copy;
+    this.security = securityLogs(
+      name,
+      {
+        base: security,
+        days: args.logRetention.securityDays,
+        keyArn: this.key.arn,
+        trailName: this.trailName,
+        trailArn: this.trailArn(),
+        trailPrefix: TRAIL_PREFIX,
+        accountId: this.account.apply((a) => a.accountId),
+        logsBucket: this.logs.bucket,
+        logsPolicy: this.logs.policy,
+        accessLogPrefix: SECURITY_LOGS_ACCESS_LOG_PREFIX,
+        protection,
+        backupsArn: this.backups.bucket.arn,
+      },
+      { parent: this },
+    );
+    this.trail = this.security.trail;
     this.registerOutputs({
       keyArn: this.key.arn,
       logsBucket: this.logs.bucket.bucket,
       backupsBucket: this.backups.bucket.bucket,
+      securityLogsBucket: this.security.bucket.bucket.bucket,
+      trailLogGroup: this.security.logGroup.name,
       trailArn: this.trail.arn,
     });
   }
@@ -122,7 +169,7 @@ export class Storage extends pulumi.ComponentResource {
     return key;
   }
 
-  private configureLogsBucket(base: SecureBucket, retention: LogRetention, backups: aws.s3.Bucket) {
+  private configureLogsBucket(base: SecureBucket, retention: LogRetention, [backups, security]: aws.s3.Bucket[]) {
     const lifecycle = new aws.s3.BucketLifecycleConfiguration(
       `${this.name}-logs-lifecycle`,
       {
@@ -138,12 +185,12 @@ export class Storage extends pulumi.ComponentResource {
       {
         bucket: base.bucket.id,
         policy: pulumi
-          .all([base.bucket.arn, this.account, this.trailArn(), backups.arn])
-          .apply(([arn, a, trailArn, backupsArn]) =>
+          .all([base.bucket.arn, this.account, backups.arn, security.arn])
+          .apply(([arn, a, backupsArn, securityArn]) =>
             policyDocument([
               ...denyInsecureTransport(arn),
-              ...cloudTrailWrite(arn, TRAIL_PREFIX, a.accountId, trailArn),
               serverAccessLogsWrite(arn, BACKUPS_ACCESS_LOG_PREFIX, backupsArn, a.accountId),
+              { ...serverAccessLogsWrite(arn, SECURITY_LOGS_ACCESS_LOG_PREFIX, securityArn, a.accountId), Sid: "S3ServerAccessLogsWriteSecurityLogs" },
             ]),
           ),
       },
@@ -152,13 +199,14 @@ export class Storage extends pulumi.ComponentResource {
     return { ...base, lifecycle, policy };
   }
 
-  private configureBackupsBucket(base: SecureBucket, args: StorageArgs["backups"]) {
+  private configureBackupsBucket(base: SecureBucket, args: StorageArgs["backups"], protection: (arn: string) => PolicyStatement[]) {
     const name = `${this.name}-backups`;
     const versioning = new aws.s3.BucketVersioning(
       `${name}-versioning`,
       { bucket: base.bucket.id, versioningConfiguration: { status: "Enabled" } },
       { parent: this },
     );
+    const copy = args.copy && backupsReplication(name, { source: base.bucket, sourceKeyArn: this.key.arn, versioning, copy: args.copy, account: this.account }, { parent: this });
     const objectLock = new aws.s3.BucketObjectLockConfiguration(
       `${name}-object-lock`,
       {
@@ -177,11 +225,6 @@ export class Storage extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [versioning] },
     );
-    const policy = new aws.s3.BucketPolicy(
-      `${name}-policy`,
-      { bucket: base.bucket.id, policy: base.bucket.arn.apply((arn) => policyDocument(denyInsecureTransport(arn))) },
-      { parent: this, dependsOn: [base.publicAccessBlock] },
-    );
     const accessLogging = new aws.s3.BucketLogging(
       `${name}-access-logging`,
       {
@@ -192,34 +235,12 @@ export class Storage extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [this.logs.policy] },
     );
-    return { ...base, versioning, objectLock, lifecycle, policy, accessLogging };
-  }
-
-  private createTrail(): aws.cloudtrail.Trail {
-    return new aws.cloudtrail.Trail(
-      `${this.name}-trail`,
-      {
-        name: this.trailName,
-        s3BucketName: this.logs.bucket.bucket,
-        s3KeyPrefix: TRAIL_PREFIX,
-        kmsKeyId: this.key.arn,
-        isMultiRegionTrail: true,
-        includeGlobalServiceEvents: true,
-        enableLogFileValidation: true,
-        advancedEventSelectors: [
-          { name: "Management events", fieldSelectors: [{ field: "eventCategory", equals: ["Management"] }] },
-          {
-            // Who read, wrote or deleted a backup: the security log a restore investigation needs.
-            name: "Backup object access",
-            fieldSelectors: [
-              { field: "eventCategory", equals: ["Data"] },
-              { field: "resources.type", equals: ["AWS::S3::Object"] },
-              { field: "resources.ARN", startsWiths: [pulumi.interpolate`${this.backups.bucket.arn}/`] },
-            ],
-          },
-        ],
-      },
-      { parent: this, dependsOn: [this.logs.policy] },
+    // Last: once it denies lock, lifecycle and replication changes, only the break-glass role may make them.
+    const policy = new aws.s3.BucketPolicy(
+      `${name}-policy`,
+      { bucket: base.bucket.id, policy: base.bucket.arn.apply((arn) => policyDocument([...denyInsecureTransport(arn), ...protection(arn)])) },
+      { parent: this, dependsOn: [base.publicAccessBlock, objectLock, lifecycle, accessLogging, ...(copy ? [copy.replication] : [])] },
     );
+    return { ...base, versioning, objectLock, lifecycle, policy, accessLogging, copy };
   }
 }

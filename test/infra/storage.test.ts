@@ -26,6 +26,7 @@ beforeAll(async () => {
       keyArn: storage.key.arn,
       logsBucketId: storage.logs.bucket.id,
       logsBucket: storage.logs.bucket.bucket,
+      securityBucket: storage.security.bucket.bucket.bucket,
       backupsBucketId: storage.backups.bucket.id,
       backupsArn: storage.backups.bucket.arn,
       logGroup: logGroup.name,
@@ -148,10 +149,10 @@ describe("both buckets", () => {
 });
 
 describe("CloudTrail", () => {
-  it("writes a multi-region, validated, KMS-encrypted trail under security/", () => {
+  it("writes a multi-region, validated, KMS-encrypted trail under security/ of the security-logs bucket", () => {
     const trail = find(plan, "aws:cloudtrail/trail:Trail", "em-trail").inputs;
     expect(trail).toMatchObject({
-      s3BucketName: outputs.logsBucket,
+      s3BucketName: outputs.securityBucket,
       s3KeyPrefix: "security",
       kmsKeyId: outputs.keyArn,
       isMultiRegionTrail: true,
@@ -162,8 +163,8 @@ describe("CloudTrail", () => {
     expect(selectors[1]).toContainEqual({ field: "resources.ARN", startsWiths: [`${outputs.backupsArn}/`] });
   });
 
-  it("is allowed by the logs bucket policy only for this account's prefix and this trail", () => {
-    const write = statements("em-logs-policy").find((s) => s.Sid === "CloudTrailWrite");
+  it("is allowed by the security-logs bucket policy only for this account's prefix and this trail", () => {
+    const write = statements("em-security-logs-policy").find((s) => s.Sid === "CloudTrailWrite");
     expect(write.Resource).toMatch(new RegExp(`/security/AWSLogs/${FAKE_ACCOUNT}/\\*$`));
     expect(write.Condition.StringEquals["aws:SourceArn"]).toBe(`arn:aws:cloudtrail:eu-west-3:${FAKE_ACCOUNT}:trail/em-security`);
     expect(find(plan, "aws:cloudtrail/trail:Trail", "em-trail").inputs.name).toBe("em-security");
@@ -176,8 +177,9 @@ describe("log groups for Lambdas", () => {
     expect(group).toEqual({ name: "/aws/lambda/em-daily-checklist", retentionInDays: 30, kmsKeyId: outputs.keyArn });
   });
 
-  it("are the only log groups created", () => {
-    expect(ofType(plan, "aws:cloudwatch/logGroup:LogGroup")).toHaveLength(1);
+  it("are the only log groups created besides the trail's", () => {
+    const names = ofType(plan, "aws:cloudwatch/logGroup:LogGroup").map((g) => g.name);
+    expect(names.sort()).toEqual(["daily-checklist-logs", "em-security-logs-trail-logs"]);
   });
 });
 
