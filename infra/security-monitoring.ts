@@ -4,7 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Level, METRICS_NAMESPACE } from "../lambdas/core/contract";
-import { LevelTopics, levelAlarm } from "./alarms";
+import { LevelTopics, burstAlarm } from "./alarms";
 
 export const SECURITY_NAMESPACE = `${METRICS_NAMESPACE}/Security`;
 
@@ -108,25 +108,12 @@ export class SecurityMonitoring extends pulumi.ComponentResource {
         ),
       );
       this.alarms.push(
-        levelAlarm(
-          physical,
-          args.topics,
-          {
-            name: physical,
-            level: control.level,
-            problem: `${control.problem} (${control.cis})`,
-            runbook: securityRunbook(control, args.trail.logGroupName),
-            namespace: SECURITY_NAMESPACE,
-            metricName: control.metric,
-            statistic: "Sum",
-            period: 300,
-            evaluationPeriods: 1,
-            threshold: control.threshold,
-            comparisonOperator: "GreaterThanOrEqualToThreshold",
-            // No matching event, no data point: that is the quiet state, not a gap.
-            treatMissingData: "notBreaching",
-          },
-          { parent: this },
+        // No matching event, no data point: that is the quiet state (burstAlarm treats it so).
+        burstAlarm(
+          { topics: args.topics, opts: { parent: this } },
+          { name: physical, level: control.level, problem: `${control.problem} (${control.cis})`, runbook: securityRunbook(control, args.trail.logGroupName) },
+          { namespace: SECURITY_NAMESPACE, metricName: control.metric },
+          control.threshold,
         ),
       );
     }
