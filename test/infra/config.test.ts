@@ -288,4 +288,8 @@ describe("loadStackConfig", () => {
   });
 });
 
-it("names the project", () => expect(PROJECT).toBe("elegance-ops"));
+it("reads its keys under the project's name in Pulumi.yaml (the config namespace)", () => {
+  const project = /^name:\s*(\S+)/m.exec(readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8"))?.[1];
+  expect(project).toBeDefined();
+  expect(PROJECT).toBe(project);
+});
