@@ -12,7 +12,7 @@ export const MONTHLY_TASKS: Check[] = [
     cleanSessions(url, { expiredDays: tasks.sessionsExpiredDays, inactiveDays: tasks.sessionsInactiveDays, batchSize: tasks.batchSize }),
   ),
   taskCheck("archive-rides", "Archive des anciennes courses (déplacées, par lots)", (url, { tasks }) =>
-    archiveRides(url, { olderThanMonths: tasks.ridesOlderThanMonths, batchSize: tasks.batchSize }),
+    archiveRides(url, { olderThanMonths: tasks.ridesOlderThanMonths, batchSize: tasks.batchSize, withDependents: tasks.archive?.withDependents }),
   ),
   taskCheck("vacuum-analyze", "VACUUM (ANALYZE) table par table", (url) => vacuumAnalyze(url)),
   taskCheck("reindex", "Réindexation des seuls index invalides ou gonflés", (url, { database }) => reindex(url, { thresholds: database })),
