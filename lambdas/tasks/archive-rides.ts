@@ -110,15 +110,16 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
        WHERE i.indrelid = 'public.rides_archive'::regclass AND i.indisunique AND i.indnatts = 1 AND a.attname = 'id') AS keyed`,
   );
   let mode: Mode = keyed && copies === 0 ? "straight" : "checked";
-  // The whole heap, page 0 to its current end, in ranges of about a batch: the old rides' page
-  // bounds (min/max ctid) cost a heap visit per old ride, a sixth of the run; pages without old
-  // rides cost a filtered TID range scan. The count (progress only) reads the created_at index
-  // alone where the visibility map allows; referenced rides are in it, and stay.
-  const { rows: [heap] } = await client.query<{ pages: number; perPage: number; n: string }>(
-    `SELECT (pg_relation_size('public.rides') / current_setting('block_size')::int)::int AS pages, ${rowsPerPageSql("public.rides")} AS "perPage",
-       (SELECT count(*) FROM public.rides r WHERE ${old}) AS n`,
+  // The pages between the oldest and the newest old ride (two probes of the created_at index),
+  // not min/max(ctid) of every old ride, which visits the heap once per ride: a sixth of the
+  // run. Rides are inserted in created_at order, so the old ones lie there; any elsewhere (an
+  // update moved it) is taken by the stragglers' pass below. The count (progress only) is an
+  // index-only scan where the visibility map allows.
+  const ends = (order: string) => `(SELECT (r.ctid::text::point)[0]::int FROM public.rides r WHERE ${old} ORDER BY r.created_at ${order} LIMIT 1)`;
+  const { rows: [found] } = await client.query<{ n: string; a: number | null; b: number | null; perPage: number }>(
+    `SELECT (SELECT count(*) FROM public.rides r WHERE ${old}) AS n, ${ends("ASC")} AS a, ${ends("DESC")} AS b, ${rowsPerPageSql("public.rides")} AS "perPage"`,
   );
-  let total = Number(heap.n);
+  let total = Number(found.n);
   timer.mark("setup");
 
   const done = { moved: 0, inserted: 0, batches: 0, redone: 0, longest: 0, dependents: {} as Record<string, number> };
@@ -153,7 +154,10 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
     }
     return outcome.value.moved;
   };
-  for (const range of pageRanges("r", 0, heap.pages - 1, heap.perPage, options.batchSize)) await move(`${range} AND ${movable}`);
+  if (found.a !== null && found.b !== null) {
+    const [first, last] = [Math.min(found.a, found.b), Math.max(found.a, found.b)];
+    for (const range of pageRanges("r", first, last, found.perPage, options.batchSize)) await move(`${range} AND ${movable}`);
+  }
   timer.mark("pages");
   // Old rides the pages missed (an app update moved one behind the pass, or past its last page)
   // are taken by the created_at index; the empty read that ends this loop is the proof that no
