@@ -3,12 +3,14 @@
 // and inserts together, so a ride is in exactly one table at every instant. A killed run rolls
 // back its current batch only; a re-run carries on. Rows copied by hand earlier (the guide's
 // `INSERT … SELECT`, which never deleted) are recognised: identical copies just leave rides,
-// different ones stop the task before anything is touched.
+// different ones stop the task before anything is touched. A ride another table still
+// references stays in rides (archive-references.ts), unless that table is listed to move along.
 //
 // Cost, against the guide's one-shot statements: a batch does the same per-row work (one read to
-// copy, one to delete, the archive's index entries) in one round trip; on top of that the run
-// reads the old rides' index twice: once to count them and find the heap pages they are on,
-// once at the end to prove none is left.
+// copy, one to delete, the archive's index entries; the same WAL per row) in one round trip; on
+// top of that the run counts the old rides on the created_at index (index-only where the
+// visibility map allows), reads its two ends for the pages to cover, and reads it once more at
+// the end to prove no old ride is left.
 import type { Client } from "pg";
 import { batchInOneTrip, inTransaction, runTask } from "../core/session";
 import { pageRanges, rowsPerPageSql } from "./page-ranges";
