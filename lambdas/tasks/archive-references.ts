@@ -18,6 +18,8 @@ export interface ForeignKey {
   refColumns: string[];
   /** pg_constraint.confdeltype: a no action, r restrict, c cascade, n set null, d set default. */
   onDelete: string;
+  /** An index leads with the key's columns (a ride's dependents are then an index probe away). */
+  indexed: boolean;
 }
 
 export interface References {
@@ -36,7 +38,9 @@ const columnsOf = (rel: string, keys: string) =>
 async function foreignKeysOnto(client: Client, tables: string[]): Promise<ForeignKey[]> {
   const { rows } = await client.query<ForeignKey>(
     `SELECT ${qualified("k.conrelid")} AS "table", k.conname AS name, ${columnsOf("k.conrelid", "k.conkey")} AS columns,
-       ${qualified("k.confrelid")} AS ref, ${columnsOf("k.confrelid", "k.confkey")} AS "refColumns", k.confdeltype AS "onDelete"
+       ${qualified("k.confrelid")} AS ref, ${columnsOf("k.confrelid", "k.confkey")} AS "refColumns", k.confdeltype AS "onDelete",
+       EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = k.conrelid
+         AND (i.indkey::int2[])[0:cardinality(k.conkey) - 1] @> k.conkey AND (i.indkey::int2[])[0:cardinality(k.conkey) - 1] <@ k.conkey) AS indexed
      FROM pg_constraint k WHERE k.contype = 'f' AND k.confrelid = ANY ($1::regclass[]) ORDER BY 1, 2`,
     [tables],
   );
