@@ -342,6 +342,15 @@ export const stackSchema = z.strictObject({
       sessionsInactiveDays: doc(z.number().int().min(1), int("days, 1 or more")).optional(),
       ridesOlderThanMonths: doc(z.number().int().min(1), int("months, 1 or more")).default(6),
       batchSize: doc(z.number().int().min(100).max(100_000), int("rows between 100 and 100000")).default(5000),
+      // Rides other tables reference stay in rides, unless those tables are listed here to move with them.
+      archive: z
+        .strictObject({
+          withDependents: doc(
+            z.array(doc(z.string().regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/), "a schema-qualified table referencing public.rides (or a listed table), e.g. public.ride_payments")),
+            "a list of tables whose rows move to <table>_archive with their ride, e.g. [public.ride_payments]",
+          ).default([]),
+        })
+        .optional(),
       // "Nettoyage des données temporaires" (weekly).
       temporaryData: z
         .array(

@@ -41,6 +41,8 @@ export interface DatabaseTasks {
   sessionsInactiveDays?: number;
   ridesOlderThanMonths: number;
   batchSize: number;
+  /** Tables referencing rides whose rows move with their ride (`<table>_archive`); absent: referenced rides stay. */
+  archive?: { withDependents: string[] };
 }
 
 export interface BackupThresholds {

@@ -3,15 +3,19 @@
 // and inserts together, so a ride is in exactly one table at every instant. A killed run rolls
 // back its current batch only; a re-run carries on. Rows copied by hand earlier (the guide's
 // `INSERT … SELECT`, which never deleted) are recognised: identical copies just leave rides,
-// different ones stop the task before anything is touched.
+// different ones stop the task before anything is touched. A ride another table still
+// references stays in rides (archive-references.ts), unless that table is listed to move along.
 //
 // Cost, against the guide's one-shot statements: a batch does the same per-row work (one read to
-// copy, one to delete, the archive's index entries) in one round trip; on top of that the run
-// reads the old rides' index twice: once to count them and find the heap pages they are on,
-// once at the end to prove none is left.
+// copy, one to delete, the archive's index entries; the same WAL per row) in one round trip; on
+// top of that the run counts the old rides on the created_at index (index-only where the
+// visibility map allows), reads its two ends for the pages to cover, and reads it once more at
+// the end to prove no old ride is left.
 import type { Client } from "pg";
 import { batchInOneTrip, inTransaction, runTask } from "../core/session";
-import { pageBoundsSql, pageRanges, rowsPerPageSql } from "./page-ranges";
+import { pageRanges, rowsPerPageSql } from "./page-ranges";
+import { createDependentArchives, describeKey, findReferences, reaches, References, rowsOf, unreferenced } from "./archive-references";
+import { checkedMoveSql, differingCopies, moveReferenced, readChecked } from "./archive-guarded";
 import { phaseTimer, progressOf, TaskOptions, TaskResult } from "../core/task";
 
 export interface ArchiveOptions extends TaskOptions {
@@ -19,6 +23,8 @@ export interface ArchiveOptions extends TaskOptions {
   olderThanMonths?: number;
   /** Or an explicit instant instead (an operator re-running "as of" a date; tests). */
   before?: Date;
+  /** Tables referencing rides whose rows move with their ride (config database.tasks.archive.withDependents). */
+  withDependents?: string[];
 }
 
 const TASK = "archive-rides";
@@ -33,10 +39,10 @@ async function columnsOf(client: Client, table: string): Promise<string[]> {
 }
 
 /** Differences between the two tables' columns (name and type, in order), in words. */
-export function columnDifferences(rides: string[], archive: string[]): string[] {
+export function columnDifferences(rides: string[], archive: string[], names = ["rides", "rides_archive"]): string[] {
   const diffs: string[] = [];
   for (let i = 0; i < Math.max(rides.length, archive.length); i++) {
-    if (rides[i] !== archive[i]) diffs.push(`column ${i + 1}: rides has ${rides[i] ?? "nothing"}, rides_archive has ${archive[i] ?? "nothing"}`);
+    if (rides[i] !== archive[i]) diffs.push(`column ${i + 1}: ${names[0]} has ${rides[i] ?? "nothing"}, ${names[1]} has ${archive[i] ?? "nothing"}`);
   }
   return diffs;
 }
@@ -54,10 +60,8 @@ export async function archiveRides(databaseUrl: string, options: ArchiveOptions 
  * app update is redone.
  */
 type Mode = "straight" | "checked";
-interface Batch { moved: number; inserted: number }
+interface Batch { moved: number; inserted: number; dependents?: Record<string, number>; redone?: number; checked?: boolean }
 
-const differingCopies = (ids: string[], left: string) =>
-  `rides ${ids.join(", ")} are in both tables with different content; ${left}. Decide which copy is right, then re-run`;
 
 async function run(client: Client, options: Required<Pick<ArchiveOptions, "batchSize" | "olderThanMonths">> & ArchiveOptions, began: number): Promise<TaskResult> {
   const dryRun = !!options.dryRun;
@@ -69,6 +73,16 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
   );
   const old = `r.created_at < ${client.escapeLiteral(cutoff)}::timestamptz`;
   const archiveExists = (await client.query("SELECT to_regclass('public.rides_archive') AS t")).rows[0].t !== null;
+  // Every foreign key onto rides, before anything moves: referenced rides stay unless their
+  // referencing table is listed to move along.
+  const refs = await findReferences(client, options.withDependents);
+  const referenced = refs.blockers.length + refs.dependents.length > 0;
+  for (const d of refs.dependents) {
+    if ((await client.query("SELECT to_regclass($1) AS t", [d.archive])).rows[0].t === null) continue;
+    const diffs = columnDifferences(await columnsOf(client, d.table), await columnsOf(client, d.archive), [d.table, d.archive]);
+    if (diffs.length) throw new Error(`${d.archive} does not have the columns of ${d.table}; nothing was moved. Align the tables first: ${diffs.join("; ")}`);
+  }
+  const movable = referenced ? `${old} AND ${unreferenced(refs)}` : old;
   let copies = 0;
   let before = 0;
   if (archiveExists) {
@@ -85,72 +99,77 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
     copies = Number(found.copies);
     before = Number(found.archived);
   }
-  // How many to move, and the heap pages they lie on (one read of the created_at index).
-  const { rows: [found] } = await client.query<{ n: string; first: number | null; last: number | null }>(
-    `SELECT count(*) AS n, ${pageBoundsSql("r")} FROM public.rides r WHERE ${old}`,
-  );
-  const total = Number(found.n);
-  const batches = Math.ceil(total / options.batchSize);
-  const plan = { toMove: total, batches, batchSize: options.batchSize, createArchive: archiveExists ? 0 : 1 };
-  if (dryRun) {
-    return {
-      task: TASK, dryRun, counts: plan, longestTransactionMs: 0, durationMs: performance.now() - began,
-      summary: `would move ${total} rides created before ${at.toISOString()} in ${batches} batches of ${options.batchSize}${archiveExists ? "" : ", after creating rides_archive"}`,
-    };
-  }
+  if (dryRun) return dryRunOf(client, { old, movable, refs, at, archiveExists, batchSize: options.batchSize, began });
   if (!archiveExists) {
     // Columns and NOT NULLs of rides; no identity (archived ids are kept as they were), its own key.
     await client.query("CREATE TABLE IF NOT EXISTS public.rides_archive (LIKE public.rides INCLUDING DEFAULTS INCLUDING CONSTRAINTS, PRIMARY KEY (id))");
     await client.query("CREATE INDEX IF NOT EXISTS rides_archive_created_at_idx ON public.rides_archive (created_at)");
   }
+  await createDependentArchives(client, refs);
   // A unique key on id (ours has one) turns a copy made by hand during the run into an error.
   const { rows: [{ keyed }] } = await client.query<{ keyed: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
        WHERE i.indrelid = 'public.rides_archive'::regclass AND i.indisunique AND i.indnatts = 1 AND a.attname = 'id') AS keyed`,
   );
   let mode: Mode = keyed && copies === 0 ? "straight" : "checked";
+  // The pages between the oldest and the newest old ride (two probes of the created_at index),
+  // not min/max(ctid) of every old ride, which visits the heap once per ride: a sixth of the
+  // run. Rides are inserted in created_at order, so the old ones lie there; any elsewhere (an
+  // update moved it) is taken by the stragglers' pass below. The count (progress only) is an
+  // index-only scan where the visibility map allows.
+  const ends = (order: string) => `(SELECT (r.ctid::text::point)[0]::int FROM public.rides r WHERE ${old} ORDER BY r.created_at ${order} LIMIT 1)`;
+  const { rows: [found] } = await client.query<{ n: string; a: number | null; b: number | null; perPage: number }>(
+    `SELECT (SELECT count(*) FROM public.rides r WHERE ${old}) AS n, ${ends("ASC")} AS a, ${ends("DESC")} AS b, ${rowsPerPageSql("public.rides")} AS "perPage"`,
+  );
+  let total = Number(found.n);
   timer.mark("setup");
 
-  const done = { moved: 0, inserted: 0, batches: 0, redone: 0, longest: 0 };
+  const done = { moved: 0, inserted: 0, batches: 0, redone: 0, longest: 0, dependents: {} as Record<string, number> };
   const started = performance.now();
   const move = async (selection: string): Promise<number> => {
     let outcome: { value: Batch; ms: number };
-    try {
-      outcome = mode === "straight" ? await moveStraight(client, selection) : await moveChecked(client, selection);
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      // 40001: an app update met a straight batch; redone checked, which follows the update.
-      // 23505: a copy made by hand meanwhile met a batch; from now on every batch checks.
-      if (code !== "23505" && (code !== "40001" || mode !== "straight")) throw error;
-      if (code === "23505") mode = "checked";
-      else done.redone += 1;
-      outcome = await moveChecked(client, selection);
+    if (referenced) {
+      outcome = await moveReferenced(client, refs, selection, mode === "checked");
+    } else {
+      try {
+        outcome = mode === "straight" ? await moveStraight(client, selection) : await moveChecked(client, selection);
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        // 40001: an app update met a straight batch; redone checked, which follows the update.
+        // 23505: a copy made by hand meanwhile met a batch; from now on every batch checks.
+        if (code !== "23505" && (code !== "40001" || mode !== "straight")) throw error;
+        if (code === "23505") mode = "checked";
+        else done.redone += 1;
+        outcome = await moveChecked(client, selection);
+      }
     }
     done.longest = Math.max(done.longest, outcome.ms);
     done.moved += outcome.value.moved;
     done.inserted += outcome.value.inserted;
+    for (const [t, n] of Object.entries(outcome.value.dependents ?? {})) done.dependents[t] = (done.dependents[t] ?? 0) + n;
+    done.redone += outcome.value.redone ?? 0;
+    if (outcome.value.checked) mode = "checked";
     if (outcome.value.moved) {
       done.batches += 1;
+      total = Math.max(total, done.moved);
       options.onProgress?.(progressOf(done.moved, total, started));
     }
     return outcome.value.moved;
   };
-  // The heap in page ranges over the pages holding old rides: TID range scans read pages in
-  // order, like the guide's one-shot statements, at a batch's cost.
-  if (found.first !== null && found.last !== null) {
-    const { rows: [{ perPage }] } = await client.query<{ perPage: number }>(`SELECT ${rowsPerPageSql("public.rides")} AS "perPage"`);
-    for (const range of pageRanges("r", found.first, found.last, perPage, options.batchSize)) await move(`${range} AND ${old}`);
+  if (found.a !== null && found.b !== null) {
+    const [first, last] = [Math.min(found.a, found.b), Math.max(found.a, found.b)];
+    for (const range of pageRanges("r", first, last, found.perPage, options.batchSize)) await move(`${range} AND ${movable}`);
   }
   timer.mark("pages");
   // Old rides the pages missed (an app update moved one behind the pass, or past its last page)
   // are taken by the created_at index; the empty read that ends this loop is the proof that no
-  // old ride is left in rides.
+  // old ride is left in rides but those still referenced.
   for (let idle = 0; ; ) {
-    const { rows } = await client.query<{ t: string }>(`SELECT r.ctid::text AS t FROM public.rides r WHERE ${old} LIMIT ${Number(options.batchSize)}`);
+    const { rows } = await client.query<{ t: string }>(`SELECT r.ctid::text AS t FROM public.rides r WHERE ${movable} LIMIT ${Number(options.batchSize)}`);
     if (!rows.length) break;
     const tids = rows.map((r) => r.t).filter((t) => /^\(\d+,\d+\)$/.test(t));
     // Rows found but not moved were updated in between: read again, a few times at most.
-    if ((await move(`r.ctid = ANY ('{${tids.map((t) => `"${t}"`).join(",")}}'::tid[]) AND ${old}`)) === 0 && ++idle >= 5) {
+    if ((await move(`r.ctid = ANY ('{${tids.map((t) => `"${t}"`).join(",")}}'::tid[]) AND ${movable}`)) === 0 && ++idle >= 5) {
       throw new Error(`old rides keep changing while being archived; ${done.moved} moved so far, re-run later`);
     }
   }
@@ -164,11 +183,48 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
   if (grew !== done.inserted + alreadyArchived - copies) {
     throw new Error(`counts do not add up: archive grew by ${grew} for ${done.inserted} inserted and ${alreadyArchived - copies} copied by hand during the run`);
   }
+  const kept = referenced ? await keptBy(client, refs, old) : undefined;
   timer.mark("verify");
+  const withDeps = Object.entries(done.dependents).map(([t, n]) => `, ${n} rows of ${t}`).join("");
   return {
-    task: TASK, dryRun, counts: { moved: done.moved, alreadyArchived, batches: done.batches, archiveRows: Number(after) },
-    longestTransactionMs: Math.round(done.longest), durationMs: performance.now() - began, details: { phasesMs: timer.phases, mode, redoneAfterAppUpdates: done.redone },
-    summary: `moved ${done.moved} rides created before ${at.toISOString()} to rides_archive${alreadyArchived ? ` (${alreadyArchived} were already archived identically)` : ""}; archive holds ${after}`,
+    task: TASK, dryRun, counts: { moved: done.moved, alreadyArchived, batches: done.batches, archiveRows: Number(after), ...(kept ? { kept: kept.total } : {}) },
+    longestTransactionMs: Math.round(done.longest), durationMs: performance.now() - began,
+    details: { phasesMs: timer.phases, mode, redoneAfterAppUpdates: done.redone, ...(referenced ? { keptBy: kept?.by, dependentsMoved: done.dependents } : {}) },
+    summary: `moved ${done.moved} rides created before ${at.toISOString()} to rides_archive${withDeps}${alreadyArchived ? ` (${alreadyArchived} were already archived identically)` : ""}; archive holds ${after}${kept ? keptSummary(kept) : ""}`,
+  };
+}
+
+/** Old rides still referenced, in total and per referencing table (a ride may count for several). */
+async function keptBy(client: Client, refs: References, old: string): Promise<{ total: number; by: Record<string, number> }> {
+  const tables = [...new Set(refs.blockers.map((b) => b.table))];
+  const reached = (t: string) => refs.blockers.filter((b) => b.table === t).map((b) => reaches(refs, b)).join(" OR ");
+  const { rows: [k] } = await client.query(
+    `SELECT count(*) FILTER (WHERE NOT (${unreferenced(refs)})) AS total${tables.map((t, i) => `, count(*) FILTER (WHERE ${reached(t)}) AS k${i}`).join("")} FROM public.rides r WHERE ${old}`,
+  );
+  return { total: Number(k.total), by: Object.fromEntries(tables.map((t, i) => [t, Number(k[`k${i}`])])) };
+}
+
+const keptSummary = (kept: { total: number; by: Record<string, number> }) =>
+  kept.total ? `; kept: ${Object.entries(kept.by).filter(([, n]) => n).map(([t, n]) => `${n.toLocaleString("en")} rides still referenced by ${t}`).join(", ")}` : "";
+
+async function dryRunOf(client: Client, o: { old: string; movable: string; refs: References; at: Date; archiveExists: boolean; batchSize: number; began: number }): Promise<TaskResult> {
+  const referenced = o.refs.blockers.length + o.refs.dependents.length > 0;
+  const { rows: [found] } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM public.rides r WHERE ${o.movable}`);
+  const total = Number(found.n);
+  const batches = Math.ceil(total / o.batchSize);
+  const kept = referenced ? await keptBy(client, o.refs, o.old) : undefined;
+  const withDeps: Record<string, number> = {};
+  for (const d of o.refs.dependents) {
+    withDeps[d.table] = Number((await client.query(`SELECT count(*) AS n FROM ${d.table} d WHERE ${rowsOf(o.refs, d.table, "d", o.movable)}`)).rows[0].n);
+  }
+  const plan = [
+    ...o.refs.dependents.map((d) => `${withDeps[d.table]} rows of ${d.table} move with their rides to ${d.archive}`),
+    ...o.refs.blockers.map((b) => `${describeKey(b)} keeps the rides it references`),
+  ];
+  return {
+    task: TASK, dryRun: true, counts: { toMove: total, batches, batchSize: o.batchSize, createArchive: o.archiveExists ? 0 : 1, ...(kept ? { kept: kept.total } : {}) },
+    longestTransactionMs: 0, durationMs: performance.now() - o.began, details: referenced ? { keptBy: kept?.by, dependents: withDeps, plan } : undefined,
+    summary: `would move ${total} rides created before ${o.at.toISOString()} in ${batches} batches of ${o.batchSize}${o.archiveExists ? "" : ", after creating rides_archive"}${plan.length ? `; ${plan.join("; ")}` : ""}${kept ? keptSummary(kept) : ""}`,
   };
 }
 
@@ -195,16 +251,7 @@ async function moveStraight(client: Client, selection: string): Promise<{ value:
  */
 async function moveChecked(client: Client, selection: string, tries = 5): Promise<{ value: Batch; ms: number }> {
   try {
-    return await inTransaction(client, async () => {
-      const { rows: [r] } = await client.query<{ moved: string; inserted: string; differing: string[] | null }>(
-        `WITH moved AS (DELETE FROM public.rides r WHERE ${selection} RETURNING r.*),
-              inserted AS (INSERT INTO public.rides_archive SELECT * FROM moved m WHERE NOT EXISTS (SELECT 1 FROM public.rides_archive a WHERE a.id = m.id) RETURNING 1)
-         SELECT (SELECT count(*) FROM moved) AS moved, (SELECT count(*) FROM inserted) AS inserted,
-                (SELECT (array_agg(m.id::text ORDER BY m.id))[1:10] FROM moved m JOIN public.rides_archive a ON a.id = m.id WHERE m::text IS DISTINCT FROM a::text) AS differing`,
-      );
-      if (r.differing?.length) throw new Error(differingCopies(r.differing, "they and the rest of their batch stay in rides"));
-      return { moved: Number(r.moved), inserted: Number(r.inserted) };
-    });
+    return await inTransaction(client, async () => readChecked(await client.query(checkedMoveSql(selection))));
   } catch (error) {
     if ((error as { code?: string }).code !== "23505" || tries <= 1) throw error;
     return moveChecked(client, selection, tries - 1);

@@ -11,7 +11,7 @@ export const cleanSessionsCheck: Check = taskCheck("clean-sessions", "Suppressio
     cleanSessions(url, { expiredDays: tasks.sessionsExpiredDays, inactiveDays: tasks.sessionsInactiveDays, batchSize: tasks.batchSize }),
 );
 export const archiveRidesCheck: Check = taskCheck("archive-rides", "Archive des anciennes courses (déplacées, par lots)", (url, { tasks }) =>
-    archiveRides(url, { olderThanMonths: tasks.ridesOlderThanMonths, batchSize: tasks.batchSize }),
+    archiveRides(url, { olderThanMonths: tasks.ridesOlderThanMonths, batchSize: tasks.batchSize, withDependents: tasks.archive?.withDependents }),
 );
 export const vacuumAnalyzeCheck: Check = taskCheck("vacuum-analyze", "VACUUM (ANALYZE) table par table", (url) => vacuumAnalyze(url));
 export const reindexCheck: Check = taskCheck("reindex", "Réindexation des seuls index invalides ou gonflés", (url, { database }) => reindex(url, { thresholds: database }));
