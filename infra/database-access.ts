@@ -18,6 +18,8 @@ export interface DatabaseAccessArgs {
   postgresMajor: 15 | 17;
   /** Tables the weekly purge deletes from. @example [{ table: "public.ride_quotes", ... }] */
   temporaryTables?: string[];
+  /** Tables whose rows move with their ride into `<table>_archive` (database.tasks.archive.withDependents). */
+  archiveDependents?: string[];
   /** The server's CA (PEM): TLS verified (`verify-full`) instead of just required. */
   caCert?: string;
 }
@@ -108,6 +110,13 @@ export class DatabaseAccess extends pulumi.ComponentResource {
     // by hand (README), since granting BYPASSRLS takes a superuser on PostgreSQL 15.
     new postgresql.Grant(name("public-usage"), { database, role, schema: "public", objectType: "schema", privileges: ["USAGE", "CREATE"] }, opts);
     tables("public-rides", "public", ["rides"], ["SELECT", "DELETE"]);
+    // Dependents that move with their ride: read and deleted; their archives are the role's own.
+    // Other tables that reference rides only need SELECT (a referenced ride stays), granted by
+    // their owner: the task names any it cannot read.
+    for (const qualified of [...new Set(args.archiveDependents ?? [])]) {
+      const [schema, table] = qualified.split(".");
+      tables(`archive-dependent-${schema}-${table}`, schema, [table], ["SELECT", "DELETE"]);
+    }
     // The weekly purge of temporary data: exactly the configured tables.
     for (const qualified of [...new Set(args.temporaryTables ?? [])]) {
       const [schema, table] = qualified.split(".");

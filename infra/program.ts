@@ -31,6 +31,7 @@ export function program(config: StackConfig) {
     roleName: config.database.maintenanceRole,
     postgresMajor: config.database.postgresMajor,
     temporaryTables: config.database.tasks.temporaryData.map((t) => t.table),
+    archiveDependents: config.database.tasks.archive?.withDependents,
     caCert: config.database.caCert,
   });
 
