@@ -4,7 +4,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { existsSync, readFileSync } from "fs";
 import * as path from "path";
-import { parseStackConfig, rawConfigFromStackFile, StackConfig } from "../../infra/config";
+import type { StackConfig } from "../../infra/config";
 import { stackVariables } from "../../infra/config/settings";
 import { ENV } from "../../lambdas/core/contract";
 import { inputsFromEnv, type TaskInputs } from "../../lambdas/core/inputs";
@@ -18,8 +18,8 @@ interface InputSpec {
   fromStack?: (config: StackConfig) => string | undefined;
 }
 
-/** The checks' and tasks' inputs (lambdas/core/needs.ts), plus the CLI-only ones (Vercel's API for maintenance and rollback). */
-export type CliInput = InputName | "vercelToken" | "vercelTeam" | "vercelProject" | "edgeConfigId" | "vercelApiUrl";
+/** The checks' and tasks' inputs (lambdas/core/needs.ts), plus the CLI-only ones (Vercel's API, the drill's scratch server). */
+export type CliInput = InputName | "vercelToken" | "vercelTeam" | "vercelProject" | "edgeConfigId" | "vercelApiUrl" | "scratchUrl" | "pgBindir";
 
 export const INPUTS: Record<CliInput, InputSpec> = {
   ...TASK_INPUTS,
@@ -30,6 +30,9 @@ export const INPUTS: Record<CliInput, InputSpec> = {
   vercelProject: { flag: "--project <idOrName>", env: "VERCEL_PROJECT_ID", description: "Vercel project id (prj_…) or name", fromStack: (c) => c.vercel?.projectId },
   edgeConfigId: { flag: "--edge-config-id <id>", env: "VERCEL_EDGE_CONFIG_ID", description: "id (ecfg_…) of the Edge Config holding the `maintenance` item (a stack output)" },
   vercelApiUrl: { flag: "--vercel-api-url <url>", env: "VERCEL_API_URL", description: "Vercel API base URL (default https://api.vercel.com)" },
+  // The restore drill's scratch server: one of the two.
+  scratchUrl: { flag: "--scratch-url <url>", env: "SCRATCH_DATABASE_URL", description: "superuser URL of a scratch server (a database is created there, then dropped)" },
+  pgBindir: { flag: "--pg-bindir <dir>", env: "PG_SERVER_BINDIR", description: "else: start a scratch server from these server binaries (initdb, postgres)" },
 };
 
 /** `--app-url <url>` → `appUrl`: commander's attribute name for a flag. */
@@ -66,8 +69,8 @@ export function inputValue(input: CliInput, options: Record<string, unknown>, en
 }
 
 /** Resolves the inputs a command needs, or throws one MissingInputError for the first absent one. */
-export function requireInputs(needs: readonly CliInput[], options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Partial<Record<CliInput, string>> {
-  const values: Partial<Record<CliInput, string>> = {};
+export function requireInputs<K extends CliInput>(needs: readonly K[], options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Record<K, string> {
+  const values = {} as Record<K, string>;
   for (const input of needs) {
     const value = inputValue(input, options, env);
     if (value === undefined) throw new MissingInputError(input);
@@ -76,6 +79,7 @@ export function requireInputs(needs: readonly CliInput[], options: Record<string
   return values;
 }
 
+// bin/ops/ in the sources, .build/cli/ once built: the repo root is two levels up from both.
 const DEFAULT_STACK_FILE = path.join(__dirname, "..", "..", "Pulumi.prod.yaml");
 const stackCache = new Map<string, StackConfig | undefined>();
 
@@ -91,6 +95,8 @@ export function stackConfig(options: Record<string, unknown>, env: NodeJS.Proces
       if (explicit) throw new Error(`--stack-file ${file}: no such file`);
       stackCache.set(file, undefined);
     } else {
+      // Loaded here, not at the top: zod and yaml would slow every command's start, --help included.
+      const { parseStackConfig, rawConfigFromStackFile }: typeof import("../../infra/config") = require("../../infra/config");
       stackCache.set(file, parseStackConfig(rawConfigFromStackFile(readFileSync(file, "utf8"), true)));
     }
   }

@@ -3,7 +3,7 @@
 // plan, and the CLI's required flags, with nothing else edited.
 import { CHECKLISTS, type CatalogEntry } from "../../lambdas/checklist/catalog";
 import type { Check } from "../../lambdas/core/check";
-import { requiredInputs, runList } from "../../bin/ops/checklist";
+import { requiredInputs, runList } from "../../bin/ops/checklist-run";
 import { find, planStack, type Plan } from "../support/pulumi";
 
 const EXAMPLE: Check = { id: "example-backup-sizes", title: "Example", run: async () => ({ status: "ok", summary: "fine" }) };

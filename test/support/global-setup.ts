@@ -3,15 +3,20 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "pg";
+import { buildCli } from "../../bin/build-cli";
 import { pgUrl, startPgServer, stopPgServer, type PgServer } from "./pg-server";
 import { ENV, FIXTURE_LOGIN_ROLES, TEMPLATE_DB } from "./testbed-env";
 
 export default async function globalSetup(): Promise<void> {
+  // The CLI tests run the built operator CLI: build it from the current sources first.
+  // Built while PostgreSQL starts; awaited below (the catch only keeps a failed start from leaving it unhandled).
+  const built = buildCli();
+  built.catch(() => undefined);
   const server = await startPgServer();
   // globalTeardown runs in this same process; it is not called if setup throws.
   (globalThis as { __TESTBED_PG__?: PgServer }).__TESTBED_PG__ = server;
   try {
-    await loadTemplate(server);
+    await Promise.all([loadTemplate(server), built]);
   } catch (e) {
     await stopPgServer(server);
     throw e;
