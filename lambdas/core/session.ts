@@ -37,13 +37,15 @@ export async function openSession(url: string, task: string, limits: SessionLimi
   const client = new Client(
     pgConfig(url, { application_name: `elegance-ops:${task}`, statement_timeout: limits.statementTimeoutMs ?? 60_000, lock_timeout: limits.lockTimeoutMs ?? 5_000 }),
   );
+  // A broken connection mid-task surfaces on the next query; don't crash the process on it. Set
+  // before connecting: a session killed just as it is ready errs in the same read as the ready
+  // message, before an `await client.connect()` continuation could add the listener.
+  client.on("error", () => undefined);
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(`cannot connect to ${maskUrl(url)}: ${(error as Error).message}`);
+    throw new Error(`cannot connect to ${maskUrl(url)}: ${(error as Error).message}`, { cause: error });
   }
-  // A broken connection mid-task surfaces on the next query; don't crash the process on it.
-  client.on("error", () => undefined);
   return client;
 }
 
