@@ -11,6 +11,7 @@ import { pgConfig } from "../core/pg";
 import { countRows, readInventory } from "./inventory";
 import { findBackup, type Manifest, type TableCount } from "./manifest";
 import { runTool } from "./pg-tools";
+import { restoreInParallel, roomForLocalCopy } from "./local-restore";
 import { restoreBackup } from "./restore";
 
 export interface DrillOptions {
@@ -28,6 +29,12 @@ export interface DrillOptions {
    * B-tree index gets the structural check either way. @default "unique"
    */
   heapAllIndexed?: "unique" | "all";
+  /**
+   * Restore from a local copy with `pg_restore --jobs` (the scratch database needs no single
+   * transaction) when the temp dir has room for it, else stream it as `ops restore` does.
+   * @default true
+   */
+  localCopy?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -40,6 +47,8 @@ export interface DrillFindings {
   indexesChecked: number;
   /** Of those, the ones also checked with heapallindexed. */
   indexesHeapChecked: number;
+  /** "local copy": downloaded, then pg_restore --jobs; "stream": as `ops restore`, one transaction. */
+  restoredFrom: "local copy" | "stream";
   restoreMs: number;
   drillMs: number;
 }
@@ -63,9 +72,11 @@ export async function runDrill(options: DrillOptions): Promise<CheckResult & { d
     const targetUrl = withDatabase(options.scratchUrl, database);
     try {
       await applyRoles(options, manifest, targetUrl);
-      const restored = await restoreBackup({ s3: options.s3, bucket: options.bucket, manifest, targetUrl, env: options.env });
+      const restoreOptions = { s3: options.s3, bucket: options.bucket, manifest, targetUrl, env: options.env };
+      const local = options.localCopy !== false && roomForLocalCopy(manifest);
+      const restored = await (local ? restoreInParallel({ ...restoreOptions, jobs: options.parallelism }) : restoreBackup(restoreOptions));
       const findings = await inspect(targetUrl, manifest, options);
-      const details: DrillFindings = { backup: manifest.key, ...findings, restoreMs: restored.durationMs, drillMs: Math.round(performance.now() - started) };
+      const details: DrillFindings = { backup: manifest.key, ...findings, restoredFrom: local ? "local copy" : "stream", restoreMs: restored.durationMs, drillMs: Math.round(performance.now() - started) };
       return verdict(details);
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
@@ -89,7 +100,7 @@ type Job = { cost: number; run: (client: Client) => Promise<void> };
  * Everything the manifest promises, checked on `parallelism` connections at once: row counts,
  * sequences and amcheck are independent reads, and the scratch server has the cores.
  */
-async function inspect(url: string, manifest: Manifest, options: DrillOptions): Promise<Omit<DrillFindings, "backup" | "restoreMs" | "drillMs">> {
+async function inspect(url: string, manifest: Manifest, options: DrillOptions): Promise<Omit<DrillFindings, "backup" | "restoredFrom" | "restoreMs" | "drillMs">> {
   const clients: Client[] = [];
   try {
     for (let i = 0; i < Math.max(1, options.parallelism ?? availableParallelism()); i++) {
