@@ -210,7 +210,7 @@ async function benchSize(sizeMb: number, s3Env: NodeJS.ProcessEnv, s3Pid: number
   console.log(`  ratio of medians (streamed / file speed): ${ratio.toFixed(2)} (target >= ${backupTarget(dbMb)})`);
   const split = `Node ${f1(samples(ours.map((r) => r.cpuNode)).median)} s + pg_dump, pg_dumpall ${f1(samples(ours.map((r) => r.cpuChildren)).median)} s`;
   console.log(`  CPU, streamed backup (${split}): ${describeSamples(cpu[0], "s", 1)}; pg_dump -Fc: ${describeSamples(cpu[1], "s", 1)}`);
-  console.log(`  (CPU of both sides is without the database server's; wall time / CPU shows how many cores each side kept busy)`);
+  console.log(`  (CPU of both sides is without the database server's; CPU / wall time is how many cores each side kept busy)`);
   console.log(`  CPU of the local S3 server during the streamed backup (remote in production): ${describeSamples(s3Cpu, "s", 1)}`);
   console.log(`  backup process peak RSS: ${describeSamples(rss, "MB", 0)} (target <= ${RSS_TARGET_MB} MB)`);
   const phases = ours[ours.length - 1].phases;
