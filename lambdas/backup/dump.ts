@@ -111,11 +111,14 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   try {
     const result = await withTaskLock(client, "backup", async () => {
       const timer = phaseTimer(performance.now());
-      const abortedStaleUploads = await abortStaleUploads(options.s3, options.bucket);
-      const { rows } = await client.query<{ db: string; version: string; major: string; bytes: string }>(
-        `SELECT current_database() AS db, current_setting('server_version') AS version,
-                current_setting('server_version_num')::int / 10000 AS major, pg_database_size(current_database()) AS bytes`,
-      );
+      // Leftover uploads are aborted before ours exists (it would be one of them), meanwhile the server is read.
+      const [abortedStaleUploads, { rows }] = await Promise.all([
+        abortStaleUploads(options.s3, options.bucket),
+        client.query<{ db: string; version: string; major: string; bytes: string }>(
+          `SELECT current_database() AS db, current_setting('server_version') AS version,
+                  current_setting('server_version_num')::int / 10000 AS major, pg_database_size(current_database()) AS bytes`,
+        ),
+      ]);
       const { db, version, major, bytes } = rows[0];
       if (Number.parseInt(pgDumpVersion, 10) < Number(major)) {
         throw new Error(`pg_dump ${pgDumpVersion} is older than the server (${version}); it cannot dump it: install the PostgreSQL ${major} client`);
@@ -124,17 +127,21 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       const clock = performance.now();
       const snapshot = await exportSnapshot(client);
       timer.mark("setup");
-      const inventory = await readInventory(client);
-      timer.mark("count");
       const keys = backupKeys(db, startedAt, { timezone: options.timezone, keepYearly: options.keepYearly });
       const partSizeBytes = options.partSizeBytes ?? partSizeFor(Number(bytes));
-      const dumped = await streamDump({ ...options, partSizeBytes }, snapshot, keys.key, keys.tier, startedAt, () => timer.mark("dump"));
+      // The fixed costs run beside the dump, not before or after it: the row counts in the
+      // exported snapshot (this session, whose transaction pg_dump shares), and the roles.
+      // A failure of any one fails the backup; the manifest is written only after all of them.
+      const dumping = streamDump({ ...options, partSizeBytes }, snapshot, keys.key, keys.tier, startedAt, () => timer.mark("dump"));
+      dumping.catch(() => undefined); // awaited below, after the others settle
+      const counting = readInventory(client);
+      // For a restore into a new project; passwords are never read (nor readable on Supabase).
+      const roles = runTool("pg_dumpall", ["--roles-only", "--no-role-passwords"], options.databaseUrl, { application: "backup", env });
+      const [dumped, inventory, rolesSql] = await settleAll([dumping, counting, roles] as const);
       await client.query("COMMIT");
-      timer.mark("upload tail");
-      // The roles, for a restore into a new project; passwords are never read (nor readable on Supabase).
-      const roles = await runTool("pg_dumpall", ["--roles-only", "--no-role-passwords"], options.databaseUrl, { application: "backup", env });
-      await options.s3.send(new PutObjectCommand({ ...objectParams(options.bucket, keys.rolesKey, keys.tier, options.objectLock, startedAt), Body: roles, ContentType: "application/sql" }));
-      timer.mark("roles");
+      // Uploaded once the dump is: a failed run leaves no object behind.
+      await options.s3.send(new PutObjectCommand({ ...objectParams(options.bucket, keys.rolesKey, keys.tier, options.objectLock, startedAt), Body: rolesSql, ContentType: "application/sql" }));
+      timer.mark("upload tail, counts, roles");
       const manifest: Manifest = {
         manifestVersion: 1,
         database: db,
@@ -147,6 +154,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
         key: keys.key,
         sizeBytes: dumped.bytes,
         sha256: dumped.sha256,
+        archiveBytes: dumped.archiveBytes,
         rolesKey: keys.rolesKey,
         tier: keys.tier,
         ...inventory,
@@ -164,6 +172,17 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   }
 }
 
+/**
+ * Waits for every promise to settle (nothing left running behind a failure), then throws the
+ * first failure in argument order (the dump's first: its message says most).
+ */
+async function settleAll<T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((s) => s.status === "rejected") as PromiseRejectedResult | undefined;
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 /** pg_dump → gzip → hash/count → multipart upload; the upload completes only when pg_dump exited 0. */
 async function streamDump(
   options: BackupOptions,
@@ -172,7 +191,7 @@ async function streamDump(
   tier: RetentionTier,
   at: Date,
   onDumped: () => void,
-): Promise<{ bytes: number; sha256: string }> {
+): Promise<{ bytes: number; sha256: string; archiveBytes: number }> {
   const { child, exited } = startTool(
     "pg_dump",
     ["--format=custom", "--compress=0", `--snapshot=${snapshot}`, "--no-password", "--lock-wait-timeout=120000"],
@@ -216,5 +235,5 @@ async function streamDump(
   if (head.ContentLength !== counter.bytes) {
     throw new Error(`uploaded ${key} is ${head.ContentLength} bytes, pg_dump wrote ${counter.bytes}; no manifest written`);
   }
-  return { bytes: counter.bytes, sha256: counter.digest() };
+  return { bytes: counter.bytes, sha256: counter.digest(), archiveBytes: gzip.bytesIn };
 }
