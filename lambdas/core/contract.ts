@@ -93,6 +93,12 @@ export const ENV = {
   timezone: "TIMEZONE",
   /** JSON, part of LogThresholds (lambdas/checks/app-logs): the daily log check's thresholds. */
   logThresholds: "LOG_THRESHOLDS",
+  /** ARN of the Secrets Manager secret holding the phone numbers of each level (lambdas/paging/sms-formatter.ts PhoneRoutes). */
+  smsPhonesSecretArn: "SMS_PHONES_SECRET_ARN",
+  /** Base of the runbooks' short links in SMS, e.g. https://ops.elegance-mobilite.fr/rb (optional). */
+  runbookBaseUrl: "RUNBOOK_BASE_URL",
+  /** Prefix of the database alarms' names: their SMS also reach the database's numbers. */
+  databaseAlarmPrefix: "DATABASE_ALARM_PREFIX",
 } as const;
 
 /** Metric names and their dimensions. */
