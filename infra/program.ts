@@ -7,9 +7,10 @@ import type { StackConfig } from "./config";
 import { settingVariables } from "./config/settings";
 import { HealthProbe } from "./health-probe";
 import { LogIngest } from "./log-ingest";
-import { Paging } from "./paging";
+import { databaseAlarmPrefix, Paging } from "./paging";
 import { Secrets } from "./secrets";
 import { SecurityMonitoring } from "./security-monitoring";
+import { SmsPaging } from "./sms";
 import { Storage } from "./storage";
 import { Vercel } from "./vercel";
 
@@ -44,6 +45,16 @@ export function program(config: StackConfig) {
     routes: config.paging,
     base,
     pagerdutyRoutingKeySecretArn: secrets.pagerdutyRoutingKey?.arn,
+  });
+  // Texts: one short segment per page to the numbers of its level (alarms' JSON is no SMS); e-mail stays on the topics.
+  const sms = new SmsPaging(app, {
+    app,
+    contacts: config.contacts,
+    routes: config.paging,
+    sms: config.paging.sms,
+    topics: paging.topics,
+    base,
+    databaseAlarmPrefix: databaseAlarmPrefix(app),
   });
 
   // "Logs de sécurité" that alert: CIS monitoring on the trail's log group, paging level 2 (root: 3).
@@ -138,6 +149,7 @@ export function program(config: StackConfig) {
       monthly: checklists.tasks.monthly.function.fn.name,
     },
     healthProbeFunction: probe.task.function.fn.name,
+    smsFormatterFunction: sms.formatter.fn.name,
     backupFunction: backups.backup.function.fn.name,
     backupDrillFunction: backups.drill.function.fn.name,
     backupImageUri: backups.image.uri,

@@ -275,6 +275,21 @@ export const stackSchema = z.strictObject({
     level3: route(["lead-dev", "dba", "devops"], ["lead-dev", "dba", "devops"]),
     // Roles also paged (e-mail and SMS) by level-2 incidents and alarms about the database.
     databaseLevel2: roleList.default(["dba"]),
+    // Texts (infra/sms.ts): the account's SMS settings and the runbooks' short links.
+    sms: section({
+      monthlySpendLimitUsd: doc(
+        z.number().int().min(1),
+        int("US dollars a month, 1 or more; above 1, raise the account's SMS spend quota first (Service Quotas › Amazon SNS), or SNS refuses it"),
+      ).default(1),
+      senderId: doc(
+        z.string().regex(/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/),
+        "1 to 11 letters or digits with at least one letter (the sender name France shows), e.g. ELEGANCE",
+      ).optional(),
+      runbookBaseUrl: doc(
+        z.string().regex(/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/).max(60),
+        "an https URL of 60 characters at most, the base of the runbooks' short links in texts, e.g. https://ops.elegance-mobilite.fr/rb",
+      ).optional(),
+    }),
     pagerdutyRoutingKey: doc(
       z.string().regex(/^[A-Za-z0-9]{32}$/).transform(toSecret),
       "the 32-character integration key of a PagerDuty Events API v2 service",
