@@ -26,7 +26,11 @@ export interface LogIngestArgs {
   thresholds: { errorLinesWarn: number; http5xxWarn: number };
   /** Request p95 (ms) above which the app is called slow; the health probe's threshold. */
   p95LatencyMs: number;
-  /** At most this many deliveries at once, so a flood can't run up costs. @default 20 */
+  /**
+   * At most this many deliveries at once, so a flood can't run up costs; reserving needs the
+   * account's concurrency quota above 10 + this (`functions.log-ingest.reservedConcurrency`).
+   * @default none (a new account has 10 in all, all of which must stay unreserved)
+   */
   reservedConcurrency?: number;
   /** Level of each alarm. @default { errors: 2, http5xx: 2, errorLines: 1, slow: 2 } */
   levels?: Partial<Record<"errors" | "http5xx" | "errorLines" | "slow", Level>>;
@@ -93,7 +97,7 @@ export class LogIngest extends pulumi.ComponentResource {
         // A delivery is parsed whole (all or nothing) and gzipped: room for a large one.
         memorySize: 512,
         timeout: 30,
-        reservedConcurrency: args.reservedConcurrency ?? 20,
+        reservedConcurrency: args.reservedConcurrency,
         ...args.base,
       },
       this,

@@ -8,6 +8,7 @@ import { settingVariables } from "./config/settings";
 import { HealthProbe } from "./health-probe";
 import { LogIngest } from "./log-ingest";
 import { databaseAlarmPrefix, Paging } from "./paging";
+import { taskSettings } from "./scheduled-task";
 import { Secrets } from "./secrets";
 import { SecurityMonitoring } from "./security-monitoring";
 import { SmsPaging } from "./sms";
@@ -16,6 +17,8 @@ import { Vercel } from "./vercel";
 
 export function program(config: StackConfig) {
   const app = config.app.name;
+  // Per function: timeout, retries of a failed run, opt-in reserved concurrency.
+  const fns = config.functions;
 
   // "Logs à conserver" (app 30 d, access 90 d, security 1 y, metrics 2 y) and backup storage.
   const storage = new Storage(app, { logRetention: config.logRetention, backups: config.backups });
@@ -80,6 +83,11 @@ export function program(config: StackConfig) {
     settings: settingVariables(config),
     hasLogDrain: config.vercel !== undefined,
     levels: config.checklists.levels,
+    functions: {
+      daily: taskSettings(fns["daily-checklist"]),
+      weekly: taskSettings(fns["weekly-checklist"]),
+      monthly: taskSettings(fns["monthly-checklist"]),
+    },
   });
 
   // "Vérification des backups" + "Procédures de restauration": nightly pg_dump, weekly restore drill.
@@ -97,6 +105,7 @@ export function program(config: StackConfig) {
     maxAgeHours: config.backups.maxAgeHours,
     keepYearly: config.backups.retention.yearlyDays !== undefined,
     objectLock: config.backups.objectLock,
+    settings: { backup: taskSettings(fns.backup), drill: taskSettings(fns["backup-drill"]) },
   });
 
   // "Monitoring des performances": /api/health every minute; level 3 when down, level 2 when slow.
@@ -110,6 +119,7 @@ export function program(config: StackConfig) {
     p95LatencyMs: config.thresholds.health.p95LatencyMs,
     schedule: config.schedules.healthProbe,
     timezone: config.timezone,
+    settings: taskSettings(fns["health-probe"]),
   });
 
   // "Vérifier les logs d'erreur" and "mode maintenance", when the app's Vercel is configured:
@@ -133,6 +143,7 @@ export function program(config: StackConfig) {
           maxBodyBytes: settings.logDrain.maxBodyBytes,
           thresholds: settings.logThresholds,
           p95LatencyMs: config.thresholds.health.p95LatencyMs,
+          reservedConcurrency: fns["log-ingest"].reservedConcurrency,
         }),
     });
 

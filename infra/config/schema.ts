@@ -11,7 +11,8 @@ import {
   scheduleProblem,
   timezoneProblem,
 } from "./checks";
-import { catalogKeys } from "../../lambdas/checklist/catalog";
+import { catalogKeys, CHECKLIST_NAMES } from "../../lambdas/checklist/catalog";
+import { checksOverTimeout, functionsShape } from "./functions";
 import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "../../lambdas/core/database-thresholds";
 import { DEFAULT_LOG_THRESHOLDS } from "../../lambdas/core/log-thresholds";
 
@@ -208,6 +209,24 @@ const backupsCopy = z
     }
   }, whenObject);
 
+/** Each check of a list must fit, alone, in its function's timeout minus the run's finishing margin. */
+function checkListTimeouts(functions: Record<string, unknown>, ctx: Ctx): void {
+  for (const list of CHECKLIST_NAMES) {
+    const timeout = (functions[`${list}-checklist`] as { timeoutSeconds?: unknown } | undefined)?.timeoutSeconds;
+    if (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout < 10 || timeout > 900) continue;
+    const over = checksOverTimeout(list, timeout);
+    if (over.length === 0) continue;
+    const longest = Math.max(...over.map((c) => c.limitSeconds));
+    const margin = timeout - over[0].roomSeconds;
+    ctx.addIssue({
+      code: "custom",
+      path: [`${list}-checklist`, "timeoutSeconds"],
+      input: timeout,
+      message: `cannot fit ${over.map((c) => `${list}.${c.id} (${c.limitSeconds} s)`).join(", ")} and the run's ${margin} s to write its record and pages; expected ${longest + margin} or more`,
+    });
+  }
+}
+
 /** The copy stays in the stack's region (the data stays in France): its key says where it is. */
 function checkCopyRegion(c: { region?: unknown; backups?: unknown }, ctx: Ctx): void {
   const copy = (c.backups as { copy?: { kmsKeyArn?: unknown } } | undefined)?.copy;
@@ -378,4 +397,10 @@ export const stackSchema = z.strictObject({
     vercelSupport: email("an e-mail address, e.g. support@vercel.com").default("support@vercel.com"),
   }),
   vercel: vercel.optional(),
+  // Per function: timeout, retries of a failed run, opt-in reserved concurrency (./functions.ts).
+  functions: section(
+    Object.fromEntries(Object.entries(functionsShape(doc)).map(([name, shape]) => [name, section(shape)])) as {
+      [K in keyof ReturnType<typeof functionsShape>]: ReturnType<typeof section<ReturnType<typeof functionsShape>[K]>>;
+    },
+  ).superRefine(checkListTimeouts, whenObject),
 }).superRefine(checkCopyRegion, whenObject);

@@ -5,7 +5,9 @@
 // FINISH_MARGIN_MS, and checks that could not start are failed as not run, so the record,
 // metrics and incidents are always written before Lambda stops the run.
 import type { S3Client } from "@aws-sdk/client-s3";
-import { DIMENSION, Level, METRIC } from "../core/contract";
+import { DEFAULT_CHECK_TIMEOUT_MS, DIMENSION, FINISH_MARGIN_MS, Level, METRIC } from "../core/contract";
+
+export { DEFAULT_CHECK_TIMEOUT_MS, FINISH_MARGIN_MS };
 import type { TaskInputs } from "../core/inputs";
 import { heartbeat, type MetricsSink } from "../core/metrics";
 import { CatalogEntry, CHECKLIST_NAMES, CHECKLISTS, ChecklistName } from "./catalog";
@@ -15,9 +17,6 @@ import { writeRunRecord } from "./record";
 import { createS3Client } from "../lib/s3";
 import { worst, type Check, type CheckContext, type CheckResult, type CheckStatus, type RecordedResult, type RunRecord } from "../core/check";
 
-export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
-/** Kept back from the invocation's time to write the record, emit metrics and publish incidents. */
-export const FINISH_MARGIN_MS = 20_000;
 /** Below this a check is not started: it could not do anything useful. */
 const MIN_CHECK_MS = 1_000;
 export const NOT_RUN_SUMMARY = "not run, out of time";

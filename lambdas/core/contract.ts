@@ -32,6 +32,16 @@ export const DRILL_RECORDS_PREFIX = `${LOG_PREFIXES.reports}backups/drills/`;
 /** The Vercel Edge Config item the app's middleware reads: `true` serves the maintenance page (created by infra/, flipped by `ops maintenance`). */
 export const MAINTENANCE_ITEM = "maintenance";
 
+/**
+ * Milliseconds a check-list run keeps back from its invocation's time to write its record,
+ * emit its metrics and publish its incidents; a check's limit must fit in the function's
+ * timeout minus this (the config refuses it otherwise).
+ */
+export const FINISH_MARGIN_MS = 20_000;
+
+/** A check's time limit when its catalogue entry gives none. */
+export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
+
 /** CloudWatch namespace of every metric the stack's functions emit (EMF). */
 export const METRICS_NAMESPACE = "EleganceOps";
 
