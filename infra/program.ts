@@ -81,7 +81,7 @@ export function program(config: StackConfig) {
     ...buckets,
     databaseUrlSecretArn: secrets.databaseUrl.arn,
     settings: settingVariables(config),
-    hasLogDrain: config.vercel !== undefined,
+    hasLogDrain: config.vercel?.logDrain.enabled === true,
     levels: config.checklists.levels,
     functions: {
       daily: taskSettings(fns["daily-checklist"]),
@@ -165,6 +165,7 @@ export function program(config: StackConfig) {
     backupDrillFunction: backups.drill.function.fn.name,
     backupImageUri: backups.image.uri,
     ...securityOutputs,
-    ...(vercel ? { logIngestUrl: vercel.drainEndpoint.url.functionUrl, edgeConfigId: vercel.edgeConfig.id } : {}),
+    ...(vercel ? { edgeConfigId: vercel.edgeConfig.id } : {}),
+    ...(vercel?.drain ? { logIngestUrl: vercel.drain.endpoint.url.functionUrl } : {}),
   };
 }

@@ -68,7 +68,7 @@ export class SmsPaging extends pulumi.ComponentResource {
     const { monthlySpendLimitUsd, senderId } = args.sms;
     if (monthlySpendLimitUsd > DEFAULT_ACCOUNT_SMS_QUOTA_USD) {
       pulumi.log.warn(
-        `paging.sms.monthlySpendLimitUsd is ${monthlySpendLimitUsd} USD: SNS refuses a limit above the account's SMS spend quota (${DEFAULT_ACCOUNT_SMS_QUOTA_USD} USD on a new account). Raise the quota first (Service Quotas › Amazon SNS › "SMS spending limit", or a support case), then run pulumi up.`,
+        `paging.sms.monthlySpendLimitUsd is ${monthlySpendLimitUsd} USD: SNS refuses a limit above the account's SMS spend quota (${DEFAULT_ACCOUNT_SMS_QUOTA_USD} USD on a new account). Raise the quota first (AWS Support › Create case › Service limit increase › SNS Text Messaging, monthly spend limit; README "What your AWS account needs"), then run pulumi up.`,
         this,
       );
     }

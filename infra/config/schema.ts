@@ -162,11 +162,13 @@ const vercel = z.strictObject({
   projectId: doc(z.string().regex(/^(prj_[A-Za-z0-9]+|[a-z0-9._-]{1,100})$/), "the Vercel project's id (prj_…) or name, e.g. elegance-mobilite", "elegance-mobilite"),
   token: doc(z.string().regex(/^[A-Za-z0-9_-]{20,}$/).transform(toSecret), "a Vercel access token scoped to the team (Account Settings › Tokens)"),
   logDrain: section({
+    // Configurable drains need a Vercel Pro or Enterprise team: false keeps the Edge Config without the drain.
+    enabled: doc(z.boolean(), "true or false (a log drain needs a Vercel Pro or Enterprise team)").default(true),
     deliveryFormat: doc(z.enum(["json", "ndjson"]), "json or ndjson").default("ndjson"),
     sources: listOf(DRAIN_SOURCES, "the logs Vercel forwards", "[lambda, edge, static, build, external, firewall]").default(["lambda", "edge", "static", "build", "external", "firewall"]),
     environments: listOf(VERCEL_TARGETS, "the deployments whose logs are forwarded", "[production]").default(["production"]),
-    // A Function URL buffers at most 6 MB of request.
-    maxBodyBytes: doc(z.number().int().min(65_536).max(6_000_000), int("bytes between 65536 and 6000000 (a Function URL's limit)")).default(1_048_576),
+    // A Function URL takes at most 6 MB of request: accept what it passes; bigger is refused with a 413, which pages.
+    maxBodyBytes: doc(z.number().int().min(65_536).max(6_000_000), int("bytes between 65536 and 6000000 (a Function URL's limit)")).default(6_000_000),
   }),
   logThresholds,
   edgeConfig: section({
@@ -298,7 +300,7 @@ export const stackSchema = z.strictObject({
     sms: section({
       monthlySpendLimitUsd: doc(
         z.number().int().min(1),
-        int("US dollars a month, 1 or more; above 1, raise the account's SMS spend quota first (Service Quotas › Amazon SNS), or SNS refuses it"),
+        int("US dollars a month, 1 or more; above 1, raise the account's SMS spend quota first (AWS Support case, SNS Text Messaging), or SNS refuses it"),
       ).default(1),
       senderId: doc(
         z.string().regex(/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/),
