@@ -112,7 +112,8 @@ describe("check-list permissions", () => {
       expect(s.RaiseIncidents).toMatchObject({ Action: "sns:Publish", Resource: [topicArn(1), topicArn(2), topicArn(3)] });
     }
     const daily = Object.fromEntries(statements("daily").map((x) => [x.Sid, x]));
-    expect(daily.ListLogs.Condition).toEqual({ StringLike: { "s3:prefix": ["reports/checklists/*", "reports/backups/drills/*"] } });
+    // The prod stack file has the Vercel log drain: the daily log check reads its deliveries.
+    expect(daily.ListLogs.Condition).toEqual({ StringLike: { "s3:prefix": ["reports/checklists/*", "reports/backups/drills/*", "app/vercel/*", "access/vercel/*"] } });
     const monthly = Object.fromEntries(statements("monthly").map((x) => [x.Sid, x]));
     expect(monthly.ListLogs.Condition).toEqual({ StringLike: { "s3:prefix": ["reports/checklists/monthly/*"] } });
   });
