@@ -38,6 +38,8 @@ export interface ChecklistsArgs {
   settings: Record<SettingName, Record<string, string>>;
   /** Whether a Vercel log drain feeds the logs bucket (the daily log check reads it then). */
   hasLogDrain: boolean;
+  /** Base of the runbooks' short links in the incidents' SMS. @example "https://ops.elegance-mobilite.fr/rb" */
+  runbookBaseUrl?: string;
   /** Overrides of the catalogue's incident levels, keyed `<list>.<check id>`. @default {} */
   levels?: Record<string, Partial<CheckLevels>>;
   /**
@@ -100,6 +102,7 @@ export class Checklists extends pulumi.ComponentResource {
           ...Object.assign({}, ...(needs.settings ?? []).map((s) => args.settings[s])),
           [ENV.incidentTopics]: topicArns.apply((arns) => JSON.stringify(Object.fromEntries(arns.map((arn, i) => [String(LEVEL_NUMBERS[i]), arn])))),
           [ENV.checkLevels]: JSON.stringify(checkLevels(list, args.levels)),
+          ...(args.runbookBaseUrl ? { [ENV.runbookBaseUrl]: args.runbookBaseUrl } : {}),
         },
         statements: pulumi.all([args.logsBucket.arn, args.backupsBucket.arn, topicArns]).apply(([logsBucket, backupsBucket, topics]) => [
           ...needsStatements(needs, { logsBucket, backupsBucket }),

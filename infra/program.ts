@@ -83,6 +83,7 @@ export function program(config: StackConfig) {
     settings: settingVariables(config),
     hasLogDrain: config.vercel?.logDrain.enabled === true,
     levels: config.checklists.levels,
+    runbookBaseUrl: config.paging.sms.runbookBaseUrl,
     functions: {
       daily: taskSettings(fns["daily-checklist"]),
       weekly: taskSettings(fns["weekly-checklist"]),
