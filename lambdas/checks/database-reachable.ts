@@ -10,7 +10,6 @@ import { countConnections, judgeConnections } from "./db/connections";
 export const databaseReachable: Check = {
   id: "database-reachable",
   title: "Base de données joignable, version et taille",
-  timeoutMs: 20_000,
   async run({ inputs, signal }) {
     if (!inputs.databaseUrl) throw new Error("no database URL (--database-url / DATABASE_URL)");
     const url = await inputs.databaseUrl();
