@@ -8,6 +8,10 @@ import { gzip } from "node:zlib";
 import { promisify } from "node:util";
 
 const gzipAsync = promisify(gzip);
+// zlib's output buffers: at 128 KiB and more (the image's MALLOC_MMAP_THRESHOLD_) malloc maps
+// each apart and unmaps it when freed; zlib's 16 KiB default fragments the heap, whose resident
+// size then stays at its high-water mark.
+const OUT_CHUNK = 128 * 1024;
 
 export interface ParallelGzipOptions {
   /** Uncompressed bytes per gzip member. @default 1 MiB */
@@ -92,7 +96,7 @@ export class ParallelGzip extends Transform {
     while (this.running < this.parallelism && this.waiting.length) {
       const { block, resolve, reject } = this.waiting.shift()!;
       this.running += 1;
-      gzipAsync(block, { level: this.level }).then(
+      gzipAsync(block, { level: this.level, chunkSize: OUT_CHUNK }).then(
         (out) => {
           this.running -= 1;
           this.startWaiting();
