@@ -97,29 +97,42 @@ export async function batchInOneTrip(client: Client, statements: string[], isola
 
 /**
  * A task's whole life: its own session, its lock, the work, the connection closed whatever
- * happens. A second run while one holds the lock does nothing and says so.
+ * happens. A second run while one holds the lock does nothing and says so: a maintenance task's
+ * `TaskResult` marked skipped, or what `skipped` returns for tasks with their own result (backup).
  */
-export async function runTask(
+export function runTask(
   task: string,
   databaseUrl: string,
   options: { dryRun?: boolean; limits?: SessionLimits },
   work: (client: Client, began: number) => Promise<TaskResult>,
-): Promise<TaskResult> {
+): Promise<TaskResult>;
+export function runTask<T>(
+  task: string,
+  databaseUrl: string,
+  options: { limits?: SessionLimits; skipped: (began: number) => T },
+  work: (client: Client, began: number) => Promise<T>,
+): Promise<T>;
+export async function runTask<T>(
+  task: string,
+  databaseUrl: string,
+  options: { dryRun?: boolean; limits?: SessionLimits; skipped?: (began: number) => T },
+  work: (client: Client, began: number) => Promise<T>,
+): Promise<T | TaskResult> {
   const began = performance.now();
   const client = await openSession(databaseUrl, task, options.limits);
   try {
     const result = await withTaskLock(client, task, () => work(client, began));
-    return (
-      result ?? {
-        task,
-        dryRun: !!options.dryRun,
-        skipped: "already running",
-        counts: {},
-        longestTransactionMs: 0,
-        durationMs: performance.now() - began,
-        summary: "skipped: already running",
-      }
-    );
+    if (result !== undefined) return result;
+    if (options.skipped) return options.skipped(began);
+    return {
+      task,
+      dryRun: !!options.dryRun,
+      skipped: "already running",
+      counts: {},
+      longestTransactionMs: 0,
+      durationMs: performance.now() - began,
+      summary: "skipped: already running",
+    };
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -8,6 +8,10 @@ import { gzip } from "node:zlib";
 import { promisify } from "node:util";
 
 const gzipAsync = promisify(gzip);
+// zlib's output buffers: at 128 KiB and more (the image's MALLOC_MMAP_THRESHOLD_) malloc maps
+// each apart and unmaps it when freed; zlib's 16 KiB default fragments the heap, whose resident
+// size then stays at its high-water mark.
+const OUT_CHUNK = 128 * 1024;
 
 export interface ParallelGzipOptions {
   /** Uncompressed bytes per gzip member. @default 1 MiB */
@@ -15,10 +19,11 @@ export interface ParallelGzipOptions {
   /** Members compressed at once. @default the machine's cores */
   parallelism?: number;
   /**
-   * Blocks read ahead while `parallelism` are being compressed (memory: about
-   * parallelism + readAhead blocks). Without them the input stops whenever every worker is
-   * busy, and pg_dump and its server backend wait instead of preparing the next block.
-   * @default parallelism
+   * Blocks read ahead while `parallelism` are being compressed (memory: parallelism +
+   * readAhead + 1 input blocks, reused). Without one the input stops whenever every worker is
+   * busy, and pg_dump and its server backend wait instead of preparing the next block; more
+   * than one bought no speed on the benchmark, only memory.
+   * @default 1
    */
   readAhead?: number;
   /** zlib level; 6 is what pg_dump and gzip use by default. @default 6 */
@@ -37,6 +42,8 @@ export class ParallelGzip extends Transform {
   private readonly level: number;
   private block: Buffer | undefined;
   private filled = 0;
+  /** Input blocks whose compression is over, to fill again: no dead 1 MiB block awaits the GC. */
+  private readonly free: Buffer[] = [];
   /** Started, in input order; at most `parallelism` of them compressing, the rest waiting to start. */
   private readonly members: Member[] = [];
   private running = 0;
@@ -48,7 +55,7 @@ export class ParallelGzip extends Transform {
     super();
     this.blockBytes = options.blockBytes ?? 1024 * 1024;
     this.parallelism = Math.max(1, options.parallelism ?? availableParallelism());
-    this.depth = this.parallelism + Math.max(0, options.readAhead ?? this.parallelism);
+    this.depth = this.parallelism + Math.max(0, options.readAhead ?? 1);
     this.level = options.level ?? 6;
   }
 
@@ -56,7 +63,7 @@ export class ParallelGzip extends Transform {
     this.bytesIn += chunk.length;
     // Copied once into the current block (a pipe hands out 64 KiB chunks).
     for (let at = 0; at < chunk.length; ) {
-      this.block ??= Buffer.allocUnsafe(this.blockBytes);
+      this.block ??= this.free.pop() ?? Buffer.allocUnsafeSlow(this.blockBytes);
       const n = chunk.copy(this.block, this.filled, at);
       this.filled += n;
       at += n;
@@ -71,10 +78,13 @@ export class ParallelGzip extends Transform {
   }
 
   private enqueue(): void {
-    const block = this.block!.subarray(0, this.filled);
+    const whole = this.block!;
+    const block = whole.subarray(0, this.filled);
     this.block = undefined;
     this.filled = 0;
     const compressed = new Promise<Buffer>((resolve, reject) => this.waiting.push({ block, resolve, reject }));
+    // zlib has read the block once it answers (the output is its own buffer).
+    void compressed.then(() => this.free.push(whole), () => undefined);
     const member: Member = { result: compressed.then((out) => (member.done = out)) };
     member.result.catch(() => undefined); // read in order by settle(); never unhandled meanwhile
     this.members.push(member);
@@ -86,7 +96,7 @@ export class ParallelGzip extends Transform {
     while (this.running < this.parallelism && this.waiting.length) {
       const { block, resolve, reject } = this.waiting.shift()!;
       this.running += 1;
-      gzipAsync(block, { level: this.level }).then(
+      gzipAsync(block, { level: this.level, chunkSize: OUT_CHUNK }).then(
         (out) => {
           this.running -= 1;
           this.startWaiting();
