@@ -246,7 +246,9 @@ const SUPABASE_REF = /^(?:db\.)?([a-z0-9]{20})\.supabase\.co$/;
 /** Host, port and database of a URL, with Supabase's project ref when it names one (direct host or pooler user). */
 function identity(url: string) {
   const u = new URL(url);
-  const host = (u.hostname || u.searchParams.get("host") || "localhost").toLowerCase();
+  // A trailing dot names the same host; loopback is loopback under any of its names.
+  const named = (u.hostname || u.searchParams.get("host") || "localhost").toLowerCase().replace(/^\[|\]$/g, "").replace(/\.$/, "");
+  const host = named === "localhost" || named === "::1" || /^127\./.test(named) ? "loopback" : named;
   const ref = SUPABASE_REF.exec(host)?.[1] ?? /^[a-z_]+\.([a-z0-9]{20})$/.exec(decodeURIComponent(u.username))?.[1];
   return { host, port: u.port || "5432", database: decodeURIComponent(u.pathname.replace(/^\//, "")) || "postgres", ref };
 }

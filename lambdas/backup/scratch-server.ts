@@ -1,8 +1,10 @@
 // A throwaway PostgreSQL server for the restore drill, from the server binaries of the backup
 // image: initdb under the temp dir, loopback only, no durability (nothing here must survive),
-// removed on stop. The Lambda runs as a non-root user, as PostgreSQL requires.
+// removed on stop. The Lambda runs as a non-root user, as PostgreSQL requires; as root (a
+// container, a CI runner) the server runs as an unprivileged OS user (`nobody` by default).
+// A drill killed before its stop leaves the directory: the next start removes those a day old.
 import { spawn, spawnSync } from "node:child_process";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -21,8 +23,10 @@ export interface ScratchServer {
 export interface ScratchOptions {
   /** Directory holding initdb and postgres, e.g. /usr/lib/postgresql/15/bin. */
   bindir: string;
-  /** The OS user to run as when this process is root (PostgreSQL refuses root). */
+  /** The OS user to run as when this process is root (PostgreSQL refuses root); see osUser. */
   runAs?: { uid: number; gid: number };
+  /** Its name, for messages. */
+  runAsName?: string;
   /** @default 60 s */
   startTimeoutMs?: number;
 }
@@ -37,8 +41,69 @@ const freePort = () =>
     });
   });
 
+export const SCRATCH_DIR_PREFIX = "elegance-scratch-";
+const DAY_MS = 24 * 3600_000;
+
+/** Bad --pg-bindir or OS user: the operator fixes the command line. */
+export class ScratchSetupError extends Error {}
+
+/** The OS user `name` from /etc/passwd. */
+export function osUser(name: string): { uid: number; gid: number } {
+  const line = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${name}:`));
+  if (!line) throw new ScratchSetupError(`OS user "${name}" does not exist: the scratch server cannot run as root; set PG_SERVER_OS_USER to an unprivileged user`);
+  const [, , uid, gid] = line.split(":");
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+/** Throws naming the program missing from `bindir` (or not runnable by `runAs`), and what to give instead. */
+export function checkBindir(bindir: string, runAs?: { uid: number; gid: number }, user = "nobody"): void {
+  for (const program of ["initdb", "postgres"]) {
+    const file = path.join(bindir, program);
+    if (!existsSync(file)) {
+      throw new ScratchSetupError(`--pg-bindir ${bindir}: ${program} is not there (${file}); give the directory of the PostgreSQL server programs, e.g. /usr/lib/postgresql/15/bin`);
+    }
+    const r = spawnSync(file, ["--version"], { ...runAs, encoding: "utf8" });
+    if (r.error || r.status !== 0) {
+      const who = runAs ? ` by OS user ${user} (PostgreSQL refuses to run as root, so the scratch server runs as that user)` : "";
+      throw new ScratchSetupError(
+        `--pg-bindir ${bindir}: ${file} cannot be run${who}: ${r.error?.message ?? r.stderr.trim()}${runAs ? `; put the binaries where ${user} can read them, set PG_SERVER_OS_USER, or run ops as a non-root user` : ""}`,
+      );
+    }
+  }
+}
+
+/** Removes scratch directories a day old or more, first stopping a server still running in one (its owner was killed). */
+export function removeStaleScratchDirs(dir = tmpdir(), now = Date.now()): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(SCRATCH_DIR_PREFIX)) continue;
+    const root = path.join(dir, name);
+    try {
+      if (now - statSync(root).mtimeMs < DAY_MS) continue;
+      const pidFile = path.join(root, "data", "postmaster.pid");
+      if (existsSync(pidFile)) {
+        const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+        if (pid > 0) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }
+      }
+      rmSync(root, { recursive: true, force: true });
+      removed.push(root);
+    } catch {
+      // another drill removed it first
+    }
+  }
+  return removed;
+}
+
 export async function startScratchServer(options: ScratchOptions): Promise<ScratchServer> {
-  const root = mkdtempSync(path.join(tmpdir(), "elegance-scratch-"));
+  removeStaleScratchDirs();
+  checkBindir(options.bindir, options.runAs, options.runAsName);
+  const root = mkdtempSync(path.join(tmpdir(), SCRATCH_DIR_PREFIX));
   if (options.runAs) chownSync(root, options.runAs.uid, options.runAs.gid);
   const data = path.join(root, "data");
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C", TZ: "UTC" };
@@ -49,7 +114,7 @@ export async function startScratchServer(options: ScratchOptions): Promise<Scrat
   });
   if (init.status !== 0) {
     rmSync(root, { recursive: true, force: true });
-    throw new Error(`initdb failed (${init.error?.message ?? `exit ${init.status}`}): ${init.stderr}`);
+    throw new Error(`initdb (${path.join(options.bindir, "initdb")}) failed (${init.error?.message ?? `exit ${init.status}`}): ${init.stderr?.trim()}`);
   }
   const port = await freePort();
   // Trust on loopback is fine: the server lives minutes, in this sandbox, with a copy of a backup.
