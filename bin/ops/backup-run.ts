@@ -6,7 +6,7 @@ import { BackupNotFoundError, findBackup, listBackups } from "../../lambdas/back
 import { isSameDatabase, restoreBackup, RestoreInputError } from "../../lambdas/backup/restore";
 import { summarizeSkipped } from "../../lambdas/backup/restore-plan";
 import { connectTarget, sameServerDatabase, serverIdentity } from "../../lambdas/backup/restore-target";
-import { osUser, ScratchSetupError, startScratchServer, type ScratchServer } from "../../lambdas/backup/scratch-server";
+import { osUser, ScratchSetupError, startScratchServer, stopScratchServers, type ScratchServer } from "../../lambdas/backup/scratch-server";
 import { writeDrillRecord } from "../../lambdas/checks/backup-drill";
 import { createS3Client } from "../../lambdas/lib/s3";
 import { inputValue, requireInputs, stackConfig, UsageError } from "./inputs";
@@ -88,11 +88,11 @@ async function scratchServer(options: Options): Promise<{ url: string; server?: 
 }
 
 /** Until `work` settles, SIGINT/SIGTERM undo the drill (scratch database, scratch server) before exiting 130/143. */
-async function withSignalCleanup<T>(work: () => Promise<T>, server?: ScratchServer): Promise<T> {
+async function withSignalCleanup<T>(work: () => Promise<T>, withServer: boolean): Promise<T> {
   const handler = (signal: NodeJS.Signals) => {
-    process.stderr.write(`ops: ${signal}: removing the drill's scratch database${server ? " and server" : ""}…\n`);
+    process.stderr.write(`ops: ${signal}: removing the drill's scratch database${withServer ? " and server" : ""}…\n`);
     const exit = () => process.exit(signal === "SIGINT" ? 130 : 143);
-    Promise.race([Promise.all([abortDrills(), server?.stop()]), new Promise((r) => setTimeout(r, 15_000))]).then(exit, exit);
+    Promise.race([Promise.all([abortDrills(), stopScratchServers()]), new Promise((r) => setTimeout(r, 15_000))]).then(exit, exit);
   };
   process.once("SIGINT", handler).once("SIGTERM", handler);
   try {
@@ -106,17 +106,19 @@ export async function backupDrill(options: Options): Promise<void> {
   const { backupsBucket } = requireInputs(["backupsBucket"], options);
   const s3 = createS3Client();
   const started = new Date();
-  const scratch = await withSignalCleanup(() => scratchServer(options));
-  try {
-    const drill = () => runDrill({ s3, bucket: backupsBucket, scratchUrl: scratch.url, backup: options.backup, heapAllIndexed: options.heapAllIndexed });
-    const result = await withSignalCleanup(() => usage(drill()), scratch.server);
-    const logsBucket = inputValue("logsBucket", options);
-    const recordKey = logsBucket ? await writeDrillRecord(s3, logsBucket, result, started, { timezone: stackConfig(options)?.timezone }) : undefined;
-    print(options, { ...result, recordKey }, `drill: ${result.status}: ${result.summary}`);
-    process.exitCode = result.status === "fail" ? 1 : 0;
-  } finally {
-    await scratch.server?.stop();
-  }
+  const withServer = !inputValue("scratchUrl", options);
+  await withSignalCleanup(async () => {
+    const scratch = await scratchServer(options);
+    try {
+      const result = await usage(runDrill({ s3, bucket: backupsBucket, scratchUrl: scratch.url, backup: options.backup, heapAllIndexed: options.heapAllIndexed }));
+      const logsBucket = inputValue("logsBucket", options);
+      const recordKey = logsBucket ? await writeDrillRecord(s3, logsBucket, result, started, { timezone: stackConfig(options)?.timezone }) : undefined;
+      print(options, { ...result, recordKey }, `drill: ${result.status}: ${result.summary}`);
+      process.exitCode = result.status === "fail" ? 1 : 0;
+    } finally {
+      await scratch.server?.stop();
+    }
+  }, withServer);
 }
 
 async function confirm(question: string, expected: string): Promise<boolean> {

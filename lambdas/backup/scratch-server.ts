@@ -100,10 +100,33 @@ export function removeStaleScratchDirs(dir = tmpdir(), now = Date.now()): string
   return removed;
 }
 
+// Scratch servers of this process not yet stopped.
+const running = new Set<() => Promise<void>>();
+
+/** Stops every scratch server of this process, started or starting (for a SIGINT/SIGTERM handler). */
+export async function stopScratchServers(): Promise<number> {
+  const stops = [...running];
+  await Promise.all(stops.map((stop) => stop().catch(() => undefined)));
+  return stops.length;
+}
+
 export async function startScratchServer(options: ScratchOptions): Promise<ScratchServer> {
   removeStaleScratchDirs();
   checkBindir(options.bindir, options.runAs, options.runAsName);
   const root = mkdtempSync(path.join(tmpdir(), SCRATCH_DIR_PREFIX));
+  // Until stopped, a signal handler can remove it (stopScratchServers), even mid-start.
+  let postgres: ReturnType<typeof spawn> | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  const stop = async () => {
+    running.delete(stop);
+    if (postgres && postgres.exitCode === null && postgres.signalCode === null) {
+      postgres.kill("SIGINT"); // fast shutdown
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      postgres.kill("SIGKILL");
+    }
+    rmSync(root, { recursive: true, force: true });
+  };
+  running.add(stop);
   if (options.runAs) chownSync(root, options.runAs.uid, options.runAs.gid);
   const data = path.join(root, "data");
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C", TZ: "UTC" };
@@ -113,7 +136,7 @@ export async function startScratchServer(options: ScratchOptions): Promise<Scrat
     encoding: "utf8",
   });
   if (init.status !== 0) {
-    rmSync(root, { recursive: true, force: true });
+    await stop();
     throw new Error(`initdb (${path.join(options.bindir, "initdb")}) failed (${init.error?.message ?? `exit ${init.status}`}): ${init.stderr?.trim()}`);
   }
   const port = await freePort();
@@ -134,21 +157,17 @@ export async function startScratchServer(options: ScratchOptions): Promise<Scrat
     // Index builds (restore) and amcheck's heapallindexed Bloom filters sort and hash in memory.
     maintenance_work_mem: "256MB",
   };
-  const postgres = spawn(path.join(options.bindir, "postgres"), ["-D", data, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])], {
+  if (!running.has(stop)) throw new Error("scratch server stopped while starting");
+  postgres = spawn(path.join(options.bindir, "postgres"), ["-D", data, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])], {
     ...options.runAs,
     env,
     stdio: ["ignore", "ignore", "pipe"],
   });
   let log = "";
-  postgres.stderr.setEncoding("utf8").on("data", (c: string) => (log = (log + c).slice(-4000)));
-  const exited = new Promise<void>((resolve) => postgres.once("exit", () => resolve()));
+  const server = postgres;
+  server.stderr!.setEncoding("utf8").on("data", (c: string) => (log = (log + c).slice(-4000)));
+  exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
   const url = `postgresql://${SUPERUSER}@127.0.0.1:${port}/postgres`;
-  const stop = async () => {
-    postgres.kill("SIGINT"); // fast shutdown
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    postgres.kill("SIGKILL");
-    rmSync(root, { recursive: true, force: true });
-  };
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   for (;;) {
     const client = new Client({ connectionString: url });
@@ -158,7 +177,7 @@ export async function startScratchServer(options: ScratchOptions): Promise<Scrat
       return { url, stop };
     } catch {
       await client.end().catch(() => undefined);
-      if (postgres.exitCode !== null || Date.now() > deadline) {
+      if (server.exitCode !== null || !running.has(stop) || Date.now() > deadline) {
         await stop();
         throw new Error(`scratch PostgreSQL did not start: ${log.trim().split("\n").slice(-3).join(" | ")}`);
       }
