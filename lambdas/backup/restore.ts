@@ -236,7 +236,9 @@ function explainPsqlFailure(error: Error): Error {
   const role = /must be member of role "([^"]+)"/.exec(error.message)?.[1];
   if (role) return new Error(`${error.message}; nothing was committed. The connecting role cannot act as ${role}: add --no-owner (objects owned by the connecting role, grants kept), or restore as a member of ${role}`);
   if (/permission denied|must be owner|must be superuser/.test(error.message)) {
-    return new Error(`${error.message}; nothing was committed. Restore as the target database's owner (on Supabase: postgres) with --no-owner, and list the schemas it may not touch with --managed-schemas`);
+    return new Error(
+      `${error.message}; nothing was committed. The connecting role lacks a right the restore needs: restore as the target database's owner (on Supabase: postgres) or into a fresh database, add --no-owner, and name the schemas it may not touch with --managed-schemas`,
+    );
   }
   return new Error(`${error.message}; nothing was committed`);
 }

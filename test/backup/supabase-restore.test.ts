@@ -111,6 +111,19 @@ describe("restore as a non-superuser, Supabase-shaped (issue 19)", () => {
     await expect(restore("public.nope")).rejects.toThrow(`--table: not in backup ${manifest.key}: public.nope; nothing was restored`);
   });
 
+  it("a restore that fails in psql on a right says what to try, and commits nothing", async () => {
+    // The project's tables are postgres's: another role with CREATE on public may not drop them (--clean).
+    const name = `sb_noright_${process.pid}`;
+    targets.push(name);
+    await asSuperuser(`CREATE DATABASE ${name} TEMPLATE ${testbed().template}`);
+    await query(dbUrl(name, testbed().superuser), `GRANT CREATE ON SCHEMA public TO ${RESTORER}`);
+    const url = dbUrl(name, RESTORER, PASSWORD);
+    await expect(restoreBackup({ s3: s3.client, bucket: BUCKET, manifest, targetUrl: url, tables: ["public.drivers"], clean: true })).rejects.toThrow(
+      /ERROR: {2}must be owner of table drivers; nothing was committed\. The connecting role lacks a right the restore needs: restore as the target database's owner \(on Supabase: postgres\) or into a fresh database, add --no-owner/,
+    );
+    expect(await query(dbUrl(name, testbed().superuser), "SELECT count(*)::int AS n FROM public.drivers")).toEqual([{ n: 0 }]);
+  });
+
   it("checks the target before downloading: a refused connection, a role that may not create", async () => {
     await expect(restoreBackup({ s3: s3.client, bucket: BUCKET, manifest, targetUrl: "postgres://x:secret@127.0.0.1:1/none" })).rejects.toThrow(
       /^--target postgres:\/\/x:\*\*\*@127\.0\.0\.1:1\/none does not accept the connection: .*; nothing was downloaded$/,
