@@ -176,6 +176,6 @@ async function isProduction(target: string, production: string): Promise<boolean
     const [a, b] = await Promise.all([serverIdentity(clients[0].value, target), serverIdentity(clients[1].value, production)]);
     return sameServerDatabase(a, b);
   } finally {
-    await Promise.all(clients.map((c) => (c.status === "fulfilled" ? c.value.end().catch(() => undefined) : undefined)));
+    await Promise.all(clients.flatMap((c) => (c.status === "fulfilled" ? [c.value.end().catch(() => undefined)] : [])));
   }
 }

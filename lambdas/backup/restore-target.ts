@@ -16,7 +16,7 @@ export async function connectTarget(url: string, what: string, env?: NodeJS.Proc
     return client;
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw new Error(`${what} ${maskUrl(url)} does not accept the connection: ${(error as Error).message}; nothing was downloaded`);
+    throw new Error(`${what} ${maskUrl(url)} does not accept the connection: ${(error as Error).message}; nothing was downloaded`, { cause: error });
   }
 }
 

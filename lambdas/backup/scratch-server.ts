@@ -115,10 +115,10 @@ export async function startScratchServer(options: ScratchOptions): Promise<Scrat
   checkBindir(options.bindir, options.runAs, options.runAsName);
   const root = mkdtempSync(path.join(tmpdir(), SCRATCH_DIR_PREFIX));
   // Until stopped, a signal handler can remove it (stopScratchServers), even mid-start.
-  let postgres: ReturnType<typeof spawn> | undefined;
-  let exited: Promise<void> = Promise.resolve();
+  const started: { postgres?: ReturnType<typeof spawn>; exited?: Promise<void> } = {};
   const stop = async () => {
     running.delete(stop);
+    const { postgres, exited } = started;
     if (postgres && postgres.exitCode === null && postgres.signalCode === null) {
       postgres.kill("SIGINT"); // fast shutdown
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
@@ -158,15 +158,15 @@ export async function startScratchServer(options: ScratchOptions): Promise<Scrat
     maintenance_work_mem: "256MB",
   };
   if (!running.has(stop)) throw new Error("scratch server stopped while starting");
-  postgres = spawn(path.join(options.bindir, "postgres"), ["-D", data, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])], {
+  const server = spawn(path.join(options.bindir, "postgres"), ["-D", data, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])], {
     ...options.runAs,
     env,
     stdio: ["ignore", "ignore", "pipe"],
   });
+  started.postgres = server;
   let log = "";
-  const server = postgres;
-  server.stderr!.setEncoding("utf8").on("data", (c: string) => (log = (log + c).slice(-4000)));
-  exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
+  server.stderr.setEncoding("utf8").on("data", (c: string) => (log = (log + c).slice(-4000)));
+  started.exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
   const url = `postgresql://${SUPERUSER}@127.0.0.1:${port}/postgres`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   for (;;) {
