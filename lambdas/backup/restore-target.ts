@@ -42,12 +42,16 @@ export async function checkCanCreate(client: Client, schemas: string[] = ["publi
 
 /** What restore-plan needs to know about the target, for the archive's entries. */
 export async function readTargetFacts(client: Client, entries: TocEntry[], managedSchemas: string[]): Promise<TargetFacts> {
-  const { rows: [me] } = await client.query<{ role: string; superuser: boolean; replica: boolean; member_of: string[] }>(
+  const { rows: [me] } = await client.query<{ role: string; superuser: boolean; member_of: string[] }>(
     `SELECT current_user AS role, r.rolsuper AS superuser,
-            r.rolsuper OR (current_setting('server_version_num')::int >= 150000 AND has_parameter_privilege('session_replication_role', 'SET')) AS replica,
             array(SELECT rolname::text FROM pg_roles WHERE pg_has_role(current_user, oid, 'MEMBER')) AS member_of
        FROM pg_roles r WHERE r.rolname = current_user`,
   );
+  // Tried rather than looked up: GRANT SET ON PARAMETER and Supabase's own hook (supautils) both allow it.
+  let replica = true;
+  await client.query("BEGIN");
+  await client.query("SET LOCAL session_replication_role = replica").catch(() => (replica = false));
+  await client.query("ROLLBACK");
   const extensions = await client.query<{ name: string; version: string }>("SELECT extname AS name, extversion AS version FROM pg_extension");
   const schemas = await client.query<{ name: string }>("SELECT nspname AS name FROM pg_namespace");
   const creatable = await client.query<{ name: string }>(
@@ -80,7 +84,7 @@ export async function readTargetFacts(client: Client, entries: TocEntry[], manag
     schemas: schemas.rows.map((r) => r.name),
     extensions: Object.fromEntries(extensions.rows.map((e) => [e.name, e.version])),
     creatableExtensions: creatable.rows.map((r) => r.name),
-    replica: me.replica,
+    replica,
     fillableTables,
     settableSequences,
   };

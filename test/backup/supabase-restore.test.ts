@@ -6,6 +6,7 @@ import type { Client } from "pg";
 import { runBackup } from "../../lambdas/backup/dump";
 import type { Manifest } from "../../lambdas/backup/manifest";
 import { restoreBackup, RestoreInputError } from "../../lambdas/backup/restore";
+import { parseToc, planRestore, type TargetFacts } from "../../lambdas/backup/restore-plan";
 import { connect, createLoginRole, dbUrl, superuserUrl, testbed, useFreshDatabase } from "../support/db";
 import { startS3, type TestS3 } from "../support/s3";
 import { loadData, NOW, tableDigests } from "./support";
@@ -109,6 +110,33 @@ describe("restore as a non-superuser, Supabase-shaped (issue 19)", () => {
     const restore = (table: string) => restoreBackup({ s3: s3.client, bucket: BUCKET, manifest, targetUrl: "postgres://nobody@127.0.0.1:1/none", tables: [table] });
     await expect(restore("public.ride")).rejects.toThrow(new RestoreInputError(`--table: not in backup ${manifest.key}: public.ride (closest: public.rides); nothing was restored`));
     await expect(restore("public.nope")).rejects.toThrow(`--table: not in backup ${manifest.key}: public.nope; nothing was restored`);
+  });
+
+  it("without SET session_replication_role, auth's rows are skipped and say what would allow them", () => {
+    const toc = [
+      "8; 2615 16461 SCHEMA - auth supabase_admin",
+      "2; 3079 16424 EXTENSION - pgcrypto ",
+      "220; 1259 16473 TABLE auth users supabase_auth_admin",
+      "3427; 0 16473 TABLE DATA auth users supabase_auth_admin",
+      "226; 1259 16585 TABLE public drivers postgres",
+      "3433; 0 16585 TABLE DATA public drivers postgres",
+      "3424; 3256 16638 POLICY public drivers Signed-in users can view drivers postgres",
+    ].join("\n");
+    const facts: TargetFacts = {
+      role: "postgres", superuser: false, memberOf: ["postgres", "anon"], schemas: ["public", "auth"], extensions: { pgcrypto: "1.3" },
+      creatableExtensions: ["pgcrypto"], replica: false, fillableTables: ["auth.users"], settableSequences: [],
+    };
+    const plan = planRestore(parseToc(toc), facts);
+    expect(plan.kept.map((e) => `${e.desc} ${e.namespace} ${e.tag}`)).toEqual(["TABLE public drivers", "TABLE DATA public drivers", "POLICY public drivers Signed-in users can view drivers"]);
+    expect(plan.skipped).toEqual([
+      { entry: "SCHEMA auth", reason: "schema auth is managed by Supabase" },
+      { entry: "EXTENSION pgcrypto", reason: "extension pgcrypto already exists (1.3)" },
+      { entry: "TABLE auth users", reason: "schema auth is managed by Supabase" },
+      { entry: "TABLE DATA auth users", reason: "auth.users: managed by Supabase; its rows need SET session_replication_role (GRANT SET ON PARAMETER session_replication_role TO postgres)" },
+    ]);
+    expect(plan.list.split("\n").filter(Boolean)).toHaveLength(3);
+    expect({ noOwner: plan.noOwner, replica: plan.replica }).toEqual({ noOwner: false, replica: false });
+    expect(planRestore(parseToc(toc), { ...facts, replica: true }).replica).toBe(true);
   });
 
   it("a restore that fails in psql on a right says what to try, and commits nothing", async () => {
