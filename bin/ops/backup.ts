@@ -2,15 +2,24 @@
 // "Procédures de restauration", over the same code as the backup Lambda. Only the commands'
 // shape is here; ./backup-run (the AWS SDK, pg_dump, pg_restore) loads when one runs.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { positiveInt, withInputs } from "./inputs";
+import { positiveInt, UsageError, withInputs } from "./inputs";
 
 const work = (): typeof import("./backup-run") => require("./backup-run");
 
-/** S3 refuses parts under 5 MiB (but the last). */
+/** S3 refuses parts under 5 MiB (but the last) and over 5 GiB. */
 function partSizeMb(text: string): number {
   const n = positiveInt("--part-size-mb")(text);
   if (n < 5) throw new InvalidArgumentError(`--part-size-mb must be at least 5 (S3's smallest part), got ${n}`);
+  if (n > 5120) throw new InvalidArgumentError(`--part-size-mb must be at most 5120 (S3's largest part, 5 GiB), got ${n}`);
   return n;
+}
+
+/** `auth,storage` → ["auth", "storage"]; "" → none. */
+function schemaList(text: string): string[] {
+  const names = text.split(",").map((s) => s.trim()).filter(Boolean);
+  const bad = names.find((n) => !/^[A-Za-z_][A-Za-z0-9_$]*$/.test(n));
+  if (bad) throw new InvalidArgumentError(`--managed-schemas: "${bad}" is not a schema name (comma-separated, e.g. auth,storage)`);
+  return names;
 }
 
 function runCommand(): Command {
@@ -38,9 +47,28 @@ function drillCommand(): Command {
     .action((options: Record<string, unknown>) => work().backupDrill(options));
 }
 
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
 export function backupCommand(): Command {
-  const backup = new Command("backup").description("database backups: run one now, list them, prove one restores");
+  const backup = new Command("backup").description("database backups: run one now (`backup` alone is `backup run`), list them, prove one restores");
   backup.addCommand(runCommand(), { isDefault: true });
+  // The default subcommand would take a mistyped one (`backup lsit`) as its argument: name it instead.
+  backup.hook("preSubcommand", (self, sub) => {
+    const word = self.args[0];
+    if (sub.name() !== "run" || word === undefined || word.startsWith("-") || word === "run") return;
+    const names = self.commands.map((c) => c.name());
+    const close = names.filter((n) => distance(word, n) <= 2);
+    throw new UsageError(`backup: unknown command '${word}'${close.length ? ` (did you mean ${close.join(" or ")}?)` : ""}; the commands are ${names.join(", ")}`);
+  });
   backup.addCommand(listCommand());
   backup.addCommand(drillCommand());
   return backup;
@@ -57,7 +85,10 @@ export function restoreCommand(): Command {
     .addOption(new Option("--schema-only", "only the definitions").conflicts("dataOnly"))
     .option("--data-only", "only the rows")
     .option("--clean", "drop the objects before recreating them (asks for confirmation on a terminal)")
-    .option("--no-owner", "skip ownership and grants (restoring as another role)")
+    .option("--no-owner", "objects owned by the connecting role, grants kept (chosen anyway when it cannot act as their owners)")
+    .addOption(
+      new Option("--managed-schemas <list>", "comma-separated schemas whose definitions are not restored where they exist (default: Supabase's: auth, storage, extensions, …)").argParser(schemaList),
+    )
     .option("--yes", "confirm --clean without a terminal")
     .option("--i-know-this-is-production", "allow the production database (--database-url) as the target")
     .action((options: Record<string, unknown>) => work().restore(options));

@@ -63,14 +63,45 @@ const withDatabase = (url: string, database: string) => {
 
 const missingFrom = (expected: string[], actual: string[]) => expected.filter((x) => !actual.includes(x));
 
+// drill_<UTC time it was created>_<random>: the time tells a leftover from a drill under way.
+const DRILL_DATABASE = /^drill_(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})_[0-9a-f]{6}$/;
+const drillDatabaseName = (now: Date) => `drill_${now.toISOString().replace(/\D/g, "").slice(0, 14)}_${randomBytes(3).toString("hex")}`;
+
+/** Drops the scratch databases of drills created a day ago or more (killed before they could drop theirs). */
+export async function dropStaleDrillDatabases(admin: Client, now = Date.now()): Promise<string[]> {
+  const { rows } = await admin.query<{ name: string }>("SELECT datname AS name FROM pg_database WHERE datname LIKE 'drill\\_%'");
+  const stale = rows
+    .map((r) => ({ name: r.name, m: DRILL_DATABASE.exec(r.name) }))
+    .filter(({ m }) => m && now - Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) >= 24 * 3600_000)
+    .map((r) => r.name);
+  for (const name of stale) await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`).catch(() => undefined);
+  return stale;
+}
+
+// Drills under way in this process: what a SIGINT/SIGTERM handler must undo before exiting.
+const underWay = new Set<() => Promise<void>>();
+
+/** Drops the scratch databases of the drills under way (for a signal handler; the drills then fail). */
+export async function abortDrills(): Promise<void> {
+  await Promise.all([...underWay].map((undo) => undo().catch(() => undefined)));
+}
+
 export async function runDrill(options: DrillOptions): Promise<CheckResult & { details: DrillFindings }> {
   const started = performance.now();
   const manifest = await findBackup(options.s3, options.bucket, options.backup ?? "latest");
-  const database = `drill_${manifest.startedAt.replace(/\D/g, "").slice(0, 14)}_${randomBytes(3).toString("hex")}`;
+  const database = drillDatabaseName(new Date());
   const admin = new Client(pgConfig(options.scratchUrl, { application_name: "elegance-ops:drill" }, options.env));
   await admin.connect();
+  // From a separate connection: the admin one may be busy (or be what the signal interrupts).
+  const undo = async () => {
+    const other = new Client(pgConfig(options.scratchUrl, { application_name: "elegance-ops:drill" }, options.env));
+    await other.connect();
+    await other.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => other.end());
+  };
   try {
+    await dropStaleDrillDatabases(admin);
     await admin.query(`CREATE DATABASE ${database}`);
+    underWay.add(undo);
     const targetUrl = withDatabase(options.scratchUrl, database);
     try {
       await applyRoles(options, manifest, targetUrl);
@@ -82,6 +113,7 @@ export async function runDrill(options: DrillOptions): Promise<CheckResult & { d
       return verdict(details);
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
+      underWay.delete(undo);
     }
   } finally {
     await admin.end().catch(() => undefined);

@@ -98,7 +98,7 @@ export async function restoreInParallel(options: {
     // The connection comes from libpq's environment; --dbname only names the database.
     const jobs = Math.max(1, options.jobs ?? availableParallelism());
     await runTool("pg_restore", ["--exit-on-error", `--jobs=${jobs}`, `--dbname=${database}`, file], options.targetUrl, { application: "drill", env: options.env });
-    return { key: options.manifest.key, bytes, sha256, durationMs: Math.round(performance.now() - started) };
+    return { key: options.manifest.key, bytes, sha256, durationMs: Math.round(performance.now() - started), skipped: [], ownedByRestoringRole: false };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 // A backup is three objects: the dump, the roles beside it, and the manifest written last.
 // A dump without its manifest is incomplete by definition and never offered for restore.
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { listObjects } from "../lib/s3";
 import { BACKUP_PREFIXES } from "../core/contract";
 
@@ -93,6 +93,9 @@ export async function listBackups(s3: S3Client, bucket: string, limit = 30): Pro
   return Promise.all(manifests.map((k) => readManifest(s3, bucket, k)));
 }
 
+/** The backup named does not exist, or is incomplete (the CLI exits 2 on it). */
+export class BackupNotFoundError extends Error {}
+
 /** The manifest of `key` (a dump key or its manifest key), or of the newest complete backup for "latest". */
 export async function findBackup(s3: S3Client, bucket: string, key: string): Promise<Manifest> {
   if (key === "latest") {
@@ -104,7 +107,13 @@ export async function findBackup(s3: S3Client, bucket: string, key: string): Pro
   try {
     return await readManifest(s3, bucket, manifestKey);
   } catch (e) {
-    if ((e as { name?: string }).name === "NoSuchKey") throw new Error(`${key} has no manifest: it is not a complete backup (run \`ops backup list\`)`);
-    throw e;
+    if ((e as { name?: string }).name !== "NoSuchKey") throw e;
+    const dumpKey = key.endsWith(MANIFEST_SUFFIX) ? key.slice(0, -MANIFEST_SUFFIX.length) : key;
+    const dumpExists = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: dumpKey })).then(
+      () => true,
+      (h: { name?: string; $metadata?: { httpStatusCode?: number } }) => (h.name === "NotFound" || h.$metadata?.httpStatusCode === 404 ? false : Promise.reject(h)),
+    );
+    if (!dumpExists) throw new BackupNotFoundError(`--backup ${key}: s3://${bucket}/${dumpKey} does not exist (run \`ops backup list\` for the complete backups)`);
+    throw new BackupNotFoundError(`--backup ${key}: s3://${bucket}/${dumpKey} has no manifest: it is not a complete backup (run \`ops backup list\`)`);
   }
 }

@@ -44,13 +44,25 @@ export function libpqEnv(url: string, application: string, env: NodeJS.ProcessEn
   return out;
 }
 
-/** `pg_dump (PostgreSQL) 15.18` → "15.18"; throws naming PG_BINDIR when the program is missing. */
+/**
+ * The version in a `--version` line: `pg_dump (PostgreSQL) 15.18` and Debian's or Ubuntu's
+ * `pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)` → "15.18"; undefined when there is none.
+ */
+export function parseToolVersion(line: string): string | undefined {
+  return /\(PostgreSQL\)\s+(\d+(?:\.\d+)*(?:(?:alpha|beta|rc|devel)\d*)?)/.exec(line)?.[1];
+}
+
+/** The program's version (see parseToolVersion); throws naming the program and PG_BINDIR when it is missing or says none. */
 export function toolVersion(name: Parameters<typeof pgBinary>[0], env: NodeJS.ProcessEnv = process.env): string {
-  const r = spawnSync(pgBinary(name, env), ["--version"], { encoding: "utf8" });
+  const program = pgBinary(name, env);
+  const r = spawnSync(program, ["--version"], { encoding: "utf8" });
   if (r.error || r.status !== 0) {
-    throw new Error(`${name} not found or not runnable (${r.error?.message ?? r.stderr.trim()}); install the PostgreSQL client or set PG_BINDIR`);
+    throw new Error(`${name} not found or not runnable at ${program} (${r.error?.message ?? r.stderr.trim()}); install the PostgreSQL client or set PG_BINDIR`);
   }
-  return r.stdout.trim().replace(/^.*\)\s*/, "");
+  const version = parseToolVersion(r.stdout);
+  // An unknown version would silently turn off the "older than the server" guard.
+  if (!version) throw new Error(`${program} --version printed no PostgreSQL version: ${JSON.stringify(r.stdout.trim().slice(0, 200))}`);
+  return version;
 }
 
 export type PgChild = ChildProcessByStdio<Writable | null, Readable, Readable>;

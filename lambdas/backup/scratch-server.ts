@@ -1,8 +1,10 @@
 // A throwaway PostgreSQL server for the restore drill, from the server binaries of the backup
 // image: initdb under the temp dir, loopback only, no durability (nothing here must survive),
-// removed on stop. The Lambda runs as a non-root user, as PostgreSQL requires.
+// removed on stop. The Lambda runs as a non-root user, as PostgreSQL requires; as root (a
+// container, a CI runner) the server runs as an unprivileged OS user (`nobody` by default).
+// A drill killed before its stop leaves the directory: the next start removes those a day old.
 import { spawn, spawnSync } from "node:child_process";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -21,8 +23,10 @@ export interface ScratchServer {
 export interface ScratchOptions {
   /** Directory holding initdb and postgres, e.g. /usr/lib/postgresql/15/bin. */
   bindir: string;
-  /** The OS user to run as when this process is root (PostgreSQL refuses root). */
+  /** The OS user to run as when this process is root (PostgreSQL refuses root); see osUser. */
   runAs?: { uid: number; gid: number };
+  /** Its name, for messages. */
+  runAsName?: string;
   /** @default 60 s */
   startTimeoutMs?: number;
 }
@@ -37,8 +41,92 @@ const freePort = () =>
     });
   });
 
+export const SCRATCH_DIR_PREFIX = "elegance-scratch-";
+const DAY_MS = 24 * 3600_000;
+
+/** Bad --pg-bindir or OS user: the operator fixes the command line. */
+export class ScratchSetupError extends Error {}
+
+/** The OS user `name` from /etc/passwd. */
+export function osUser(name: string): { uid: number; gid: number } {
+  const line = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${name}:`));
+  if (!line) throw new ScratchSetupError(`OS user "${name}" does not exist: the scratch server cannot run as root; set PG_SERVER_OS_USER to an unprivileged user`);
+  const [, , uid, gid] = line.split(":");
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+/** Throws naming the program missing from `bindir` (or not runnable by `runAs`), and what to give instead. */
+export function checkBindir(bindir: string, runAs?: { uid: number; gid: number }, user = "nobody"): void {
+  for (const program of ["initdb", "postgres"]) {
+    const file = path.join(bindir, program);
+    if (!existsSync(file)) {
+      throw new ScratchSetupError(`--pg-bindir ${bindir}: ${program} is not there (${file}); give the directory of the PostgreSQL server programs, e.g. /usr/lib/postgresql/15/bin`);
+    }
+    const r = spawnSync(file, ["--version"], { ...runAs, encoding: "utf8" });
+    if (r.error || r.status !== 0) {
+      const who = runAs ? ` by OS user ${user} (PostgreSQL refuses to run as root, so the scratch server runs as that user)` : "";
+      throw new ScratchSetupError(
+        `--pg-bindir ${bindir}: ${file} cannot be run${who}: ${r.error?.message ?? r.stderr.trim()}${runAs ? `; put the binaries where ${user} can read them, set PG_SERVER_OS_USER, or run ops as a non-root user` : ""}`,
+      );
+    }
+  }
+}
+
+/** Removes scratch directories a day old or more, first stopping a server still running in one (its owner was killed). */
+export function removeStaleScratchDirs(dir = tmpdir(), now = Date.now()): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(SCRATCH_DIR_PREFIX)) continue;
+    const root = path.join(dir, name);
+    try {
+      if (now - statSync(root).mtimeMs < DAY_MS) continue;
+      const pidFile = path.join(root, "data", "postmaster.pid");
+      if (existsSync(pidFile)) {
+        const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+        if (pid > 0) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }
+      }
+      rmSync(root, { recursive: true, force: true });
+      removed.push(root);
+    } catch {
+      // another drill removed it first
+    }
+  }
+  return removed;
+}
+
+// Scratch servers of this process not yet stopped.
+const running = new Set<() => Promise<void>>();
+
+/** Stops every scratch server of this process, started or starting (for a SIGINT/SIGTERM handler). */
+export async function stopScratchServers(): Promise<number> {
+  const stops = [...running];
+  await Promise.all(stops.map((stop) => stop().catch(() => undefined)));
+  return stops.length;
+}
+
 export async function startScratchServer(options: ScratchOptions): Promise<ScratchServer> {
-  const root = mkdtempSync(path.join(tmpdir(), "elegance-scratch-"));
+  removeStaleScratchDirs();
+  checkBindir(options.bindir, options.runAs, options.runAsName);
+  const root = mkdtempSync(path.join(tmpdir(), SCRATCH_DIR_PREFIX));
+  // Until stopped, a signal handler can remove it (stopScratchServers), even mid-start.
+  const started: { postgres?: ReturnType<typeof spawn>; exited?: Promise<void> } = {};
+  const stop = async () => {
+    running.delete(stop);
+    const { postgres, exited } = started;
+    if (postgres && postgres.exitCode === null && postgres.signalCode === null) {
+      postgres.kill("SIGINT"); // fast shutdown
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      postgres.kill("SIGKILL");
+    }
+    rmSync(root, { recursive: true, force: true });
+  };
+  running.add(stop);
   if (options.runAs) chownSync(root, options.runAs.uid, options.runAs.gid);
   const data = path.join(root, "data");
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C", TZ: "UTC" };
@@ -48,8 +136,8 @@ export async function startScratchServer(options: ScratchOptions): Promise<Scrat
     encoding: "utf8",
   });
   if (init.status !== 0) {
-    rmSync(root, { recursive: true, force: true });
-    throw new Error(`initdb failed (${init.error?.message ?? `exit ${init.status}`}): ${init.stderr}`);
+    await stop();
+    throw new Error(`initdb (${path.join(options.bindir, "initdb")}) failed (${init.error?.message ?? `exit ${init.status}`}): ${init.stderr?.trim()}`);
   }
   const port = await freePort();
   // Trust on loopback is fine: the server lives minutes, in this sandbox, with a copy of a backup.
@@ -69,21 +157,17 @@ export async function startScratchServer(options: ScratchOptions): Promise<Scrat
     // Index builds (restore) and amcheck's heapallindexed Bloom filters sort and hash in memory.
     maintenance_work_mem: "256MB",
   };
-  const postgres = spawn(path.join(options.bindir, "postgres"), ["-D", data, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])], {
+  if (!running.has(stop)) throw new Error("scratch server stopped while starting");
+  const server = spawn(path.join(options.bindir, "postgres"), ["-D", data, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])], {
     ...options.runAs,
     env,
     stdio: ["ignore", "ignore", "pipe"],
   });
+  started.postgres = server;
   let log = "";
-  postgres.stderr.setEncoding("utf8").on("data", (c: string) => (log = (log + c).slice(-4000)));
-  const exited = new Promise<void>((resolve) => postgres.once("exit", () => resolve()));
+  server.stderr.setEncoding("utf8").on("data", (c: string) => (log = (log + c).slice(-4000)));
+  started.exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
   const url = `postgresql://${SUPERUSER}@127.0.0.1:${port}/postgres`;
-  const stop = async () => {
-    postgres.kill("SIGINT"); // fast shutdown
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    postgres.kill("SIGKILL");
-    rmSync(root, { recursive: true, force: true });
-  };
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   for (;;) {
     const client = new Client({ connectionString: url });
@@ -93,7 +177,7 @@ export async function startScratchServer(options: ScratchOptions): Promise<Scrat
       return { url, stop };
     } catch {
       await client.end().catch(() => undefined);
-      if (postgres.exitCode !== null || Date.now() > deadline) {
+      if (server.exitCode !== null || !running.has(stop) || Date.now() > deadline) {
         await stop();
         throw new Error(`scratch PostgreSQL did not start: ${log.trim().split("\n").slice(-3).join(" | ")}`);
       }

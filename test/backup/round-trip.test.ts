@@ -7,6 +7,7 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { runBackup } from "../../lambdas/backup/dump";
 import { findBackup, listBackups, type Manifest } from "../../lambdas/backup/manifest";
 import { isSameDatabase, restoreBackup } from "../../lambdas/backup/restore";
+import { connectTarget, sameServerDatabase, serverIdentity } from "../../lambdas/backup/restore-target";
 import { connect, useFreshDatabase } from "../support/db";
 import { startS3, type TestS3 } from "../support/s3";
 import { emptyDatabase, loadData, NOW, tableDigests } from "./support";
@@ -114,5 +115,33 @@ describe("backup and restore round trip", () => {
     expect(isSameDatabase(prod, "postgresql://postgres:pw@db.zzzzzzzzzzzzzzzzzzzz.supabase.co:5432/postgres")).toBe(false);
     expect(isSameDatabase("postgres://u@127.0.0.1:5433/app", "postgres://v@127.0.0.1:5433/app")).toBe(true);
     expect(isSameDatabase("postgres://u@127.0.0.1:5433/app", "postgres://u@127.0.0.1:5434/app")).toBe(false);
+    // Issue 19: names of one host.
+    expect(isSameDatabase("postgres://u@localhost:5433/app", "postgres://u@127.0.0.1:5433/app")).toBe(true);
+    expect(isSameDatabase(prod, "postgresql://postgres:pw@db.abcdefghijklmnopqrst.supabase.co.:5432/postgres")).toBe(true);
+  });
+
+  it("tells the same server by what it says of itself: system identifier and database, else addresses and port (issue 19)", async () => {
+    const identity = async (url: string) => {
+      const c = await connectTarget(url, "--target");
+      try {
+        return await serverIdentity(c, url);
+      } finally {
+        await c.end();
+      }
+    };
+    // As postgres (not a superuser): pg_control_system() is allowed.
+    const a = await identity(db().url);
+    const b = await identity(db().superuserUrl.replace("127.0.0.1", "localhost"));
+    expect(a.systemIdentifier).toMatch(/^\d+$/);
+    expect(b.systemIdentifier).toBe(a.systemIdentifier);
+    expect(sameServerDatabase(a, b)).toBe(true);
+    const other = await identity(db().superuserUrl.replace(`/${db().name}`, "/postgres"));
+    expect(sameServerDatabase(a, other)).toBe(false);
+    // Where pg_control_system() is revoked: the resolved addresses and the port.
+    const [x, y] = [{ ...a, systemIdentifier: undefined }, { ...b, systemIdentifier: undefined }];
+    expect(x.addresses).toEqual(["loopback"]);
+    expect(sameServerDatabase(x, y)).toBe(true);
+    expect(sameServerDatabase(x, { ...y, port: y.port + 1 })).toBe(false);
+    expect(sameServerDatabase(a, { ...b, systemIdentifier: "1" })).toBe(false);
   });
 });

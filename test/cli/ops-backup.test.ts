@@ -39,11 +39,11 @@ describe("ops backup and ops restore", () => {
   it("refuses the production database as a target, --clean without confirmation, and parts S3 would refuse", async () => {
     const prod = await ops(["restore", "--target", db().url], env());
     expect(prod.code).toBe(2);
-    expect(prod.stderr).toContain("--target is the production database (same host and database as --database-url); refusing");
+    expect(prod.stderr).toContain("--target is the production database (the same server and database as --database-url); refusing");
     const clean = await ops(["restore", "--target", superuserUrl("postgres"), "--clean"], env());
     expect(clean.code).toBe(2);
     expect(clean.stderr).toContain("--clean without a terminal needs --yes; nothing done");
-    const parts = await ops(["backup", "--part-size-mb", "4"], env());
+    const parts = await ops(["backup", "run", "--part-size-mb", "4"], env());
     expect(parts.code).toBe(2);
     expect(parts.stderr).toContain("--part-size-mb must be at least 5 (S3's smallest part), got 4");
   });
