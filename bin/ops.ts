@@ -10,6 +10,7 @@ import { backupCommand, restoreCommand } from "./ops/backup";
 import { MissingInputError, UsageError } from "./ops/inputs";
 import { maintenanceCommand } from "./ops/maintenance";
 import { rollbackCommand } from "./ops/rollback";
+import { securityCommand } from "./ops/security";
 
 export function opsProgram(): Command {
   const program = new Command("ops")
@@ -20,6 +21,7 @@ export function opsProgram(): Command {
   program.addCommand(restoreCommand());
   program.addCommand(maintenanceCommand());
   program.addCommand(rollbackCommand());
+  program.addCommand(securityCommand());
   // addCommand() does not pass settings down: every command throws instead of exiting.
   const configure = (command: Command): void => {
     command.exitOverride().showHelpAfterError("(add --help for usage)");

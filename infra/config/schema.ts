@@ -217,6 +217,26 @@ function checkCopyRegion(c: { region?: unknown; backups?: unknown }, ctx: Ctx): 
   }
 }
 
+// "Scan de sécurité" (weekly): what each severity does to the check, and the accepted risks.
+const disposition = doc(z.enum(["fail", "warn", "report"]), "fail, warn or report (in the record and the weekly report only)");
+const security = section({
+  levels: section({
+    critical: disposition.default("fail"),
+    high: disposition.default("warn"),
+    moderate: disposition.default("report"),
+    low: disposition.default("report"),
+  }),
+  ignore: z
+    .array(
+      z.strictObject({
+        id: doc(z.string().regex(/^(GHSA(-[23456789cfghjmpqrvwx]{4}){3}|CVE-\d{4}-\d{4,}|[A-Z]+-[\w.-]+)$/i), "an advisory id: GHSA-xxxx-xxxx-xxxx, CVE-YYYY-NNNN or an OSV id", "GHSA-jf85-cpcp-j695"),
+        reason: doc(z.string().trim().min(10), "why the risk is accepted, in a sentence (10 characters or more)", "not reachable: the app never calls the affected function"),
+        expires: doc(z.iso.date(), "the date (YYYY-MM-DD) the advisory becomes a finding again, e.g. 2026-12-31", "2026-12-31"),
+      }),
+    )
+    .default([]),
+});
+
 export const stackSchema = z.strictObject({
   region: doc(z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/), "an AWS region code, e.g. eu-west-3", "eu-west-3"),
   app: z.strictObject({
@@ -372,4 +392,5 @@ export const stackSchema = z.strictObject({
     vercelSupport: email("an e-mail address, e.g. support@vercel.com").default("support@vercel.com"),
   }),
   vercel: vercel.optional(),
+  security,
 }).superRefine(checkCopyRegion, whenObject);

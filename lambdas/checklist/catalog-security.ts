@@ -1,0 +1,22 @@
+// The security lines of the guide's lists (lambdas/checks/security-*.ts), spread into catalog.ts.
+import type { CatalogEntry } from "./catalog";
+
+export const SECURITY_WEEKLY: CatalogEntry[] = [
+  {
+    id: "security-audit",
+    title: "Scan de sécurité : vulnérabilités connues des dépendances (npm, OSV)",
+    guide: "Vérifications hebdomadaires › Scan de sécurité (npm audit, snyk test)",
+    domain: "security",
+    // Severity → status by security.levels (critical: fail, high: warn); a source down: warn.
+    levels: { warn: 1, fail: 2 },
+    runbook: [
+      "Détail du résultat : paquet, version installée, sévérité, avis (URL), version corrigée, dépendance directe à monter et commande",
+      "Rejouer à la main : npm run ops -- security audit --lockfile <package-lock.json de l'app>",
+      "Corriger : la commande de chaque vulnérabilité (npm audit fix, ou npm install <dépendance directe>@<version>), puis tests et déploiement",
+      "Risque accepté : l'ajouter à security.ignore (id, raison, date d'expiration) dans Pulumi.prod.yaml",
+      "« source unavailable » : le registre npm ou OSV n'a pas répondu, le scan est incomplet : le relancer plus tard",
+    ],
+    needs: { settings: ["security"] },
+    check: async () => (require("../checks/security-audit") as typeof import("../checks/security-audit")).securityAudit,
+  },
+];
