@@ -11,6 +11,7 @@ import { MissingInputError, UsageError } from "./ops/inputs";
 import { maintenanceCommand } from "./ops/maintenance";
 import { rollbackCommand } from "./ops/rollback";
 import { securityCommand } from "./ops/security";
+import { depsCommand } from "./ops/deps";
 
 export function opsProgram(): Command {
   const program = new Command("ops")
@@ -22,6 +23,7 @@ export function opsProgram(): Command {
   program.addCommand(maintenanceCommand());
   program.addCommand(rollbackCommand());
   program.addCommand(securityCommand());
+  program.addCommand(depsCommand());
   // addCommand() does not pass settings down: every command throws instead of exiting.
   const configure = (command: Command): void => {
     command.exitOverride().showHelpAfterError("(add --help for usage)");

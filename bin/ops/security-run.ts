@@ -1,6 +1,7 @@
 // The work of `ops security audit`, loaded only when it runs.
 import type { Finding } from "../../lambdas/security/findings";
 import { runScan, scanResult } from "../../lambdas/security/scan";
+import type { SecurityInputs, TaskInputs } from "../../lambdas/core/inputs";
 import { inputValue, taskInputs, UsageError } from "./inputs";
 import { print } from "./output";
 
@@ -26,8 +27,9 @@ function line(f: Finding): string {
   ].join("\n");
 }
 
-export async function securityAuditRun(options: Record<string, any>): Promise<void> {
-  const inputs = taskInputs([], "security-audit", options);
+/** The security inputs of a command: the stack file's and the environment's, the flags over them. */
+export function securityInputs(options: Record<string, any>, task: string): { inputs: TaskInputs; security: SecurityInputs } {
+  const inputs = taskInputs([], task, options);
   const token = inputValue("vercelToken", options);
   const project = inputValue("vercelProject", options);
   const security = {
@@ -37,6 +39,11 @@ export async function securityAuditRun(options: Record<string, any>): Promise<vo
     osvUrl: url("--osv-url", options.osvUrl) ?? inputs.security?.osvUrl,
     vercel: token && project ? { token: async () => token, project, team: inputValue("vercelTeam", options), apiUrl: inputValue("vercelApiUrl", options) } : undefined,
   };
+  return { inputs, security };
+}
+
+export async function securityAuditRun(options: Record<string, any>): Promise<void> {
+  const { security } = securityInputs(options, "security-audit");
   const scan = await runScan(security, new Date().toISOString().slice(0, 10), { retryBaseMs: options.retryBaseMs });
   const result = scanResult(scan);
   print(options, { ...result, id: "security-audit" }, () => {

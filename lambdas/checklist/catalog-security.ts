@@ -20,3 +20,21 @@ export const SECURITY_WEEKLY: CatalogEntry[] = [
     check: async () => (require("../checks/security-audit") as typeof import("../checks/security-audit")).securityAudit,
   },
 ];
+
+export const SECURITY_MONTHLY: CatalogEntry[] = [
+  {
+    id: "deps-check",
+    title: "Mise à jour des dépendances : versions en retard, dépréciées, Node.js en fin de support",
+    guide: "Vérifications mensuelles › Mise à jour des dépendances (npm update, npm audit fix, nvm install lts/*)",
+    domain: "platform",
+    levels: { warn: 1, fail: 2 },
+    runbook: [
+      "Détail du résultat : dépendances directes en retard (patch, mineure, majeure), versions dépréciées, Node.js de Vercel et des fonctions",
+      "Rejouer à la main : npm run ops -- deps check --lockfile <package-lock.json de l'app>",
+      "Appliquer les commandes indiquées (npm update …, npm install <paquet>@<version>) dans une branche, tests, puis déploiement de preview",
+      "Node.js en fin de vie : Vercel › Settings › Node.js Version ; fonctions : runtime dans lambdas/core/contract.ts",
+    ],
+    needs: { settings: ["security"] },
+    check: async () => (require("../checks/deps-check") as typeof import("../checks/deps-check")).depsCheck,
+  },
+];

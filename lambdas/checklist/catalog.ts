@@ -13,7 +13,7 @@ import { DRILL_RECORDS_PREFIX, RECORDS_PREFIX, type Domain } from "../core/contr
 import { mergeNeeds, type Needs } from "../core/needs";
 import { BACKUPS_DAILY, BACKUPS_WEEKLY } from "./catalog-backups";
 import { DATABASE_DAILY, DATABASE_MONTHLY, DATABASE_WEEKLY, DATABASE_WEEKLY_TASKS } from "./catalog-database";
-import { SECURITY_WEEKLY } from "./catalog-security";
+import { SECURITY_MONTHLY, SECURITY_WEEKLY } from "./catalog-security";
 
 export type ChecklistName = "daily" | "weekly" | "monthly";
 export const CHECKLIST_NAMES: readonly ChecklistName[] = ["daily", "weekly", "monthly"];
@@ -134,6 +134,7 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
       needs: {},
       check: async () => (require("../checks/lambda-runtime") as typeof import("../checks/lambda-runtime")).lambdaRuntime,
     },
+    ...SECURITY_MONTHLY,
   ],
 };
 

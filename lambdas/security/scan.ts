@@ -32,7 +32,7 @@ export interface ScanResult {
 }
 
 /** The lock-files to audit: the given file only, else the app's (when Vercel is set) and the stack's. */
-async function lockfiles(inputs: SecurityInputs | undefined, unreadable: string[], http: HttpOptions): Promise<{ origin: string; lock: Lockfile }[]> {
+export async function lockfiles(inputs: SecurityInputs | undefined, unreadable: string[], http: HttpOptions): Promise<{ origin: string; lock: Lockfile }[]> {
   if (inputs?.lockfilePath) {
     const path = inputs.lockfilePath;
     let text: string;
