@@ -12,6 +12,7 @@ import { maintenanceCommand } from "./ops/maintenance";
 import { rollbackCommand } from "./ops/rollback";
 import { securityCommand } from "./ops/security";
 import { depsCommand } from "./ops/deps";
+import { accessCommand } from "./ops/access";
 
 export function opsProgram(): Command {
   const program = new Command("ops")
@@ -24,6 +25,7 @@ export function opsProgram(): Command {
   program.addCommand(rollbackCommand());
   program.addCommand(securityCommand());
   program.addCommand(depsCommand());
+  program.addCommand(accessCommand());
   // addCommand() does not pass settings down: every command throws instead of exiting.
   const configure = (command: Command): void => {
     command.exitOverride().showHelpAfterError("(add --help for usage)");

@@ -237,6 +237,25 @@ const security = section({
     .default([]),
 });
 
+// "Revue des accès" (monthly): who is approved, with which role, where.
+const accessRole = doc(z.enum(["viewer", "developer", "admin", "owner"]), "one of viewer, developer, admin, owner");
+const access = section({
+  approved: z
+    .array(
+      z.strictObject({
+        name: doc(z.string().trim().min(1), "a PostgreSQL role, Vercel username, e-mail or IAM user name, e.g. camille.martin@elegance-mobilite.fr", "camille.martin@elegance-mobilite.fr"),
+        role: accessRole,
+        systems: doc(z.array(z.enum(["postgres", "vercel", "supabase", "aws"])).min(1), "a non-empty list among postgres, vercel, supabase, aws, e.g. [vercel, supabase]").optional(),
+      }),
+    )
+    .default([]),
+  maxKeyAgeDays: doc(z.number().int().min(1).max(365), int("days between 1 and 365")).default(90),
+  supabaseOrganization: doc(z.string().regex(/^[a-z0-9-]{3,64}$/), "the Supabase organization's slug, e.g. elegance-mobilite").optional(),
+  supabaseToken: doc(z.string().regex(/^sbp_[A-Za-z0-9]{40}$/).transform(toSecret), "a Supabase personal access token (sbp_ and 40 characters)").optional(),
+  // IAM users, keys and cross-account roles: the review's function gets IAM's read-only report actions.
+  aws: doc(z.boolean(), "true or false").default(true),
+});
+
 export const stackSchema = z.strictObject({
   region: doc(z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/), "an AWS region code, e.g. eu-west-3", "eu-west-3"),
   app: z.strictObject({
@@ -393,4 +412,5 @@ export const stackSchema = z.strictObject({
   }),
   vercel: vercel.optional(),
   security,
+  access,
 }).superRefine(checkCopyRegion, whenObject);

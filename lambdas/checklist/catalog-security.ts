@@ -1,4 +1,5 @@
 // The security lines of the guide's lists (lambdas/checks/security-*.ts), spread into catalog.ts.
+import { ACCESS_REVIEWS_PREFIX } from "../core/contract";
 import type { CatalogEntry } from "./catalog";
 
 export const SECURITY_WEEKLY: CatalogEntry[] = [
@@ -36,5 +37,26 @@ export const SECURITY_MONTHLY: CatalogEntry[] = [
     ],
     needs: { settings: ["security"] },
     check: async () => (require("../checks/deps-check") as typeof import("../checks/deps-check")).depsCheck,
+  },
+  {
+    id: "access-review",
+    title: "Revue des accès : comptes PostgreSQL, Vercel, Supabase et AWS contre la liste approuvée",
+    guide: "Vérifications mensuelles › Revue des accès (supabase projects list-access-logs)",
+    domain: "security",
+    levels: { warn: 1, fail: 2 },
+    runbook: [
+      "Détail du résultat : comptes non approuvés, privilèges au-dessus du rôle approuvé, identifiants périmés, entrées de la liste disparues",
+      "Compte inconnu : vérifier qui l'a créé (CloudTrail, journaux Supabase/Vercel) ; le désactiver s'il n'est pas légitime (niveau 2)",
+      "Compte légitime : l'ajouter à access.approved (nom, rôle, systèmes) dans Pulumi.prod.yaml ; entrée disparue : la retirer",
+      "Clés d'accès de plus de 90 jours ou console sans MFA : rotation (aws iam create-access-key puis delete-access-key), activer la MFA",
+      "Rejouer à la main : npm run ops -- access review --database-url … (ajouter --aws avec des identifiants en lecture IAM)",
+    ],
+    needs: {
+      inputs: ["databaseUrl", "logsBucket"],
+      settings: ["access", "databaseCaCert"],
+      logs: { write: [ACCESS_REVIEWS_PREFIX] },
+      awsRead: ["iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListRoles"],
+    },
+    check: async ({ s3 }) => (require("../checks/access-review") as typeof import("../checks/access-review")).accessReviewCheck(s3),
   },
 ];

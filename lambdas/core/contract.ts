@@ -107,6 +107,12 @@ export const ENV = {
   /** The Vercel team (team_… or slug) and project (prj_… or name) of the app. */
   vercelTeamId: "VERCEL_TEAM_ID",
   vercelProjectId: "VERCEL_PROJECT_ID",
+  /** JSON `{"approved": [{"name", "role", "systems"}], "maxKeyAgeDays", "supabaseOrganization", "aws"}`: the access review's settings (stack config `access`). */
+  accessSettings: "ACCESS_SETTINGS",
+  /** ARN of the secret holding the Supabase Management API token (`access.supabaseToken`), when configured. */
+  supabaseTokenSecretArn: "SUPABASE_TOKEN_SECRET_ARN",
+  /** Supabase Management API base URL; default https://api.supabase.com. */
+  supabaseApiUrl: "SUPABASE_API_URL",
   /** Vercel API base URL; default https://api.vercel.com. */
   vercelApiUrl: "VERCEL_API_URL",
 } as const;

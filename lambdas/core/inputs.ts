@@ -45,6 +45,10 @@ export interface SecurityInputs {
   osvUrl?: string;
   /** A lock-file on disk to scan instead of the app's and the stack's (the CLI's --lockfile). */
   lockfilePath?: string;
+  /** The access review's settings (stack config `access`), as the schema left them. */
+  access: Record<string, unknown>;
+  /** The Supabase Management API, when its token is given (access review). */
+  supabase?: { token: () => Promise<string>; apiUrl: string };
   /** The app on Vercel, when its token is given: its production deployment's lock-file. */
   vercel?: { token: () => Promise<string>; team?: string; project: string; apiUrl?: string };
 }
@@ -133,7 +137,12 @@ function securityFromEnv(env: NodeJS.ProcessEnv, readSecret?: (arn: string) => P
   const direct = env.VERCEL_TOKEN;
   const token = direct ? async () => direct : tokenArn && readSecret ? () => readSecret(tokenArn) : undefined;
   const project = env[ENV.vercelProjectId];
+  const supabaseArn = env[ENV.supabaseTokenSecretArn];
+  const supabaseDirect = env.SUPABASE_ACCESS_TOKEN;
+  const supabaseToken = supabaseDirect ? async () => supabaseDirect : supabaseArn && readSecret ? () => readSecret(supabaseArn) : undefined;
   return {
+    access: json<Record<string, unknown>>(env[ENV.accessSettings], ENV.accessSettings, {}),
+    supabase: supabaseToken ? { token: supabaseToken, apiUrl: env[ENV.supabaseApiUrl] || "https://api.supabase.com" } : undefined,
     levels: settings.levels ?? {},
     ignore: settings.ignore ?? [],
     registryUrl: env[ENV.npmRegistryUrl] || undefined,

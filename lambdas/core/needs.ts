@@ -18,7 +18,8 @@ export type SettingName =
   | "databaseCaCert"
   | "backupThresholds"
   | "logDrain"
-  | "security";
+  | "security"
+  | "access";
 
 export interface Needs {
   inputs?: readonly InputName[];
@@ -34,6 +35,11 @@ export interface Needs {
    * access to its prefixes are added only then.
    */
   readsLogDrain?: boolean;
+  /**
+   * Read-only AWS API actions it calls beyond S3 and CloudWatch, e.g. `iam:GetCredentialReport`
+   * (account-level: IAM's reports and listings have no narrower resource).
+   */
+  awsRead?: readonly string[];
 }
 
 export interface InputSpec {
@@ -68,6 +74,7 @@ export const SETTINGS: Record<SettingName, readonly string[]> = {
   backupThresholds: [ENV.backupThresholds],
   logDrain: [ENV.logDrainEnabled, ENV.logThresholds],
   security: [ENV.securitySettings],
+  access: [ENV.accessSettings],
 };
 
 /** What the database checks and tasks all need. */
@@ -88,5 +95,6 @@ export function mergeNeeds(all: readonly Needs[]): Needs {
     readsBackups: all.some((n) => n.readsBackups),
     readsMetrics: all.some((n) => n.readsMetrics),
     readsLogDrain: all.some((n) => n.readsLogDrain),
+    awsRead: union(all.map((n) => n.awsRead)),
   };
 }

@@ -161,7 +161,7 @@ describe("lock-files", () => {
     const registry = await startNpmRegistry();
     const osv = await startOsv();
     try {
-      const scan = await runScan({ levels: {}, ignore: [], registryUrl: registry.url, osvUrl: osv.url }, "2026-12-01");
+      const scan = await runScan({ levels: {}, ignore: [], access: {}, registryUrl: registry.url, osvUrl: osv.url }, "2026-12-01");
       expect(scan.reports.map((r) => r.origin)).toEqual(["stack: elegance-ops (embedded at deploy time)"]);
       expect(scan.reports[0].lockfile.packages).toBeGreaterThan(500);
       expect(scan.unreadable[0]).toContain("no Vercel token/project configured");
