@@ -38,6 +38,10 @@ export interface ChecklistsArgs {
   settings: Record<SettingName, Record<string, string>>;
   /** Whether a Vercel log drain feeds the logs bucket (the daily log check reads it then). */
   hasLogDrain: boolean;
+  /** The app on Vercel (its token's secret), for lists with security checks; absent: they scan the stack's lock-file only. */
+  vercel?: { teamId: string; projectId: string; tokenSecretArn: pulumi.Input<string> };
+  /** The Supabase token's secret, for the list with the access review (optional). */
+  supabaseTokenSecretArn?: pulumi.Input<string>;
   /** Overrides of the catalogue's incident levels, keyed `<list>.<check id>`. @default {} */
   levels?: Record<string, Partial<CheckLevels>>;
   /** Function settings per list. @default 512 MB; 300 s, and Lambda's whole 900 s for the monthly tasks */
@@ -53,6 +57,21 @@ const DESCRIPTIONS: Record<ChecklistName, string> = {
 /** The levels of one list's checks: the catalogue's, overridden by config, keyed `<list>.<id>`. */
 export function checkLevels(list: ChecklistName, overrides: Record<string, Partial<CheckLevels>> = {}) {
   return Object.fromEntries(CHECKLISTS[list].map((c) => [`${list}.${c.id}`, { ...c.levels, ...overrides[`${list}.${c.id}`] }]));
+}
+
+/** The Vercel and Supabase variables and secrets of a list whose checks read them. */
+export function thirdPartyAccess(settings: readonly SettingName[], args: Pick<ChecklistsArgs, "vercel" | "supabaseTokenSecretArn">) {
+  const environment: Record<string, pulumi.Input<string>> = {};
+  const secretArns: pulumi.Input<string>[] = [];
+  if ((settings.includes("security") || settings.includes("access")) && args.vercel) {
+    Object.assign(environment, { [ENV.vercelTeamId]: args.vercel.teamId, [ENV.vercelProjectId]: args.vercel.projectId, [ENV.vercelTokenSecretArn]: args.vercel.tokenSecretArn });
+    secretArns.push(args.vercel.tokenSecretArn);
+  }
+  if (settings.includes("access") && args.supabaseTokenSecretArn) {
+    environment[ENV.supabaseTokenSecretArn] = args.supabaseTokenSecretArn;
+    secretArns.push(args.supabaseTokenSecretArn);
+  }
+  return { environment, secretArns };
 }
 
 export class Checklists extends pulumi.ComponentResource {
@@ -73,6 +92,8 @@ export class Checklists extends pulumi.ComponentResource {
       logsBucket: args.logsBucket.name,
       backupsBucket: args.backupsBucket.name,
     });
+    // The security checks read Vercel (and Supabase) with tokens kept in Secrets Manager: ARNs only here.
+    const third = thirdPartyAccess(needs.settings ?? [], args);
     return new ScheduledTask(
       `${list}-checklist`,
       {
@@ -90,9 +111,10 @@ export class Checklists extends pulumi.ComponentResource {
         // Two runs of the same list never overlap (a re-run by hand is the CLI's, not this).
         reservedConcurrency: 1,
         ...args.functions?.[list],
-        secretArns: needs.inputs?.includes("databaseUrl") ? [args.databaseUrlSecretArn] : [],
+        secretArns: [...(needs.inputs?.includes("databaseUrl") ? [args.databaseUrlSecretArn] : []), ...third.secretArns],
         environment: {
           ...inputs,
+          ...third.environment,
           ...Object.assign({}, ...(needs.settings ?? []).map((s) => args.settings[s])),
           [ENV.incidentTopics]: topicArns.apply((arns) => JSON.stringify(Object.fromEntries(arns.map((arn, i) => [String(LEVEL_NUMBERS[i]), arn])))),
           [ENV.checkLevels]: JSON.stringify(checkLevels(list, args.levels)),

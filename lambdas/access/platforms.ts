@@ -67,7 +67,10 @@ const age = (iso: string, now: Date) => (iso && iso !== "N/A" ? Math.floor((now.
 
 export async function awsAccounts(iam: IAMClient, accountId: string | undefined, now: Date, maxKeyAgeDays: number, opts = { waitMs: 30_000, pollMs: 2_000 }): Promise<Account[]> {
   const out: Account[] = [];
-  for (const row of await credentialReport(iam, opts.waitMs, opts.pollMs)) {
+  const report = await credentialReport(iam, opts.waitMs, opts.pollMs);
+  // Not given (in the Lambda): the account is the one of the report's root line.
+  const own = accountId ?? report.find((r) => r.user === "<root_account>")?.arn.match(/^arn:aws:iam::(\d{12}):root$/)?.[1];
+  for (const row of report) {
     const console = row.password_enabled === "true";
     const keys = [1, 2].filter((n) => row[`access_key_${n}_active`] === "true");
     if (row.user === "<root_account>") {
@@ -89,7 +92,7 @@ export async function awsAccounts(iam: IAMClient, accountId: string | undefined,
   do {
     const page = await iam.send(new ListRolesCommand({ Marker: marker }));
     for (const role of page.Roles ?? []) {
-      const outside = externalPrincipals(role, accountId);
+      const outside = externalPrincipals(role, own);
       if (outside.length) out.push({ system: "aws", name: `role/${role.RoleName}`, aliases: [role.Arn ?? ""], privilege: "admin", grants: outside.map((p) => `trusted: ${p}`), stale: [] });
     }
     marker = page.IsTruncated ? page.Marker : undefined;

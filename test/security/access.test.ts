@@ -77,7 +77,8 @@ describe("access review", () => {
       {
         settings: { approved, supabaseOrganization: "elegance-mobilite" },
         supabase: { token: async () => "sbp_test", apiUrl: supabase.url },
-        aws: { iam: iam as unknown as IAMClient, accountId: ACCOUNT, pollMs: 5 },
+        // No account id given: read from the report's root line.
+        aws: { iam: iam as unknown as IAMClient, pollMs: 5 },
       },
       NOW,
     );
