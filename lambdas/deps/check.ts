@@ -6,7 +6,7 @@ import { worst } from "../core/check";
 import { LAMBDA_RUNTIME } from "../core/contract";
 import type { SecurityInputs } from "../core/inputs";
 import { DEFAULT_REGISTRY } from "../security/advisories";
-import { JsonClient, type HttpOptions } from "../security/http";
+import { JsonClient, SourceUnavailableError, type HttpOptions } from "../security/http";
 import { lockfiles } from "../security/scan";
 import { VercelApi } from "../vercel/api";
 import { NODE_SCHEDULE_AS_OF, NODE_SCHEDULE_SOURCE, nodeStatus, scheduleAgeDays, type NodeStatus } from "./node-schedule";
@@ -28,7 +28,13 @@ export async function runDeps(inputs: SecurityInputs | undefined, today: string,
   const unreadable: string[] = [];
   const report: DepsReport = { lockfiles: [], node: [], schedule: { source: NODE_SCHEDULE_SOURCE, asOf: NODE_SCHEDULE_AS_OF, ageDays: scheduleAgeDays(today) }, unreadable, requests: {} };
   for (const { origin, lock } of await lockfiles(inputs, unreadable, http)) {
-    report.lockfiles.push({ origin, file: lock.file, dependencies: await outdatedDirect(lock, inputs?.registryUrl ?? DEFAULT_REGISTRY, client) });
+    try {
+      report.lockfiles.push({ origin, file: lock.file, dependencies: await outdatedDirect(lock, inputs?.registryUrl ?? DEFAULT_REGISTRY, client) });
+    } catch (error) {
+      // A registry that stays down is said as such (a warn), never read as "all up to date".
+      if (!(error instanceof SourceUnavailableError)) throw error;
+      unreadable.push(`${lock.file}: source unavailable: ${error.message}`);
+    }
   }
   const lambda = executionEnv?.match(/nodejs(\d+)\.x/)?.[1] ?? LAMBDA_RUNTIME.match(/\d+/)![0];
   report.node.push({ where: "Lambda functions", version: `nodejs${lambda}.x`, ...nodeStatus(Number(lambda), today) });
