@@ -9,7 +9,7 @@ import { securityInputs } from "./security-run";
 export async function accessReviewRun(options: Record<string, any>): Promise<void> {
   const { inputs, security } = securityInputs(options, "access-review");
   const token = options.supabaseToken ?? process.env.SUPABASE_ACCESS_TOKEN;
-  const supabase = token ? { token: async () => token as string, apiUrl: options.supabaseApiUrl ?? process.env.SUPABASE_API_URL ?? "https://api.supabase.com" } : undefined;
+  const supabase = token ? { token: async () => token, apiUrl: options.supabaseApiUrl ?? process.env.SUPABASE_API_URL ?? "https://api.supabase.com" } : undefined;
   const review = await runAccessReview(
     { ...inputs, security },
     {
