@@ -10,6 +10,9 @@ import { backupCommand, restoreCommand } from "./ops/backup";
 import { MissingInputError, UsageError } from "./ops/inputs";
 import { maintenanceCommand } from "./ops/maintenance";
 import { rollbackCommand } from "./ops/rollback";
+import { securityCommand } from "./ops/security";
+import { depsCommand } from "./ops/deps";
+import { accessCommand } from "./ops/access";
 
 export function opsProgram(): Command {
   const program = new Command("ops")
@@ -20,6 +23,9 @@ export function opsProgram(): Command {
   program.addCommand(restoreCommand());
   program.addCommand(maintenanceCommand());
   program.addCommand(rollbackCommand());
+  program.addCommand(securityCommand());
+  program.addCommand(depsCommand());
+  program.addCommand(accessCommand());
   // addCommand() does not pass settings down: every command throws instead of exiting.
   const configure = (command: Command): void => {
     command.exitOverride().showHelpAfterError("(add --help for usage)");

@@ -40,6 +40,10 @@ export interface ChecklistsArgs {
   hasLogDrain: boolean;
   /** Base of the runbooks' short links in the incidents' SMS. @example "https://ops.elegance-mobilite.fr/rb" */
   runbookBaseUrl?: string;
+  /** The app on Vercel (its token's secret), for lists with security checks; absent: they scan the stack's lock-file only. */
+  vercel?: { teamId: string; projectId: string; tokenSecretArn: pulumi.Input<string> };
+  /** The Supabase token's secret, for the list with the access review (optional). */
+  supabaseTokenSecretArn?: pulumi.Input<string>;
   /** Overrides of the catalogue's incident levels, keyed `<list>.<check id>`. @default {} */
   levels?: Record<string, Partial<CheckLevels>>;
   /**
@@ -60,6 +64,21 @@ export function checkLevels(list: ChecklistName, overrides: Record<string, Parti
   return Object.fromEntries(CHECKLISTS[list].map((c) => [`${list}.${c.id}`, { ...c.levels, ...overrides[`${list}.${c.id}`] }]));
 }
 
+/** The Vercel and Supabase variables and secrets of a list whose checks read them. */
+export function thirdPartyAccess(settings: readonly SettingName[], args: Pick<ChecklistsArgs, "vercel" | "supabaseTokenSecretArn">) {
+  const environment: Record<string, pulumi.Input<string>> = {};
+  const secretArns: pulumi.Input<string>[] = [];
+  if ((settings.includes("security") || settings.includes("access")) && args.vercel) {
+    Object.assign(environment, { [ENV.vercelTeamId]: args.vercel.teamId, [ENV.vercelProjectId]: args.vercel.projectId, [ENV.vercelTokenSecretArn]: args.vercel.tokenSecretArn });
+    secretArns.push(args.vercel.tokenSecretArn);
+  }
+  if (settings.includes("access") && args.supabaseTokenSecretArn) {
+    environment[ENV.supabaseTokenSecretArn] = args.supabaseTokenSecretArn;
+    secretArns.push(args.supabaseTokenSecretArn);
+  }
+  return { environment, secretArns };
+}
+
 export class Checklists extends pulumi.ComponentResource {
   readonly tasks: Record<ChecklistName, ScheduledTask>;
 
@@ -78,6 +97,8 @@ export class Checklists extends pulumi.ComponentResource {
       logsBucket: args.logsBucket.name,
       backupsBucket: args.backupsBucket.name,
     });
+    // The security checks read Vercel (and Supabase) with tokens kept in Secrets Manager: ARNs only here.
+    const third = thirdPartyAccess(needs.settings ?? [], args);
     return new ScheduledTask(
       `${list}-checklist`,
       {
@@ -96,9 +117,10 @@ export class Checklists extends pulumi.ComponentResource {
         timeout: list === "monthly" ? 900 : 300,
         retries: list === "monthly" ? 0 : 1,
         ...args.functions?.[list],
-        secretArns: needs.inputs?.includes("databaseUrl") ? [args.databaseUrlSecretArn] : [],
+        secretArns: [...(needs.inputs?.includes("databaseUrl") ? [args.databaseUrlSecretArn] : []), ...third.secretArns],
         environment: {
           ...inputs,
+          ...third.environment,
           ...Object.assign({}, ...(needs.settings ?? []).map((s) => args.settings[s])),
           [ENV.incidentTopics]: topicArns.apply((arns) => JSON.stringify(Object.fromEntries(arns.map((arn, i) => [String(LEVEL_NUMBERS[i]), arn])))),
           [ENV.checkLevels]: JSON.stringify(checkLevels(list, args.levels)),

@@ -56,6 +56,12 @@ export function needsStatements(needs: Needs, arns: { logsBucket: string; backup
   if (needs.readsBackups) statements.push(...readBackupsStatements(backupsBucket));
   // GetMetricData has no resource-level permissions: "*" is the only resource it accepts.
   if (needs.readsMetrics) statements.push({ Sid: "ReadMetrics", Effect: "Allow", Action: "cloudwatch:GetMetricData", Resource: "*" });
+  // Only read actions (Get/List/Describe/Generate of a report) are accepted; the account-wide ones
+  // (IAM's credential report, ListRoles) have no narrower resource than "*".
+  const awsRead = [...new Set(needs.awsRead ?? [])].sort();
+  const notRead = awsRead.filter((a) => !/^[a-z0-9-]+:(Get|List|Describe|GenerateCredentialReport)/.test(a));
+  if (notRead.length) throw new Error(`needs.awsRead: ${notRead.join(", ")} are not read-only actions (Get*, List*, Describe*, iam:GenerateCredentialReport)`);
+  if (awsRead.length) statements.push({ Sid: "ReadAws", Effect: "Allow", Action: awsRead, Resource: "*" });
   return statements;
 }
 

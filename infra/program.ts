@@ -40,7 +40,7 @@ export function program(config: StackConfig) {
   });
 
   // Runtime secrets, read by the Lambdas from Secrets Manager (never environment variables).
-  const secrets = new Secrets(app, { databaseUrl: database.maintenanceUrl, backupDatabaseUrl: config.database.url, pagerdutyRoutingKey: config.paging.pagerdutyRoutingKey, kmsKeyArn: storage.key.arn });
+  const secrets = new Secrets(app, { databaseUrl: database.maintenanceUrl, backupDatabaseUrl: config.database.url, pagerdutyRoutingKey: config.paging.pagerdutyRoutingKey, vercelToken: config.vercel?.token, supabaseToken: config.access.supabaseToken, kmsKeyArn: storage.key.arn });
 
   // "Gestion des incidents" + "Contacts d'urgence": one topic per level, contacts subscribed by role.
   // Optionally forwarded to PagerDuty when a routing key is configured.
@@ -83,6 +83,8 @@ export function program(config: StackConfig) {
     databaseUrlSecretArn: secrets.databaseUrl.arn,
     settings: settingVariables(config),
     hasLogDrain: config.vercel?.logDrain.enabled === true,
+    vercel: config.vercel && secrets.vercelToken ? { teamId: config.vercel.teamId, projectId: config.vercel.projectId, tokenSecretArn: secrets.vercelToken.arn } : undefined,
+    supabaseTokenSecretArn: secrets.supabaseToken?.arn,
     levels: config.checklists.levels,
     runbookBaseUrl: config.paging.sms.runbookBaseUrl,
     functions: {

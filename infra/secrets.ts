@@ -11,6 +11,10 @@ export interface SecretsArgs {
   backupDatabaseUrl: pulumi.Input<string>;
   /** PagerDuty's integration key, when pages are forwarded there (optional). */
   pagerdutyRoutingKey?: pulumi.Input<string>;
+  /** The Vercel token, when the vercel block is set: the security checks read the app's lock-file and team with it. */
+  vercelToken?: pulumi.Input<string>;
+  /** The Supabase Management API token (access.supabaseToken), when set: the access review reads the organization's members. */
+  supabaseToken?: pulumi.Input<string>;
   /** The stack's customer-managed key (from Storage), so the secret is encrypted with it. */
   kmsKeyArn: pulumi.Input<string>;
 }
@@ -24,6 +28,8 @@ export class Secrets extends pulumi.ComponentResource {
   readonly databaseUrl: aws.secretsmanager.Secret;
   readonly backupDatabaseUrl: aws.secretsmanager.Secret;
   readonly pagerdutyRoutingKey?: aws.secretsmanager.Secret;
+  readonly vercelToken?: aws.secretsmanager.Secret;
+  readonly supabaseToken?: aws.secretsmanager.Secret;
 
   constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:secrets:Secrets", name, {}, opts);
@@ -33,6 +39,9 @@ export class Secrets extends pulumi.ComponentResource {
     if (args.pagerdutyRoutingKey) {
       this.pagerdutyRoutingKey = storedSecret(this, name, "pagerduty-routing-key", "Integration key of the PagerDuty service pages are forwarded to (Events API v2)", args.pagerdutyRoutingKey, args.kmsKeyArn).secret;
     }
+    // Only when configured: nothing of Vercel or Supabase is stored otherwise.
+    if (args.vercelToken) this.vercelToken = storedSecret(this, name, "vercel-token", "Vercel token of the app's team, read by the security checks", args.vercelToken, args.kmsKeyArn).secret;
+    if (args.supabaseToken) this.supabaseToken = storedSecret(this, name, "supabase-token", "Supabase Management API token, read by the monthly access review", args.supabaseToken, args.kmsKeyArn).secret;
     this.registerOutputs({ databaseUrlArn: this.databaseUrl.arn, pagerdutyRoutingKeyArn: this.pagerdutyRoutingKey?.arn });
   }
 }

@@ -43,6 +43,12 @@ export const SECRET_FIELDS: readonly SecretField[] = [
     description: "Vercel access token scoped to the app's team (Account Settings › Tokens); needed once the vercel block is set.",
     requiredWith: "vercel",
   },
+  {
+    path: "access.supabaseToken",
+    example: "sbp_0123456789abcdef0123456789abcdef01234567",
+    description: "Supabase personal access token (Account › Access Tokens) reading the organization's members for the monthly access review.",
+    optional: true,
+  },
 ];
 
 /** `["contacts", 0, "phone"]` → `"contacts[].phone"`: the form used by SECRET_FIELDS. */

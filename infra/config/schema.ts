@@ -238,6 +238,45 @@ function checkCopyRegion(c: { region?: unknown; backups?: unknown }, ctx: Ctx): 
   }
 }
 
+// "Scan de sécurité" (weekly): what each severity does to the check, and the accepted risks.
+const disposition = doc(z.enum(["fail", "warn", "report"]), "fail, warn or report (in the record and the weekly report only)");
+const security = section({
+  levels: section({
+    critical: disposition.default("fail"),
+    high: disposition.default("warn"),
+    moderate: disposition.default("report"),
+    low: disposition.default("report"),
+  }),
+  ignore: z
+    .array(
+      z.strictObject({
+        id: doc(z.string().regex(/^(GHSA(-[23456789cfghjmpqrvwx]{4}){3}|CVE-\d{4}-\d{4,}|[A-Z]+-[\w.-]+)$/i), "an advisory id: GHSA-xxxx-xxxx-xxxx, CVE-YYYY-NNNN or an OSV id", "GHSA-jf85-cpcp-j695"),
+        reason: doc(z.string().trim().min(10), "why the risk is accepted, in a sentence (10 characters or more)", "not reachable: the app never calls the affected function"),
+        expires: doc(z.iso.date(), "the date (YYYY-MM-DD) the advisory becomes a finding again, e.g. 2026-12-31", "2026-12-31"),
+      }),
+    )
+    .default([]),
+});
+
+// "Revue des accès" (monthly): who is approved, with which role, where.
+const accessRole = doc(z.enum(["viewer", "developer", "admin", "owner"]), "one of viewer, developer, admin, owner");
+const access = section({
+  approved: z
+    .array(
+      z.strictObject({
+        name: doc(z.string().trim().min(1), "a PostgreSQL role, Vercel username, e-mail or IAM user name, e.g. camille.martin@elegance-mobilite.fr", "camille.martin@elegance-mobilite.fr"),
+        role: accessRole,
+        systems: doc(z.array(z.enum(["postgres", "vercel", "supabase", "aws"])).min(1), "a non-empty list among postgres, vercel, supabase, aws, e.g. [vercel, supabase]").optional(),
+      }),
+    )
+    .default([]),
+  maxKeyAgeDays: doc(z.number().int().min(1).max(365), int("days between 1 and 365")).default(90),
+  supabaseOrganization: doc(z.string().regex(/^[a-z0-9-]{3,64}$/), "the Supabase organization's slug, e.g. elegance-mobilite").optional(),
+  supabaseToken: doc(z.string().regex(/^sbp_[A-Za-z0-9]{40}$/).transform(toSecret), "a Supabase personal access token (sbp_ and 40 characters)").optional(),
+  // IAM users, keys and cross-account roles: the review's function gets IAM's read-only report actions.
+  aws: doc(z.boolean(), "true or false").default(true),
+});
+
 export const stackSchema = z.strictObject({
   region: doc(z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/), "an AWS region code, e.g. eu-west-3", "eu-west-3"),
   app: z.strictObject({
@@ -414,4 +453,6 @@ export const stackSchema = z.strictObject({
       [K in keyof ReturnType<typeof functionsShape>]: ReturnType<typeof section<ReturnType<typeof functionsShape>[K]>>;
     },
   ).superRefine(checkListTimeouts, whenObject),
+  security,
+  access,
 }).superRefine(checkCopyRegion, whenObject);

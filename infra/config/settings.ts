@@ -17,6 +17,9 @@ export function settingVariables(config: StackConfig): Record<SettingName, Recor
     databaseTasks: { [ENV.databaseTasks]: JSON.stringify(config.database.tasks) },
     databaseCaCert: config.database.caCert ? { [ENV.databaseCaCert]: config.database.caCert } : {},
     backupThresholds: { [ENV.backupThresholds]: JSON.stringify({ maxAgeHours: config.backups.maxAgeHours, ...config.backups.check }) },
+    security: { [ENV.securitySettings]: JSON.stringify(config.security) },
+    // Without its token (a secret, read from Secrets Manager), the Supabase part is skipped.
+    access: { [ENV.accessSettings]: JSON.stringify({ ...config.access, supabaseToken: undefined }) },
     logDrain: drain ? { [ENV.logDrainEnabled]: "true", [ENV.logThresholds]: JSON.stringify(drain.logThresholds) } : {},
   };
 }

@@ -13,6 +13,7 @@ import { DRILL_RECORDS_PREFIX, RECORDS_PREFIX, type Domain } from "../core/contr
 import { mergeNeeds, type Needs } from "../core/needs";
 import { BACKUPS_DAILY, BACKUPS_WEEKLY } from "./catalog-backups";
 import { DATABASE_DAILY, DATABASE_MONTHLY, DATABASE_WEEKLY, DATABASE_WEEKLY_TASKS } from "./catalog-database";
+import { SECURITY_MONTHLY, SECURITY_WEEKLY } from "./catalog-security";
 
 export type ChecklistName = "daily" | "weekly" | "monthly";
 export const CHECKLIST_NAMES: readonly ChecklistName[] = ["daily", "weekly", "monthly"];
@@ -124,6 +125,7 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
     ...BACKUPS_WEEKLY,
     ...DATABASE_WEEKLY,
     ...DATABASE_WEEKLY_TASKS,
+    ...SECURITY_WEEKLY,
   ],
   monthly: [
     ...DATABASE_MONTHLY,
@@ -140,6 +142,7 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
       needs: {},
       check: async () => (require("../checks/lambda-runtime") as typeof import("../checks/lambda-runtime")).lambdaRuntime,
     },
+    ...SECURITY_MONTHLY,
   ],
 };
 

@@ -5,6 +5,9 @@
 /** The Lambda runtime of every function (the current Node.js LTS); the monthly list watches its end of support. */
 export const LAMBDA_RUNTIME = "nodejs24.x";
 
+/** Where the monthly access review writes its record: `<prefix>YYYY/MM/<YYYY-MM-DD>.json` (kept with the security logs). */
+export const ACCESS_REVIEWS_PREFIX = "security/access-reviews/";
+
 /** Where check-list run records go in the logs bucket: `<prefix><list>/<YYYY-MM-DD>.json`. */
 export const RECORDS_PREFIX = "reports/checklists/";
 
@@ -109,6 +112,25 @@ export const ENV = {
   runbookBaseUrl: "RUNBOOK_BASE_URL",
   /** Prefix of the database alarms' names: their SMS also reach the database's numbers. */
   databaseAlarmPrefix: "DATABASE_ALARM_PREFIX",
+  /** JSON `{"levels": {"critical": "fail", …}, "ignore": [{"id", "reason", "expires"}]}`: the security checks' settings (stack config `security`). */
+  securitySettings: "SECURITY_SETTINGS",
+  /** npm registry (or mirror) the vulnerability and dependency checks read; default the public one. */
+  npmRegistryUrl: "NPM_REGISTRY_URL",
+  /** OSV API base URL; default https://api.osv.dev. */
+  osvApiUrl: "OSV_API_URL",
+  /** ARN of the secret holding the Vercel token the security checks read the app's lock-file with. */
+  vercelTokenSecretArn: "VERCEL_TOKEN_SECRET_ARN",
+  /** The Vercel team (team_… or slug) and project (prj_… or name) of the app. */
+  vercelTeamId: "VERCEL_TEAM_ID",
+  vercelProjectId: "VERCEL_PROJECT_ID",
+  /** JSON `{"approved": [{"name", "role", "systems"}], "maxKeyAgeDays", "supabaseOrganization", "aws"}`: the access review's settings (stack config `access`). */
+  accessSettings: "ACCESS_SETTINGS",
+  /** ARN of the secret holding the Supabase Management API token (`access.supabaseToken`), when configured. */
+  supabaseTokenSecretArn: "SUPABASE_TOKEN_SECRET_ARN",
+  /** Supabase Management API base URL; default https://api.supabase.com. */
+  supabaseApiUrl: "SUPABASE_API_URL",
+  /** Vercel API base URL; default https://api.vercel.com. */
+  vercelApiUrl: "VERCEL_API_URL",
 } as const;
 
 /**

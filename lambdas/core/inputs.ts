@@ -28,10 +28,29 @@ export interface TaskInputs {
   logs?: { drainEnabled: boolean; thresholds: LogThresholds };
   /** The daily backup check's limits. */
   backups: BackupThresholds;
+  /** The security checks' settings and sources (stack config `security`); defaults in lambdas/security. */
+  security?: SecurityInputs;
   /** The scheduled task's name, the `Task` dimension of its heartbeat. */
   taskName: string;
   /** The runtime the code runs on, e.g. `AWS_Lambda_nodejs24.x` (absent outside Lambda). */
   executionEnv?: string;
+}
+
+export interface SecurityInputs {
+  /** Severity → `fail` | `warn` | `report`, over the defaults. */
+  levels: Record<string, string>;
+  /** Accepted risks: an advisory id, why, and until when (YYYY-MM-DD). */
+  ignore: { id: string; reason: string; expires: string }[];
+  registryUrl?: string;
+  osvUrl?: string;
+  /** A lock-file on disk to scan instead of the app's and the stack's (the CLI's --lockfile). */
+  lockfilePath?: string;
+  /** The access review's settings (stack config `access`), as the schema left them. */
+  access: Record<string, unknown>;
+  /** The Supabase Management API, when its token is given (access review). */
+  supabase?: { token: () => Promise<string>; apiUrl: string };
+  /** The app on Vercel, when its token is given: its production deployment's lock-file. */
+  vercel?: { token: () => Promise<string>; team?: string; project: string; apiUrl?: string };
 }
 
 export interface DatabaseTasks {
@@ -106,8 +125,30 @@ export function inputsFromEnv(env: NodeJS.ProcessEnv = process.env, readSecret?:
     tasks: { ...DEFAULT_TASKS, ...json(env[ENV.databaseTasks], ENV.databaseTasks, {}) },
     logs: { drainEnabled: env[ENV.logDrainEnabled] === "true", thresholds: { ...DEFAULT_LOG_THRESHOLDS, ...json(env[ENV.logThresholds], ENV.logThresholds, {}) } },
     backups: { ...DEFAULT_BACKUP_THRESHOLDS, ...json(env[ENV.backupThresholds], ENV.backupThresholds, {}) },
+    security: securityFromEnv(env, readSecret),
     taskName: env[ENV.taskName] ?? "local",
     executionEnv: env.AWS_EXECUTION_ENV,
+  };
+}
+
+function securityFromEnv(env: NodeJS.ProcessEnv, readSecret?: (arn: string) => Promise<string>): SecurityInputs {
+  const settings = json<Partial<SecurityInputs>>(env[ENV.securitySettings], ENV.securitySettings, {});
+  const tokenArn = env[ENV.vercelTokenSecretArn];
+  const direct = env.VERCEL_TOKEN;
+  const token = direct ? async () => direct : tokenArn && readSecret ? () => readSecret(tokenArn) : undefined;
+  const project = env[ENV.vercelProjectId];
+  const supabaseArn = env[ENV.supabaseTokenSecretArn];
+  const supabaseDirect = env.SUPABASE_ACCESS_TOKEN;
+  const supabaseToken = supabaseDirect ? async () => supabaseDirect : supabaseArn && readSecret ? () => readSecret(supabaseArn) : undefined;
+  return {
+    access: json<Record<string, unknown>>(env[ENV.accessSettings], ENV.accessSettings, {}),
+    supabase: supabaseToken ? { token: supabaseToken, apiUrl: env[ENV.supabaseApiUrl] || "https://api.supabase.com" } : undefined,
+    levels: settings.levels ?? {},
+    ignore: settings.ignore ?? [],
+    registryUrl: env[ENV.npmRegistryUrl] || undefined,
+    osvUrl: env[ENV.osvApiUrl] || undefined,
+    lockfilePath: env.SECURITY_LOCKFILE || undefined,
+    vercel: token && project ? { token, project, team: env[ENV.vercelTeamId], apiUrl: env[ENV.vercelApiUrl] || undefined } : undefined,
   };
 }
 

@@ -17,7 +17,9 @@ export type SettingName =
   | "databaseTasks"
   | "databaseCaCert"
   | "backupThresholds"
-  | "logDrain";
+  | "logDrain"
+  | "security"
+  | "access";
 
 export interface Needs {
   inputs?: readonly InputName[];
@@ -33,6 +35,11 @@ export interface Needs {
    * access to its prefixes are added only then.
    */
   readsLogDrain?: boolean;
+  /**
+   * Read-only AWS API actions it calls beyond S3 and CloudWatch, e.g. `iam:GetCredentialReport`
+   * (account-level: IAM's reports and listings have no narrower resource).
+   */
+  awsRead?: readonly string[];
 }
 
 export interface InputSpec {
@@ -66,6 +73,8 @@ export const SETTINGS: Record<SettingName, readonly string[]> = {
   databaseCaCert: [ENV.databaseCaCert],
   backupThresholds: [ENV.backupThresholds],
   logDrain: [ENV.logDrainEnabled, ENV.logThresholds],
+  security: [ENV.securitySettings],
+  access: [ENV.accessSettings],
 };
 
 /** What the database checks and tasks all need. */
@@ -86,5 +95,6 @@ export function mergeNeeds(all: readonly Needs[]): Needs {
     readsBackups: all.some((n) => n.readsBackups),
     readsMetrics: all.some((n) => n.readsMetrics),
     readsLogDrain: all.some((n) => n.readsLogDrain),
+    awsRead: union(all.map((n) => n.awsRead)),
   };
 }

@@ -1,6 +1,7 @@
-// A fake of Vercel's REST API on loopback, for the endpoints ops maintenance and ops rollback
-// use. It checks the bearer token (401 otherwise) and the team (403 for another), keeps state
+// A fake of Vercel's REST API on loopback, for the endpoints ops maintenance, ops rollback and
+// the security checks (deployment files, project settings, team members) use. It checks the bearer token (401 otherwise) and the team (403 for another), keeps state
 // (Edge Config items, deployments, the project's production target) and can be told to fail.
+import { createHash } from "node:crypto";
 import type * as http from "node:http";
 import { startHttpServer, TestServer } from "./http";
 
@@ -26,7 +27,19 @@ export interface FakeVercel {
   url: string;
   token: string;
   teamId: string;
-  project: { id: string; name: string; production?: string; lastAliasRequest?: { jobStatus: string; toDeploymentId: string; requestedAt: number } };
+  project: {
+    id: string;
+    name: string;
+    production?: string;
+    lastAliasRequest?: { jobStatus: string; toDeploymentId: string; requestedAt: number };
+    /** The Node.js the project builds with, e.g. "22.x". */
+    nodeVersion?: string;
+    deployHooks?: { id: string; name: string; ref: string; createdAt: number }[];
+  };
+  /** Deployment uid → its source files (path → content), served by the files endpoints. */
+  files: Map<string, Record<string, string>>;
+  /** The team's members (GET /v2/teams/{id}/members). */
+  members: { uid: string; email: string; username: string; name?: string; role: string; confirmed: boolean; joinedFrom?: { origin: string } }[];
   deployments: FakeDeployment[];
   /** Edge Config id → items. */
   edgeConfigs: Map<string, Map<string, unknown>>;
@@ -43,6 +56,9 @@ export interface FakeVercel {
 const sendJson = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
   res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
 };
+/** A file's id in a deployment, stable like Vercel's sha-1 ids. */
+const fileId = (deployment: string, name: string) => createHash("sha1").update(`${deployment}/${name}`).digest("hex");
+
 const sendError = (res: http.ServerResponse, status: number, code: string, message: string, headers?: Record<string, string>): void =>
   sendJson(res, status, { error: { code, message } }, headers);
 
@@ -56,6 +72,8 @@ export async function startVercelApi(options: { token: string; teamId: string; p
     project: { id: options.projectId ?? "prj_elegance", name: options.projectName ?? "elegance-mobilite" },
     deployments: [],
     edgeConfigs: new Map(),
+    files: new Map(),
+    members: [],
     promoteLagReads: 1,
     log: [],
     fail(match, status, o = {}) {
@@ -90,6 +108,8 @@ export async function startVercelApi(options: { token: string; teamId: string; p
       accountId: fake.teamId,
       targets: production ? { production: { id: production.uid, url: production.url, createdAt: production.created, readyState: production.readyState } } : {},
       lastAliasRequest: fake.project.lastAliasRequest ?? null,
+      nodeVersion: fake.project.nodeVersion ?? "22.x",
+      link: { type: "github", repo: "elegance-mobilite", deployHooks: fake.project.deployHooks ?? [] },
     };
   };
 
@@ -140,6 +160,23 @@ export async function startVercelApi(options: { token: string; teamId: string; p
       const page = matching.slice(0, limit);
       const next = matching.length > limit ? page.at(-1)!.created : null;
       return sendJson(res, 200, { deployments: page.map(deploymentJson), pagination: { count: page.length, next, prev: null } });
+    }
+    if ((m = path.match(/^\/v6\/deployments\/([^/]+)\/files$/)) && method === "GET") {
+      const files = fake.files.get(m[1]);
+      if (!files) return sendError(res, 404, "not_found", "Deployment not found");
+      // The tree of a CLI deployment: the uploaded sources under src/, each with its file id (its sha).
+      const children = Object.keys(files).map((name) => ({ name, type: "file", uid: fileId(m![1], name), mode: 33188 }));
+      return sendJson(res, 200, [{ name: "src", type: "directory", mode: 16877, children }]);
+    }
+    if ((m = path.match(/^\/v8\/deployments\/([^/]+)\/files\/([^/]+)$/)) && method === "GET") {
+      const files = fake.files.get(m[1]);
+      const name = files && Object.keys(files).find((n) => fileId(m![1], n) === m![2]);
+      if (!files || !name) return sendError(res, 404, "file_not_found", "File not found");
+      return sendJson(res, 200, { data: Buffer.from(files[name]).toString("base64") });
+    }
+    if ((m = path.match(/^\/v2\/teams\/([^/]+)\/members$/)) && method === "GET") {
+      if (m[1] !== fake.teamId) return sendError(res, 403, "forbidden", "You don't have permission to access the team");
+      return sendJson(res, 200, { members: fake.members, pagination: { count: fake.members.length, next: null, prev: null }, emailInviteCodes: [] });
     }
     if ((m = path.match(/^\/v13\/deployments\/([^/]+)$/)) && method === "GET") {
       const d = fake.deployments.find((x) => x.uid === m![1] || x.url === m![1]);
