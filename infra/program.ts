@@ -87,6 +87,8 @@ export function program(config: StackConfig) {
     maxAgeHours: config.backups.maxAgeHours,
     keepYearly: config.backups.retention.yearlyDays !== undefined,
     objectLock: config.backups.objectLock,
+    runner: config.backups.runner,
+    fargate: config.backups.fargate,
   });
 
   // "Monitoring des performances": /api/health every minute; level 3 when down, level 2 when slow.
@@ -139,8 +141,7 @@ export function program(config: StackConfig) {
       monthly: checklists.tasks.monthly.function.fn.name,
     },
     healthProbeFunction: probe.task.function.fn.name,
-    backupFunction: backups.backup.function.fn.name,
-    backupDrillFunction: backups.drill.function.fn.name,
+    ...backups.outputs(),
     backupImageUri: backups.image.uri,
     ...securityOutputs,
     ...(vercel ? { logIngestUrl: vercel.drainEndpoint.url.functionUrl, edgeConfigId: vercel.edgeConfig.id } : {}),
