@@ -8,7 +8,7 @@ export interface FargateNetworkArgs {
   /** The app's name: prefixes the cluster and the security group. @example "elegance-mobilite" */
   app: string;
   /** An existing cluster's name; left out, the stack makes `<app>-backups`. @example "elegance-mobilite" */
-  clusterName?: string;
+  cluster?: string;
   /** Subnets of one VPC that reach the database and AWS (NAT or VPC endpoints). @example ["subnet-0123456789abcdef0"] */
   subnetIds?: string[];
   /** No subnets: the default VPC's default subnets. @default false */
@@ -36,8 +36,8 @@ export class FargateNetwork extends pulumi.ComponentResource implements FargateP
   constructor(name: string, args: FargateNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:backup:FargateNetwork", name, {}, opts);
     const parent = { parent: this };
-    if (args.clusterName) {
-      this.clusterArn = aws.ecs.getClusterOutput({ clusterName: args.clusterName }, parent).arn;
+    if (args.cluster) {
+      this.clusterArn = aws.ecs.getClusterOutput({ clusterName: args.cluster }, parent).arn;
     } else {
       this.cluster = new aws.ecs.Cluster(name, { name, settings: [{ name: "containerInsights", value: "disabled" }] }, parent);
       this.clusterArn = this.cluster.arn;
