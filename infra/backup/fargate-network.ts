@@ -39,16 +39,29 @@ export class FargateNetwork extends pulumi.ComponentResource implements FargateP
     if (args.cluster) {
       this.clusterArn = aws.ecs.getClusterOutput({ clusterName: args.cluster }, parent).arn;
     } else {
-      this.cluster = new aws.ecs.Cluster(name, { name, settings: [{ name: "containerInsights", value: "disabled" }] }, parent);
+      this.cluster = new aws.ecs.Cluster(
+        name,
+        { name, settings: [{ name: "containerInsights", value: "disabled" }] },
+        parent,
+      );
       this.clusterArn = this.cluster.arn;
     }
-    if (!args.subnetIds?.length && !args.useDefaultVpc) throw new Error(`${name}: subnetIds or useDefaultVpc is required (backups.fargate)`);
+    if (!args.subnetIds?.length && !args.useDefaultVpc)
+      throw new Error(`${name}: subnetIds or useDefaultVpc is required (backups.fargate)`);
     const vpcId = args.subnetIds?.length
       ? aws.ec2.getSubnetOutput({ id: args.subnetIds[0] }, parent).vpcId
       : aws.ec2.getVpcOutput({ default: true }, parent).id;
     this.subnets = args.subnetIds?.length
       ? pulumi.output(args.subnetIds)
-      : aws.ec2.getSubnetsOutput({ filters: [{ name: "vpc-id", values: [vpcId] }, { name: "default-for-az", values: ["true"] }] }, parent).ids;
+      : aws.ec2.getSubnetsOutput(
+          {
+            filters: [
+              { name: "vpc-id", values: [vpcId] },
+              { name: "default-for-az", values: ["true"] },
+            ],
+          },
+          parent,
+        ).ids;
     this.assignPublicIp = args.assignPublicIp ?? !args.subnetIds?.length;
     // Egress only: the database (Supabase's 5432, outside the VPC) and AWS's HTTPS endpoints.
     // DNS goes to the VPC's resolver, which security groups do not filter.
@@ -60,8 +73,22 @@ export class FargateNetwork extends pulumi.ComponentResource implements FargateP
         vpcId,
         ingress: [],
         egress: [
-          { description: "PostgreSQL (the database)", protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] },
-          { description: "HTTPS (S3, ECR, Secrets Manager, CloudWatch)", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] },
+          {
+            description: "PostgreSQL (the database)",
+            protocol: "tcp",
+            fromPort: 5432,
+            toPort: 5432,
+            cidrBlocks: ["0.0.0.0/0"],
+            ipv6CidrBlocks: ["::/0"],
+          },
+          {
+            description: "HTTPS (S3, ECR, Secrets Manager, CloudWatch)",
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrBlocks: ["0.0.0.0/0"],
+            ipv6CidrBlocks: ["::/0"],
+          },
         ],
         revokeRulesOnDelete: true,
       },

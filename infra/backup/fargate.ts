@@ -53,15 +53,32 @@ export interface FargateTaskArgs extends FunctionBase {
 }
 
 const ecsTrust = (accountId: string) =>
-  policyDocument([{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": accountId } } }]);
+  policyDocument([
+    {
+      Effect: "Allow",
+      Principal: { Service: "ecs-tasks.amazonaws.com" },
+      Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+    },
+  ]);
 
 /** The execution role pulls this image and writes this log group; nothing else. */
 export function executionStatements(repositoryArn: string, logGroupArn: string): PolicyStatement[] {
   return [
     // GetAuthorizationToken has no resource-level permission: "*" is the only resource it accepts.
     { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-    { Sid: "PullBackupImage", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], Resource: repositoryArn },
-    { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` },
+    {
+      Sid: "PullBackupImage",
+      Effect: "Allow",
+      Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+      Resource: repositoryArn,
+    },
+    {
+      Sid: "WriteOwnLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: `${logGroupArn}:*`,
+    },
   ];
 }
 
@@ -75,7 +92,10 @@ export function stoppedPattern(clusterArn: string, taskDefinitionArn: string): s
       clusterArn: [clusterArn],
       lastStatus: ["STOPPED"],
       taskDefinitionArn: [{ prefix: family }],
-      $or: [{ containers: { exitCode: [{ "anything-but": 0 }] } }, { stopCode: [{ "anything-but": "EssentialContainerExited" }] }],
+      $or: [
+        { containers: { exitCode: [{ "anything-but": 0 }] } },
+        { stopCode: [{ "anything-but": "EssentialContainerExited" }] },
+      ],
     },
   });
 }
@@ -89,7 +109,11 @@ export class FargateTask extends pulumi.ComponentResource {
   readonly deadLetterQueue: aws.sqs.Queue;
   readonly schedule: aws.scheduler.Schedule;
   readonly stoppedRule: aws.cloudwatch.EventRule;
-  readonly alarms: { failed: aws.cloudwatch.MetricAlarm; deadLetters: aws.cloudwatch.MetricAlarm; heartbeat: aws.cloudwatch.MetricAlarm };
+  readonly alarms: {
+    failed: aws.cloudwatch.MetricAlarm;
+    deadLetters: aws.cloudwatch.MetricAlarm;
+    heartbeat: aws.cloudwatch.MetricAlarm;
+  };
 
   constructor(name: string, args: FargateTaskArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:backup:FargateTask", name, {}, opts);
@@ -101,29 +125,58 @@ export class FargateTask extends pulumi.ComponentResource {
     const logGroupName = `/ecs/${this.physicalName}`;
     this.logGroup = args.logGroup(this.physicalName, logGroupName, parent);
 
-    this.taskRole = new aws.iam.Role(`${this.physicalName}-task-role`, { assumeRolePolicy: account.apply(ecsTrust) }, parent);
+    this.taskRole = new aws.iam.Role(
+      `${this.physicalName}-task-role`,
+      { assumeRolePolicy: account.apply(ecsTrust) },
+      parent,
+    );
     new aws.iam.RolePolicy(
       `${this.physicalName}-task-policy`,
       {
         role: this.taskRole.id,
-        policy: pulumi.all([args.kmsKeyArn, pulumi.output(args.statements), pulumi.all(args.secretArns ?? [])]).apply(([keyArn, statements, secretArns]) =>
-          policyDocument([
-            ...(secretArns.length ? [{ Sid: "ReadOwnSecrets", Effect: "Allow" as const, Action: "secretsmanager:GetSecretValue", Resource: secretArns }] : []),
-            { Sid: "UseStackKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: keyArn },
-            ...statements,
-          ]),
-        ),
+        policy: pulumi
+          .all([args.kmsKeyArn, pulumi.output(args.statements), pulumi.all(args.secretArns ?? [])])
+          .apply(([keyArn, statements, secretArns]) =>
+            policyDocument([
+              ...(secretArns.length
+                ? [
+                    {
+                      Sid: "ReadOwnSecrets",
+                      Effect: "Allow" as const,
+                      Action: "secretsmanager:GetSecretValue",
+                      Resource: secretArns,
+                    },
+                  ]
+                : []),
+              { Sid: "UseStackKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: keyArn },
+              ...statements,
+            ]),
+          ),
       },
       parent,
     );
-    this.executionRole = new aws.iam.Role(`${this.physicalName}-execution-role`, { assumeRolePolicy: account.apply(ecsTrust) }, parent);
+    this.executionRole = new aws.iam.Role(
+      `${this.physicalName}-execution-role`,
+      { assumeRolePolicy: account.apply(ecsTrust) },
+      parent,
+    );
     const executionPolicy = new aws.iam.RolePolicy(
       `${this.physicalName}-execution-policy`,
-      { role: this.executionRole.id, policy: pulumi.all([args.repositoryArn, this.logGroup.arn]).apply(([repo, logs]) => policyDocument(executionStatements(repo, logs))) },
+      {
+        role: this.executionRole.id,
+        policy: pulumi
+          .all([args.repositoryArn, this.logGroup.arn])
+          .apply(([repo, logs]) => policyDocument(executionStatements(repo, logs))),
+      },
       parent,
     );
 
-    const environment = { ...args.environment, [ENV.taskName]: name, [ENV.appName]: args.app, [ENV.maxRunSeconds]: String(args.maxRunMinutes * 60) };
+    const environment = {
+      ...args.environment,
+      [ENV.taskName]: name,
+      [ENV.appName]: args.app,
+      [ENV.maxRunSeconds]: String(args.maxRunMinutes * 60),
+    };
     this.taskDefinition = new aws.ecs.TaskDefinition(
       this.physicalName,
       {
@@ -138,7 +191,9 @@ export class FargateTask extends pulumi.ComponentResource {
         executionRoleArn: this.executionRole.arn,
         containerDefinitions: pulumi
           .all([args.imageUri, pulumi.all(environment), this.logGroup.name, region])
-          .apply(([image, env, group, awsRegion]) => JSON.stringify([containerDefinition(args.handler, image, env, group, awsRegion)])),
+          .apply(([image, env, group, awsRegion]) =>
+            JSON.stringify([containerDefinition(args.handler, image, env, group, awsRegion)]),
+          ),
         tags: { app: args.app, task: name },
       },
       { parent: this, dependsOn: [executionPolicy] },
@@ -146,7 +201,12 @@ export class FargateTask extends pulumi.ComponentResource {
 
     this.deadLetterQueue = new aws.sqs.Queue(
       `${this.physicalName}-dlq`,
-      { name: `${this.physicalName}-dlq`, kmsMasterKeyId: args.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 3600, messageRetentionSeconds: 14 * 86_400 },
+      {
+        name: `${this.physicalName}-dlq`,
+        kmsMasterKeyId: args.kmsKeyArn,
+        kmsDataKeyReusePeriodSeconds: 3600,
+        messageRetentionSeconds: 14 * 86_400,
+      },
       parent,
     );
     this.schedule = this.createSchedule(args, account);
@@ -161,7 +221,14 @@ export class FargateTask extends pulumi.ComponentResource {
       `${this.physicalName}-scheduler-role`,
       {
         assumeRolePolicy: account.apply((accountId) =>
-          policyDocument([{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": accountId } } }]),
+          policyDocument([
+            {
+              Effect: "Allow",
+              Principal: { Service: "scheduler.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+            },
+          ]),
         ),
       },
       { parent: this },
@@ -172,15 +239,45 @@ export class FargateTask extends pulumi.ComponentResource {
       {
         role: role.id,
         policy: pulumi
-          .all([this.taskDefinition.arn, placement.clusterArn, this.taskRole.arn, this.executionRole.arn, this.deadLetterQueue.arn, args.kmsKeyArn])
+          .all([
+            this.taskDefinition.arn,
+            placement.clusterArn,
+            this.taskRole.arn,
+            this.executionRole.arn,
+            this.deadLetterQueue.arn,
+            args.kmsKeyArn,
+          ])
           .apply(([taskDefinitionArn, clusterArn, taskRoleArn, executionRoleArn, dlqArn, keyArn]) =>
             policyDocument([
-              { Sid: "RunTask", Effect: "Allow", Action: "ecs:RunTask", Resource: taskDefinitionArn, Condition: { ArnEquals: { "ecs:cluster": clusterArn } } },
+              {
+                Sid: "RunTask",
+                Effect: "Allow",
+                Action: "ecs:RunTask",
+                Resource: taskDefinitionArn,
+                Condition: { ArnEquals: { "ecs:cluster": clusterArn } },
+              },
               // The task's tags (propagated from the task definition) are set as it is created.
-              { Sid: "TagTask", Effect: "Allow", Action: "ecs:TagResource", Resource: clusterArn.replace(":cluster/", ":task/") + "/*", Condition: { StringEquals: { "ecs:CreateAction": "RunTask" } } },
-              { Sid: "PassTaskRoles", Effect: "Allow", Action: "iam:PassRole", Resource: [taskRoleArn, executionRoleArn], Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } } },
+              {
+                Sid: "TagTask",
+                Effect: "Allow",
+                Action: "ecs:TagResource",
+                Resource: clusterArn.replace(":cluster/", ":task/") + "/*",
+                Condition: { StringEquals: { "ecs:CreateAction": "RunTask" } },
+              },
+              {
+                Sid: "PassTaskRoles",
+                Effect: "Allow",
+                Action: "iam:PassRole",
+                Resource: [taskRoleArn, executionRoleArn],
+                Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+              },
               { Sid: "DeadLetters", Effect: "Allow", Action: "sqs:SendMessage", Resource: dlqArn },
-              { Sid: "EncryptDeadLetters", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: keyArn },
+              {
+                Sid: "EncryptDeadLetters",
+                Effect: "Allow",
+                Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+                Resource: keyArn,
+              },
             ] satisfies PolicyStatement[]),
           ),
       },
@@ -204,7 +301,11 @@ export class FargateTask extends pulumi.ComponentResource {
             // 1.4.0: ephemeral storage beyond 20 GB, 8 and 16 vCPU.
             platformVersion: "1.4.0",
             taskCount: 1,
-            networkConfiguration: { subnets: placement.subnets, securityGroups: placement.securityGroupIds, assignPublicIp: placement.assignPublicIp },
+            networkConfiguration: {
+              subnets: placement.subnets,
+              securityGroups: placement.securityGroupIds,
+              assignPublicIp: placement.assignPublicIp,
+            },
             propagateTags: "TASK_DEFINITION",
             enableEcsManagedTags: true,
           },
@@ -224,7 +325,9 @@ export class FargateTask extends pulumi.ComponentResource {
       {
         name,
         description: `elegance-ops: ${args.description} s'est arrêtée en échec (code de sortie non nul, durée maximale dépassée ou tâche non démarrée)`,
-        eventPattern: pulumi.all([args.placement.clusterArn, this.taskDefinition.arn]).apply(([cluster, td]) => stoppedPattern(cluster, td)),
+        eventPattern: pulumi
+          .all([args.placement.clusterArn, this.taskDefinition.arn])
+          .apply(([cluster, td]) => stoppedPattern(cluster, td)),
       },
       { parent: this },
     );
@@ -235,7 +338,13 @@ export class FargateTask extends pulumi.ComponentResource {
         policyName: name,
         policyDocument: events.arn.apply((arn) =>
           policyDocument([
-            { Sid: "EventBridgeWrites", Effect: "Allow", Principal: { Service: ["events.amazonaws.com", "delivery.logs.amazonaws.com"] }, Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${arn}:*` },
+            {
+              Sid: "EventBridgeWrites",
+              Effect: "Allow",
+              Principal: { Service: ["events.amazonaws.com", "delivery.logs.amazonaws.com"] },
+              Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+              Resource: `${arn}:*`,
+            },
           ]),
         ),
       },
@@ -245,7 +354,12 @@ export class FargateTask extends pulumi.ComponentResource {
     return rule;
   }
 
-  private createAlarms(name: string, args: FargateTaskArgs, heartbeat: ReturnType<typeof heartbeatRule>, logGroupName: string) {
+  private createAlarms(
+    name: string,
+    args: FargateTaskArgs,
+    heartbeat: ReturnType<typeof heartbeatRule>,
+    logGroupName: string,
+  ) {
     const what = `${args.description} (${this.physicalName}, tâche ECS Fargate)`;
     const runbook = [
       `CloudWatch Logs /aws/events/${this.physicalName}-stopped : l'événement de la tâche arrêtée (stopCode, stoppedReason, exitCode)`,
@@ -255,7 +369,12 @@ export class FargateTask extends pulumi.ComponentResource {
       ...(args.rerun ? [`Relancer à la main : ${args.rerun}`] : []),
     ];
     const target: AlarmTarget = { topics: args.topics, opts: { parent: this } };
-    const page = (suffix: string, level: Level, problem: string) => ({ name: `${this.physicalName}-${suffix}`, level, problem, runbook });
+    const page = (suffix: string, level: Level, problem: string) => ({
+      name: `${this.physicalName}-${suffix}`,
+      level,
+      problem,
+      runbook,
+    });
     const silence =
       heartbeat.metric === "Heartbeat"
         ? `aucune exécution réussie depuis ${(heartbeat.period * heartbeat.evaluationPeriods) / 60} min`
@@ -263,12 +382,20 @@ export class FargateTask extends pulumi.ComponentResource {
     return {
       failed: burstAlarm(
         target,
-        page("failed", args.levels.failed, `${what} a échoué : arrêtée avec un code non nul, après sa durée maximale, ou jamais démarrée.`),
+        page(
+          "failed",
+          args.levels.failed,
+          `${what} a échoué : arrêtée avec un code non nul, après sa durée maximale, ou jamais démarrée.`,
+        ),
         { namespace: "AWS/Events", metricName: "TriggeredRules", dimensions: { RuleName: this.stoppedRule.name } },
         1,
       ),
       deadLetters: levelAlarm(target, {
-        ...page("dead-letters", args.levels.deadLetters, `${what} n'a pas pu être lancée : messages dans sa file d'échecs (DLQ).`),
+        ...page(
+          "dead-letters",
+          args.levels.deadLetters,
+          `${what} n'a pas pu être lancée : messages dans sa file d'échecs (DLQ).`,
+        ),
         namespace: "AWS/SQS",
         metricName: "ApproximateNumberOfMessagesVisible",
         dimensions: { QueueName: this.deadLetterQueue.name },
@@ -279,13 +406,24 @@ export class FargateTask extends pulumi.ComponentResource {
         comparisonOperator: "GreaterThanOrEqualToThreshold",
         treatMissingData: "notBreaching",
       }),
-      heartbeat: heartbeatAlarm(target, page("heartbeat", args.levels.heartbeat, `${what} ne tourne plus : ${silence}.`), name, heartbeat),
+      heartbeat: heartbeatAlarm(
+        target,
+        page("heartbeat", args.levels.heartbeat, `${what} ne tourne plus : ${silence}.`),
+        name,
+        heartbeat,
+      ),
     };
   }
 }
 
 /** The one container: the image's bundle run by node as a plain process, as a non-root user. */
-function containerDefinition(handler: string, image: string, env: Record<string, string>, logGroup: string, region: string) {
+function containerDefinition(
+  handler: string,
+  image: string,
+  env: Record<string, string>,
+  logGroup: string,
+  region: string,
+) {
   return {
     name: handler,
     image,
@@ -295,9 +433,14 @@ function containerDefinition(handler: string, image: string, env: Record<string,
     command: [`/var/task/${handler}/index.js`],
     // PostgreSQL (the drill's scratch server) refuses root; the image's `postgres` user runs it.
     user: "postgres",
-    environment: Object.keys(env).sort().map((name) => ({ name, value: env[name] })),
+    environment: Object.keys(env)
+      .sort()
+      .map((name) => ({ name, value: env[name] })),
     linuxParameters: { initProcessEnabled: true },
     stopTimeout: 120,
-    logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": logGroup, "awslogs-region": region, "awslogs-stream-prefix": handler } },
+    logConfiguration: {
+      logDriver: "awslogs",
+      options: { "awslogs-group": logGroup, "awslogs-region": region, "awslogs-stream-prefix": handler },
+    },
   };
 }

@@ -11,12 +11,20 @@ export const OVERRAN_EXIT_CODE = 124;
 class Overran extends Error {}
 
 /** Runs `handler` once as this process's whole work and resolves to the exit code it ends with. */
-export async function runHandler(name: string, handler: () => Promise<unknown>, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runHandler(
+  name: string,
+  handler: () => Promise<unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const maxSeconds = Number(env[ENV.maxRunSeconds] ?? 0);
   let timer: NodeJS.Timeout | undefined;
   // A hung dump must not hold the task (and its bill) for ever: past the limit the process ends.
   const deadline = new Promise<never>((_, reject) => {
-    if (maxSeconds > 0) timer = setTimeout(() => reject(new Overran(`${name} ran past ${ENV.maxRunSeconds} (${maxSeconds} s): stopped`)), maxSeconds * 1000);
+    if (maxSeconds > 0)
+      timer = setTimeout(
+        () => reject(new Overran(`${name} ran past ${ENV.maxRunSeconds} (${maxSeconds} s): stopped`)),
+        maxSeconds * 1000,
+      );
   });
   try {
     const result = await Promise.race([handler(), deadline]);
@@ -24,7 +32,13 @@ export async function runHandler(name: string, handler: () => Promise<unknown>, 
     return 0;
   } catch (error) {
     const overran = error instanceof Overran;
-    console.error(JSON.stringify({ level: "ERROR", message: `${name}: ${overran ? "overran" : "failed"}`, error: (error as Error).stack ?? String(error) }));
+    console.error(
+      JSON.stringify({
+        level: "ERROR",
+        message: `${name}: ${overran ? "overran" : "failed"}`,
+        error: (error as Error).stack ?? String(error),
+      }),
+    );
     return overran ? OVERRAN_EXIT_CODE : 1;
   } finally {
     clearTimeout(timer);
@@ -37,5 +51,7 @@ export async function runHandler(name: string, handler: () => Promise<unknown>, 
  * past the deadline must not keep the task alive.
  */
 export function runAsProcess(name: string, handler: () => Promise<unknown>): void {
-  void runHandler(name, handler).then((code) => process.stdout.write("", () => process.stderr.write("", () => process.exit(code))));
+  void runHandler(name, handler).then((code) =>
+    process.stdout.write("", () => process.stderr.write("", () => process.exit(code))),
+  );
 }

@@ -36,11 +36,23 @@ describe("the drill's entry point, as a process and as a Lambda handler", () => 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "elegance-entry-drill-"));
     fs.chmodSync(dir, 0o755);
     fs.mkdirSync(path.join(dir, "backup-drill"));
-    for (const [name, content] of Object.entries(bundle("backup-drill").files)) fs.writeFileSync(path.join(dir, "backup-drill", name), content);
+    for (const [name, content] of Object.entries(bundle("backup-drill").files))
+      fs.writeFileSync(path.join(dir, "backup-drill", name), content);
     // As the Lambda runtime does: require the module, call its handler, print what it returned.
-    fs.writeFileSync(path.join(dir, "lambda-runtime.js"), 'require("./backup-drill/index.js").handler().then((r) => console.log(JSON.stringify({ lambdaResult: r })));\n');
+    fs.writeFileSync(
+      path.join(dir, "lambda-runtime.js"),
+      'require("./backup-drill/index.js").handler().then((r) => console.log(JSON.stringify({ lambdaResult: r })));\n',
+    );
     const bindir = path.join(runnableNativeDir(runAs, dir), "bin");
-    env = { ...s3.env, BACKUPS_BUCKET: BUCKET, LOGS_BUCKET: LOGS, TIMEZONE: "Europe/Paris", TASK_NAME: "backup-drill", APP_NAME: "elegance-mobilite", PG_SERVER_BINDIR: bindir };
+    env = {
+      ...s3.env,
+      BACKUPS_BUCKET: BUCKET,
+      LOGS_BUCKET: LOGS,
+      TIMEZONE: "Europe/Paris",
+      TASK_NAME: "backup-drill",
+      APP_NAME: "elegance-mobilite",
+      PG_SERVER_BINDIR: bindir,
+    };
   });
   afterAll(async () => {
     await s3?.stop();
@@ -49,7 +61,12 @@ describe("the drill's entry point, as a process and as a Lambda handler", () => 
 
   function run(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [path.join(dir, script)], { cwd: dir, env: { ...process.env, ...env, HOME: dir }, stdio: ["ignore", "pipe", "pipe"], ...(runAs ?? {}) });
+      const child = spawn(process.execPath, [path.join(dir, script)], {
+        cwd: dir,
+        env: { ...process.env, ...env, HOME: dir },
+        stdio: ["ignore", "pipe", "pipe"],
+        ...(runAs ?? {}),
+      });
       let [stdout, stderr] = ["", ""];
       child.stdout.on("data", (c) => (stdout += c));
       child.stderr.on("data", (c) => (stderr += c));
@@ -69,12 +86,28 @@ describe("the drill's entry point, as a process and as a Lambda handler", () => 
       .map((l) => {
         const { _aws, ...fields } = JSON.parse(l);
         const meta = _aws.CloudWatchMetrics[0];
-        return { namespace: meta.Namespace, dimensions: meta.Dimensions, metrics: meta.Metrics, task: fields.Task, drillOk: fields.DrillOk, heartbeat: fields.Heartbeat };
+        return {
+          namespace: meta.Namespace,
+          dimensions: meta.Dimensions,
+          metrics: meta.Metrics,
+          task: fields.Task,
+          drillOk: fields.DrillOk,
+          heartbeat: fields.Heartbeat,
+        };
       });
   // What depends on when and how fast it ran aside.
-  const content = ({ startedAt, finishedAt, metrics, details, ...rest }: DrillRecord) => ({ ...rest, details: withoutTimes(details) });
+  const content = ({ startedAt, finishedAt, metrics, details, ...rest }: DrillRecord) => ({
+    ...rest,
+    details: withoutTimes(details),
+  });
   const withoutTimes = (d: unknown): unknown =>
-    d && typeof d === "object" && !Array.isArray(d) ? Object.fromEntries(Object.entries(d).filter(([k]) => !/seconds|ms$|time|At$/i.test(k)).map(([k, v]) => [k, withoutTimes(v)])) : d;
+    d && typeof d === "object" && !Array.isArray(d)
+      ? Object.fromEntries(
+          Object.entries(d)
+            .filter(([k]) => !/seconds|ms$|time|At$/i.test(k))
+            .map(([k, v]) => [k, withoutTimes(v)]),
+        )
+      : d;
 
   it("records the same verdict, heartbeat and metrics whichever runs it", async () => {
     const byProcess = await run("backup-drill/index.js");
@@ -96,6 +129,14 @@ describe("the drill's entry point, as a process and as a Lambda handler", () => 
 
     const [p, l] = [emf(byProcess.stdout), emf(byLambda.stdout)];
     expect(p).toEqual(l);
-    expect(p).toEqual([expect.objectContaining({ namespace: "EleganceOps", dimensions: [["Task"]], task: "backup-drill", drillOk: 1, heartbeat: 1 })]);
+    expect(p).toEqual([
+      expect.objectContaining({
+        namespace: "EleganceOps",
+        dimensions: [["Task"]],
+        task: "backup-drill",
+        drillOk: 1,
+        heartbeat: 1,
+      }),
+    ]);
   });
 });

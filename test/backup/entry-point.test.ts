@@ -36,7 +36,8 @@ describe("the backup's entry point, as a process and as a Lambda handler", () =>
     // What the image holds: the handler's bundle under backup/.
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "elegance-entry-"));
     fs.mkdirSync(path.join(dir, "backup"));
-    for (const [name, content] of Object.entries(bundle("backup").files)) fs.writeFileSync(path.join(dir, "backup", name), content);
+    for (const [name, content] of Object.entries(bundle("backup").files))
+      fs.writeFileSync(path.join(dir, "backup", name), content);
     // The variables infra/backup gives the Lambda and the task definition alike.
     env = {
       ...s3.env,
@@ -57,9 +58,15 @@ describe("the backup's entry point, as a process and as a Lambda handler", () =>
   });
 
   /** `node backup/index.js` with the task's environment: exit code, EMF records, the logged result. */
-  function runProcess(extra: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; records: EmfRecord[]; stdout: string; stderr: string }> {
+  function runProcess(
+    extra: NodeJS.ProcessEnv = {},
+  ): Promise<{ code: number | null; records: EmfRecord[]; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [path.join(dir, "backup", "index.js")], { cwd: dir, env: { ...process.env, ...env, ...extra }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [path.join(dir, "backup", "index.js")], {
+        cwd: dir,
+        env: { ...process.env, ...env, ...extra },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (c) => (stdout += c));
@@ -85,14 +92,23 @@ describe("the backup's entry point, as a process and as a Lambda handler", () =>
   }
 
   // What depends on when it ran (times, keys, bytes of a dump stamped with its time) aside.
-  const content = ({ startedAt, finishedAt, key, rolesKey, sha256, sizeBytes, archiveBytes, ...rest }: Manifest) => rest;
-  const shape = (r: EmfRecord) => ({ namespace: r.namespace, dimensions: r.dimensions, metrics: Object.keys(r.metrics).sort(), units: r.units });
+  const content = ({ startedAt, finishedAt, key, rolesKey, sha256, sizeBytes, archiveBytes, ...rest }: Manifest) =>
+    rest;
+  const shape = (r: EmfRecord) => ({
+    namespace: r.namespace,
+    dimensions: r.dimensions,
+    metrics: Object.keys(r.metrics).sort(),
+    units: r.units,
+  });
 
   it("writes the same backup, heartbeat and metrics whichever runs it", async () => {
     const byProcess = await runProcess();
     expect(byProcess.stderr).toBe("");
     expect(byProcess.code).toBe(0);
-    const logged = byProcess.stdout.split("\n").map((l) => (l.startsWith("{") ? JSON.parse(l) : {})).find((l) => l.message === "backup: done");
+    const logged = byProcess.stdout
+      .split("\n")
+      .map((l) => (l.startsWith("{") ? JSON.parse(l) : {}))
+      .find((l) => l.message === "backup: done");
     // Keys carry the second the backup started: the Lambda's must be another.
     await new Promise((r) => setTimeout(r, 1100));
     const byLambda = await runLambda();
@@ -107,7 +123,11 @@ describe("the backup's entry point, as a process and as a Lambda handler", () =>
 
     expect(byProcess.records.map(shape)).toEqual(byLambda.records.map(shape));
     expect(byProcess.records).toEqual([
-      expect.objectContaining({ namespace: "EleganceOps", dimensions: { Task: "backup" }, metrics: expect.objectContaining({ Heartbeat: 1, BackupBytes: processManifest.sizeBytes }) }),
+      expect.objectContaining({
+        namespace: "EleganceOps",
+        dimensions: { Task: "backup" },
+        metrics: expect.objectContaining({ Heartbeat: 1, BackupBytes: processManifest.sizeBytes }),
+      }),
     ]);
     expect(byLambda.records[0].metrics.BackupBytes).toBe(lambdaManifest.sizeBytes);
     // The secret was read from Secrets Manager, and never printed.
