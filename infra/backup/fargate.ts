@@ -5,12 +5,13 @@
 // and the heartbeat of a run that succeeded is the Lambda's (EMF in the task's log group).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ENV, Level } from "../../lambdas/core/contract";
-import { AlarmTarget, burstAlarm, heartbeatAlarm, LevelTopics, levelAlarm } from "../alarms";
+import { ENV, type Level } from "../../lambdas/core/contract";
+import type { LevelTopics } from "../alarms";
 import { heartbeatRule } from "../scheduled-task/heartbeat";
 import { policyDocument, type PolicyStatement } from "../storage/policies";
 import type { FunctionBase } from "../task-function";
 import type { FargatePlacement } from "./fargate-network";
+import { fargateAlarms, stoppedRule } from "./fargate-paging";
 
 /** CPU, memory and disk of one task (backups.fargate; ECS's accepted pairs are checked by the config). */
 export interface FargateSize {
@@ -80,24 +81,6 @@ export function executionStatements(repositoryArn: string, logGroupArn: string):
       Resource: `${logGroupArn}:*`,
     },
   ];
-}
-
-/** A task that stopped with a non-zero exit, or for another reason than its container ending. */
-export function stoppedPattern(clusterArn: string, taskDefinitionArn: string): string {
-  const family = taskDefinitionArn.replace(/:\d+$/, ":");
-  return JSON.stringify({
-    source: ["aws.ecs"],
-    "detail-type": ["ECS Task State Change"],
-    detail: {
-      clusterArn: [clusterArn],
-      lastStatus: ["STOPPED"],
-      taskDefinitionArn: [{ prefix: family }],
-      $or: [
-        { containers: { exitCode: [{ "anything-but": 0 }] } },
-        { stopCode: [{ "anything-but": "EssentialContainerExited" }] },
-      ],
-    },
-  });
 }
 
 export class FargateTask extends pulumi.ComponentResource {
@@ -210,8 +193,8 @@ export class FargateTask extends pulumi.ComponentResource {
       parent,
     );
     this.schedule = this.createSchedule(args, account);
-    this.stoppedRule = this.createStoppedRule(args);
-    this.alarms = this.createAlarms(name, args, heartbeat, logGroupName);
+    this.stoppedRule = stoppedRule(this, args);
+    this.alarms = fargateAlarms(this, name, args, heartbeat, logGroupName);
     this.registerOutputs({ taskDefinitionArn: this.taskDefinition.arn, scheduleName: this.schedule.name });
   }
 
@@ -315,104 +298,6 @@ export class FargateTask extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [policy] },
     );
-  }
-
-  /** ECS Task State Change of our family, STOPPED badly; its matches are kept in a log group for the runbook. */
-  private createStoppedRule(args: FargateTaskArgs): aws.cloudwatch.EventRule {
-    const name = `${this.physicalName}-stopped`;
-    const rule = new aws.cloudwatch.EventRule(
-      name,
-      {
-        name,
-        description: `elegance-ops: ${args.description} s'est arrêtée en échec (code de sortie non nul, durée maximale dépassée ou tâche non démarrée)`,
-        eventPattern: pulumi
-          .all([args.placement.clusterArn, this.taskDefinition.arn])
-          .apply(([cluster, td]) => stoppedPattern(cluster, td)),
-      },
-      { parent: this },
-    );
-    const events = args.logGroup(name, `/aws/events/${name}`, { parent: this });
-    const access = new aws.cloudwatch.LogResourcePolicy(
-      name,
-      {
-        policyName: name,
-        policyDocument: events.arn.apply((arn) =>
-          policyDocument([
-            {
-              Sid: "EventBridgeWrites",
-              Effect: "Allow",
-              Principal: { Service: ["events.amazonaws.com", "delivery.logs.amazonaws.com"] },
-              Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-              Resource: `${arn}:*`,
-            },
-          ]),
-        ),
-      },
-      { parent: this },
-    );
-    new aws.cloudwatch.EventTarget(name, { rule: rule.name, arn: events.arn }, { parent: this, dependsOn: [access] });
-    return rule;
-  }
-
-  private createAlarms(
-    name: string,
-    args: FargateTaskArgs,
-    heartbeat: ReturnType<typeof heartbeatRule>,
-    logGroupName: string,
-  ) {
-    const what = `${args.description} (${this.physicalName}, tâche ECS Fargate)`;
-    const runbook = [
-      `CloudWatch Logs /aws/events/${this.physicalName}-stopped : l'événement de la tâche arrêtée (stopCode, stoppedReason, exitCode)`,
-      `CloudWatch Logs ${logGroupName} : la sortie de la dernière exécution et son erreur`,
-      `Code 124 : durée maximale (${args.maxRunMinutes} min, backups.fargate.maxRunMinutes) dépassée ; TaskFailedToStart : sous-réseaux, image ou rôle d'exécution`,
-      `File des échecs (DLQ) ${this.physicalName}-dlq : les lancements que le planificateur n'a pas pu faire (RunTask refusé)`,
-      ...(args.rerun ? [`Relancer à la main : ${args.rerun}`] : []),
-    ];
-    const target: AlarmTarget = { topics: args.topics, opts: { parent: this } };
-    const page = (suffix: string, level: Level, problem: string) => ({
-      name: `${this.physicalName}-${suffix}`,
-      level,
-      problem,
-      runbook,
-    });
-    const silence =
-      heartbeat.metric === "Heartbeat"
-        ? `aucune exécution réussie depuis ${(heartbeat.period * heartbeat.evaluationPeriods) / 60} min`
-        : `dernière exécution il y a plus de ${heartbeat.thresholdHours} h (mesuré chaque jour par la check-list quotidienne)`;
-    return {
-      failed: burstAlarm(
-        target,
-        page(
-          "failed",
-          args.levels.failed,
-          `${what} a échoué : arrêtée avec un code non nul, après sa durée maximale, ou jamais démarrée.`,
-        ),
-        { namespace: "AWS/Events", metricName: "TriggeredRules", dimensions: { RuleName: this.stoppedRule.name } },
-        1,
-      ),
-      deadLetters: levelAlarm(target, {
-        ...page(
-          "dead-letters",
-          args.levels.deadLetters,
-          `${what} n'a pas pu être lancée : messages dans sa file d'échecs (DLQ).`,
-        ),
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: this.deadLetterQueue.name },
-        statistic: "Maximum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 1,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        treatMissingData: "notBreaching",
-      }),
-      heartbeat: heartbeatAlarm(
-        target,
-        page("heartbeat", args.levels.heartbeat, `${what} ne tourne plus : ${silence}.`),
-        name,
-        heartbeat,
-      ),
-    };
   }
 }
 

@@ -2,7 +2,8 @@
 // schedule (cluster, task definition, Scheduler RunTask target with its network), an egress-only
 // security group, task and execution roles of least privilege, the stopped-task rule and its
 // alarm at the task's level; the config's errors; and with the default (lambda) no ECS at all.
-import { executionStatements, stoppedPattern } from "../../infra/backup/fargate";
+import { executionStatements } from "../../infra/backup/fargate";
+import { stoppedPattern } from "../../infra/backup/fargate-paging";
 import { find, ofType, planStack, Plan, problemsOf, prodRawConfig } from "../support/pulumi";
 
 const B = "elegance-ops:backups";
