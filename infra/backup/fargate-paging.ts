@@ -15,6 +15,7 @@ export interface FargateTaskParts extends pulumi.Resource {
   physicalName: string;
   taskDefinition: aws.ecs.TaskDefinition;
   deadLetterQueue: aws.sqs.Queue;
+  aliases?: pulumi.Alias[];
 }
 
 /** A task that stopped with a non-zero exit, or for another reason than its container ending. */
@@ -87,7 +88,7 @@ export function fargateAlarms(
     `File des échecs (DLQ) ${task.physicalName}-dlq : les lancements que le planificateur n'a pas pu faire (RunTask refusé)`,
     ...(args.rerun ? [`Relancer à la main : ${args.rerun}`] : []),
   ];
-  const target: AlarmTarget = { topics: args.topics, opts: { parent: task } };
+  const target: AlarmTarget = { topics: args.topics, opts: { parent: task, aliases: task.aliases } };
   const page = (suffix: string, level: Level, problem: string) => ({
     name: `${task.physicalName}-${suffix}`,
     level,

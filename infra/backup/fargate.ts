@@ -51,6 +51,11 @@ export interface FargateTaskArgs extends FunctionBase {
   /** What the handler does in AWS (the Lambda role's statements). */
   statements: pulumi.Input<PolicyStatement[]>;
   secretArns?: pulumi.Input<string>[];
+  /**
+   * URN of the ScheduledTask this task takes over when a stack switches from lambda: its schedule,
+   * queue, scheduler role and alarms (same physical names) are updated in place, not replaced.
+   */
+  replaces?: pulumi.Input<string>;
 }
 
 const ecsTrust = (accountId: string) =>
@@ -85,6 +90,8 @@ export function executionStatements(repositoryArn: string, logGroupArn: string):
 
 export class FargateTask extends pulumi.ComponentResource {
   readonly physicalName: string;
+  /** The Lambda runner's resources of the same names, moved here rather than replaced (see `replaces`). */
+  readonly aliases?: pulumi.Alias[];
   readonly logGroup: aws.cloudwatch.LogGroup;
   readonly taskRole: aws.iam.Role;
   readonly executionRole: aws.iam.Role;
@@ -101,6 +108,7 @@ export class FargateTask extends pulumi.ComponentResource {
   constructor(name: string, args: FargateTaskArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:backup:FargateTask", name, {}, opts);
     this.physicalName = `${args.app}-${name}`;
+    this.aliases = args.replaces ? [{ parent: args.replaces }] : undefined;
     const heartbeat = heartbeatRule(args.schedule, args.heartbeatGraceSeconds);
     const parent = { parent: this };
     const account = aws.getCallerIdentityOutput({}, parent).accountId;
@@ -190,7 +198,7 @@ export class FargateTask extends pulumi.ComponentResource {
         kmsDataKeyReusePeriodSeconds: 3600,
         messageRetentionSeconds: 14 * 86_400,
       },
-      parent,
+      { parent: this, aliases: this.aliases },
     );
     this.schedule = this.createSchedule(args, account);
     this.stoppedRule = stoppedRule(this, args);
@@ -214,7 +222,7 @@ export class FargateTask extends pulumi.ComponentResource {
           ]),
         ),
       },
-      { parent: this },
+      { parent: this, aliases: this.aliases },
     );
     const { placement } = args;
     const policy = new aws.iam.RolePolicy(
@@ -264,7 +272,7 @@ export class FargateTask extends pulumi.ComponentResource {
             ] satisfies PolicyStatement[]),
           ),
       },
-      { parent: this },
+      { parent: this, aliases: this.aliases },
     );
     return new aws.scheduler.Schedule(
       `${this.physicalName}-schedule`,
@@ -296,7 +304,7 @@ export class FargateTask extends pulumi.ComponentResource {
           deadLetterConfig: { arn: this.deadLetterQueue.arn },
         },
       },
-      { parent: this, dependsOn: [policy] },
+      { parent: this, dependsOn: [policy], aliases: this.aliases },
     );
   }
 }

@@ -184,6 +184,7 @@ export class Backups extends pulumi.ComponentResource {
         size: { cpu: settings.cpu, memoryMb: settings.memoryMb, ephemeralStorageGb: settings.ephemeralStorageGb },
         maxRunMinutes: settings.maxRunMinutes,
         levels: { failed: level, deadLetters: level, heartbeat: level },
+        replaces: pulumi.createUrn(name, "elegance-ops:scheduled-task:ScheduledTask", this),
       },
       { parent: this },
     );
