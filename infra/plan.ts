@@ -58,6 +58,7 @@ const ARN_RESOURCE_TYPE: Record<string, string> = {
   logs: "log-group:",
   scheduler: "schedule/default/",
   cloudwatch: "alarm:",
+  ecr: "repository/",
 };
 
 /** The fake state a provider would return: inputs plus the attributes AWS computes. */
@@ -82,6 +83,12 @@ function fakeState(type: string, name: string, inputs: Record<string, any>): Rec
   if (type === "aws:sqs/queue:Queue") extra.url = `https://sqs.${region}.amazonaws.com/${FAKE_ACCOUNT}/${physical}`;
   if (type === "aws:lambda/functionUrl:FunctionUrl") {
     Object.assign(extra, { urlId: hash(name).repeat(4), functionUrl: `https://${hash(name).repeat(4)}.lambda-url.${region}.on.aws/` });
+  }
+  // ECS names its ARNs by kind; a task definition's carries its revision.
+  if (type === "aws:ecs/cluster:Cluster") extra.arn = `arn:aws:ecs:${region}:${FAKE_ACCOUNT}:cluster/${physical}`;
+  if (type === "aws:ecs/taskDefinition:TaskDefinition") {
+    const family = `arn:aws:ecs:${region}:${FAKE_ACCOUNT}:task-definition/${inputs.family}`;
+    Object.assign(extra, { arn: `${family}:1`, arnWithoutRevision: family, revision: 1 });
   }
   if (type === "aws:ecr/repository:Repository") {
     Object.assign(extra, { registryId: FAKE_ACCOUNT, repositoryUrl: `${FAKE_ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${physical}` });
@@ -115,6 +122,15 @@ function fakeCall(token: string, inputs: Record<string, any>): Record<string, an
       return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
     case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
       return { userName: "AWS", password: "fake-ecr-password", authorizationToken: "QVdTOmZha2U=", proxyEndpoint: `https://${FAKE_ACCOUNT}.dkr.ecr.eu-west-3.amazonaws.com`, id: "eu-west-3" };
+    // The default VPC and its default subnets, a configured subnet's VPC, an existing cluster.
+    case "aws:ec2/getVpc:getVpc":
+      return { id: "vpc-0default0000000000", cidrBlock: "172.31.0.0/16", default: true };
+    case "aws:ec2/getSubnets:getSubnets":
+      return { ids: ["subnet-0default0000000a", "subnet-0default0000000b", "subnet-0default0000000c"], id: "eu-west-3" };
+    case "aws:ec2/getSubnet:getSubnet":
+      return { ...inputs, vpcId: "vpc-0configured00000000" };
+    case "aws:ecs/getCluster:getCluster":
+      return { ...inputs, arn: `arn:aws:ecs:eu-west-3:${FAKE_ACCOUNT}:cluster/${inputs.clusterName}`, id: `arn:aws:ecs:eu-west-3:${FAKE_ACCOUNT}:cluster/${inputs.clusterName}` };
     case "vercel:index/getEndpointVerification:getEndpointVerification":
       return { verificationCode: "fake-vercel-verification-code", teamId: inputs.teamId ?? "team_fake", id: "fake-vercel-verification-code" };
     case "vercel:index/getProject:getProject":
@@ -139,7 +155,8 @@ export async function planProgram(
       newResource: ({ type, name, inputs }) => {
         resources.push({ type, name, inputs: readable(inputs) });
         // Vercel ids carry a prefix per kind (ecfg_ for Edge Configs), as the API gives them.
-        const id = type === "vercel:index/edgeConfig:EdgeConfig" ? `ecfg_fake${hash(name)}` : `${name}-id`;
+        const id =
+          type === "vercel:index/edgeConfig:EdgeConfig" ? `ecfg_fake${hash(name)}` : type === "aws:ec2/securityGroup:SecurityGroup" ? `sg-0${hash(name)}${hash(`${name}/`)}` : `${name}-id`;
         return { id, state: fakeState(type, name, inputs) };
       },
       call: ({ token, inputs }) => fakeCall(token, inputs),

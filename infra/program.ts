@@ -110,6 +110,8 @@ export function program(config: StackConfig) {
     keepYearly: config.backups.retention.yearlyDays !== undefined,
     objectLock: config.backups.objectLock,
     settings: { backup: taskSettings(fns.backup), drill: taskSettings(fns["backup-drill"]) },
+    runner: config.backups.runner,
+    fargate: config.backups.fargate,
   });
 
   // "Monitoring des performances": /api/health every minute; level 3 when down, level 2 when slow.
@@ -165,8 +167,7 @@ export function program(config: StackConfig) {
     },
     healthProbeFunction: probe.task.function.fn.name,
     smsFormatterFunction: sms.formatter.fn.name,
-    backupFunction: backups.backup.function.fn.name,
-    backupDrillFunction: backups.drill.function.fn.name,
+    ...backups.outputs(),
     backupImageUri: backups.image.uri,
     ...securityOutputs,
     ...(vercel ? { edgeConfigId: vercel.edgeConfig.id } : {}),

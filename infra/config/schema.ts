@@ -229,6 +229,61 @@ function checkListTimeouts(functions: Record<string, unknown>, ctx: Ctx): void {
   }
 }
 
+// Past Lambda's 15 minutes (README, "Limits"): the backup and the drill as ECS Fargate tasks.
+const runnerKind = doc(z.enum(["lambda", "fargate"]), "lambda or fargate (an ECS Fargate task: no 15-minute limit, up to 200 GB of disk)");
+/** CPU units → the memory (MiB) ECS Fargate accepts with it: [min, max, step]. */
+export const FARGATE_MEMORY: Record<number, [number, number, number]> = {
+  256: [512, 2048, 512],
+  512: [1024, 4096, 1024],
+  1024: [2048, 8192, 1024],
+  2048: [4096, 16384, 1024],
+  4096: [8192, 30720, 1024],
+  8192: [16384, 61440, 4096],
+  16384: [32768, 122880, 8192],
+};
+const fargateCpu = doc(z.literal([256, 512, 1024, 2048, 4096, 8192, 16384]), "CPU units ECS Fargate accepts: 256, 512, 1024, 2048, 4096, 8192 or 16384 (1024 = 1 vCPU)");
+const fargateMemory = doc(z.number().int().min(512).max(122_880), int("MiB that ECS Fargate pairs with cpu, e.g. 8192 with cpu 2048"));
+const fargate = z
+  .strictObject({
+    cpu: fargateCpu.default(2048),
+    memoryMb: fargateMemory.default(8192),
+    ephemeralStorageGb: doc(z.number().int().min(21).max(200), int("GiB between 21 and 200 (the drill keeps a copy of the dump and the restored database)")).default(100),
+    maxRunMinutes: doc(z.number().int().min(15).max(1440), int("minutes between 15 and 1440; past it the task is stopped and pages")).default(240),
+    cluster: doc(z.string().regex(/^[A-Za-z0-9_-]{1,255}$/), "the name of an existing ECS cluster, e.g. elegance-mobilite (left out: the stack makes one)").optional(),
+    subnetIds: doc(
+      z.array(doc(z.string().regex(/^subnet-[0-9a-f]{8,17}$/), "a subnet id, e.g. subnet-0123456789abcdef0")).min(1),
+      "a list of subnet ids of one VPC, e.g. [subnet-0123456789abcdef0] (with a NAT or VPC endpoints to S3, ECR, Secrets Manager and CloudWatch Logs)",
+    ).optional(),
+    useDefaultVpc: doc(z.boolean(), "true to run in the default VPC's subnets (with a public IP), or false").default(false),
+    assignPublicIp: doc(z.boolean(), "true or false (default: true in the default VPC, false in subnetIds)").optional(),
+  })
+  .superRefine((f, ctx) => {
+    const cpu = valid(fargateCpu, f.cpu);
+    const memory = valid(fargateMemory, f.memoryMb);
+    const range = cpu !== undefined ? FARGATE_MEMORY[cpu] : undefined;
+    if (range && memory !== undefined && (memory < range[0] || memory > range[1] || (memory - range[0]) % range[2] !== 0)) {
+      ctx.addIssue({ code: "custom", path: ["memoryMb"], input: memory, message: `is not a memory ECS Fargate accepts with cpu ${cpu}; expected ${range[0]} to ${range[1]} in steps of ${range[2]}` });
+    }
+    if (Array.isArray(f.subnetIds) && f.useDefaultVpc === true) {
+      ctx.addIssue({ code: "custom", path: ["useDefaultVpc"], input: true, message: "is true but subnetIds are given too; keep one: the subnets, or the default VPC" });
+    }
+  }, whenObject);
+
+/** A task on Fargate needs subnets, or the default VPC said out loud. */
+function checkRunner(b: { runner?: unknown; fargate?: unknown }, ctx: Ctx): void {
+  const runner = (typeof b.runner === "object" && b.runner) || {};
+  const tasks = Object.entries(runner).filter(([, kind]) => kind === "fargate").map(([task]) => `backups.runner.${task}`);
+  const f = (typeof b.fargate === "object" && b.fargate ? b.fargate : {}) as { subnetIds?: unknown; useDefaultVpc?: unknown };
+  if (tasks.length && f.subnetIds === undefined && f.useDefaultVpc !== true) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["fargate", "subnetIds"],
+      params: { bare: true },
+      message: `is missing: ${tasks.join(" and ")} is fargate; set  pulumi config set --path 'backups.fargate.subnetIds[0]' subnet-0123456789abcdef0  (subnets that reach the database and AWS), or useDefaultVpc: true`,
+    });
+  }
+}
+
 /** The copy stays in the stack's region (the data stays in France): its key says where it is. */
 function checkCopyRegion(c: { region?: unknown; backups?: unknown }, ctx: Ctx): void {
   const copy = (c.backups as { copy?: { kmsKeyArn?: unknown } } | undefined)?.copy;
@@ -393,7 +448,10 @@ export const stackSchema = z.strictObject({
     imagesKept: doc(z.number().int().min(1).max(100), int("images between 1 and 100")).default(5),
     breakGlassRoleArn: breakGlassRoleArn.optional(),
     copy: backupsCopy.optional(),
-  }).superRefine((b, ctx) => {
+    // Where the backup and the drill run (default lambda each), and the Fargate task's size and network.
+    runner: z.strictObject({ backup: runnerKind.optional(), drill: runnerKind.optional() }).optional(),
+    fargate: fargate.optional(),
+  }).superRefine(checkRunner, whenObject).superRefine((b, ctx) => {
     const days = valid(lockDays, (b.objectLock as { days?: unknown } | undefined)?.days);
     const daily = valid(dailyDays, (b.retention as { dailyDays?: unknown } | undefined)?.dailyDays);
     if (days !== undefined && daily !== undefined && days > daily) {

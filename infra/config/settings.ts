@@ -1,7 +1,8 @@
 // The stack config's non-secret settings as the variables the task code reads (core/needs.ts
 // SETTINGS): the one place a setting of the stack file becomes a value the Lambdas and the CLI
 // see, so both read the same thing from the same key.
-import { ENV } from "../../lambdas/core/contract";
+import { ENV, LAMBDA_MAX_SECONDS } from "../../lambdas/core/contract";
+import type { RunnerLimit } from "../../lambdas/core/inputs";
 import type { SettingName } from "../../lambdas/core/needs";
 import type { StackConfig } from "../config";
 
@@ -16,7 +17,7 @@ export function settingVariables(config: StackConfig): Record<SettingName, Recor
     databaseThresholds: { [ENV.databaseThresholds]: JSON.stringify(config.database.thresholds) },
     databaseTasks: { [ENV.databaseTasks]: JSON.stringify(config.database.tasks) },
     databaseCaCert: config.database.caCert ? { [ENV.databaseCaCert]: config.database.caCert } : {},
-    backupThresholds: { [ENV.backupThresholds]: JSON.stringify({ maxAgeHours: config.backups.maxAgeHours, ...config.backups.check }) },
+    backupThresholds: { [ENV.backupThresholds]: JSON.stringify({ maxAgeHours: config.backups.maxAgeHours, ...config.backups.check, ...backupRunners(config) }) },
     security: { [ENV.securitySettings]: JSON.stringify(config.security) },
     // Without its token (a secret, read from Secrets Manager), the Supabase part is skipped.
     access: { [ENV.accessSettings]: JSON.stringify({ ...config.access, supabaseToken: undefined }) },
@@ -37,4 +38,13 @@ export function stackVariables(config: StackConfig): Record<string, string> {
     [ENV.appUrl]: config.app.url,
     ...variablesOf(config, Object.keys(settingVariables(config)) as SettingName[]),
   };
+}
+
+/** The backup's and the drill's runners and limits, when one is on Fargate (absent: both on Lambda, 15 minutes). */
+function backupRunners(config: StackConfig): { runners?: Record<"backup" | "drill", RunnerLimit> } {
+  const { runner, fargate } = config.backups;
+  if (runner?.backup !== "fargate" && runner?.drill !== "fargate") return {};
+  const limit = (kind: "lambda" | "fargate" = "lambda"): RunnerLimit =>
+    kind === "fargate" ? { runner: kind, limitSeconds: (fargate?.maxRunMinutes ?? 240) * 60 } : { runner: kind, limitSeconds: LAMBDA_MAX_SECONDS };
+  return { runners: { backup: limit(runner?.backup), drill: limit(runner?.drill) } };
 }

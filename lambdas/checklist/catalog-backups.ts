@@ -15,7 +15,8 @@ export const BACKUPS_DAILY: CatalogEntry[] = [
       "Relancer : npm run ops -- backup (connexion directe ou pooler en mode session, jamais le port 6543)",
       "Taille en forte baisse : comparer les nombres de lignes des manifestes (tables vidées ?) avant tout nettoyage",
     ],
-    needs: { inputs: ["backupsBucket"], settings: ["backupThresholds"], readsBackups: true },
+    // The drill's latest record too: its duration against its runner's limit.
+    needs: { inputs: ["backupsBucket", "logsBucket"], settings: ["backupThresholds"], readsBackups: true, logs: { read: [DRILL_RECORDS_PREFIX] } },
     check: async ({ s3 }) => (require("../checks/backups") as typeof import("../checks/backups")).backupsCheck(s3),
     // Reading the whole dump back takes time on a big database.
     timeoutMs: 240_000,

@@ -21,13 +21,10 @@ export function backupDrillCheck(s3: () => S3Client): Check {
     title: "Test de restauration : le dernier backup se restaure et correspond à son manifeste",
     async run({ inputs, now, signal }): Promise<CheckResult> {
       if (!inputs.logsBucket) throw new Error("no logs bucket (--logs-bucket / LOGS_BUCKET)");
-      const client = s3();
-      const keys = (await listObjects(client, inputs.logsBucket, DRILL_RECORDS_PREFIX, { signal })).map((o) => o.Key!);
-      const latestKey = keys.sort().pop();
+      const latest = await latestDrillRecord(s3(), inputs.logsBucket, signal);
       const maxDays = inputs.backups.drillMaxAgeDays;
-      if (!latestKey) return { status: "fail", summary: `no restore drill recorded under ${DRILL_RECORDS_PREFIX}: run \`npm run ops -- backup drill\`` };
-      const object = await client.send(new GetObjectCommand({ Bucket: inputs.logsBucket, Key: latestKey }), { abortSignal: signal });
-      const record = JSON.parse(await object.Body!.transformToString("utf8")) as DrillRecord;
+      if (!latest) return { status: "fail", summary: `no restore drill recorded under ${DRILL_RECORDS_PREFIX}: run \`npm run ops -- backup drill\`` };
+      const { key: latestKey, record } = latest;
       const ageDays = (now.getTime() - Date.parse(record.finishedAt)) / 86_400_000;
       const details = { record: latestKey, ageDays: Math.round(ageDays * 10) / 10, drill: record.details };
       if (ageDays > maxDays) {
@@ -36,6 +33,15 @@ export function backupDrillCheck(s3: () => S3Client): Check {
       return { status: record.status, summary: record.summary, details, metrics: record.metrics };
     },
   };
+}
+
+/** The newest drill record (keys are dates, so the last in key order), or undefined when none. */
+export async function latestDrillRecord(s3: S3Client, bucket: string, signal?: AbortSignal): Promise<{ key: string; record: DrillRecord } | undefined> {
+  const keys = (await listObjects(s3, bucket, DRILL_RECORDS_PREFIX, { signal })).map((o) => o.Key!);
+  const key = keys.sort().pop();
+  if (!key) return undefined;
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+  return { key, record: JSON.parse(await object.Body!.transformToString("utf8")) as DrillRecord };
 }
 
 /** Writes a drill's result where the weekly check reads it. */

@@ -6,8 +6,35 @@ import type { Readable } from "node:stream";
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { listBackups, type Manifest } from "../backup/manifest";
 import type { Check, CheckResult } from "../core/check";
+import { LAMBDA_MAX_SECONDS } from "../core/contract";
+import type { BackupThresholds, RunnerLimit } from "../core/inputs";
+import { latestDrillRecord } from "./backup-drill";
 
 const HOUR_MS = 3_600_000;
+
+/** Past this share of its runner's limit, a run is one bad night from failing: the check says to switch. */
+export const RUNNER_WARN_FRACTION = 0.6;
+
+/** 580 → "9 min 40 s", 9000 → "2 h 30 min". */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s >= 3600) return `${Math.floor(s / 3600)} h${s % 3600 >= 60 ? ` ${Math.floor((s % 3600) / 60)} min` : ""}`;
+  if (s >= 60) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ""}`;
+  return `${s} s`;
+}
+
+/** What to say when a run took more than 60 % of what its runner allows. */
+export function runnerWarning(task: "backup" | "drill", seconds: number, thresholds: BackupThresholds): string | undefined {
+  const limit: RunnerLimit = thresholds.runners?.[task] ?? { runner: "lambda", limitSeconds: LAMBDA_MAX_SECONDS };
+  if (seconds <= RUNNER_WARN_FRACTION * limit.limitSeconds) return undefined;
+  const what = task === "backup" ? "the backup" : "the restore drill";
+  const took = `${what} took ${formatDuration(seconds)}`;
+  return limit.runner === "lambda"
+    ? `${took} of Lambda's ${limit.limitSeconds / 60}: set backups.runner.${task}: fargate`
+    : `${took} of the ${formatDuration(limit.limitSeconds)} its Fargate task may run: raise backups.fargate.maxRunMinutes or its cpu`;
+}
+
+const secondsBetween = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 1000;
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -50,6 +77,14 @@ export function backupsCheck(s3: () => S3Client): Check {
         sizeRatio: ratio === undefined ? undefined : Math.round(ratio * 100) / 100,
         ...found,
       };
+      // How close each run came to its runner's limit (the drill's, from its latest record).
+      const drill = inputs.logsBucket ? await latestDrillRecord(client, inputs.logsBucket, signal) : undefined;
+      const took = {
+        backup: secondsBetween(latest.startedAt, latest.finishedAt),
+        ...(drill ? { drill: secondsBetween(drill.record.startedAt, drill.record.finishedAt) } : {}),
+      };
+      const slow = (Object.entries(took) as ["backup" | "drill", number][]).map(([task, s]) => runnerWarning(task, s, limits)).filter((w): w is string => !!w);
+      Object.assign(details, { tookSeconds: took });
       const metrics = { backupAgeHours: details.ageHours, backupBytes: latest.sizeBytes };
       const fails = [
         ageHours > limits.maxAgeHours && `the latest backup is ${Math.round(ageHours)} h old (limit ${limits.maxAgeHours} h)`,
@@ -58,9 +93,9 @@ export function backupsCheck(s3: () => S3Client): Check {
           `the latest dump is ${Math.round(ratio * 100)}% of the usual size (${latest.sizeBytes} vs median ${usual} bytes; below ${limits.minSizeRatio * 100}%)`,
       ].filter((x): x is string => typeof x === "string");
       if (fails.length) return { status: "fail", summary: `${latest.key}: ${fails.join("; ")}`, details, metrics };
-      if (ratio !== undefined && ratio > limits.maxSizeRatio) {
-        return { status: "warn", summary: `${latest.key} is ${ratio.toFixed(1)}× the usual size (median ${usual} bytes): check what grew`, details, metrics };
-      }
+      const warns = [ratio !== undefined && ratio > limits.maxSizeRatio && `${latest.key} is ${ratio.toFixed(1)}× the usual size (median ${usual} bytes): check what grew`, ...slow];
+      const warnings = warns.filter((x): x is string => typeof x === "string");
+      if (warnings.length) return { status: "warn", summary: warnings.join("; "), details, metrics };
       return { status: "ok", summary: `${latest.key}: ${Math.round(ageHours)} h old, ${latest.sizeBytes} bytes, sha-256 verified`, details, metrics };
     },
   };

@@ -29,6 +29,9 @@ export const VERCEL_LOGS_PREFIX = { app: `${LOG_PREFIXES.app}vercel/`, access: `
 /** The backups bucket's prefixes, one per retention tier that is written (yearly is a tag on a monthly). */
 export const BACKUP_PREFIXES = ["daily/", "monthly/"] as const;
 
+/** Lambda's longest run, in seconds: what the backup and the drill must fit in when they run there. */
+export const LAMBDA_MAX_SECONDS = 900;
+
 /** Where the restore drill writes its result (`<prefix><YYYY-MM-DD>.json`); the weekly list reads the latest. */
 export const DRILL_RECORDS_PREFIX = `${LOG_PREFIXES.reports}backups/drills/`;
 
@@ -131,6 +134,8 @@ export const ENV = {
   supabaseApiUrl: "SUPABASE_API_URL",
   /** Vercel API base URL; default https://api.vercel.com. */
   vercelApiUrl: "VERCEL_API_URL",
+  /** Seconds a task run as a process (ECS Fargate) may take; past them it stops itself and exits 124. */
+  maxRunSeconds: "MAX_RUN_SECONDS",
 } as const;
 
 /**

@@ -73,6 +73,14 @@ export interface BackupThresholds {
   maxSizeRatio: number;
   /** The weekly list fails when the last restore drill is older than this. */
   drillMaxAgeDays: number;
+  /** Where the backup and the drill run and how long they may (absent: Lambda's 15 minutes, LAMBDA_MAX_SECONDS). */
+  runners?: Partial<Record<"backup" | "drill", RunnerLimit>>;
+}
+
+/** A task's runner (stack config backups.runner) and its longest run in seconds. */
+export interface RunnerLimit {
+  runner: "lambda" | "fargate";
+  limitSeconds: number;
 }
 
 export const DEFAULT_BACKUP_THRESHOLDS: BackupThresholds = { maxAgeHours: 26, minSizeRatio: 0.5, maxSizeRatio: 2, drillMaxAgeDays: 8 };

@@ -10,6 +10,7 @@ import { requiredEnv } from "../core/inputs";
 import { emfMetrics } from "../core/emf";
 import { heartbeat } from "../core/metrics";
 import { createS3Client } from "../lib/s3";
+import { runAsProcess } from "./run-as-process";
 
 export const handler = async () => {
   const started = new Date();
@@ -31,3 +32,6 @@ export const handler = async () => {
   });
   return { status: result.status, summary: result.summary, recordKey };
 };
+
+// On ECS Fargate the image runs this bundle as a process (`node backup-drill/index.js`): same handler.
+if (require.main === module) runAsProcess("backup-drill", handler);

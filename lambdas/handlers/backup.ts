@@ -6,6 +6,7 @@ import { requiredEnv } from "../core/inputs";
 import { emfMetrics } from "../core/emf";
 import { heartbeat } from "../core/metrics";
 import { createS3Client } from "../lib/s3";
+import { runAsProcess } from "./run-as-process";
 import { secretValue } from "../lib/secrets";
 
 export const handler = async () => {
@@ -27,3 +28,6 @@ export const handler = async () => {
   });
   return { key: manifest.key, sizeBytes: manifest.sizeBytes, sha256: manifest.sha256, tier: manifest.tier, abortedStaleUploads: result.abortedStaleUploads };
 };
+
+// On ECS Fargate the image runs this bundle as a process (`node backup/index.js`): same handler.
+if (require.main === module) runAsProcess("backup", handler);
