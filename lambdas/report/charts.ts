@@ -18,7 +18,7 @@ const CONFIG: vl.TopLevelSpec["config"] = {
 };
 
 async function render(spec: vl.TopLevelSpec): Promise<string> {
-  const compiled = vl.compile({ width: 560, height: 180, config: CONFIG, ...spec } as vl.TopLevelSpec).spec;
+  const compiled = vl.compile({ width: 460, height: 170, config: CONFIG, ...spec } as vl.TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
   try {
     return await view.toSVG();
@@ -46,7 +46,7 @@ export async function reportCharts(report: MaintenanceReport): Promise<Chart[]> 
     .flatMap((b) => b.days.filter((d) => d.value !== null).map((d) => ({ label: dayLabel(d.day), série: b.label, n: d.value })));
   const size = report.performance.databaseBytes.filter((d) => d.value !== null).map((d) => ({ label: dayLabel(d.day), mo: Math.round((d.value! / 1048576) * 10) / 10 }));
   const threshold = report.performance.latency.thresholdP95Ms;
-  const low = Math.min(report.uptimeDetail.failBelowPercent - 1, ...uptime.map((d) => d.percent! - 0.5));
+  const floor = Math.max(0, Math.floor(Math.min(report.uptimeDetail.failBelowPercent - 1, ...uptime.map((d) => d.percent! - 0.5))));
 
   const specs: { id: string; title: string; data: object[]; spec: vl.TopLevelSpec }[] = [
     {
@@ -56,8 +56,13 @@ export async function reportCharts(report: MaintenanceReport): Promise<Chart[]> 
       spec: {
         layer: [
           {
+            // Bars start at the axis' floor (not 0): 99.2 % and 100 % must look different.
             mark: { type: "bar", color: "#2563eb", cornerRadiusEnd: 2 },
-            encoding: { x: dayAxis, y: { field: "percent", type: "quantitative", title: "%", scale: { domain: [Math.max(0, Math.floor(low)), 100] } } },
+            encoding: {
+              x: dayAxis,
+              y: { field: "percent", type: "quantitative", title: "%", scale: { domain: [floor, 100] } },
+              y2: { datum: floor },
+            },
           },
           { data: { values: [{ s: report.uptimeDetail.warnBelowPercent }] }, mark: { type: "rule", color: "#dc2626", strokeDash: [4, 3] }, encoding: { y: { field: "s", type: "quantitative" } } },
         ],
@@ -100,7 +105,7 @@ export async function reportCharts(report: MaintenanceReport): Promise<Chart[]> 
       title: "Taille de la base (Mo)",
       data: size,
       spec: {
-        mark: { type: "area", line: { color: "#0f766e" }, color: "#99f6e4" },
+        mark: { type: "line", point: true, color: "#0f766e" },
         encoding: { x: dayAxis, y: { field: "mo", type: "quantitative", title: "Mo", scale: { zero: false } } },
       } as vl.TopLevelSpec,
     },

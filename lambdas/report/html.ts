@@ -71,7 +71,10 @@ export function reportHtml(report: MaintenanceReport, charts: Chart[]): string {
   const business = `<div class="scroll"><table><thead><tr><th>Indicateur</th>${report.days.map((d) => `<th class="n">${esc(dayLabel(d))}</th>`).join("")}<th class="n">Semaine</th><th class="n">Moy. 4 sem.</th></tr></thead><tbody>${report.business
     .map((b) => {
       const delta = b.previousWeeksAverage ? Math.round((100 * (b.weekTotal - b.previousWeeksAverage)) / b.previousWeeksAverage) : null;
-      return `<tr><td>${esc(b.label)}</td>${b.days.map((d) => `<td class="n">${num(d.value)}</td>`).join("")}<td class="n"><strong>${num(b.weekTotal)}</strong></td><td class="n">${num(b.previousWeeksAverage)}${delta === null ? "" : ` (${delta >= 0 ? "+" : ""}${delta} %)`}</td></tr>`;
+      // Revenue is counted in cents: shown in euros.
+      const k = b.metric === "RevenueCents" ? 0.01 : 1;
+      const v = (n: number | null) => num(n === null ? null : n * k);
+      return `<tr><td>${esc(b.metric === "RevenueCents" ? "Chiffre d'affaires (€)" : b.label)}</td>${b.days.map((d) => `<td class="n">${v(d.value)}</td>`).join("")}<td class="n"><strong>${v(b.weekTotal)}</strong></td><td class="n">${v(b.previousWeeksAverage)}${delta === null ? "" : ` (${delta >= 0 ? "+" : ""}${delta} %)`}</td></tr>`;
     })
     .join("")}</tbody></table></div>`;
   const tasks = report.performance.tasks.length
