@@ -12,6 +12,7 @@ import {
   timezoneProblem,
 } from "./checks";
 import { catalogKeys } from "../../lambdas/checklist/catalog";
+import { reportSchemas } from "./reports";
 import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "../../lambdas/core/database-thresholds";
 import { DEFAULT_LOG_THRESHOLDS } from "../../lambdas/core/log-thresholds";
 
@@ -372,4 +373,6 @@ export const stackSchema = z.strictObject({
     vercelSupport: email("an e-mail address, e.g. support@vercel.com").default("support@vercel.com"),
   }),
   vercel: vercel.optional(),
+  // The weekly report, the metrics export and the business metrics (./reports.ts).
+  ...reportSchemas(doc),
 }).superRefine(checkCopyRegion, whenObject);
