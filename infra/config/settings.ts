@@ -17,6 +17,7 @@ export function settingVariables(config: StackConfig): Record<SettingName, Recor
     databaseTasks: { [ENV.databaseTasks]: JSON.stringify(config.database.tasks) },
     databaseCaCert: config.database.caCert ? { [ENV.databaseCaCert]: config.database.caCert } : {},
     backupThresholds: { [ENV.backupThresholds]: JSON.stringify({ maxAgeHours: config.backups.maxAgeHours, ...config.backups.check }) },
+    businessMetrics: { [ENV.businessMetrics]: JSON.stringify(config.businessMetrics) },
     logDrain: drain ? { [ENV.logDrainEnabled]: "true", [ENV.logThresholds]: JSON.stringify(drain.logThresholds) } : {},
   };
 }

@@ -17,7 +17,8 @@ export type SettingName =
   | "databaseTasks"
   | "databaseCaCert"
   | "backupThresholds"
-  | "logDrain";
+  | "logDrain"
+  | "businessMetrics";
 
 export interface Needs {
   inputs?: readonly InputName[];
@@ -66,6 +67,7 @@ export const SETTINGS: Record<SettingName, readonly string[]> = {
   databaseCaCert: [ENV.databaseCaCert],
   backupThresholds: [ENV.backupThresholds],
   logDrain: [ENV.logDrainEnabled, ENV.logThresholds],
+  businessMetrics: [ENV.businessMetrics],
 };
 
 /** What the database checks and tasks all need. */

@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 
 // Bundled into a zip on Node.js 24; the backup tasks run from the backup container image.
-const ZIP_TASKS = ["daily-checklist", "weekly-checklist", "monthly-checklist", "health-probe"];
+const ZIP_TASKS = ["daily-checklist", "weekly-checklist", "monthly-checklist", "health-probe", "metrics-export", "weekly-report"];
 const IMAGE_TASKS = ["backup", "backup-drill"];
 const TASKS = [...ZIP_TASKS, ...IMAGE_TASKS];
 const fn = (task: string) => find(plan, "aws:lambda/function:Function", `elegance-mobilite-${task}`);
