@@ -1,14 +1,17 @@
 // `npm run bench -- report`: a week's report from a year of exported metrics. The year is
 // generated (test/support/metrics.ts: every minute of the probe, the business metrics, 8
 // functions' Lambda metrics) and written by the export's own encoder into the S3-protocol
-// server; the report is then built in a fresh process, timed, its peak RSS read from the OS.
+// server; the report is then built by the built CLI (`ops report weekly`, the same bundle shape
+// as the Lambda's) in a fresh process, timed, its peak RSS read by the process itself at exit.
 // Targets: ≤ 10 s and ≤ 256 MB. BENCH_DAYS (default 365) sets how much is generated.
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { createS3Client } from "../lambdas/lib/s3";
 import { encodePoints, exportKey } from "../lambdas/metrics-export/export";
-import { buildWeeklyReport } from "../lambdas/report/index";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { CLI_FILE } from "../bin/build-cli";
 import { addDays, weekDays } from "../lambdas/report/week";
 import { syntheticDay } from "../test/support/metrics";
 import { startS3 } from "../test/support/s3";
@@ -16,12 +19,8 @@ import { benchRounds, describeMachine, describeSamples, samples } from "./measur
 
 const WEEK = "2026-W48";
 
-async function child(): Promise<void> {
-  const started = performance.now();
-  const built = await buildWeeklyReport({ s3: createS3Client(), logsBucket: "logs", week: WEEK, now: new Date("2026-11-30T09:00:00Z") });
-  const ms = performance.now() - started;
-  process.stdout.write(JSON.stringify({ ms, maxRssMB: process.resourceUsage().maxRSS / 1024, htmlBytes: built.html.length, uptime: built.report.uptime }));
-}
+/** Preloaded into the CLI's process: its peak RSS (KiB) on stderr as it exits. */
+const PEAK_RSS = `data:text/javascript,process.on("exit",()=>process.stderr.write("maxrss="+process.resourceUsage().maxRSS+"\\n"))`;
 
 async function main(): Promise<void> {
   const days = Number(process.env.BENCH_DAYS ?? 365);
@@ -41,11 +40,13 @@ async function main(): Promise<void> {
     console.log(`generated ${days} days of exported metrics (${(bytes / 1048576).toFixed(0)} MB gzip) in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     const runs: { ms: number; maxRssMB: number }[] = [];
     for (let round = 0; round < benchRounds(); round++) {
-      const { stdout } = await promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", __filename], {
-        env: { ...process.env, ...s3.env, BENCH_REPORT_CHILD: "1" },
+      const out = mkdtempSync(path.join(tmpdir(), "bench-report-"));
+      const started = performance.now();
+      const { stderr } = await promisify(execFile)(process.execPath, ["--import", PEAK_RSS, CLI_FILE, "report", "weekly", "--week", WEEK, "--no-alarm-history", "--out", out, "--logs-bucket", "logs"], {
+        env: { ...process.env, ...s3.env },
         maxBuffer: 1 << 20,
       });
-      runs.push(JSON.parse(stdout));
+      runs.push({ ms: performance.now() - started, maxRssMB: Number(/maxrss=(\d+)/.exec(stderr)![1]) / 1024 });
     }
     const time = samples(runs.map((r) => r.ms / 1000));
     const rss = samples(runs.map((r) => r.maxRssMB));
@@ -57,5 +58,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.env.BENCH_REPORT_CHILD) void child();
-else void main();
+void main();

@@ -15,7 +15,7 @@ body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-seri
 main{max-width:980px;margin:0 auto;padding:16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:0 0 10px}
 .sub{color:#4b5563;margin:0 0 16px}
-.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(200px,1fr));gap:12px;margin-bottom:16px}
+.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(160px,1fr));gap:12px;margin-bottom:16px}
 .tile,.card{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:12px 14px}
 .tile .v{font-size:26px;font-weight:650}.tile .l{color:#4b5563;font-size:13px}
 .ok{border-left:6px solid #16a34a}.warn{border-left:6px solid #d97706}.fail{border-left:6px solid #dc2626}
