@@ -9,6 +9,7 @@ import { dbCommand } from "./ops/db";
 import { backupCommand, restoreCommand } from "./ops/backup";
 import { MissingInputError, UsageError } from "./ops/inputs";
 import { maintenanceCommand } from "./ops/maintenance";
+import { reportCommand } from "./ops/report";
 import { rollbackCommand } from "./ops/rollback";
 import { securityCommand } from "./ops/security";
 import { depsCommand } from "./ops/deps";
@@ -26,6 +27,7 @@ export function opsProgram(): Command {
   program.addCommand(securityCommand());
   program.addCommand(depsCommand());
   program.addCommand(accessCommand());
+  program.addCommand(reportCommand());
   // addCommand() does not pass settings down: every command throws instead of exiting.
   const configure = (command: Command): void => {
     command.exitOverride().showHelpAfterError("(add --help for usage)");

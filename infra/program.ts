@@ -1,7 +1,11 @@
 // The whole stack, composed from one component per concern. Each line of the maintenance
 // guide is reachable from here in one step (see the table in README.md).
 import { Backups } from "./backup";
+import * as aws from "@pulumi/aws";
 import { Checklists } from "./checklists";
+import { Dashboard } from "./dashboard";
+import { MetricsArchive } from "./metrics-archive";
+import { Reports } from "./report";
 import { DatabaseAccess } from "./database-access";
 import type { StackConfig } from "./config";
 import { settingVariables } from "./config/settings";
@@ -12,6 +16,7 @@ import { taskSettings } from "./scheduled-task";
 import { Secrets } from "./secrets";
 import { SecurityMonitoring } from "./security-monitoring";
 import { SmsPaging } from "./sms";
+import { ScheduledTask } from "./scheduled-task";
 import { Storage } from "./storage";
 import { Vercel } from "./vercel";
 
@@ -153,8 +158,41 @@ export function program(config: StackConfig) {
         }),
     });
 
+  // "Rapports" and "Métriques : 2 ans": the daily export, its Athena table, the weekly report, the dashboard.
+  const reports = new Reports(app, {
+    app,
+    base,
+    topics: paging.topics,
+    logsBucket: buckets.logsBucket,
+    schedules: { metricsExport: config.reports.metricsExport, weekly: config.reports.weekly },
+    timezone: config.timezone,
+    settings: { ...settingVariables(config).uptime, ...settingVariables(config).health },
+    ses: config.reports.ses,
+    recipients: config.contacts.filter((c) => config.reports.recipients.includes(c.role)).map((c) => c.email),
+    kmsKeyArn: storage.key.arn,
+  });
+  const archive = new MetricsArchive(`${app}-metrics`, { logsBucket: buckets.logsBucket, kmsKeyArn: storage.key.arn });
+  // The backup and the drill are Lambda functions or Fargate tasks (backups.runner): both have a failure and a heartbeat alarm.
+  const tasks = [...Object.values(checklists.tasks), backups.backup, backups.drill, probe.task, reports.metricsExport, reports.weekly];
+  const functions = tasks.filter((t): t is ScheduledTask => t instanceof ScheduledTask);
+  new Dashboard(`${app}-maintenance`, {
+    app,
+    region: aws.getRegionOutput().region,
+    tasks: tasks.map((t) => t.physicalName.slice(app.length + 1)),
+    functionNames: functions.map((t) => t.function.fn.name),
+    alarmArns: [
+      probe.down.arn,
+      probe.slow.arn,
+      ...tasks.flatMap((t) => ["errors" in t.alarms ? t.alarms.errors.arn : t.alarms.failed.arn, t.alarms.heartbeat.arn]),
+    ],
+    links: config.reports.links,
+  });
+
   return {
     kmsKeyArn: storage.key.arn,
+    metricsDatabase: archive.database.name,
+    metricsWorkgroup: archive.workgroup.name,
+    ...(reports.dkimRecords ? { reportDkimRecords: reports.dkimRecords } : {}),
     logsBucket: storage.logs.bucket.bucket,
     backupsBucket: storage.backups.bucket.bucket,
     trailArn: storage.trail.arn,

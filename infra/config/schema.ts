@@ -13,6 +13,7 @@ import {
 } from "./checks";
 import { catalogKeys, CHECKLIST_NAMES } from "../../lambdas/checklist/catalog";
 import { checksOverTimeout, functionsShape } from "./functions";
+import { reportSchemas } from "./reports";
 import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "../../lambdas/core/database-thresholds";
 import { DEFAULT_LOG_THRESHOLDS } from "../../lambdas/core/log-thresholds";
 
@@ -513,4 +514,6 @@ export const stackSchema = z.strictObject({
   ).superRefine(checkListTimeouts, whenObject),
   security,
   access,
+  // The weekly report, the metrics export and the business metrics (./reports.ts).
+  ...reportSchemas(doc),
 }).superRefine(checkCopyRegion, whenObject);

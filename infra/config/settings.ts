@@ -21,6 +21,7 @@ export function settingVariables(config: StackConfig): Record<SettingName, Recor
     security: { [ENV.securitySettings]: JSON.stringify(config.security) },
     // Without its token (a secret, read from Secrets Manager), the Supabase part is skipped.
     access: { [ENV.accessSettings]: JSON.stringify({ ...config.access, supabaseToken: undefined }) },
+    businessMetrics: { [ENV.businessMetrics]: JSON.stringify(config.businessMetrics) },
     logDrain: drain ? { [ENV.logDrainEnabled]: "true", [ENV.logThresholds]: JSON.stringify(drain.logThresholds) } : {},
   };
 }

@@ -12,6 +12,7 @@ import type { CheckLevels, CheckLoader } from "../core/check";
 import { DRILL_RECORDS_PREFIX, RECORDS_PREFIX, type Domain } from "../core/contract";
 import { mergeNeeds, type Needs } from "../core/needs";
 import { BACKUPS_DAILY, BACKUPS_WEEKLY } from "./catalog-backups";
+import { BUSINESS_DAILY } from "./catalog-business";
 import { DATABASE_DAILY, DATABASE_MONTHLY, DATABASE_WEEKLY, DATABASE_WEEKLY_TASKS } from "./catalog-database";
 import { SECURITY_MONTHLY, SECURITY_WEEKLY } from "./catalog-security";
 
@@ -106,6 +107,7 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
     },
     ...BACKUPS_DAILY,
     ...DATABASE_DAILY,
+    ...BUSINESS_DAILY,
   ],
   weekly: [
     {

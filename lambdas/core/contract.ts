@@ -136,6 +136,12 @@ export const ENV = {
   vercelApiUrl: "VERCEL_API_URL",
   /** Seconds a task run as a process (ECS Fargate) may take; past them it stops itself and exits 124. */
   maxRunSeconds: "MAX_RUN_SECONDS",
+  /** The weekly report's sender, e.g. rapports@elegance-mobilite.fr (a verified SES identity); unset: the report's key goes to the level-1 topic. */
+  reportFrom: "REPORT_FROM",
+  /** ARN of the secret holding the report's recipients (JSON array of e-mail addresses). */
+  reportRecipientsSecretArn: "REPORT_RECIPIENTS_SECRET_ARN",
+  /** JSON `{"ridesTable": "public.rides", …}`: the business metrics' table and column names. */
+  businessMetrics: "BUSINESS_METRICS",
 } as const;
 
 /**
@@ -232,3 +238,22 @@ export interface IncidentMessage {
   at: string;
   page: string;
 }
+
+/**
+ * The business metrics (daily list's `business-metrics` check), dimension `App`; the weekly
+ * report and the dashboard read them. Counts are of the previous UTC day.
+ */
+export const BUSINESS_METRIC = {
+  ridesCreated: "RidesCreated",
+  ridesCompleted: "RidesCompleted",
+  ridesCancelled: "RidesCancelled",
+  /** Sum of the completed rides' prices, in cents. */
+  revenueCents: "RevenueCents",
+  activeDrivers: "ActiveDrivers",
+  signUps: "SignUps",
+  liveSessions: "LiveSessions",
+  databaseBytes: "DatabaseBytes",
+} as const;
+
+/** Where the weekly reports go: `<prefix>YYYY-Www.json` and `.html`. */
+export const WEEKLY_REPORTS_PREFIX = `${LOG_PREFIXES.reports}weekly/`;

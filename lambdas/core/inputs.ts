@@ -26,6 +26,8 @@ export interface TaskInputs {
   tasks: DatabaseTasks;
   /** The Vercel log drain, when one feeds the logs bucket; absent: the daily log check has nothing to read. */
   logs?: { drainEnabled: boolean; thresholds: LogThresholds };
+  /** Table and column names of the business metrics (stack config `businessMetrics`); absent keys: the fixture's names. */
+  businessMetrics?: Record<string, string>;
   /** The daily backup check's limits. */
   backups: BackupThresholds;
   /** The security checks' settings and sources (stack config `security`); defaults in lambdas/security. */
@@ -134,6 +136,7 @@ export function inputsFromEnv(env: NodeJS.ProcessEnv = process.env, readSecret?:
     logs: { drainEnabled: env[ENV.logDrainEnabled] === "true", thresholds: { ...DEFAULT_LOG_THRESHOLDS, ...json(env[ENV.logThresholds], ENV.logThresholds, {}) } },
     backups: { ...DEFAULT_BACKUP_THRESHOLDS, ...json(env[ENV.backupThresholds], ENV.backupThresholds, {}) },
     security: securityFromEnv(env, readSecret),
+    businessMetrics: json(env[ENV.businessMetrics], ENV.businessMetrics, {}),
     taskName: env[ENV.taskName] ?? "local",
     executionEnv: env.AWS_EXECUTION_ENV,
   };

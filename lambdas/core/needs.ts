@@ -19,7 +19,8 @@ export type SettingName =
   | "backupThresholds"
   | "logDrain"
   | "security"
-  | "access";
+  | "access"
+  | "businessMetrics";
 
 export interface Needs {
   inputs?: readonly InputName[];
@@ -75,6 +76,7 @@ export const SETTINGS: Record<SettingName, readonly string[]> = {
   logDrain: [ENV.logDrainEnabled, ENV.logThresholds],
   security: [ENV.securitySettings],
   access: [ENV.accessSettings],
+  businessMetrics: [ENV.businessMetrics],
 };
 
 /** What the database checks and tasks all need. */

@@ -34,7 +34,7 @@ describe("ops checklist run", () => {
     const record = JSON.parse(stdout);
     expect(record.list).toBe("daily");
     expect(record.results.map((r: { id: string; status: string }) => `${r.id}:${r.status}`)).toEqual([
-      "app-logs:ok", "app-health:ok", "database-reachable:ok", "checklist-freshness:ok", "backups:ok", "vacuum:ok", "wraparound:ok", "sequences:ok", "activity:ok", "primary-keys:ok", "replication-slots:ok",
+      "app-logs:ok", "app-health:ok", "database-reachable:ok", "checklist-freshness:ok", "backups:ok", "vacuum:ok", "wraparound:ok", "sequences:ok", "activity:ok", "primary-keys:ok", "replication-slots:ok", "business-metrics:ok",
     ]);
     expect(app.requests.at(-1)!.url).toBe("/api/health");
     const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: "logs", Prefix: "reports/checklists/daily/" }));

@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 
 // Bundled into a zip on Node.js 24; the backup tasks run from the backup container image.
-const ZIP_TASKS = ["daily-checklist", "weekly-checklist", "monthly-checklist", "health-probe"];
+const ZIP_TASKS = ["daily-checklist", "weekly-checklist", "monthly-checklist", "health-probe", "metrics-export", "weekly-report"];
 const IMAGE_TASKS = ["backup", "backup-drill"];
 const TASKS = [...ZIP_TASKS, ...IMAGE_TASKS];
 // Functions of the stack that are not scheduled: the pages' SMS formatter, the Vercel log drain's endpoint.

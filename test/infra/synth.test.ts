@@ -39,7 +39,7 @@ describe("npm run synth", () => {
   });
 
   it("contains the buckets, their lifecycle rules and the trail", () => {
-    expect(ofType("aws:s3/bucket:Bucket").map((r) => r.name).sort()).toEqual(["elegance-mobilite-backups", "elegance-mobilite-logs", "elegance-mobilite-security-logs"]);
+    expect(ofType("aws:s3/bucket:Bucket").map((r) => r.name).sort()).toEqual(["elegance-mobilite-backups", "elegance-mobilite-logs", "elegance-mobilite-metrics-athena-results", "elegance-mobilite-security-logs"]);
     const prefixes = ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
       .flatMap((r) => r.inputs.rules)
       .map((rule: any) => `${rule.filter?.prefix ?? rule.filter?.tag?.value ?? "*"}=${rule.expiration?.days ?? "-"}`);
