@@ -42,7 +42,8 @@ export function render(items: CostItem[], table: PriceTable, metrics: { name: st
   const { total, afterFree, largest } = totals(items);
   const a = ASSUMPTIONS;
   return [
-    `Monthly estimate, ${table.region}, list prices (${table.note})`,
+    `Monthly estimate, ${table.region}, at list price (cost/prices.${table.region}.json: each price with its source and date; ` +
+      `recalled without network access, so check them against AWS's pages before relying on a cent).`,
     `Assumptions: ${a.databaseGb} GB database (dumps ${a.dumpRatio * 100} % of it), ${a.vercelLogsGbPerDay} GB/day of Vercel logs (gzip ${a.logGzipRatio * 100} %, ${a.deliveryKiB} KiB deliveries), ` +
       `${a.smsPagesPerMonth} SMS and ${a.emailPagesPerMonth} e-mail pages a month; run times in bin/cost-model.ts.`,
     `Custom metrics: ${metrics.map((m) => `${m.name} ${m.series}`).join("; ")}.`,

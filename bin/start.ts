@@ -62,6 +62,8 @@ async function rehearse(fresh: boolean): Promise<void> {
   const dir = demoDir();
   if (fresh) fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
+  // As root, PostgreSQL runs as another user (test/support/pg-server.ts), who must reach its data dir inside.
+  if (process.getuid?.() === 0) fs.chmodSync(dir, 0o755);
   const stack = stackConfig({});
   if (!stack) throw new Error("Pulumi.prod.yaml not found: npm start reads the app's name, paging routes and thresholds from it");
   const app = stack.app.name;

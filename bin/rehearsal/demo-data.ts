@@ -44,6 +44,8 @@ const DEMO_SCHEMA = `
 
 /** The planted problems that live in the data's state, redone on every start. */
 async function plantProblems(c: Client): Promise<void> {
+  // A copied database starts with empty statistics: the app's have been gathered for months.
+  await c.query("ANALYZE");
   // A sequence at 80 % of its type's range.
   await c.query("SELECT setval('public.promo_codes_id_seq', (2147483647 * 0.8)::bigint)");
   await c.query("INSERT INTO public.promo_codes (code) SELECT 'BIENVENUE' || n FROM generate_series(1, 100) n");

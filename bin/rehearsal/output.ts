@@ -24,8 +24,9 @@ export function renderPages(pages: Page[]): string {
     // The details (JSON) are in the run record; the terminal shows the text a person reads.
     const lines = incident.page.split("\n");
     const json = lines.findIndex((l) => /^[[{]/.test(l));
-    const end = json < 0 ? -1 : lines.findIndex((l, i) => i > json && /^[\]}]/.test(l));
-    const shown = json < 0 || end < 0 ? lines : [...lines.slice(0, json), `(détails : ${end - json + 1} lignes de JSON, dans le record)`, ...lines.slice(end + 1)];
+    // The page may cut long details short (no closing brace): they end at the blank line before the runbook.
+    const end = json < 0 ? -1 : lines.indexOf("Runbook:") - 1;
+    const shown = json < 0 || end <= json ? lines : [...lines.slice(0, json), "(détails en JSON : dans le record de la check-list)", ...lines.slice(end)];
     const text = shown.map((l) => `   │ ${l}`).join("\n");
     return `${head}\n${to}\n${text}`;
   });
