@@ -74,6 +74,7 @@ async function rehearse(fresh: boolean): Promise<void> {
   let pg!: PgServer;
 
   // listr2 is ESM-only: Node 24 (the npm scripts' Node) requires it synchronously.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Listr } = require("listr2") as typeof import("listr2", { with: { "resolution-mode": "import" } });
   const tasks = new Listr(
     [
@@ -176,6 +177,7 @@ async function main(): Promise<void> {
     return;
   }
   if (args.includes("--plan")) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for --plan
     const { synth, stackFile, summary } = require("./synth") as typeof import("./synth");
     process.stdout.write(`${summary(await synth(stackFile()))}\n`);
     return;

@@ -40,7 +40,7 @@ export interface GuideContext {
 
 /** The paging routes of the stack file: level → roles per channel (the DBA too for database level 2). */
 export function channelsFor(stack: StackConfig, incident: IncidentMessage): string[] {
-  const route = stack.paging[`level${incident.level}` as "level1" | "level2" | "level3"];
+  const route = stack.paging[`level${incident.level}`];
   const extra = incident.level === 2 && incident.domain === "database" ? stack.paging.databaseLevel2 : [];
   const people = (roles: readonly string[]) =>
     stack.contacts.filter((c) => roles.includes(c.role) || extra.includes(c.role)).map((c) => `${c.name} (${c.role})`);

@@ -98,7 +98,6 @@ function multipartExtras(root: string, req: http.IncomingMessage, res: http.Serv
 const original = { cipher: crypto.createCipheriv, decipher: crypto.createDecipheriv };
 const widen = (b: crypto.BinaryLike) => Buffer.concat([Buffer.from(b as Buffer), Buffer.from(b as Buffer)]);
 // The module object itself (s3rver's `require("crypto")`), not TypeScript's read-only namespace copy.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const mutableCrypto = require("node:crypto") as { -readonly [K in keyof typeof crypto]: (typeof crypto)[K] };
 if (mutableCrypto.createCipheriv === original.cipher) {
   mutableCrypto.createCipheriv = ((alg: string, key: crypto.CipherKey, iv: crypto.BinaryLike | null, opts?: any) =>
