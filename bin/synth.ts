@@ -21,7 +21,7 @@ export async function synth(file: string): Promise<Plan> {
   return { ...plan, resources: [...plan.resources].sort(order) };
 }
 
-function summary(plan: Plan): string {
+export function summary(plan: Plan): string {
   const counts = new Map<string, number>();
   for (const r of plan.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
   const width = Math.max(...[...counts.keys()].map((t) => t.length));

@@ -33,6 +33,12 @@ export interface PgServerOptions {
   superuser?: string;
   /** Extra postgresql.conf lines. */
   settings?: Record<string, string>;
+  /**
+   * A data directory kept across runs (npm start's demo cluster): initialised when empty, reused
+   * otherwise, never removed. `password` must then be the one it was initialised with.
+   */
+  dataDir?: string;
+  password?: string;
 }
 
 const HOST = "127.0.0.1";
@@ -136,25 +142,31 @@ const t = setInterval(() => {
 
 export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServer> {
   const superuser = opts.superuser ?? "supabase_admin";
-  const password = randomBytes(18).toString("hex");
+  const password = opts.password ?? randomBytes(18).toString("hex");
   const runAs = runAsUser();
   const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), "elegance-pg-"));
   try {
     if (runAs) fs.chownSync(rootDir, runAs.uid, runAs.gid);
     const native = runnableNativeDir(runAs, rootDir);
     const bin = (name: string) => path.join(native, "bin", name);
-    const dataDir = path.join(rootDir, "data");
+    const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : path.join(rootDir, "data");
     const logFile = path.join(rootDir, "postgres.log");
-    const pwFile = path.join(rootDir, "pwfile");
-    fs.writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
-    if (runAs) fs.chownSync(pwFile, runAs.uid, runAs.gid);
-    run(
-      bin("initdb"),
-      ["-D", dataDir, "-U", superuser, `--pwfile=${pwFile}`, "--auth=scram-sha-256",
-        "--encoding=UTF8", "--no-locale", "--no-sync", "--no-instructions"],
-      runAs,
-    );
-    fs.rmSync(pwFile);
+    if (!fs.existsSync(path.join(dataDir, "PG_VERSION"))) {
+      if (opts.dataDir) {
+        fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+        if (runAs) fs.chownSync(dataDir, runAs.uid, runAs.gid);
+      }
+      const pwFile = path.join(rootDir, "pwfile");
+      fs.writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
+      if (runAs) fs.chownSync(pwFile, runAs.uid, runAs.gid);
+      run(
+        bin("initdb"),
+        ["-D", dataDir, "-U", superuser, `--pwfile=${pwFile}`, "--auth=scram-sha-256",
+          "--encoding=UTF8", "--no-locale", "--no-sync", "--no-instructions"],
+        runAs,
+      );
+      fs.rmSync(pwFile);
+    }
 
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
@@ -222,7 +234,7 @@ async function startPostmaster(postgres: string, dataDir: string, logFile: strin
   return undefined;
 }
 
-/** Stops the cluster (fast shutdown), its watchdog, and removes its files. Safe to call twice. */
+/** Stops the cluster (fast shutdown), its watchdog, and removes its files (a kept `dataDir` stays). Safe to call twice. */
 export async function stopPgServer(server: PgServer): Promise<void> {
   const child = server.process;
   const waitExit = (ms: number) =>

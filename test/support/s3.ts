@@ -13,6 +13,7 @@
 // versioning, lifecycle, object lock, ListParts, UploadPartCopy, or checksum headers; a
 // multipart object's ETag is a plain md5 (AWS: md5-of-md5s "-<parts>"); aws-chunked bodies
 // are stored undecoded (hence createS3Client's checksum setting for custom endpoints).
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -89,6 +90,20 @@ function multipartExtras(root: string, req: http.IncomingMessage, res: http.Serv
     return true;
   }
   return false;
+}
+
+// s3rver seals ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node 17+) no longer
+// offers: any truncated listing (MaxKeys below the matches) answered 500. Its tokens only need to
+// round-trip through s3rver itself, so DES is served by AES-128-CBC with the key and IV doubled.
+const original = { cipher: crypto.createCipheriv, decipher: crypto.createDecipheriv };
+const widen = (b: crypto.BinaryLike) => Buffer.concat([Buffer.from(b as Buffer), Buffer.from(b as Buffer)]);
+// The module object itself (s3rver's `require("crypto")`), not TypeScript's read-only namespace copy.
+const mutableCrypto = require("node:crypto") as { -readonly [K in keyof typeof crypto]: (typeof crypto)[K] };
+if (mutableCrypto.createCipheriv === original.cipher) {
+  mutableCrypto.createCipheriv = ((alg: string, key: crypto.CipherKey, iv: crypto.BinaryLike | null, opts?: any) =>
+    alg === "des" ? original.cipher("aes-128-cbc", widen(key as Buffer), widen(iv!)) : original.cipher(alg, key, iv, opts)) as typeof crypto.createCipheriv;
+  mutableCrypto.createDecipheriv = ((alg: string, key: crypto.CipherKey, iv: crypto.BinaryLike | null, opts?: any) =>
+    alg === "des" ? original.decipher("aes-128-cbc", widen(key as Buffer), widen(iv!)) : original.decipher(alg, key, iv, opts)) as typeof crypto.createDecipheriv;
 }
 
 /** `directory`: serve the buckets another server left there (a restart after `stop({ keep: true })`). */
