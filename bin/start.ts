@@ -17,6 +17,8 @@ import { stackConfig } from "./ops/inputs";
 import { renderRecord } from "./ops/checklist-run";
 import type { RunRecord } from "../lambdas/core/check";
 import type { Manifest } from "../lambdas/backup/manifest";
+import { buildWeeklyReport, writeWeeklyReport } from "../lambdas/report";
+import { isoWeek } from "../lambdas/report/week";
 
 const ROOT = path.join(__dirname, "..");
 /** Where the demo data and the local buckets are kept between runs (never in git: .build/ is ignored). */
@@ -56,6 +58,8 @@ interface Results {
   manifest?: Manifest;
   drill?: { status: string; summary: string; recordKey: string };
   week: { key: string; at: Date }[];
+  /** The weekly report built from what the rehearsal stored, written beside the demo data. */
+  report?: { week: string; path: string; key: string; recommendations: number };
 }
 
 async function rehearse(fresh: boolean): Promise<void> {
@@ -144,10 +148,16 @@ async function rehearse(fresh: boolean): Promise<void> {
       {
         title: "Rapport hebdomadaire",
         task: timed(async (task: { title: string; output?: string }) => {
-          // LEAD: wire buildWeeklyReport (lambdas/report/, helper "report") here once merged, and put its HTML path
-          // in `results.reportPath`; until then the report is the week's run records.
+          // The Lambda's own code, from what this run stored (run records, drill record); no metrics
+          // export or alarm history exists locally, so those parts of the report say so.
           results.week = await weekRecords(ctx);
-          task.title = `Rapport hebdomadaire : ${results.week.length} enregistrements de la semaine (rapport HTML : à brancher)`;
+          const week = isoWeek(new Date());
+          const built = await buildWeeklyReport({ s3: ctx.s3, logsBucket: ctx.logsBucket, week, app: ctx.stack.app.name });
+          await writeWeeklyReport(ctx.s3, ctx.logsBucket, built);
+          const file = path.join(dir, `rapport-${week}.html`);
+          fs.writeFileSync(file, built.html);
+          results.report = { week, path: file, key: built.keys.html, recommendations: built.report.recommendations.length };
+          task.title = `Rapport hebdomadaire ${week} : ${results.week.length} enregistrements, ${results.report.recommendations} recommandations`;
         }),
       },
     ],
@@ -163,7 +173,7 @@ async function rehearse(fresh: boolean): Promise<void> {
     ...results.records.map(renderRecord),
     renderPages(ctx.pages),
     renderReport(results.week),
-    renderSummary({ dir, logsBucket, backupsBucket, manifest: results.manifest, drillKey: results.drill?.recordKey, seconds: process.uptime() }),
+    renderSummary({ dir, logsBucket, backupsBucket, manifest: results.manifest, drillKey: results.drill?.recordKey, report: results.report, seconds: process.uptime() }),
   ];
   process.stdout.write(`\n${out.join("\n")}\n`);
 }

@@ -35,17 +35,25 @@ export function renderPages(pages: Page[]): string {
 
 export function renderReport(week: { key: string; at: Date }[]): string {
   const lines = week.map((r) => `  ${r.at.toISOString().replace("T", " ").slice(0, 19)}  ${r.key}`);
-  return `Rapport hebdomadaire (en attendant buildWeeklyReport : les enregistrements de la semaine) :\n${lines.join("\n") || "  aucun"}\n`;
+  return `Enregistrements de la semaine, lus par le rapport hebdomadaire :\n${lines.join("\n") || "  aucun"}\n`;
 }
 
-export function renderSummary(a: { dir: string; logsBucket: string; backupsBucket: string; manifest?: Manifest; drillKey?: string; seconds: number }): string {
+export function renderSummary(a: {
+  dir: string;
+  logsBucket: string;
+  backupsBucket: string;
+  manifest?: Manifest;
+  drillKey?: string;
+  report?: { path: string; key: string };
+  seconds: number;
+}): string {
   const s3 = path.join(a.dir, "s3");
   return [
     "Où regarder :",
     `  enregistrements des check-lists : ${path.join(s3, a.logsBucket, "reports", "checklists")}${path.sep}  (s3://${a.logsBucket}/reports/checklists/)`,
     `  exercice de restauration       : ${a.drillKey ? `s3://${a.logsBucket}/${a.drillKey}` : "—"}`,
     `  backup                         : ${a.manifest ? `s3://${a.backupsBucket}/${a.manifest.key}` : "—"}  (${path.join(s3, a.backupsBucket)}${path.sep})`,
-    "  rapport HTML                   : à brancher (buildWeeklyReport, lambdas/report/)",
+    `  rapport HTML                   : ${a.report ? `${a.report.path}  (s3://${a.logsBucket}/${a.report.key})` : "—"}`,
     `Tout ce que la répétition a démarré est arrêté ; données gardées dans ${a.dir} (npm start -- --fresh pour les régénérer).`,
     `Durée : ${a.seconds.toFixed(1)} s.`,
   ].join("\n");
