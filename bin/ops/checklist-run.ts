@@ -11,9 +11,14 @@ import { taskInputs } from "./inputs";
 import { print } from "./output";
 
 export async function runCommand(list: ChecklistName, options: Record<string, unknown>): Promise<void> {
-  const record = await runList(list, options);
+  printRecord(await runList(list, options), options);
+}
+
+/** The results first, whatever happened to the record; a record not written is its own error, exit 1. */
+export function printRecord(record: RunRecord, options: Record<string, unknown>): void {
   print(options, record, () => renderRecord(record));
-  process.exitCode = record.status === "fail" ? 1 : 0;
+  if (record.recordError) process.stderr.write(`ops: ${record.recordError}\n`);
+  process.exitCode = record.status === "fail" || record.recordError ? 1 : 0;
 }
 
 export function listCommand(options: Record<string, unknown>): void {
@@ -37,7 +42,7 @@ export async function runList(list: ChecklistName, options: Record<string, unkno
   return runChecklist(list, { inputs, incidents: new TerminalIncidentSink(), metrics: noMetrics, s3: inputs.logsBucket ? createS3Client(env) : undefined });
 }
 
-const MARK = { ok: "ok", warn: "WARN", fail: "FAIL" } as const;
+const MARK = { ok: "ok", warn: "WARN", fail: "FAIL", skipped: "skip" } as const;
 
 export function renderRecord(record: RunRecord): string {
   const table = new Table({ head: ["check", "status", "level", "time", "summary"], colWidths: [22, 8, 7, 9, 80], wordWrap: true });

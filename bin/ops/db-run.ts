@@ -10,8 +10,9 @@ import { cleanSessions } from "../../lambdas/tasks/clean-sessions";
 import { purgeTemporaryData } from "../../lambdas/tasks/purge-temporary";
 import { reindex } from "../../lambdas/tasks/reindex";
 import { vacuumAnalyze } from "../../lambdas/tasks/vacuum-analyze";
-import { renderRecord } from "./checklist-run";
-import { requireInputs, taskInputs } from "./inputs";
+import { printRecord } from "./checklist-run";
+import { poolerProblem } from "../../lambdas/core/session";
+import { requireInputs, taskInputs, UsageError } from "./inputs";
 import { print } from "./output";
 import { writeProgressLine } from "./progress";
 
@@ -43,7 +44,9 @@ export async function runTask(name: keyof typeof TASKS, options: Options): Promi
 
 export async function checkCommand(options: Options): Promise<void> {
   const inputs = taskInputs(["databaseUrl"], "db-check", options);
-  const record = await runChecklist("db", { inputs, incidents: new TerminalIncidentSink(), metrics: noMetrics, checks: [databaseReachable, ...DATABASE_CHECKS] });
-  print(options, record, () => renderRecord(record));
-  process.exitCode = record.status === "fail" ? 1 : 0;
+  // Refused as the tasks refuse it: the pooler keeps no session settings (read-only, time limits).
+  const problem = poolerProblem(await inputs.databaseUrl!());
+  if (problem) throw new UsageError(`--database-url: ${problem}`);
+  const checks = [databaseReachable, ...DATABASE_CHECKS];
+  printRecord(await runChecklist("db", { inputs, incidents: new TerminalIncidentSink(), metrics: noMetrics, checks }), options);
 }

@@ -109,6 +109,8 @@ export const METRIC = {
   checksOk: "ChecksOk",
   checksWarn: "ChecksWarn",
   checksFail: "ChecksFail",
+  /** Checks not run because what they need was already reported down (the database): not fails. */
+  checksSkipped: "ChecksSkipped",
   /** Health probe, dimension `App`: 1 when /api/health answered 2xx with a healthy body in time, else 0. */
   up: "Up",
   /** Health probe: milliseconds until the response was read (the timeout when there was none). */
