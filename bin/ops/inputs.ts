@@ -127,9 +127,10 @@ export function taskInputs(needs: readonly InputName[], taskName: string, option
 /** A refusal or misuse the operator fixes by changing the command line: printed, exit 2. */
 export class UsageError extends Error {}
 
-/** commander argParser for a count or a size: a positive integer, else a message naming the flag. */
-export const positiveInt = (flag: string) => (text: string): number => {
+/** commander argParser for a count or a size: a positive integer (at most `max`), else a message naming the flag. */
+export const positiveInt = (flag: string, max = Number.MAX_SAFE_INTEGER) => (text: string): number => {
   const n = Number(text);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive integer, got ${JSON.stringify(text)}`);
+  if (n > max) throw new InvalidArgumentError(`${flag} must be at most ${max}, got ${n}`);
   return n;
 };
