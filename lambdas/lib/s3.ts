@@ -33,7 +33,8 @@ export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
   if (!Number.isInteger(idle) || idle <= 0) throw new S3ConfigError(`S3_IDLE_TIMEOUT_MS must be a positive number of milliseconds, got ${JSON.stringify(env.S3_IDLE_TIMEOUT_MS)}`);
   const config: S3ClientConfig = {
     maxAttempts: S3_MAX_ATTEMPTS,
-    requestHandler: { connectionTimeout: Math.min(S3_CONNECT_TIMEOUT_MS, idle), requestTimeout: idle },
+    // socketTimeout is inactivity, not total time: a big part uploading for minutes is never cut.
+    requestHandler: { connectionTimeout: Math.min(S3_CONNECT_TIMEOUT_MS, idle), socketTimeout: idle },
   };
   if (env.AWS_REGION) config.region = env.AWS_REGION;
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
