@@ -3,7 +3,10 @@
 // scoped to the stack's names (every name starts with app.name) where the type allows.
 // SYNTH_CONFIG=<file> selects another stack file, as for synth. An AWS type missing from the
 // table is an error naming it: the policy never silently falls short of the plan.
+import { parseStackConfig } from "../infra/config";
+import { readStackFile } from "../infra/config/stack-file";
 import type { Plan } from "../infra/plan";
+import { stackFile, synth } from "./synth";
 
 interface Grant {
   actions: string[];
@@ -105,9 +108,6 @@ async function main(): Promise<void> {
     if (error.code !== "EPIPE") throw error;
     process.exit(0);
   });
-  const { stackFile, synth }: typeof import("./synth") = require("./synth");
-  const { parseStackConfig }: typeof import("../infra/config") = require("../infra/config");
-  const { readStackFile }: typeof import("../infra/config/stack-file") = require("../infra/config/stack-file");
   const file = stackFile();
   const app = parseStackConfig(readStackFile(file, true)).app.name;
   process.stdout.write(`${JSON.stringify(deployerPolicy(await synth(file), app), null, 2)}\n`);

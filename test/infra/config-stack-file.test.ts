@@ -32,7 +32,7 @@ describe("npm run synth on a bad stack file", () => {
     expect(yaml.code).toBe(1);
     expect(yaml.stderr).toMatch(new RegExp(`^${broken.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:4:\\d+: not valid YAML: [^\\n]+$`));
     expect(one.code).toBe(1);
-    expect(one.stderr).toMatch(/^Pulumi\.invalid\.yaml: invalid stack config \(1 problem\)\n  - elegance-ops:schedules\.daily: "cron\(0 25 \* \* \? \*\)" has an invalid hours field "25"/);
+    expect(one.stderr).toMatch(/^Pulumi\.invalid\.yaml: invalid stack config \(1 problem\)\n {2}- elegance-ops:schedules\.daily: "cron\(0 25 \* \* \? \*\)" has an invalid hours field "25"/);
   }, 180_000);
 
   it("the README's staging example synthesizes, and a reader closing the pipe early gets no EPIPE trace", async () => {
