@@ -54,6 +54,19 @@ describe("one cause, one page (issue 19: a wrong password paged six database inc
     expect(dns.results.slice(1).every((r) => r.status === "skipped")).toBe(true);
   });
 
+  it("a database URL that cannot be read (Secrets Manager down) is the same one cause, not a crash of the run", async () => {
+    const incidents = collect();
+    const record = await runChecklist("db", {
+      inputs: inputs("unused", { databaseUrl: async () => Promise.reject(new Error("AccessDeniedException: secretsmanager:GetSecretValue")) }),
+      incidents,
+      metrics: noMetrics,
+      checks: [databaseReachable, ...DATABASE_CHECKS],
+    });
+    expect(record.results[0]).toMatchObject({ status: "fail", details: { reason: "secret" }, summary: expect.stringContaining("AccessDeniedException") });
+    expect(record.results.slice(1).every((r) => r.status === "skipped")).toBe(true);
+    expect(incidents.raised).toHaveLength(1);
+  });
+
   it("a server that accepts and never answers costs one connect timeout, not one per check", async () => {
     const silent = await startSilentServer();
     try {

@@ -10,7 +10,7 @@ import { pgConfig } from "../../core/pg";
 import { maskUrl } from "../../core/url";
 
 /** Why the database cannot be reached, for the page and the runbook. */
-export type UnreachableReason = "auth" | "DNS" | "refused" | "timeout" | "TLS" | "other";
+export type UnreachableReason = "auth" | "DNS" | "refused" | "timeout" | "TLS" | "secret" | "other";
 
 export class DatabaseUnreachableError extends Error {
   constructor(
@@ -63,7 +63,12 @@ export class SharedDatabase implements CheckDatabase {
   constructor(private readonly url: () => Promise<string>) {}
 
   client(): Promise<Client> {
-    return (this.pending ??= this.url().then(connectForChecks));
+    // The URL itself may fail to arrive (Secrets Manager): the same one cause, said as such.
+    const url = () =>
+      this.url().catch((error: unknown) => {
+        throw new DatabaseUnreachableError("secret", `database unreachable (secret): the database URL could not be read: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    return (this.pending ??= url().then(connectForChecks));
   }
 
   /** The unreachable error when the database cannot be reached, else undefined (and the session is open). */
