@@ -1,12 +1,14 @@
 // Benchmark: the test bed's set-based ride generator (one INSERT … SELECT over
 // generate_series) against the baseline it replaces, one parameterised INSERT per row in a
-// single transaction, on the same server in the same run. Prints rows/s of each and the ratio.
+// single transaction, on the same server in the same run, alternately (bench/measure.ts), each on
+// a freshly seeded database. Prints each side's rows/s (median and spread) and the ratio of medians.
 //   npm run bench -- generate            (BENCH_ROWS=1000000 for the full-size run)
 import { Client } from "pg";
 import { freshDatabase, TestDatabase } from "../test/support/db";
 import { generateDrivers, generateRides, generateUsers } from "../test/support/generate";
 import globalSetup from "../test/support/global-setup";
 import globalTeardown from "../test/support/global-teardown";
+import { alternate, benchRounds, describeMachine, describeSamples, samples } from "./measure";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
 // Row by row is ~50x slower: a tenth of the rows gives a stable rate in reasonable time.
@@ -44,24 +46,34 @@ async function rowByRow(client: Client, count: number): Promise<void> {
   await client.query("COMMIT");
 }
 
-const rate = (rows: number, seconds: number) => `${Math.round(rows / seconds).toLocaleString("en")} rows/s`;
+const rate = (rows: number, seconds: number) => Math.round(rows / seconds);
+
+/** One timed run on a freshly seeded database (seeding not timed), dropped afterwards. */
+async function onFreshDatabase(rows: number, fill: (client: Client) => Promise<unknown>): Promise<number> {
+  const { db, client } = await seeded();
+  try {
+    return rate(rows, await timed(() => fill(client)));
+  } finally {
+    await db.drop();
+  }
+}
 
 async function main(): Promise<void> {
+  console.log(describeMachine("before"));
   await globalSetup();
   try {
-    const setBased = await seeded();
-    const tSet = await timed(() => generateRides(setBased.client, { count: ROWS, seed: 1 }));
-    await setBased.db.drop();
-
-    const baseline = await seeded();
-    const tRow = await timed(() => rowByRow(baseline.client, BASELINE_ROWS));
-    await baseline.db.drop();
-
-    console.log(`set-based generateRides:    ${ROWS} rows in ${tSet.toFixed(2)} s = ${rate(ROWS, tSet)}`);
-    console.log(`baseline row-by-row INSERT: ${BASELINE_ROWS} rows in ${tRow.toFixed(2)} s = ${rate(BASELINE_ROWS, tRow)}`);
-    console.log(`ratio (set-based / row-by-row rows per second): ${(ROWS / tSet / (BASELINE_ROWS / tRow)).toFixed(1)}x`);
+    const runs = await alternate(
+      benchRounds(),
+      { name: "set-based generateRides", run: () => onFreshDatabase(ROWS, (c) => generateRides(c, { count: ROWS, seed: 1 })) },
+      { name: "row-by-row INSERT", run: () => onFreshDatabase(BASELINE_ROWS, (c) => rowByRow(c, BASELINE_ROWS)) },
+    );
+    const [set, row] = [samples(runs.ours), samples(runs.baseline)];
+    console.log(`set-based generateRides (${ROWS} rows):    ${describeSamples(set, "rows/s", 0)}`);
+    console.log(`baseline row-by-row INSERT (${BASELINE_ROWS} rows): ${describeSamples(row, "rows/s", 0)}`);
+    console.log(`ratio of medians (set-based / row-by-row rows per second): ${(set.median / row.median).toFixed(1)}x`);
   } finally {
     await globalTeardown();
+    console.log(describeMachine("after"));
   }
 }
 

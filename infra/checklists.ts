@@ -38,10 +38,15 @@ export interface ChecklistsArgs {
   settings: Record<SettingName, Record<string, string>>;
   /** Whether a Vercel log drain feeds the logs bucket (the daily log check reads it then). */
   hasLogDrain: boolean;
+  /** Base of the runbooks' short links in the incidents' SMS. @example "https://ops.elegance-mobilite.fr/rb" */
+  runbookBaseUrl?: string;
   /** Overrides of the catalogue's incident levels, keyed `<list>.<check id>`. @default {} */
   levels?: Record<string, Partial<CheckLevels>>;
-  /** Function settings per list. @default 512 MB; 300 s, and Lambda's whole 900 s for the monthly tasks */
-  functions?: Partial<Record<ChecklistName, Pick<ScheduledTaskArgs, "memorySize" | "timeout" | "reservedConcurrency" | "transform">>>;
+  /**
+   * Function settings per list (the stack file's `functions.<list>-checklist`).
+   * @default 512 MB; 300 s and 1 retry, and for the monthly tasks Lambda's whole 900 s and no retry; no reserved concurrency
+   */
+  functions?: Partial<Record<ChecklistName, Pick<ScheduledTaskArgs, "memorySize" | "timeout" | "retries" | "reservedConcurrency" | "transform">>>;
 }
 
 const DESCRIPTIONS: Record<ChecklistName, string> = {
@@ -85,10 +90,11 @@ export class Checklists extends pulumi.ComponentResource {
         topics: args.topics,
         rerun: `npm run ops -- checklist run ${list}`,
         memorySize: 512,
-        // The monthly tasks move and vacuum in batches: give them Lambda's whole 15 minutes.
+        // The monthly tasks move and vacuum in batches: give them Lambda's whole 15 minutes, once
+        // (a retry would redo data changes); a failed list is retried once. Overlapping runs are
+        // prevented by the tasks' advisory locks, not by reserved concurrency (opt-in).
         timeout: list === "monthly" ? 900 : 300,
-        // Two runs of the same list never overlap (a re-run by hand is the CLI's, not this).
-        reservedConcurrency: 1,
+        retries: list === "monthly" ? 0 : 1,
         ...args.functions?.[list],
         secretArns: needs.inputs?.includes("databaseUrl") ? [args.databaseUrlSecretArn] : [],
         environment: {
@@ -96,6 +102,7 @@ export class Checklists extends pulumi.ComponentResource {
           ...Object.assign({}, ...(needs.settings ?? []).map((s) => args.settings[s])),
           [ENV.incidentTopics]: topicArns.apply((arns) => JSON.stringify(Object.fromEntries(arns.map((arn, i) => [String(LEVEL_NUMBERS[i]), arn])))),
           [ENV.checkLevels]: JSON.stringify(checkLevels(list, args.levels)),
+          ...(args.runbookBaseUrl ? { [ENV.runbookBaseUrl]: args.runbookBaseUrl } : {}),
         },
         statements: pulumi.all([args.logsBucket.arn, args.backupsBucket.arn, topicArns]).apply(([logsBucket, backupsBucket, topics]) => [
           ...needsStatements(needs, { logsBucket, backupsBucket }),

@@ -5,7 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DIMENSION, ENV, Level, METRIC } from "../lambdas/core/contract";
 import { LevelTopics, levelAlarm, p95Alarm, stackMetric } from "./alarms";
-import { ScheduledTask } from "./scheduled-task";
+import { ScheduledTask, type TaskSettings } from "./scheduled-task";
 import { SERVICE_DOWN, SLOW_RESPONSES } from "./runbooks";
 import type { FunctionBase } from "./task-function";
 
@@ -26,6 +26,8 @@ export interface HealthProbeArgs {
   schedule: string;
   /** @example "Europe/Paris" */
   timezone: string;
+  /** Retries of a failed run, opt-in reserved concurrency (`functions.health-probe`). @default { retries: 1 } */
+  settings?: Pick<TaskSettings, "retries" | "reservedConcurrency">;
   /** Level of each alarm. @default { down: 3, slow: 2 } (the guide: inaccessible is level 3, degraded level 2) */
   levels?: Partial<Record<"down" | "slow", Level>>;
 }
@@ -53,6 +55,8 @@ export class HealthProbe extends pulumi.ComponentResource {
         memorySize: 128,
         // The probe gives up after timeoutMs; the function gets a little more to report it.
         timeout: Math.ceil(args.timeoutMs / 1000) + 5,
+        retries: 1,
+        ...args.settings,
         environment: {
           [ENV.appUrl]: args.appUrl,
           [ENV.healthPath]: args.healthPath,

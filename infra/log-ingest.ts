@@ -26,10 +26,14 @@ export interface LogIngestArgs {
   thresholds: { errorLinesWarn: number; http5xxWarn: number };
   /** Request p95 (ms) above which the app is called slow; the health probe's threshold. */
   p95LatencyMs: number;
-  /** At most this many deliveries at once, so a flood can't run up costs. @default 20 */
+  /**
+   * At most this many deliveries at once, so a flood can't run up costs; reserving needs the
+   * account's concurrency quota above 10 + this (`functions.log-ingest.reservedConcurrency`).
+   * @default none (a new account has 10 in all, all of which must stay unreserved)
+   */
   reservedConcurrency?: number;
-  /** Level of each alarm. @default { errors: 2, http5xx: 2, errorLines: 1, slow: 2 } */
-  levels?: Partial<Record<"errors" | "http5xx" | "errorLines" | "slow", Level>>;
+  /** Level of each alarm. @default { errors: 2, http5xx: 2, errorLines: 1, slow: 2, tooLarge: 1 } */
+  levels?: Partial<Record<"errors" | "http5xx" | "errorLines" | "slow" | "tooLarge", Level>>;
 }
 
 /** What the person paged reads when the app answers errors (the drain's view of it). */
@@ -63,7 +67,7 @@ export function ingestStatements(logsBucketArn: string): PolicyStatement[] {
 export class LogIngest extends pulumi.ComponentResource {
   readonly function: TaskFunction;
   readonly url: aws.lambda.FunctionUrl;
-  readonly alarms: Record<"errors" | "http5xx" | "errorLines" | "slow", aws.cloudwatch.MetricAlarm>;
+  readonly alarms: Record<"errors" | "http5xx" | "errorLines" | "slow" | "tooLarge", aws.cloudwatch.MetricAlarm>;
   readonly functionName: string;
 
   constructor(name: string, args: LogIngestArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -93,7 +97,7 @@ export class LogIngest extends pulumi.ComponentResource {
         // A delivery is parsed whole (all or nothing) and gzipped: room for a large one.
         memorySize: 512,
         timeout: 30,
-        reservedConcurrency: args.reservedConcurrency ?? 20,
+        reservedConcurrency: args.reservedConcurrency,
         ...args.base,
       },
       this,
@@ -126,7 +130,7 @@ export class LogIngest extends pulumi.ComponentResource {
 
   private createAlarms(args: LogIngestArgs): LogIngest["alarms"] {
     const { app } = args;
-    const levels = { errors: 2, http5xx: 2, errorLines: 1, slow: 2, ...args.levels } as const;
+    const levels = { errors: 2, http5xx: 2, errorLines: 1, slow: 2, tooLarge: 1, ...args.levels } as const;
     const target = { topics: args.topics, opts: { parent: this } };
     const metric = (name: string) => stackMetric(name, { [DIMENSION.app]: app });
     const { http5xxWarn, errorLinesWarn } = args.thresholds;
@@ -140,6 +144,22 @@ export class LogIngest extends pulumi.ComponentResource {
           runbook: ingestRunbook(this.functionName),
         },
         this.function.fn.name,
+      ),
+      // A delivery over LOG_DRAIN_MAX_BYTES is refused (413): those logs are lost.
+      tooLarge: burstAlarm(
+        target,
+        {
+          name: `${this.functionName}-deliveries-too-large`,
+          level: levels.tooLarge,
+          problem: `Des livraisons du drain Vercel dépassent ${args.maxBodyBytes} octets et sont refusées (413) : ces logs sont perdus.`,
+          runbook: [
+            `CloudWatch Logs /aws/lambda/${this.functionName} : la taille des livraisons refusées`,
+            `Relever vercel.logDrain.maxBodyBytes (jusqu'à 6000000, la limite d'une Function URL) puis pulumi up`,
+            "Au-delà : réduire les sources du drain (vercel.logDrain.sources) ou les logs de l'app",
+          ],
+        },
+        metric(METRIC.logDeliveriesTooLarge),
+        1,
       ),
       http5xx: burstAlarm(
         target,

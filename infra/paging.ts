@@ -1,6 +1,6 @@
 // "Gestion des incidents" and "Contacts d'urgence": one SNS topic per incident level (1 < 4 h,
-// 2 < 1 h, 3 < 15 min), encrypted with the stack's key, and the contacts subscribed to the
-// levels and channels the config gives their role.
+// 2 < 1 h, 3 < 15 min), encrypted with the stack's key, and the contacts' e-mails subscribed to
+// the levels the config gives their role (texts: infra/sms.ts).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, LEVELS, Level } from "../lambdas/core/contract";
@@ -28,7 +28,7 @@ export interface PagingArgs {
 }
 
 export const LEVEL_NUMBERS: readonly Level[] = [1, 2, 3];
-type Channel = "email" | "sms";
+type Channel = "email";
 
 /** Prefix of the alarms about the database: the DBA's level-2 subscriptions match on it. */
 export const databaseAlarmPrefix = (app: string) => `${app}-database-`;
@@ -99,18 +99,15 @@ export class Paging extends pulumi.ComponentResource {
     return topic;
   }
 
+  /** E-mail only: texts go through the SMS formatter (infra/sms.ts), which a CloudWatch JSON can't garble. */
   private subscribeContacts({ contacts, routes }: PagingArgs): void {
     const databaseFilter = JSON.stringify({ $or: [{ AlarmName: [{ prefix: databaseAlarmPrefix(this.name) }] }, { domain: ["database"] }] });
     contacts.forEach((contact, index) => {
       const who = contact.name.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
       for (const level of LEVEL_NUMBERS) {
-        const route = routes[`level${level}`];
-        for (const channel of ["email", "sms"] as Channel[]) {
-          const endpoint = channel === "email" ? contact.email : contact.phone;
-          if (route[channel].includes(contact.role)) this.subscribe(`${who}-${index}`, level, channel, endpoint);
-          // The DBA hears of the database at level 2 even when level 2 does not page the DBA otherwise.
-          else if (level === 2 && routes.databaseLevel2.includes(contact.role)) this.subscribe(`${who}-${index}-database`, level, channel, endpoint, databaseFilter);
-        }
+        if (routes[`level${level}`].email.includes(contact.role)) this.subscribe(`${who}-${index}`, level, "email", contact.email);
+        // The DBA hears of the database at level 2 even when level 2 does not page the DBA otherwise.
+        else if (level === 2 && routes.databaseLevel2.includes(contact.role)) this.subscribe(`${who}-${index}-database`, level, "email", contact.email, databaseFilter);
       }
     });
   }

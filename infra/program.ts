@@ -7,14 +7,18 @@ import type { StackConfig } from "./config";
 import { settingVariables } from "./config/settings";
 import { HealthProbe } from "./health-probe";
 import { LogIngest } from "./log-ingest";
-import { Paging } from "./paging";
+import { databaseAlarmPrefix, Paging } from "./paging";
+import { taskSettings } from "./scheduled-task";
 import { Secrets } from "./secrets";
 import { SecurityMonitoring } from "./security-monitoring";
+import { SmsPaging } from "./sms";
 import { Storage } from "./storage";
 import { Vercel } from "./vercel";
 
 export function program(config: StackConfig) {
   const app = config.app.name;
+  // Per function: timeout, retries of a failed run, opt-in reserved concurrency.
+  const fns = config.functions;
 
   // "Logs à conserver" (app 30 d, access 90 d, security 1 y, metrics 2 y) and backup storage.
   const storage = new Storage(app, { logRetention: config.logRetention, backups: config.backups });
@@ -46,6 +50,16 @@ export function program(config: StackConfig) {
     base,
     pagerdutyRoutingKeySecretArn: secrets.pagerdutyRoutingKey?.arn,
   });
+  // Texts: one short segment per page to the numbers of its level (alarms' JSON is no SMS); e-mail stays on the topics.
+  const sms = new SmsPaging(app, {
+    app,
+    contacts: config.contacts,
+    routes: config.paging,
+    sms: config.paging.sms,
+    topics: paging.topics,
+    base,
+    databaseAlarmPrefix: databaseAlarmPrefix(app),
+  });
 
   // "Logs de sécurité" that alert: CIS monitoring on the trail's log group, paging level 2 (root: 3).
   // The copy of the backups to a second account, when configured: what that account must apply.
@@ -68,8 +82,14 @@ export function program(config: StackConfig) {
     ...buckets,
     databaseUrlSecretArn: secrets.databaseUrl.arn,
     settings: settingVariables(config),
-    hasLogDrain: config.vercel !== undefined,
+    hasLogDrain: config.vercel?.logDrain.enabled === true,
     levels: config.checklists.levels,
+    runbookBaseUrl: config.paging.sms.runbookBaseUrl,
+    functions: {
+      daily: taskSettings(fns["daily-checklist"]),
+      weekly: taskSettings(fns["weekly-checklist"]),
+      monthly: taskSettings(fns["monthly-checklist"]),
+    },
   });
 
   // "Vérification des backups" + "Procédures de restauration": nightly pg_dump, weekly restore drill.
@@ -87,6 +107,7 @@ export function program(config: StackConfig) {
     maxAgeHours: config.backups.maxAgeHours,
     keepYearly: config.backups.retention.yearlyDays !== undefined,
     objectLock: config.backups.objectLock,
+    settings: { backup: taskSettings(fns.backup), drill: taskSettings(fns["backup-drill"]) },
   });
 
   // "Monitoring des performances": /api/health every minute; level 3 when down, level 2 when slow.
@@ -100,6 +121,7 @@ export function program(config: StackConfig) {
     p95LatencyMs: config.thresholds.health.p95LatencyMs,
     schedule: config.schedules.healthProbe,
     timezone: config.timezone,
+    settings: taskSettings(fns["health-probe"]),
   });
 
   // "Vérifier les logs d'erreur" and "mode maintenance", when the app's Vercel is configured:
@@ -123,6 +145,7 @@ export function program(config: StackConfig) {
           maxBodyBytes: settings.logDrain.maxBodyBytes,
           thresholds: settings.logThresholds,
           p95LatencyMs: config.thresholds.health.p95LatencyMs,
+          reservedConcurrency: fns["log-ingest"].reservedConcurrency,
         }),
     });
 
@@ -139,10 +162,12 @@ export function program(config: StackConfig) {
       monthly: checklists.tasks.monthly.function.fn.name,
     },
     healthProbeFunction: probe.task.function.fn.name,
+    smsFormatterFunction: sms.formatter.fn.name,
     backupFunction: backups.backup.function.fn.name,
     backupDrillFunction: backups.drill.function.fn.name,
     backupImageUri: backups.image.uri,
     ...securityOutputs,
-    ...(vercel ? { logIngestUrl: vercel.drainEndpoint.url.functionUrl, edgeConfigId: vercel.edgeConfig.id } : {}),
+    ...(vercel ? { edgeConfigId: vercel.edgeConfig.id } : {}),
+    ...(vercel?.drain ? { logIngestUrl: vercel.drain.endpoint.url.functionUrl } : {}),
   };
 }

@@ -22,7 +22,7 @@ export const SLOW_RESPONSES = [
 export function taskRunbook(task: { name: string; logGroup: string; rerun?: string }): string[] {
   return [
     `CloudWatch Logs ${task.logGroup} : dernière exécution et son erreur`,
-    `File des échecs (DLQ) ${task.name}-dlq : les invocations que le planificateur n'a pas pu livrer`,
+    `File des échecs (DLQ) ${task.name}-dlq : les invocations que le planificateur n'a pas pu livrer, et les exécutions échouées après leurs nouvelles tentatives (requestContext.condition, responsePayload)`,
     `aws scheduler get-schedule --name ${task.name} : la planification existe et est ENABLED`,
     ...(task.rerun ? [`Relancer à la main : ${task.rerun}`] : []),
   ];

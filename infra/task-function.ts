@@ -9,7 +9,7 @@ import { PolicyStatement, policyDocument } from "./storage/policies";
 import { transform, type Transform } from "./transform";
 
 /** Makes a function's log group (retention and key of the stack: Storage.logGroup). */
-export type LogGroupFactory = (name: string, logGroupName: string, opts: pulumi.CustomResourceOptions) => aws.cloudwatch.LogGroup;
+export type LogGroupFactory = (name: string, logGroupName: pulumi.Input<string>, opts: pulumi.CustomResourceOptions) => aws.cloudwatch.LogGroup;
 
 /** What every function of the stack is built on. */
 export interface FunctionBase {

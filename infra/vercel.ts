@@ -30,7 +30,7 @@ export interface VercelArgs {
   settings: VercelSettings;
   /** The stack's key (from Storage): encrypts the drain's secret in Secrets Manager. */
   kmsKeyArn: pulumi.Input<string>;
-  /** Creates the drain's endpoint once its verification code and secret exist. */
+  /** Creates the drain's endpoint once its verification code and secret exist (only with `logDrain.enabled`). */
   drainEndpoint: (inputs: DrainEndpointInputs) => DrainEndpoint;
 }
 
@@ -45,11 +45,14 @@ export class Vercel extends pulumi.ComponentResource {
   readonly maintenance: vercel.EdgeConfigItem;
   readonly readToken: vercel.EdgeConfigToken;
   readonly edgeConfigEnv: vercel.ProjectEnvironmentVariable;
-  readonly drainPassword: random.RandomPassword;
-  readonly drainSecret: aws.secretsmanager.Secret;
-  readonly drainSecretValue: aws.secretsmanager.SecretVersion;
-  readonly drainEndpoint: DrainEndpoint;
-  readonly logDrain: vercel.LogDrain;
+  /** The drain and what it needs, with `logDrain.enabled` (a drain needs a Pro team). */
+  readonly drain?: {
+    password: random.RandomPassword;
+    secret: aws.secretsmanager.Secret;
+    secretValue: aws.secretsmanager.SecretVersion;
+    endpoint: DrainEndpoint;
+    logDrain: vercel.LogDrain;
+  };
 
   constructor(name: string, args: VercelArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:vercel:Vercel", name, {}, opts);
@@ -58,11 +61,13 @@ export class Vercel extends pulumi.ComponentResource {
     this.projectId = this.lookUpProject(settings.projectId);
     ({ edgeConfig: this.edgeConfig, maintenance: this.maintenance, readToken: this.readToken } = this.createEdgeConfig(app, settings));
     this.edgeConfigEnv = this.createEdgeConfigEnv(app, settings);
-    ({ password: this.drainPassword, secret: this.drainSecret, value: this.drainSecretValue } = this.createDrainSecret(app, args.kmsKeyArn));
-    const verification = vercel.getEndpointVerificationOutput({}, { parent: this, provider: this.provider });
-    this.drainEndpoint = args.drainEndpoint({ verificationCode: verification.verificationCode, secretArn: this.drainSecret.arn });
-    this.logDrain = this.createLogDrain(app, settings);
-    this.registerOutputs({ edgeConfigId: this.edgeConfig.id, logDrainId: this.logDrain.id });
+    if (settings.logDrain.enabled) {
+      const { password, secret, value: secretValue } = this.createDrainSecret(app, args.kmsKeyArn);
+      const verification = vercel.getEndpointVerificationOutput({}, { parent: this, provider: this.provider });
+      const endpoint = args.drainEndpoint({ verificationCode: verification.verificationCode, secretArn: secret.arn });
+      this.drain = { password, secret, secretValue, endpoint, logDrain: this.createLogDrain(app, settings, { password, secretValue, endpoint }) };
+    }
+    this.registerOutputs({ edgeConfigId: this.edgeConfig.id, logDrainId: this.drain?.logDrain.id });
   }
 
   private get opts(): pulumi.CustomResourceOptions {
@@ -111,7 +116,7 @@ export class Vercel extends pulumi.ComponentResource {
   }
 
   /** Created after its endpoint and the secret it checks: Vercel verifies the URL (x-vercel-verify) on creation. */
-  private createLogDrain(app: string, settings: VercelSettings): vercel.LogDrain {
+  private createLogDrain(app: string, settings: VercelSettings, on: { password: random.RandomPassword; secretValue: aws.secretsmanager.SecretVersion; endpoint: DrainEndpoint }): vercel.LogDrain {
     return new vercel.LogDrain(
       `${app}-log-drain`,
       {
@@ -120,10 +125,10 @@ export class Vercel extends pulumi.ComponentResource {
         sources: settings.logDrain.sources,
         environments: settings.logDrain.environments,
         projectIds: [this.projectId],
-        secret: pulumi.secret(this.drainPassword.result),
-        endpoint: this.drainEndpoint.url.functionUrl,
+        secret: pulumi.secret(on.password.result),
+        endpoint: on.endpoint.url.functionUrl,
       },
-      { ...this.opts, dependsOn: [this.drainEndpoint, this.drainSecretValue] },
+      { ...this.opts, dependsOn: [on.endpoint, on.secretValue] },
     );
   }
 }

@@ -14,7 +14,7 @@ import { BACKUP_PREFIXES, DRILL_RECORDS_PREFIX, ENV } from "../../lambdas/core/c
 import type { LevelTopics } from "../alarms";
 import type { BucketRef } from "../checklists";
 import { readBackupsStatements } from "../needs";
-import { ScheduledTask } from "../scheduled-task";
+import { ScheduledTask, type TaskSettings } from "../scheduled-task";
 import type { PolicyStatement } from "../storage/policies";
 import type { FunctionBase } from "../task-function";
 import { BackupImage } from "./image";
@@ -44,6 +44,8 @@ export interface BackupsArgs {
   keepYearly: boolean;
   /** Object Lock retention set on each backup. @example { mode: "GOVERNANCE", days: 14 } */
   objectLock: unknown;
+  /** Timeout, retries, opt-in reserved concurrency (`functions.backup`, `functions.backup-drill`). @default 900 s, no retry, none reserved */
+  settings?: { backup?: TaskSettings; drill?: TaskSettings };
 }
 
 /** The backup task writes new backups and cleans up its own interrupted uploads; it never reads nor deletes. */
@@ -81,7 +83,8 @@ export class Backups extends pulumi.ComponentResource {
       // parallel gzip and the drill's parallel checks use (the process itself stays under 128 MB).
       timeout: 900,
       memorySize: 3584,
-      reservedConcurrency: 1,
+      // A retry would start a second dump or drill of the hour: they run once, a failure pages.
+      retries: 0 as const,
     };
     this.backup = new ScheduledTask(
       "backup",
@@ -104,6 +107,7 @@ export class Backups extends pulumi.ComponentResource {
           ...(args.caCert ? { [ENV.databaseCaCert]: args.caCert } : {}),
         },
         statements: pulumi.output(backupsBucket.arn).apply(backupStatements),
+        ...args.settings?.backup,
       },
       { parent: this },
     );
@@ -126,6 +130,7 @@ export class Backups extends pulumi.ComponentResource {
         statements: pulumi
           .all([backupsBucket.arn, logsBucket.arn])
           .apply(([backupsArn, logsArn]) => drillStatements(backupsArn, logsArn)),
+        ...args.settings?.drill,
       },
       { parent: this },
     );

@@ -11,6 +11,8 @@ export interface SecretField {
   description: string;
   /** Left out of the stack file, the feature it enables is off (synth fills only required ones). */
   optional?: boolean;
+  /** Required once this block of the stack file is there (synth fills it then), e.g. `vercel`. */
+  requiredWith?: string;
 }
 
 export const SECRET_FIELDS: readonly SecretField[] = [
@@ -39,7 +41,7 @@ export const SECRET_FIELDS: readonly SecretField[] = [
     path: "vercel.token",
     example: "AbCdEfGhIjKlMnOpQrStUvWx",
     description: "Vercel access token scoped to the app's team (Account Settings › Tokens); needed once the vercel block is set.",
-    optional: true,
+    requiredWith: "vercel",
   },
 ];
 

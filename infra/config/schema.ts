@@ -11,7 +11,8 @@ import {
   scheduleProblem,
   timezoneProblem,
 } from "./checks";
-import { catalogKeys } from "../../lambdas/checklist/catalog";
+import { catalogKeys, CHECKLIST_NAMES } from "../../lambdas/checklist/catalog";
+import { checksOverTimeout, functionsShape } from "./functions";
 import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "../../lambdas/core/database-thresholds";
 import { DEFAULT_LOG_THRESHOLDS } from "../../lambdas/core/log-thresholds";
 
@@ -161,11 +162,13 @@ const vercel = z.strictObject({
   projectId: doc(z.string().regex(/^(prj_[A-Za-z0-9]+|[a-z0-9._-]{1,100})$/), "the Vercel project's id (prj_…) or name, e.g. elegance-mobilite", "elegance-mobilite"),
   token: doc(z.string().regex(/^[A-Za-z0-9_-]{20,}$/).transform(toSecret), "a Vercel access token scoped to the team (Account Settings › Tokens)"),
   logDrain: section({
+    // Configurable drains need a Vercel Pro or Enterprise team: false keeps the Edge Config without the drain.
+    enabled: doc(z.boolean(), "true or false (a log drain needs a Vercel Pro or Enterprise team)").default(true),
     deliveryFormat: doc(z.enum(["json", "ndjson"]), "json or ndjson").default("ndjson"),
     sources: listOf(DRAIN_SOURCES, "the logs Vercel forwards", "[lambda, edge, static, build, external, firewall]").default(["lambda", "edge", "static", "build", "external", "firewall"]),
     environments: listOf(VERCEL_TARGETS, "the deployments whose logs are forwarded", "[production]").default(["production"]),
-    // A Function URL buffers at most 6 MB of request.
-    maxBodyBytes: doc(z.number().int().min(65_536).max(6_000_000), int("bytes between 65536 and 6000000 (a Function URL's limit)")).default(1_048_576),
+    // A Function URL takes at most 6 MB of request: accept what it passes; bigger is refused with a 413, which pages.
+    maxBodyBytes: doc(z.number().int().min(65_536).max(6_000_000), int("bytes between 65536 and 6000000 (a Function URL's limit)")).default(6_000_000),
   }),
   logThresholds,
   edgeConfig: section({
@@ -207,6 +210,24 @@ const backupsCopy = z
       ctx.addIssue({ code: "custom", path: ["kmsKeyArn"], input: c.kmsKeyArn, message: `belongs to account ${key[2]}, not backups.copy.accountId (${c.accountId}); the replicas must be encrypted with the destination account's own key` });
     }
   }, whenObject);
+
+/** Each check of a list must fit, alone, in its function's timeout minus the run's finishing margin. */
+function checkListTimeouts(functions: Record<string, unknown>, ctx: Ctx): void {
+  for (const list of CHECKLIST_NAMES) {
+    const timeout = (functions[`${list}-checklist`] as { timeoutSeconds?: unknown } | undefined)?.timeoutSeconds;
+    if (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout < 10 || timeout > 900) continue;
+    const over = checksOverTimeout(list, timeout);
+    if (over.length === 0) continue;
+    const longest = Math.max(...over.map((c) => c.limitSeconds));
+    const margin = timeout - over[0].roomSeconds;
+    ctx.addIssue({
+      code: "custom",
+      path: [`${list}-checklist`, "timeoutSeconds"],
+      input: timeout,
+      message: `cannot fit ${over.map((c) => `${list}.${c.id} (${c.limitSeconds} s)`).join(", ")} and the run's ${margin} s to write its record and pages; expected ${longest + margin} or more`,
+    });
+  }
+}
 
 /** The copy stays in the stack's region (the data stays in France): its key says where it is. */
 function checkCopyRegion(c: { region?: unknown; backups?: unknown }, ctx: Ctx): void {
@@ -275,6 +296,21 @@ export const stackSchema = z.strictObject({
     level3: route(["lead-dev", "dba", "devops"], ["lead-dev", "dba", "devops"]),
     // Roles also paged (e-mail and SMS) by level-2 incidents and alarms about the database.
     databaseLevel2: roleList.default(["dba"]),
+    // Texts (infra/sms.ts): the account's SMS settings and the runbooks' short links.
+    sms: section({
+      monthlySpendLimitUsd: doc(
+        z.number().int().min(1),
+        int("US dollars a month, 1 or more; above 1, raise the account's SMS spend quota first (AWS Support case, SNS Text Messaging), or SNS refuses it"),
+      ).default(1),
+      senderId: doc(
+        z.string().regex(/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/),
+        "1 to 11 letters or digits with at least one letter (the sender name France shows), e.g. ELEGANCE",
+      ).optional(),
+      runbookBaseUrl: doc(
+        z.string().regex(/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/).max(60),
+        "an https URL of 60 characters at most, the base of the runbooks' short links in texts, e.g. https://ops.elegance-mobilite.fr/rb",
+      ).optional(),
+    }),
     pagerdutyRoutingKey: doc(
       z.string().regex(/^[A-Za-z0-9]{32}$/).transform(toSecret),
       "the 32-character integration key of a PagerDuty Events API v2 service",
@@ -372,4 +408,10 @@ export const stackSchema = z.strictObject({
     vercelSupport: email("an e-mail address, e.g. support@vercel.com").default("support@vercel.com"),
   }),
   vercel: vercel.optional(),
+  // Per function: timeout, retries of a failed run, opt-in reserved concurrency (./functions.ts).
+  functions: section(
+    Object.fromEntries(Object.entries(functionsShape(doc)).map(([name, shape]) => [name, section(shape)])) as {
+      [K in keyof ReturnType<typeof functionsShape>]: ReturnType<typeof section<ReturnType<typeof functionsShape>[K]>>;
+    },
+  ).superRefine(checkListTimeouts, whenObject),
 }).superRefine(checkCopyRegion, whenObject);

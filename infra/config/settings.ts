@@ -8,8 +8,8 @@ import type { StackConfig } from "../config";
 /** The variables of each setting group; a group that is off (no log drain) has none. */
 export function settingVariables(config: StackConfig): Record<SettingName, Record<string, string>> {
   const health = config.thresholds.health;
-  // The Vercel block brings the log drain with it.
-  const drain = config.vercel;
+  // The Vercel block brings the log drain with it, unless logDrain.enabled is false.
+  const drain = config.vercel?.logDrain.enabled ? config.vercel : undefined;
   return {
     health: { [ENV.healthPath]: config.app.healthPath, [ENV.healthTimeoutMs]: String(health.timeoutMs), [ENV.p95LatencyMs]: String(health.p95LatencyMs) },
     uptime: { [ENV.uptimeThresholds]: JSON.stringify(config.thresholds.uptime), [ENV.p95LatencyMs]: String(health.p95LatencyMs) },

@@ -50,7 +50,9 @@ export function rawConfigFromStackFile(yamlText: string, placeholders: boolean):
     if (resolved !== undefined) config[key] = resolved;
   }
   if (placeholders) {
-    for (const field of SECRET_FIELDS.filter((f) => !f.optional)) {
+    // A block's own secrets (vercel.token) only when the block is there: without it, nothing of it is made.
+    const present = (block: string) => config[`${PROJECT}:${block}`] !== undefined;
+    for (const field of SECRET_FIELDS.filter((f) => !f.optional && (!f.requiredWith || present(f.requiredWith)))) {
       const [top, ...rest] = field.path.replace(/\[\]/g, ".[]").split(".");
       fillMissing(config, [`${PROJECT}:${top}`, ...rest], field.example);
     }

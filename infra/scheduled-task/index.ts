@@ -1,7 +1,7 @@
 // ScheduledTask: a function of lambdas/handlers/ that runs on a schedule, with what makes it
 // dependable. Read the constructor as the order things happen: the heartbeat rule first (a
-// schedule whose period can't be told stops the program before any resource), the function,
-// where undeliverable runs go, who may invoke it, the schedule, then the three alarms.
+// schedule whose period can't be told stops the program before any resource), where failed
+// runs go, the function and its retries, who may invoke it, the schedule, then the alarms.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, Level } from "../../lambdas/core/contract";
@@ -37,16 +37,33 @@ export interface ScheduledTaskArgs extends Omit<TaskFunctionArgs, "functionName"
    * @default none within a minute for tasks that run every few minutes (stale by the next run), else 2 within an hour
    */
   deliveryRetries?: { attempts: number; maxAgeSeconds: number };
-  /** Days an undeliverable run stays in the dead-letter queue. @default 14 */
+  /** Days an undeliverable or failed run stays in the dead-letter queue. @default 14 */
   deadLetterRetentionDays?: number;
+  /**
+   * How often Lambda retries a run that failed (the event-invoke config); after the last
+   * attempt the run's event goes to the dead-letter queue, whose alarm pages.
+   * @default 0 (tasks that change data or run long run once; the lists and the probe pass 1)
+   */
+  retries?: 0 | 1 | 2;
   /** Overrides of the underlying resources (SST-style `transform`). */
   transform?: TaskFunctionArgs["transform"] & {
     deadLetterQueue?: Transform<aws.sqs.QueueArgs>;
     schedulerRole?: Transform<aws.iam.RoleArgs>;
     schedule?: Transform<aws.scheduler.ScheduleArgs>;
     alarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
+    invokeConfig?: Transform<aws.lambda.FunctionEventInvokeConfigArgs>;
   };
 }
+
+/** What the stack file may set per scheduled function (`elegance-ops:functions`). */
+export type TaskSettings = Pick<ScheduledTaskArgs, "timeout" | "retries" | "reservedConcurrency">;
+
+/** A function's entry of the stack file as TaskSettings (seconds are Lambda's `timeout`). */
+export const taskSettings = (s: { timeoutSeconds?: number; retries?: 0 | 1 | 2; reservedConcurrency?: number } | undefined): TaskSettings => ({
+  ...(s?.timeoutSeconds !== undefined ? { timeout: s.timeoutSeconds } : {}),
+  ...(s?.retries !== undefined ? { retries: s.retries } : {}),
+  ...(s?.reservedConcurrency !== undefined ? { reservedConcurrency: s.reservedConcurrency } : {}),
+});
 
 const DELIVERY_RETRIES = { frequent: { attempts: 0, maxAgeSeconds: 60 }, normal: { attempts: 2, maxAgeSeconds: 3600 } };
 
@@ -54,14 +71,18 @@ const DELIVERY_RETRIES = { frequent: { attempts: 0, maxAgeSeconds: 60 }, normal:
  * A function of lambdas/handlers/ run on a schedule, with what makes it dependable: its own
  * least-privilege role and 30-day log group (TaskFunction), an EventBridge Scheduler schedule in
  * the guide's time zone (DST-correct, no flexible window, retries, an encrypted dead-letter
- * queue), and three alarms: the function failed, an invocation could not be delivered, and
- * the dead man's switch when the task silently stops running.
+ * queue), Lambda's own retries of a failed run with that queue as on-failure destination (a
+ * failed run is never dropped silently), and three alarms: the function failed, a run is in
+ * the queue (undelivered, or failed after its retries), and the dead man's switch when the
+ * task silently stops running.
  */
 export class ScheduledTask extends pulumi.ComponentResource {
   readonly function: TaskFunction;
   readonly deadLetterQueue: aws.sqs.Queue;
   readonly schedulerRole: aws.iam.Role;
   readonly schedule: aws.scheduler.Schedule;
+  /** Lambda's retries of a failed run, and where it goes after them (the dead-letter queue). */
+  readonly invokeConfig: aws.lambda.FunctionEventInvokeConfig;
   readonly heartbeat: HeartbeatRule;
   readonly alarms: { errors: aws.cloudwatch.MetricAlarm; deadLetters: aws.cloudwatch.MetricAlarm; heartbeat: aws.cloudwatch.MetricAlarm };
   /** Physical name shared by the function, the schedule and the `Task` metric dimension's value is `name`. */
@@ -72,8 +93,9 @@ export class ScheduledTask extends pulumi.ComponentResource {
     this.physicalName = `${args.app}-${name}`;
     // Validated first: a schedule whose period can't be told stops the program before any resource.
     this.heartbeat = heartbeatRule(args.schedule, args.heartbeatGraceSeconds);
-    this.function = this.createFunction(name, args);
     this.deadLetterQueue = this.createDeadLetterQueue(args);
+    this.function = this.createFunction(name, args);
+    this.invokeConfig = this.createInvokeConfig(args);
     this.schedulerRole = this.createSchedulerRole(args);
     this.schedule = this.createSchedule(args);
     this.alarms = this.createAlarms(name, args);
@@ -81,11 +103,30 @@ export class ScheduledTask extends pulumi.ComponentResource {
   }
 
   private createFunction(name: string, args: ScheduledTaskArgs): TaskFunction {
-    const { app, schedule, timezone, description, topics, levels, heartbeatGraceSeconds, rerun, deliveryRetries, deadLetterRetentionDays, ...fn } = args;
+    const { app, schedule, timezone, description, topics, levels, heartbeatGraceSeconds, rerun, deliveryRetries, deadLetterRetentionDays, retries, ...fn } = args;
+    // Lambda sends a failed run's event to the queue with the function's own role.
+    const statements = pulumi.all([pulumi.output(fn.statements ?? []), this.deadLetterQueue.arn]).apply(([own, queueArn]) => [
+      ...own,
+      { Sid: "FailedRunsToQueue", Effect: "Allow" as const, Action: "sqs:SendMessage", Resource: queueArn },
+    ]);
     return createTaskFunction(
       this.physicalName,
-      { ...fn, functionName: this.physicalName, environment: { [ENV.taskName]: name, [ENV.appName]: app, ...fn.environment } },
+      { ...fn, statements, functionName: this.physicalName, environment: { [ENV.taskName]: name, [ENV.appName]: app, ...fn.environment } },
       this,
+    );
+  }
+
+  /** A failed run is retried `retries` times, then its event lands in the dead-letter queue, which pages. */
+  private createInvokeConfig(args: ScheduledTaskArgs): aws.lambda.FunctionEventInvokeConfig {
+    const frequent = this.heartbeat.metric === "Heartbeat" && this.heartbeat.period < 3600;
+    return new aws.lambda.FunctionEventInvokeConfig(
+      ...transform(args.transform?.invokeConfig, `${this.physicalName}-invoke-config`, {
+        functionName: this.function.fn.name,
+        maximumRetryAttempts: args.retries ?? 0,
+        // A probe's event is stale by the next run; a list's is worth an hour of retries.
+        maximumEventAgeInSeconds: frequent ? 60 : 3600,
+        destinationConfig: { onFailure: { destination: this.deadLetterQueue.arn } },
+      }, { parent: this, dependsOn: [this.function.policy] }),
     );
   }
 
@@ -175,7 +216,7 @@ export class ScheduledTask extends pulumi.ComponentResource {
     return {
       errors: errorsAlarm(target, page("errors", levels.errors, `${what} a échoué : erreur de la fonction Lambda.`), this.function.fn.name),
       deadLetters: levelAlarm(target, {
-        ...page("dead-letters", levels.deadLetters, `${what} n'a pas pu être lancée : messages dans sa file d'échecs (DLQ).`),
+        ...page("dead-letters", levels.deadLetters, `${what} n'a pas pu être lancée, ou a échoué après ses nouvelles tentatives : messages dans sa file d'échecs (DLQ).`),
         namespace: "AWS/SQS",
         metricName: "ApproximateNumberOfMessagesVisible",
         dimensions: { QueueName: this.deadLetterQueue.name },

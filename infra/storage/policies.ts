@@ -7,8 +7,9 @@ export interface PolicyStatement {
   /** Resource policies name who; identity (role) policies don't. */
   Principal?: "*" | { Service: string | string[] } | { AWS: string | string[] };
   Action: string | string[];
-  /** Absent only in trust policies. */
+  /** Absent only in trust policies (and where NotResource says what is excluded). */
   Resource?: string | string[];
+  NotResource?: string | string[];
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 

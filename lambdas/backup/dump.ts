@@ -13,9 +13,9 @@ import {
   type PutObjectCommandInput,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
+import { multipartUpload } from "../lib/multipart-upload";
 import { ParallelGzip } from "../lib/parallel-gzip";
-import { openSession, withTaskLock } from "../core/session";
+import { runTask } from "../core/session";
 import { phaseTimer } from "../core/task";
 import { exportSnapshot, readInventory } from "./inventory";
 import { BACKUP_PREFIXES } from "../core/contract";
@@ -33,7 +33,7 @@ export interface BackupOptions {
   keepYearly?: boolean;
   /** Object Lock retention of each object (the bucket's default applies when absent). */
   objectLock?: { mode: "GOVERNANCE" | "COMPLIANCE"; days: number };
-  /** Multipart part size; memory holds about 3 parts. @default partSizeFor(the database's size) */
+  /** Multipart part size; memory holds 3 parts (2 uploading, 1 filling). @default partSizeFor(the database's size) */
   partSizeBytes?: number;
   /** gzip level of the dump. @default 6 (pg_dump's and gzip's default) */
   compressionLevel?: number;
@@ -107,61 +107,75 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const env = options.env ?? process.env;
   const pgDumpVersion = toolVersion("pg_dump", env);
   // Counting rows of big tables takes a while: no statement limit for this read-only session.
-  const client = await openSession(options.databaseUrl, "backup", { statementTimeoutMs: 0 });
-  try {
-    const result = await withTaskLock(client, "backup", async () => {
-      const timer = phaseTimer(performance.now());
-      const abortedStaleUploads = await abortStaleUploads(options.s3, options.bucket);
-      const { rows } = await client.query<{ db: string; version: string; major: string; bytes: string }>(
+  const limits = { statementTimeoutMs: 0 };
+  return runTask<BackupResult>("backup", options.databaseUrl, { limits, skipped: () => ({ skipped: "already running" }) }, async (client) => {
+    const timer = phaseTimer(performance.now());
+    // Leftover uploads are aborted before ours exists (it would be one of them), meanwhile the server is read.
+    const [abortedStaleUploads, { rows }] = await Promise.all([
+      abortStaleUploads(options.s3, options.bucket),
+      client.query<{ db: string; version: string; major: string; bytes: string }>(
         `SELECT current_database() AS db, current_setting('server_version') AS version,
                 current_setting('server_version_num')::int / 10000 AS major, pg_database_size(current_database()) AS bytes`,
-      );
-      const { db, version, major, bytes } = rows[0];
-      if (Number.parseInt(pgDumpVersion, 10) < Number(major)) {
-        throw new Error(`pg_dump ${pgDumpVersion} is older than the server (${version}); it cannot dump it: install the PostgreSQL ${major} client`);
-      }
-      const startedAt = (options.now ?? (() => new Date()))();
-      const clock = performance.now();
-      const snapshot = await exportSnapshot(client);
-      timer.mark("setup");
-      const inventory = await readInventory(client);
-      timer.mark("count");
-      const keys = backupKeys(db, startedAt, { timezone: options.timezone, keepYearly: options.keepYearly });
-      const partSizeBytes = options.partSizeBytes ?? partSizeFor(Number(bytes));
-      const dumped = await streamDump({ ...options, partSizeBytes }, snapshot, keys.key, keys.tier, startedAt, () => timer.mark("dump"));
-      await client.query("COMMIT");
-      timer.mark("upload tail");
-      // The roles, for a restore into a new project; passwords are never read (nor readable on Supabase).
-      const roles = await runTool("pg_dumpall", ["--roles-only", "--no-role-passwords"], options.databaseUrl, { application: "backup", env });
-      await options.s3.send(new PutObjectCommand({ ...objectParams(options.bucket, keys.rolesKey, keys.tier, options.objectLock, startedAt), Body: roles, ContentType: "application/sql" }));
-      timer.mark("roles");
-      const manifest: Manifest = {
-        manifestVersion: 1,
-        database: db,
-        serverVersion: version,
-        pgDumpVersion,
-        format: "custom",
-        compression: "gzip",
-        startedAt: startedAt.toISOString(),
-        finishedAt: new Date(startedAt.getTime() + Math.round(performance.now() - clock)).toISOString(),
-        key: keys.key,
-        sizeBytes: dumped.bytes,
-        sha256: dumped.sha256,
-        rolesKey: keys.rolesKey,
-        tier: keys.tier,
-        ...inventory,
-      };
-      // Written last: its presence is what makes the dump a backup.
-      await options.s3.send(
-        new PutObjectCommand({ ...objectParams(options.bucket, keys.manifestKey, keys.tier, options.objectLock, startedAt), Body: JSON.stringify(manifest, null, 2), ContentType: "application/json" }),
-      );
-      timer.mark("manifest");
-      return { manifest, abortedStaleUploads, phases: timer.phases };
-    });
-    return result ?? { skipped: "already running" };
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+      ),
+    ]);
+    const { db, version, major, bytes } = rows[0];
+    if (Number.parseInt(pgDumpVersion, 10) < Number(major)) {
+      throw new Error(`pg_dump ${pgDumpVersion} is older than the server (${version}); it cannot dump it: install the PostgreSQL ${major} client`);
+    }
+    const startedAt = (options.now ?? (() => new Date()))();
+    const clock = performance.now();
+    const snapshot = await exportSnapshot(client);
+    timer.mark("setup");
+    const keys = backupKeys(db, startedAt, { timezone: options.timezone, keepYearly: options.keepYearly });
+    const partSizeBytes = options.partSizeBytes ?? partSizeFor(Number(bytes));
+    // The fixed costs run beside the dump, not before or after it: the row counts in the
+    // exported snapshot (this session, whose transaction pg_dump shares), and the roles.
+    // A failure of any one fails the backup; the manifest is written only after all of them.
+    const dumping = streamDump({ ...options, partSizeBytes }, snapshot, keys.key, keys.tier, startedAt, () => timer.mark("dump"));
+    dumping.catch(() => undefined); // awaited below, after the others settle
+    const counting = readInventory(client);
+    // For a restore into a new project; passwords are never read (nor readable on Supabase).
+    const roles = runTool("pg_dumpall", ["--roles-only", "--no-role-passwords"], options.databaseUrl, { application: "backup", env });
+    const [dumped, inventory, rolesSql] = await settleAll([dumping, counting, roles] as const);
+    await client.query("COMMIT");
+    // Uploaded once the dump is: a failed run leaves no object behind.
+    await options.s3.send(new PutObjectCommand({ ...objectParams(options.bucket, keys.rolesKey, keys.tier, options.objectLock, startedAt), Body: rolesSql, ContentType: "application/sql" }));
+    timer.mark("upload tail, counts, roles");
+    const manifest: Manifest = {
+      manifestVersion: 1,
+      database: db,
+      serverVersion: version,
+      pgDumpVersion,
+      format: "custom",
+      compression: "gzip",
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date(startedAt.getTime() + Math.round(performance.now() - clock)).toISOString(),
+      key: keys.key,
+      sizeBytes: dumped.bytes,
+      sha256: dumped.sha256,
+      archiveBytes: dumped.archiveBytes,
+      rolesKey: keys.rolesKey,
+      tier: keys.tier,
+      ...inventory,
+    };
+    // Written last: its presence is what makes the dump a backup.
+    await options.s3.send(
+      new PutObjectCommand({ ...objectParams(options.bucket, keys.manifestKey, keys.tier, options.objectLock, startedAt), Body: JSON.stringify(manifest, null, 2), ContentType: "application/json" }),
+    );
+    timer.mark("manifest");
+    return { manifest, abortedStaleUploads, phases: timer.phases };
+  });
+}
+
+/**
+ * Waits for every promise to settle (nothing left running behind a failure), then throws the
+ * first failure in argument order (the dump's first: its message says most).
+ */
+async function settleAll<T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((s) => s.status === "rejected") as PromiseRejectedResult | undefined;
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** pg_dump → gzip → hash/count → multipart upload; the upload completes only when pg_dump exited 0. */
@@ -172,7 +186,7 @@ async function streamDump(
   tier: RetentionTier,
   at: Date,
   onDumped: () => void,
-): Promise<{ bytes: number; sha256: string }> {
+): Promise<{ bytes: number; sha256: string; archiveBytes: number }> {
   const { child, exited } = startTool(
     "pg_dump",
     ["--format=custom", "--compress=0", `--snapshot=${snapshot}`, "--no-password", "--lock-wait-timeout=120000"],
@@ -194,17 +208,11 @@ async function streamDump(
     },
     (error: Error) => body.destroy(error),
   );
-  const upload = new Upload({
-    client: options.s3,
-    params: { ...objectParams(options.bucket, key, tier, options.objectLock, at), Body: body, ContentType: "application/octet-stream" },
-    partSize: options.partSizeBytes,
-    queueSize: 2,
-    leavePartsOnError: false,
-  });
   let dumpError: Error | undefined;
   exited.catch((e: Error) => (dumpError = e));
   try {
-    await upload.done();
+    const params = { ...objectParams(options.bucket, key, tier, options.objectLock, at), ContentType: "application/octet-stream" };
+    await multipartUpload(options.s3, params, body, { partSize: options.partSizeBytes!, queueSize: 2 });
   } catch (error) {
     // When pg_dump failed first, its own message says more than the aborted upload's.
     const cause = dumpError ?? (error as Error);
@@ -216,5 +224,5 @@ async function streamDump(
   if (head.ContentLength !== counter.bytes) {
     throw new Error(`uploaded ${key} is ${head.ContentLength} bytes, pg_dump wrote ${counter.bytes}; no manifest written`);
   }
-  return { bytes: counter.bytes, sha256: counter.digest() };
+  return { bytes: counter.bytes, sha256: counter.digest(), archiveBytes: gzip.bytesIn };
 }

@@ -43,6 +43,8 @@ export interface Manifest extends Inventory {
   key: string;
   sizeBytes: number;
   sha256: string;
+  /** Bytes of the archive inside the gzip (what a restore writes to disk when it keeps a copy). */
+  archiveBytes?: number;
   rolesKey: string;
   tier: RetentionTier;
 }

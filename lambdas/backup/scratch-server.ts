@@ -61,8 +61,9 @@ export async function startScratchServer(options: ScratchOptions): Promise<Scrat
     full_page_writes: "off",
     synchronous_commit: "off",
     max_wal_size: "4GB",
-    // The restore is one transaction that creates its tables: with minimal WAL, their COPY
-    // writes no WAL at all (nothing here is replicated or archived).
+    // With minimal WAL, a COPY into a table created (or truncated) in the same transaction
+    // writes no WAL: pg_restore --jobs precedes each COPY with a TRUNCATE for that, and a
+    // single-transaction restore creates its tables in it (nothing here is replicated).
     wal_level: "minimal",
     max_wal_senders: "0",
     // Index builds (restore) and amcheck's heapallindexed Bloom filters sort and hash in memory.

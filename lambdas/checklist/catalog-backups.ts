@@ -17,6 +17,8 @@ export const BACKUPS_DAILY: CatalogEntry[] = [
     ],
     needs: { inputs: ["backupsBucket"], settings: ["backupThresholds"], readsBackups: true },
     check: async ({ s3 }) => (require("../checks/backups") as typeof import("../checks/backups")).backupsCheck(s3),
+    // Reading the whole dump back takes time on a big database.
+    timeoutMs: 240_000,
   },
 ];
 

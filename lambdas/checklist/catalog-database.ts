@@ -3,6 +3,9 @@ import { RECORDS_PREFIX } from "../core/contract";
 import { DATABASE_NEEDS, mergeNeeds } from "../core/needs";
 import type { CatalogEntry } from "./catalog";
 
+/** A monthly task's share of the run: resumable batches, so a cut run finishes next month. Each fits the 900 s function; the run budgets the sum. */
+const TASK_TIMEOUT_MS = 12 * 60_000;
+
 const DBA = [
   "DBA : Supabase Dashboard › Database, puis `npm run ops -- db check` pour le détail",
 ];
@@ -104,6 +107,8 @@ export const DATABASE_WEEKLY_TASKS: CatalogEntry[] = [
   entry({
     id: "temporary-data",
     check: async () => (require("../tasks") as typeof import("../tasks")).temporaryDataCheck,
+    // Resumable batches: what is left is purged next week; the weekly function runs 300 s.
+    timeoutMs: 240_000,
     title: "Nettoyage des données temporaires",
     guide: "Vérifications hebdomadaires › Nettoyage des données temporaires",
     runbook: [...DBA, "Relancer : `npm run ops -- db purge-temporary --dry-run`, puis sans --dry-run"],
@@ -114,6 +119,7 @@ export const DATABASE_MONTHLY: CatalogEntry[] = [
   entry({
     id: "clean-sessions",
     check: async () => (require("../tasks") as typeof import("../tasks")).cleanSessionsCheck,
+    timeoutMs: TASK_TIMEOUT_MS,
     title: "Suppression des sessions expirées",
     guide: "Vérifications mensuelles › DELETE FROM auth.sessions WHERE not_after < NOW() - INTERVAL '30 days'",
     runbook: [...DBA, "Relancer : `npm run ops -- db clean-sessions --dry-run`, puis sans --dry-run"],
@@ -121,6 +127,7 @@ export const DATABASE_MONTHLY: CatalogEntry[] = [
   entry({
     id: "archive-rides",
     check: async () => (require("../tasks") as typeof import("../tasks")).archiveRidesCheck,
+    timeoutMs: TASK_TIMEOUT_MS,
     title: "Archive des anciennes courses (déplacées, par lots)",
     guide: "Vérifications mensuelles › INSERT INTO rides_archive SELECT * FROM rides WHERE created_at < NOW() - INTERVAL '6 months'",
     runbook: [...DBA, "Relancer : `npm run ops -- db archive-rides --dry-run`, puis sans --dry-run (reprend où il s'est arrêté)"],
@@ -128,6 +135,7 @@ export const DATABASE_MONTHLY: CatalogEntry[] = [
   entry({
     id: "vacuum-analyze",
     check: async () => (require("../tasks") as typeof import("../tasks")).vacuumAnalyzeCheck,
+    timeoutMs: TASK_TIMEOUT_MS,
     title: "VACUUM (ANALYZE) table par table",
     guide: "Vérifications mensuelles › VACUUM ANALYZE",
     runbook: [...DBA, "Relancer : `npm run ops -- db vacuum` ; les tables sautées sont listées avec la raison"],
@@ -135,6 +143,7 @@ export const DATABASE_MONTHLY: CatalogEntry[] = [
   entry({
     id: "reindex",
     check: async () => (require("../tasks") as typeof import("../tasks")).reindexCheck,
+    timeoutMs: TASK_TIMEOUT_MS,
     title: "Réindexation des seuls index invalides ou gonflés",
     guide: "Vérifications mensuelles › REINDEX DATABASE elegance_mobilite (remplacé : il bloque l'application)",
     runbook: [...DBA, "Relancer : `npm run ops -- db reindex --dry-run`, puis sans --dry-run"],

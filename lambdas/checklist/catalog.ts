@@ -31,6 +31,12 @@ export interface CatalogEntry {
   needs: Needs;
   /** Its code, loaded when a list runs it (infra/ reads this catalogue without loading any). */
   check: CheckLoader;
+  /**
+   * Its time limit: past it the check is a `fail` and the list goes on. The stack refuses a
+   * function timeout this cannot fit in (with the engine's finishing margin).
+   * @default 30000
+   */
+  timeoutMs?: number;
 }
 
 const HEALTH_RUNBOOK = [
@@ -55,6 +61,7 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
       ],
       needs: { readsLogDrain: true },
       check: async ({ s3 }) => (require("../checks/app-logs") as typeof import("../checks/app-logs")).appLogsCheck(s3),
+      timeoutMs: 120_000,
     },
     {
       id: "app-health",
@@ -79,6 +86,7 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
       ],
       needs: { inputs: ["databaseUrl"], settings: ["databaseCaCert"] },
       check: async () => (require("../checks/database-reachable") as typeof import("../checks/database-reachable")).databaseReachable,
+      timeoutMs: 20_000,
     },
     {
       id: "checklist-freshness",

@@ -1,8 +1,13 @@
 // Runs a check-list: every check under its time limit (a throw or a timeout is a `fail`, the
 // others still run), one incident per warn/fail at the list's level for that check, the run
-// record to S3, metrics in EMF, and the heartbeat that says the list ran.
+// record to S3, metrics in EMF, and the heartbeat that says the list ran. In a Lambda the run
+// is budgeted from the invocation's remaining time: a check gets at most what is left minus
+// FINISH_MARGIN_MS, and checks that could not start are failed as not run, so the record,
+// metrics and incidents are always written before Lambda stops the run.
 import type { S3Client } from "@aws-sdk/client-s3";
-import { DIMENSION, Level, METRIC, RECORDS_PREFIX } from "../core/contract";
+import { DEFAULT_CHECK_TIMEOUT_MS, DIMENSION, FINISH_MARGIN_MS, Level, METRIC, RECORDS_PREFIX } from "../core/contract";
+
+export { DEFAULT_CHECK_TIMEOUT_MS, FINISH_MARGIN_MS };
 import type { TaskInputs } from "../core/inputs";
 import { heartbeat, type MetricsSink } from "../core/metrics";
 import { CatalogEntry, CHECKLIST_NAMES, CHECKLISTS, ChecklistName } from "./catalog";
@@ -13,7 +18,9 @@ import { createS3Client } from "../lib/s3";
 import { SharedDatabase } from "../checks/db/connect";
 import { worst, type Check, type CheckContext, type CheckResult, type ResultStatus, type RecordedResult, type RunRecord } from "../core/check";
 
-export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
+/** Below this a check is not started: it could not do anything useful. */
+const MIN_CHECK_MS = 1_000;
+export const NOT_RUN_SUMMARY = "not run, out of time";
 
 export interface RunDeps {
   inputs: TaskInputs;
@@ -24,6 +31,8 @@ export interface RunDeps {
   now?: () => Date;
   /** The checks to run; the catalogue's for the list by default (tests pass their own). */
   checks?: Check[];
+  /** Milliseconds the invocation has left (Lambda's `context.getRemainingTimeInMillis`); no deadline without it (CLI). */
+  remainingMs?: () => number;
 }
 
 /** The code of a list's checks, each loaded by its catalogue entry, in the list's order. */
@@ -39,15 +48,21 @@ export async function loadChecks(entries: readonly CatalogEntry[], s3?: S3Client
   );
 }
 
-/** One check under its time limit; never throws. */
-export async function runCheck(check: Check, ctx: Omit<CheckContext, "signal">): Promise<CheckResult> {
-  const limit = check.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+/** A check's own time limit: its code's, else its catalogue entry's, else 30 s. */
+export function checkLimitMs(check: Check, entry?: Pick<CatalogEntry, "timeoutMs">): number {
+  return check.timeoutMs ?? entry?.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+}
+
+/** One check under its time limit (`limitMs`, or its own); never throws. */
+export async function runCheck(check: Check, ctx: Omit<CheckContext, "signal">, limitMs?: number): Promise<CheckResult> {
+  const limit = limitMs ?? checkLimitMs(check);
+  const why = limit < checkLimitMs(check) ? " (the run's remaining time)" : "";
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<CheckResult>((resolve) => {
     timer = setTimeout(() => {
-      controller.abort(new Error(`timed out after ${limit} ms`));
-      resolve({ status: "fail", summary: `timed out after ${limit} ms` });
+      controller.abort(new Error(`timed out after ${limit} ms${why}`));
+      resolve({ status: "fail", summary: `timed out after ${limit} ms${why}` });
     }, limit);
   });
   try {
@@ -90,12 +105,18 @@ export async function runChecklist(list: ChecklistName | string, deps: RunDeps):
   for (const check of checks) {
     const began = Date.now();
     const entry = catalog.get(check.id) ?? fallbackEntry(check);
-    const unreachable = database && entry.needs.inputs?.includes("databaseUrl") ? await database.problem() : undefined;
-    const result: CheckResult | { status: "skipped"; summary: string } = !unreachable
-      ? await runCheck(check, { inputs: deps.inputs, now: startedAt, metrics: deps.metrics, database })
-      : unreachableReported
-        ? { status: "skipped", summary: "skipped: database unreachable" }
-        : { status: "fail", summary: unreachable.message, details: { reason: unreachable.reason } };
+    const own = checkLimitMs(check, entry);
+    const budget = deps.remainingMs ? deps.remainingMs() - FINISH_MARGIN_MS : Infinity;
+    // Issue 19: an unreachable database is reported once (the first database check), the others skip.
+    const unreachable = budget >= MIN_CHECK_MS && database && entry.needs.inputs?.includes("databaseUrl") ? await database.problem() : undefined;
+    const result: CheckResult | { status: "skipped"; summary: string } =
+      budget < MIN_CHECK_MS
+        ? { status: "fail", summary: NOT_RUN_SUMMARY, details: { remainingMs: deps.remainingMs?.(), marginMs: FINISH_MARGIN_MS } }
+        : !unreachable
+          ? await runCheck(check, { inputs: deps.inputs, now: startedAt, metrics: deps.metrics, database }, Math.min(own, budget))
+          : unreachableReported
+            ? { status: "skipped", summary: "skipped: database unreachable" }
+            : { status: "fail", summary: unreachable.message, details: { reason: unreachable.reason } };
     if (unreachable) unreachableReported = true;
     const recorded: RecordedResult = { id: check.id, title: check.title, ...result, durationMs: Date.now() - began };
     if (result.status === "warn" || result.status === "fail") {

@@ -1,8 +1,10 @@
 // The check-list decides the level; paging decides who is woken. An incident is published to
-// its level's SNS topic as a JSON body (subscriptions filter on its `domain`: the DBA gets the
-// database's level-2 pages); locally it is printed instead.
+// its level's SNS topic with one message per channel: the full page to e-mail, one short
+// segment to SMS, the JSON to functions (the PagerDuty and SMS forwarders parse it; the DBA's
+// subscriptions filter on its `domain`); locally it is printed instead.
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { IncidentMessage, LEVELS, Level } from "../core/contract";
+import { incidentSms } from "../paging/sms";
 import type { CatalogEntry } from "./catalog";
 import type { RecordedResult } from "../core/check";
 
@@ -55,16 +57,30 @@ export function subjectOf(incident: IncidentMessage): string {
   return ascii.length > 99 ? `${ascii.slice(0, 98)}~` : ascii;
 }
 
+/**
+ * The per-protocol messages of an incident (`MessageStructure: "json"`): `email` the page a
+ * person reads, `sms` one GSM-7 segment, `lambda` and `default` (e-mail-json, https, SQS) the
+ * JSON the forwarders parse as before.
+ */
+export function incidentMessages(incident: IncidentMessage, runbookBaseUrl?: string): { default: string; email: string; sms: string; lambda: string } {
+  const json = JSON.stringify(incident);
+  return { default: json, email: incident.page, sms: incidentSms(incident, runbookBaseUrl), lambda: json };
+}
+
 export class SnsIncidentSink implements IncidentSink {
   constructor(
     private readonly topics: Partial<Record<string, string>>,
     private readonly sns: SNSClient = new SNSClient({}),
+    /** Base of the runbooks' short links in SMS (RUNBOOK_BASE_URL). */
+    private readonly runbookBaseUrl?: string,
   ) {}
 
   async raise(incident: IncidentMessage): Promise<void> {
     const topic = this.topics[String(incident.level)];
     if (!topic) throw new Error(`no paging topic for level ${incident.level} in INCIDENT_TOPICS`);
-    await this.sns.send(new PublishCommand({ TopicArn: topic, Subject: subjectOf(incident), Message: JSON.stringify(incident) }));
+    await this.sns.send(
+      new PublishCommand({ TopicArn: topic, Subject: subjectOf(incident), MessageStructure: "json", Message: JSON.stringify(incidentMessages(incident, this.runbookBaseUrl)) }),
+    );
   }
 }
 

@@ -114,7 +114,6 @@ export function appLogsCheck(s3: () => S3Client): Check {
   return {
     id: "app-logs",
     title: "Logs de l'application : erreurs et réponses 5xx des dernières 24 h",
-    timeoutMs: 120_000,
     async run({ inputs, now, signal }): Promise<CheckResult> {
       if (!inputs.logs?.drainEnabled) {
         return { status: "ok", summary: `no Vercel log drain is configured (${ENV.logDrainEnabled} is not "true"): no application logs to read` };

@@ -31,8 +31,6 @@ export function backupsCheck(s3: () => S3Client): Check {
   return {
     id: "backups",
     title: "Vérification des backups : dernier dump complet, récent, intègre et de taille normale",
-    // Reading the whole dump back takes time on a big database.
-    timeoutMs: 240_000,
     async run({ inputs, now, signal }): Promise<CheckResult> {
       if (!inputs.backupsBucket) throw new Error("no backups bucket (--backups-bucket / BACKUPS_BUCKET)");
       const limits = inputs.backups;

@@ -9,7 +9,6 @@ import { DatabaseUnreachableError, withDatabase } from "./db/connect";
 export const databaseReachable: Check = {
   id: "database-reachable",
   title: "Base de données joignable, version et taille",
-  timeoutMs: 20_000,
   async run(ctx) {
     const { inputs } = ctx;
     try {

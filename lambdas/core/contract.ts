@@ -32,6 +32,16 @@ export const DRILL_RECORDS_PREFIX = `${LOG_PREFIXES.reports}backups/drills/`;
 /** The Vercel Edge Config item the app's middleware reads: `true` serves the maintenance page (created by infra/, flipped by `ops maintenance`). */
 export const MAINTENANCE_ITEM = "maintenance";
 
+/**
+ * Milliseconds a check-list run keeps back from its invocation's time to write its record,
+ * emit its metrics and publish its incidents; a check's limit must fit in the function's
+ * timeout minus this (the config refuses it otherwise).
+ */
+export const FINISH_MARGIN_MS = 20_000;
+
+/** A check's time limit when its catalogue entry gives none. */
+export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
+
 /** CloudWatch namespace of every metric the stack's functions emit (EMF). */
 export const METRICS_NAMESPACE = "EleganceOps";
 
@@ -93,43 +103,75 @@ export const ENV = {
   timezone: "TIMEZONE",
   /** JSON, part of LogThresholds (lambdas/checks/app-logs): the daily log check's thresholds. */
   logThresholds: "LOG_THRESHOLDS",
+  /** ARN of the Secrets Manager secret holding the phone numbers of each level (lambdas/paging/sms-formatter.ts PhoneRoutes). */
+  smsPhonesSecretArn: "SMS_PHONES_SECRET_ARN",
+  /** Base of the runbooks' short links in SMS, e.g. https://ops.elegance-mobilite.fr/rb (optional). */
+  runbookBaseUrl: "RUNBOOK_BASE_URL",
+  /** Prefix of the database alarms' names: their SMS also reach the database's numbers. */
+  databaseAlarmPrefix: "DATABASE_ALARM_PREFIX",
 } as const;
 
-/** Metric names and their dimensions. */
+/**
+ * Metric names and their dimensions. Each is either alarmed on (the alarm named) or there for
+ * the dashboard and the reports, and then says what pages instead: no metric is silent by mistake.
+ */
 export const METRIC = {
-  /** 1 per successful run of a scheduled task; dimension `Task`. Its absence pages (dead man's switch). */
+  /** 1 per successful run of a scheduled task; dimension `Task`. Alarmed: its absence pages (`<task>-heartbeat`). */
   heartbeat: "Heartbeat",
   /**
    * Hours since a task's last run record, dimension `Task`; emitted by the daily list for
    * tasks whose period is longer than CloudWatch's 7-day alarm range (the monthly list),
-   * so their dead man's switch is an alarm on this metric instead of on `Heartbeat`.
+   * so their dead man's switch is an alarm on this metric instead of on `Heartbeat`. Alarmed (`<task>-heartbeat`).
    */
   hoursSinceLastRun: "HoursSinceLastRun",
-  /** Check results of one run, per status; dimension `Checklist`. */
+  /**
+   * Check results of one run, per status; dimension `Checklist`. Dashboard and reports: each
+   * warn/fail already pages as its own incident, at that check's level.
+   */
   checksOk: "ChecksOk",
   checksWarn: "ChecksWarn",
   checksFail: "ChecksFail",
-  /** Checks not run because what they need was already reported down (the database): not fails. */
+  /** Checks not run because what they need was already reported down (the database): not fails. Dashboard only: the one failing check pages. */
   checksSkipped: "ChecksSkipped",
-  /** Health probe, dimension `App`: 1 when /api/health answered 2xx with a healthy body in time, else 0. */
+  /** Health probe, dimension `App`: 1 when /api/health answered 2xx with a healthy body in time, else 0. Alarmed (`<app>-app-down`, level 3); the weekly `uptime` check reads it. */
   up: "Up",
-  /** Health probe: milliseconds until the response was read (the timeout when there was none). */
+  /** Health probe: milliseconds until the response was read (the timeout when there was none). Alarmed on p95 (`<app>-app-slow`). */
   latency: "Latency",
-  /** Health probe: 1 when the body says healthy, else 0. */
-  healthy: "Healthy",
-  /** Backup task, dimension `Task`: size of the dump (bytes) and how long it took (seconds). */
+  /**
+   * Backup task, dimension `Task`: size of the dump (bytes) and how long it took (seconds).
+   * Dashboard: the daily `backups` check judges the size against the previous week's, and a
+   * run nearing Lambda's 15 minutes fails and pages through the task's errors alarm.
+   */
   backupBytes: "BackupBytes",
   backupSeconds: "BackupSeconds",
-  /** Restore drill, dimension `Task`: the drill's time (seconds), and 1 when the restored copy matched, else 0. */
+  /**
+   * Restore drill, dimension `Task`: the drill's time (seconds), and 1 when the restored copy
+   * matched, else 0. Dashboard: a failed drill pages through the weekly `backup-drill` check,
+   * which reads the drill's record.
+   */
   drillSeconds: "DrillSeconds",
   drillOk: "DrillOk",
-  /** Log ingest, dimension `App`: error-level lines (stderr / level error) in a delivery. */
+  /** Log ingest, dimension `App`: error-level lines (stderr / level error) in a delivery. Alarmed (`<app>-app-error-lines`). */
   logErrorLines: "LogErrorLines",
-  /** Log ingest, dimension `App`: proxy/request entries answered 5xx. */
+  /** Log ingest, dimension `App`: proxy/request entries answered 5xx. Alarmed (`<app>-app-5xx`). */
   http5xxResponses: "Http5xxResponses",
-  /** Log ingest, dimension `App`: request durations (ms) where entries carry them; alarms read p95. */
+  /** Log ingest, dimension `App`: request durations (ms) where entries carry them. Alarmed on p95 (`<app>-app-requests-slow`). */
   requestDuration: "RequestDuration",
+  /** Log ingest, dimension `App`: 1 per delivery refused (413) for being over LOG_DRAIN_MAX_BYTES. Alarmed (`log-ingest-deliveries-too-large`): those logs are lost. */
+  logDeliveriesTooLarge: "LogDeliveriesTooLarge",
 } as const;
+
+/** The metrics no alarm reads: for the dashboard and the reports (each says above what pages instead). */
+export const DASHBOARD_METRICS: readonly string[] = [
+  METRIC.checksOk,
+  METRIC.checksWarn,
+  METRIC.checksFail,
+  METRIC.checksSkipped,
+  METRIC.backupBytes,
+  METRIC.backupSeconds,
+  METRIC.drillSeconds,
+  METRIC.drillOk,
+];
 
 export const DIMENSION = { task: "Task", checklist: "Checklist", app: "App" } as const;
 

@@ -37,13 +37,15 @@ export async function openSession(url: string, task: string, limits: SessionLimi
   const client = new Client(
     pgConfig(url, { application_name: `elegance-ops:${task}`, statement_timeout: limits.statementTimeoutMs ?? 60_000, lock_timeout: limits.lockTimeoutMs ?? 5_000 }),
   );
+  // A broken connection mid-task surfaces on the next query; don't crash the process on it. Set
+  // before connecting: a session killed just as it is ready errs in the same read as the ready
+  // message, before an `await client.connect()` continuation could add the listener.
+  client.on("error", () => undefined);
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(`cannot connect to ${maskUrl(url)}: ${(error as Error).message}`);
+    throw new Error(`cannot connect to ${maskUrl(url)}: ${(error as Error).message}`, { cause: error });
   }
-  // A broken connection mid-task surfaces on the next query; don't crash the process on it.
-  client.on("error", () => undefined);
   return client;
 }
 
@@ -95,29 +97,42 @@ export async function batchInOneTrip(client: Client, statements: string[], isola
 
 /**
  * A task's whole life: its own session, its lock, the work, the connection closed whatever
- * happens. A second run while one holds the lock does nothing and says so.
+ * happens. A second run while one holds the lock does nothing and says so: a maintenance task's
+ * `TaskResult` marked skipped, or what `skipped` returns for tasks with their own result (backup).
  */
-export async function runTask(
+export function runTask(
   task: string,
   databaseUrl: string,
   options: { dryRun?: boolean; limits?: SessionLimits },
   work: (client: Client, began: number) => Promise<TaskResult>,
-): Promise<TaskResult> {
+): Promise<TaskResult>;
+export function runTask<T>(
+  task: string,
+  databaseUrl: string,
+  options: { limits?: SessionLimits; skipped: (began: number) => T },
+  work: (client: Client, began: number) => Promise<T>,
+): Promise<T>;
+export async function runTask<T>(
+  task: string,
+  databaseUrl: string,
+  options: { dryRun?: boolean; limits?: SessionLimits; skipped?: (began: number) => T },
+  work: (client: Client, began: number) => Promise<T>,
+): Promise<T | TaskResult> {
   const began = performance.now();
   const client = await openSession(databaseUrl, task, options.limits);
   try {
     const result = await withTaskLock(client, task, () => work(client, began));
-    return (
-      result ?? {
-        task,
-        dryRun: !!options.dryRun,
-        skipped: "already running",
-        counts: {},
-        longestTransactionMs: 0,
-        durationMs: performance.now() - began,
-        summary: "skipped: already running",
-      }
-    );
+    if (result !== undefined) return result;
+    if (options.skipped) return options.skipped(began);
+    return {
+      task,
+      dryRun: !!options.dryRun,
+      skipped: "already running",
+      counts: {},
+      longestTransactionMs: 0,
+      durationMs: performance.now() - began,
+      summary: "skipped: already running",
+    };
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -62,7 +62,6 @@ export function emitProbeMetrics(metrics: MetricsSink, appName: string, taskName
     { [DIMENSION.app]: appName },
     {
       [METRIC.up]: { value: result.up ? 1 : 0, unit: "Count" },
-      [METRIC.healthy]: { value: result.healthy ? 1 : 0, unit: "Count" },
       ...(result.latencyMs !== undefined ? { [METRIC.latency]: { value: result.latencyMs, unit: "Milliseconds" as const } } : {}),
     },
   );

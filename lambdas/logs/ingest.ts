@@ -3,16 +3,17 @@
 // on the raw bytes before anything is parsed, and nothing is stored unless the whole delivery
 // is valid. Every answer carries `x-vercel-verify`, which Vercel reads when the drain is created.
 import type { S3Client } from "@aws-sdk/client-s3";
+import { DIMENSION, METRIC } from "../core/contract";
 import type { MetricsSink } from "../core/metrics";
 import { DrainEntry, MalformedDelivery, parseDelivery, verifySignature } from "./drain";
 import { deliveryStats, emitDeliveryMetrics } from "./metrics";
 import { planObjects, writeLogObjects } from "./store";
 
 /**
- * 4 MiB: a refused delivery is lost logs, so the limit is the largest body a Function URL can
- * still pass to Lambda (6 MB invocation payload, with room for base64's 4/3 and the envelope).
+ * 6 MB, what a Function URL takes as a request: a refused delivery is lost logs, so accept all
+ * it passes. A refusal is counted (LogDeliveriesTooLarge), and that metric pages.
  */
-export const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_BYTES = 6_000_000;
 
 export interface IngestRequest {
   method: string;
@@ -55,7 +56,10 @@ export async function ingestDelivery(request: IngestRequest, deps: IngestDeps): 
 
   const secret = typeof deps.secret === "string" ? deps.secret : await deps.secret();
   if (!verifySignature(request.body, request.headers["x-vercel-signature"], secret)) return answer(403, { error: "invalid signature" });
-  if (request.body.length > deps.maxBytes) return answer(413, { error: `delivery of ${request.body.length} bytes is over the ${deps.maxBytes}-byte limit` });
+  if (request.body.length > deps.maxBytes) {
+    deps.metrics.emit({ [DIMENSION.app]: deps.appName }, { [METRIC.logDeliveriesTooLarge]: { value: 1, unit: "Count" } });
+    return answer(413, { error: `delivery of ${request.body.length} bytes is over the ${deps.maxBytes}-byte limit` });
+  }
 
   let entries: DrainEntry[];
   try {

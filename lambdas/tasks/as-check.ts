@@ -9,8 +9,6 @@ export function taskCheck(id: string, title: string, run: (databaseUrl: string, 
   return {
     id,
     title,
-    // The monthly function's whole run (15 min) minus the other tasks' share.
-    timeoutMs: 12 * 60_000,
     async run({ inputs }) {
       if (!inputs.databaseUrl) throw new Error("no database URL (--database-url / DATABASE_URL)");
       const result = await run(await inputs.databaseUrl(), inputs);

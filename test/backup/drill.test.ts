@@ -9,7 +9,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Client } from "pg";
 import { runBackup } from "../../lambdas/backup/dump";
 import { runDrill } from "../../lambdas/backup/drill";
-import { manifestKeyOf, type Manifest } from "../../lambdas/backup/manifest";
+import { findBackup, manifestKeyOf, type Manifest } from "../../lambdas/backup/manifest";
 import { restoreBackup } from "../../lambdas/backup/restore";
 import { startScratchServer } from "../../lambdas/backup/scratch-server";
 import { backupDrillCheck, writeDrillRecord } from "../../lambdas/checks/backup-drill";
@@ -96,6 +96,16 @@ describe("restore drill and backup check", () => {
       await scratch.stop();
       fs.rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it("restores from a local copy with pg_restore --jobs, or streamed in one transaction when told to", async () => {
+    const local = await runDrill({ s3: s3.client, bucket: BUCKET, scratchUrl: superuserUrl() });
+    const streamed = await runDrill({ s3: s3.client, bucket: BUCKET, scratchUrl: superuserUrl(), localCopy: false });
+    for (const drill of [local, streamed]) expect(drill).toMatchObject({ status: "ok", details: { rowCountMismatches: [], sequencesBehind: [], corruptIndexes: [] } });
+    expect([local.details.restoredFrom, streamed.details.restoredFrom]).toEqual(["local copy", "stream"]);
+    // The manifest records the archive's size inside the gzip (what the local copy takes on disk).
+    const manifest = await findBackup(s3.client, BUCKET, "latest");
+    expect(manifest.archiveBytes).toBeGreaterThan(manifest.sizeBytes);
   });
 
   it("a sequence behind its column is caught by the drill", async () => {

@@ -38,6 +38,8 @@ describe("ParallelGzip", () => {
     { blockBytes: 64 * 1024, parallelism: 4 },
     { blockBytes: 1 * MiB, parallelism: 2 },
     { blockBytes: 1 * MiB, parallelism: 1 },
+    { blockBytes: 256 * 1024, parallelism: 2, readAhead: 0 },
+    { blockBytes: 256 * 1024, parallelism: 1, readAhead: 6 },
   ])("reads back byte for byte with zlib's and the system's gunzip (%o)", async (options) => {
     const data = sample(5 * MiB + 12_345);
     const gz = await compress(data, options);
@@ -57,6 +59,13 @@ describe("ParallelGzip", () => {
     const parallel = await compress(data, { blockBytes: MiB, level: 6 });
     const single = gzipSync(data, { level: 6 });
     expect(parallel.length / single.length).toBeLessThan(1.02);
+  });
+
+  it("counts the bytes it read", async () => {
+    const data = sample(3 * MiB + 7);
+    const gzip = new ParallelGzip({ blockBytes: MiB });
+    await buffer(Readable.from(chunks(data)).pipe(gzip));
+    expect(gzip.bytesIn).toBe(data.length);
   });
 
   it("emits nothing for no input, and one member for a short one", async () => {

@@ -50,7 +50,9 @@ describe("backup functions", () => {
   it("run the image's two handlers with Lambda's 15 minutes, the drill with 10 GB of /tmp", () => {
     const backup = fn("elegance-mobilite-backup");
     const drill = fn("elegance-mobilite-backup-drill");
-    expect(backup).toMatchObject({ packageType: "Image", imageConfig: { commands: ["backup/index.handler"] }, timeout: 900, reservedConcurrentExecutions: 1 });
+    expect(backup).toMatchObject({ packageType: "Image", imageConfig: { commands: ["backup/index.handler"] }, timeout: 900 });
+    // Overlap is prevented by the advisory lock; a reservation is opt-in (a new account has none to spare).
+    expect(backup).not.toHaveProperty("reservedConcurrentExecutions");
     expect(drill).toMatchObject({ packageType: "Image", imageConfig: { commands: ["backup-drill/index.handler"] }, timeout: 900, ephemeralStorage: { size: 10240 } });
     expect(backup.imageUri).toBe(drill.imageUri);
     // Two vCPUs for the parallel gzip and checks; the image's own NODE_OPTIONS stay in force.
@@ -79,7 +81,8 @@ describe("backup functions", () => {
     expect(s.ReadBackups.Action).toBe("s3:GetObject");
     expect(s.WriteDrillRecords.Resource).toMatch(/logs-\w+\/reports\/backups\/drills\/\*$/);
     expect(s.ReadOwnSecrets).toBeUndefined();
-    expect(Object.keys(s).sort()).toEqual(["ListBackups", "ReadBackups", "UseStackKey", "WriteDrillRecords", "WriteOwnLogs"]);
+    // FailedRunsToQueue: Lambda sends a failed run to the drill's own queue with this role.
+    expect(Object.keys(s).sort()).toEqual(["FailedRunsToQueue", "ListBackups", "ReadBackups", "UseStackKey", "WriteDrillRecords", "WriteOwnLogs"]);
   });
 
   it("page at the guide's levels: a missed or failed backup at level 2, a drill that stopped at level 1", () => {
@@ -94,7 +97,8 @@ describe("backup functions", () => {
 describe("check-lists and backups", () => {
   it("the daily list lists and reads backups (the backups check); the weekly reads the drill's records", () => {
     const daily = Object.fromEntries(policyOf("elegance-mobilite-daily-checklist-policy").map((x) => [x.Sid, x]));
-    expect(daily.ListLogs.Condition.StringLike["s3:prefix"]).toEqual(["reports/checklists/*", "reports/backups/drills/*"]);
+    // With the log drain of the prod stack file, the daily list also reads its deliveries.
+    expect(daily.ListLogs.Condition.StringLike["s3:prefix"]).toEqual(["reports/checklists/*", "reports/backups/drills/*", "app/vercel/*", "access/vercel/*"]);
     expect(daily.ReadBackups.Resource).toEqual([expect.stringMatching(/backups-\w+\/daily\/\*$/), expect.stringMatching(/backups-\w+\/monthly\/\*$/)]);
     expect(JSON.parse(fn("elegance-mobilite-daily-checklist").environment.variables.BACKUP_THRESHOLDS)).toEqual({ maxAgeHours: 26, minSizeRatio: 0.5, maxSizeRatio: 2, drillMaxAgeDays: 8 });
     const weekly = Object.fromEntries(policyOf("elegance-mobilite-weekly-checklist-policy").map((x) => [x.Sid, x]));

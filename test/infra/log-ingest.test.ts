@@ -31,12 +31,13 @@ describe("the ingest function", () => {
       [ENV.logsBucket]: plan.outputs.logsBucket,
       [ENV.logDrainSecretArn]: "arn:aws:secretsmanager:eu-west-3:123456789012:secret:elegance-mobilite/log-drain-secret",
       [ENV.vercelVerifyCode]: "fake-vercel-verification-code",
-      [ENV.logDrainMaxBytes]: "1048576",
+      // What a Function URL takes: a bigger delivery never reaches the function.
+      [ENV.logDrainMaxBytes]: "6000000",
     });
   });
 
-  it("caps concurrent deliveries, so a flood can't run up costs", () => {
-    expect(find(plan, "aws:lambda/function:Function", FN).inputs.reservedConcurrentExecutions).toBe(20);
+  it("reserves no concurrency unless the stack file caps it (a new account has none to spare; see test/infra/failed-runs.test.ts)", () => {
+    expect(find(plan, "aws:lambda/function:Function", FN).inputs.reservedConcurrentExecutions).toBeUndefined();
   });
 
   it("answers on a public, buffered Function URL (Vercel can't sign SigV4; the handler checks the signature)", () => {
@@ -85,6 +86,14 @@ describe("the ingest's alarms", () => {
       namespace: "EleganceOps", metricName: METRIC.http5xxResponses, dimensions: { App: "elegance-mobilite" }, statistic: "Sum", period: 300,
       threshold: 10, comparisonOperator: "GreaterThanOrEqualToThreshold", treatMissingData: "notBreaching", alarmActions: [topicArn(2)],
     });
+  });
+
+  it("a delivery refused for its size (413, logs lost) pages level 1", () => {
+    expect(alarm(plan, `${FN}-deliveries-too-large`)).toMatchObject({
+      namespace: "EleganceOps", metricName: METRIC.logDeliveriesTooLarge, dimensions: { App: "elegance-mobilite" }, statistic: "Sum", period: 300,
+      threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold", treatMissingData: "notBreaching", alarmActions: [topicArn(1)],
+    });
+    expect(alarm(plan, `${FN}-deliveries-too-large`).alarmDescription).toContain("dépassent 6000000 octets");
   });
 
   it("a burst of error lines pages level 1", () => {

@@ -25,9 +25,13 @@ describe("the prod stack", () => {
       },
       checklistFunctions: { daily: "elegance-mobilite-daily-checklist", weekly: "elegance-mobilite-weekly-checklist", monthly: "elegance-mobilite-monthly-checklist" },
       healthProbeFunction: "elegance-mobilite-health-probe",
+      smsFormatterFunction: "elegance-mobilite-sms-formatter",
       backupFunction: "elegance-mobilite-backup",
       backupDrillFunction: "elegance-mobilite-backup-drill",
       backupImageUri: expect.stringMatching(/^123456789012\.dkr\.ecr\.eu-west-3\.amazonaws\.com\/elegance-mobilite-backup@sha256:[0-9a-f]{64}$/),
+      // The app on Vercel, on in the prod stack file.
+      logIngestUrl: expect.stringMatching(/^https:\/\//),
+      edgeConfigId: expect.any(String),
     });
   });
 

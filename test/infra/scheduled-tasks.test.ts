@@ -12,6 +12,8 @@ beforeAll(async () => {
 const ZIP_TASKS = ["daily-checklist", "weekly-checklist", "monthly-checklist", "health-probe"];
 const IMAGE_TASKS = ["backup", "backup-drill"];
 const TASKS = [...ZIP_TASKS, ...IMAGE_TASKS];
+// Functions of the stack that are not scheduled: the pages' SMS formatter, the Vercel log drain's endpoint.
+const UNSCHEDULED = ["sms-formatter", "log-ingest"];
 const fn = (task: string) => find(plan, "aws:lambda/function:Function", `elegance-mobilite-${task}`);
 const alarm = (name: string) => find(plan, "aws:cloudwatch/metricAlarm:MetricAlarm", name).inputs;
 const policyOf = (name: string) => JSON.parse(find(plan, "aws:iam/rolePolicy:RolePolicy", name).inputs.policy);
@@ -55,7 +57,7 @@ describe("every Lambda", () => {
   const functions = () => ofType(plan, "aws:lambda/function:Function");
 
   it("runs the bundled handler on Node.js 24 (LTS), arm64, logging to its own 30-day encrypted group", () => {
-    expect(functions().map((f) => f.name).sort()).toEqual(TASKS.map((t) => `elegance-mobilite-${t}`).sort());
+    expect(functions().map((f) => f.name).sort()).toEqual([...TASKS, ...UNSCHEDULED].map((t) => `elegance-mobilite-${t}`).sort());
     for (const f of functions()) {
       const image = IMAGE_TASKS.includes(f.name.replace("elegance-mobilite-", ""));
       expect(f.inputs).toMatchObject(
@@ -110,7 +112,8 @@ describe("check-list permissions", () => {
       expect(s.RaiseIncidents).toMatchObject({ Action: "sns:Publish", Resource: [topicArn(1), topicArn(2), topicArn(3)] });
     }
     const daily = Object.fromEntries(statements("daily").map((x) => [x.Sid, x]));
-    expect(daily.ListLogs.Condition).toEqual({ StringLike: { "s3:prefix": ["reports/checklists/*", "reports/backups/drills/*"] } });
+    // The prod stack file has the Vercel log drain: the daily log check reads its deliveries.
+    expect(daily.ListLogs.Condition).toEqual({ StringLike: { "s3:prefix": ["reports/checklists/*", "reports/backups/drills/*", "app/vercel/*", "access/vercel/*"] } });
     const monthly = Object.fromEntries(statements("monthly").map((x) => [x.Sid, x]));
     expect(monthly.ListLogs.Condition).toEqual({ StringLike: { "s3:prefix": ["reports/checklists/monthly/*"] } });
   });

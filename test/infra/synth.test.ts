@@ -47,6 +47,19 @@ describe("npm run synth", () => {
     expect(ofType("aws:cloudtrail/trail:Trail")).toEqual([expect.objectContaining({ inputs: expect.objectContaining({ s3KeyPrefix: "security" }) })]);
   });
 
+  it("shows the pages' SMS path, the failed-run destinations, no reserved concurrency and the app on Vercel", () => {
+    expect(ofType("aws:sns/smsPreferences:SmsPreferences")).toEqual([expect.objectContaining({ inputs: expect.objectContaining({ defaultSmsType: "Transactional", monthlySpendLimit: 1 }) })]);
+    expect(ofType("aws:lambda/function:Function").map((r) => r.name)).toContain("elegance-mobilite-sms-formatter");
+    expect(ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => r.name)).toContain("elegance-mobilite-sms-formatter-errors");
+    const scheduled = ofType("aws:scheduler/schedule:Schedule").map((s) => s.inputs.target.arn);
+    const configs = ofType("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
+    expect(configs.map((c) => `arn:aws:lambda:eu-west-3:123456789012:function:${c.inputs.functionName}`).sort()).toEqual(scheduled.sort());
+    for (const c of configs) expect(c.inputs.destinationConfig.onFailure.destination).toMatch(/^arn:aws:sqs:/);
+    for (const f of ofType("aws:lambda/function:Function")) expect(f.inputs).not.toHaveProperty("reservedConcurrentExecutions");
+    expect(ofType("vercel:index/logDrain:LogDrain")).toHaveLength(1);
+    expect(ofType("vercel:index/edgeConfig:EdgeConfig")).toHaveLength(1);
+  });
+
   it("shows secrets as [secret] and never their placeholder values", () => {
     const version = resources.find((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion");
     expect(version?.inputs.secretString).toBe("[secret]");

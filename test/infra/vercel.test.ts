@@ -2,9 +2,11 @@
 // flag (never overwritten), the middleware's variable, the log drain to the ingest URL; nothing
 // of it without the `vercel` block; and the block's config messages.
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig } from "../../infra/config";
+import { readFileSync } from "fs";
+import { parseDocument } from "yaml";
+import { parseStackConfig, rawConfigFromStackFile } from "../../infra/config";
 import { program } from "../../infra/program";
-import { find, ofType, Plan, planProgram, planStack, problemsOf, prodRawConfig } from "../support/pulumi";
+import { find, ofType, Plan, planProgram, planStack, problemsOf, PROD_STACK_FILE, prodRawConfig } from "../support/pulumi";
 
 const TOKEN = "AbCdEfGhIjKlMnOpQrStUvWx";
 const VERCEL = { teamId: "team_abc123", projectId: "prj_abc123", token: TOKEN, logDrain: { deliveryFormat: "json" } };
@@ -121,7 +123,7 @@ describe("config of the vercel block", () => {
     const raw = prodRawConfig();
     withVercel({ teamId: "team_abc123", projectId: "prj_abc123", token: TOKEN })(raw);
     const settings = parseStackConfig(raw).vercel!;
-    expect(settings.logDrain).toEqual({ deliveryFormat: "ndjson", sources: ["lambda", "edge", "static", "build", "external", "firewall"], environments: ["production"], maxBodyBytes: 1_048_576 });
+    expect(settings.logDrain).toEqual({ enabled: true, deliveryFormat: "ndjson", sources: ["lambda", "edge", "static", "build", "external", "firewall"], environments: ["production"], maxBodyBytes: 6_000_000 });
     expect(settings.logThresholds).toEqual({ errorLinesWarn: 50, errorLinesFail: 500, http5xxWarn: 10, http5xxFail: 100, topMessages: 10 });
     expect(settings.envVarTargets).toEqual(["production", "preview"]);
     expect(await pulumi.isSecret(settings.token)).toBe(true);
@@ -151,13 +153,60 @@ describe("config of the vercel block", () => {
   });
 });
 
-describe("without a vercel block (the prod stack file as written)", () => {
+describe("the prod stack file as written", () => {
   let plan: Plan;
   beforeAll(async () => {
     plan = await planStack();
   }, 120_000);
 
-  it("creates nothing of Vercel, no ingest function, no drain secret, and exports no URL", () => {
+  it("has the app on Vercel: the Edge Config, its flag and variable, the drain to the ingest URL", () => {
+    expect(ofType(plan, "vercel:index/logDrain:LogDrain")).toHaveLength(1);
+    expect(ofType(plan, "vercel:index/edgeConfig:EdgeConfig")).toHaveLength(1);
+    expect(find(plan, "aws:lambda/function:Function", "elegance-mobilite-log-ingest").inputs).toBeDefined();
+    expect(plan.outputs).toHaveProperty("logIngestUrl");
+    expect(find(plan, "aws:lambda/function:Function", "elegance-mobilite-daily-checklist").inputs.environment.variables.LOG_DRAIN_ENABLED).toBe("true");
+  });
+
+  it("asks for vercel.token like database.url: a placeholder in synth, a command to run without it", () => {
+    expect(readFileSync(PROD_STACK_FILE, "utf8")).toMatch(/^#\s+pulumi config set --secret --path 'vercel\.token'/m);
+    expect(problemsOf(rawConfigFromStackFile(readFileSync(PROD_STACK_FILE, "utf8"), false))).toContain(
+      "elegance-ops:vercel.token is missing: set it with  pulumi config set --secret --path 'vercel.token' 'AbCdEfGhIjKlMnOpQrStUvWx'",
+    );
+  });
+});
+
+describe("logDrain.enabled: false (a Hobby team)", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planStack(withVercel({ ...VERCEL, logDrain: { enabled: false } }));
+  }, 120_000);
+
+  it("keeps the Edge Config and the maintenance flag, without drain, ingest function or drain secret", () => {
+    expect(ofType(plan, "vercel:index/edgeConfig:EdgeConfig")).toHaveLength(1);
+    expect(ofType(plan, "vercel:index/edgeConfigItem:EdgeConfigItem")).toHaveLength(1);
+    expect(ofType(plan, "vercel:index/logDrain:LogDrain")).toEqual([]);
+    expect(plan.resources.filter((r) => /log-ingest|log-drain/.test(r.name))).toEqual([]);
+    expect(plan.outputs).not.toHaveProperty("logIngestUrl");
+    expect(plan.outputs).toHaveProperty("edgeConfigId");
+    const env = find(plan, "aws:lambda/function:Function", "elegance-mobilite-daily-checklist").inputs.environment.variables;
+    expect(env).not.toHaveProperty("LOG_DRAIN_ENABLED");
+  });
+});
+
+describe("a prod stack file without the vercel block", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    // The stack file itself, block removed: its token must not be asked for nor filled in.
+    const file = parseDocument(readFileSync(PROD_STACK_FILE, "utf8"));
+    file.deleteIn(["config", "elegance-ops:vercel"]);
+    const raw = rawConfigFromStackFile(file.toString(), true);
+    expect(raw).not.toHaveProperty("elegance-ops:vercel");
+    const config = parseStackConfig(raw);
+    plan = await planProgram(() => program(config), raw);
+  }, 120_000);
+
+  it("still synthesises, creating nothing of Vercel, no ingest function, no drain secret, and exporting no URL", () => {
+    expect(plan.resources.length).toBeGreaterThan(100);
     expect(plan.resources.filter((r) => /vercel/i.test(r.type))).toEqual([]);
     expect(plan.resources.filter((r) => /log-ingest|log-drain|edge-config/.test(r.name))).toEqual([]);
     expect(ofType(plan, "aws:lambda/functionUrl:FunctionUrl")).toEqual([]);

@@ -2,39 +2,17 @@
 // superuser, as on Supabase): NOT VALID constraints with the statement that validates them,
 // every table over the wraparound thresholds and against its autovacuum_freeze_max_age, long
 // queries graded warn then fail. Replication slots and connection counts: db-checks-server.test.ts.
-import type { Client } from "pg";
-import { runCheck } from "../../lambdas/checklist/engine";
-import type { Check, CheckResult } from "../../lambdas/core/check";
+import type { Check } from "../../lambdas/core/check";
 import { activityCheck } from "../../lambdas/checks/db/activity";
 import { constraintsCheck } from "../../lambdas/checks/db/constraints";
 import { wraparoundCheck } from "../../lambdas/checks/db/wraparound";
-import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "../../lambdas/core/database-thresholds";
-import { DEFAULT_INPUTS } from "../../lambdas/core/inputs";
-import { noMetrics } from "../../lambdas/core/metrics";
+import { DEFAULT_DATABASE_THRESHOLDS, type DatabaseThresholds } from "../../lambdas/core/database-thresholds";
 import { useFreshDatabase } from "../support/db";
+import { checkContext, detailsOf, runChecked, until } from "../support/db-checks";
 
 const db = useFreshDatabase();
-const ctx = (database: Partial<DatabaseThresholds> = {}) => ({
-  inputs: { ...DEFAULT_INPUTS, checkLevels: {}, taskName: "t", databaseUrl: async () => db().url, database: { ...DEFAULT_DATABASE_THRESHOLDS, ...database } },
-  now: new Date(),
-  metrics: noMetrics,
-});
-const d = (r: CheckResult) => r.details as any;
-
-async function run(check: Check, database: Partial<DatabaseThresholds> = {}): Promise<CheckResult> {
-  const result = await runCheck(check, ctx(database));
-  if (result.status === "fail" && !result.details) throw new Error(`${check.id} failed: ${result.summary}`);
-  return result;
-}
-
-/** Waits (polling, no timing asserted) until `sql` returns a row with `ok` true. */
-async function until(client: Client, sql: string, params: unknown[] = []): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if ((await client.query(sql, params)).rows[0]?.ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`never true: ${sql}`);
-}
+const d = detailsOf;
+const run = (check: Check, database: Partial<DatabaseThresholds> = {}) => runChecked(check, checkContext(db().url, database));
 
 describe("invalid-constraints", () => {
   beforeAll(async () => {

@@ -4,14 +4,13 @@
 // a non-superuser `postgres`, as on Supabase.
 import { Client } from "pg";
 import { runCheck } from "../../lambdas/checklist/engine";
-import type { Check, CheckResult } from "../../lambdas/core/check";
+import type { Check } from "../../lambdas/core/check";
 import { databaseReachable } from "../../lambdas/checks/database-reachable";
 import { activityCheck } from "../../lambdas/checks/db/activity";
 import { replicationSlotsCheck } from "../../lambdas/checks/db/replication-slots";
-import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "../../lambdas/core/database-thresholds";
-import { DEFAULT_INPUTS } from "../../lambdas/core/inputs";
-import { noMetrics } from "../../lambdas/core/metrics";
+import type { DatabaseThresholds } from "../../lambdas/core/database-thresholds";
 import { pgUrl, startPgServer, stopPgServer, type PgServer } from "../support/pg-server";
+import { checkContext, detailsOf, runChecked } from "../support/db-checks";
 
 let server: PgServer;
 const clients: Client[] = [];
@@ -22,17 +21,9 @@ async function connect(role: string): Promise<Client> {
   clients.push(c);
   return c;
 }
-const ctx = (database: Partial<DatabaseThresholds> = {}) => ({
-  inputs: { ...DEFAULT_INPUTS, checkLevels: {}, taskName: "t", databaseUrl: async () => url("postgres"), database: { ...DEFAULT_DATABASE_THRESHOLDS, ...database } },
-  now: new Date(),
-  metrics: noMetrics,
-});
-const d = (r: CheckResult) => r.details as any;
-async function run(check: Check, database: Partial<DatabaseThresholds> = {}): Promise<CheckResult> {
-  const result = await runCheck(check, ctx(database));
-  if (result.status === "fail" && !result.details) throw new Error(`${check.id} failed: ${result.summary}`);
-  return result;
-}
+const d = detailsOf;
+const ctx = (database: Partial<DatabaseThresholds> = {}) => checkContext(url("postgres"), database);
+const run = (check: Check, database: Partial<DatabaseThresholds> = {}) => runChecked(check, ctx(database));
 
 let admin: Client;
 beforeAll(async () => {

@@ -2,10 +2,8 @@
 // owner role, as in production): a clean Supabase-shaped database raises nothing, and each
 // problem made on purpose is found, with its numbers and the statement to run.
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import type { Client } from "pg";
 import { DATABASE_DAILY, DATABASE_WEEKLY } from "../../lambdas/checklist/catalog-database";
-import { runCheck } from "../../lambdas/checklist/engine";
-import type { Check, CheckResult } from "../../lambdas/core/check";
+import type { Client } from "pg";
 import { DATABASE_CHECKS } from "../../lambdas/checks/db";
 import { activityCheck } from "../../lambdas/checks/db/activity";
 import { estimateBloat, indexesCheck, indexesToReindex } from "../../lambdas/checks/db/indexes";
@@ -16,37 +14,18 @@ import { replicationSlotsCheck } from "../../lambdas/checks/db/replication-slots
 import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "../../lambdas/core/database-thresholds";
 import { vacuumCheck } from "../../lambdas/checks/db/vacuum";
 import { sequencesCheck, sequenceUsage, usedRatio, wraparoundCheck } from "../../lambdas/checks/db/wraparound";
-import { DEFAULT_INPUTS } from "../../lambdas/core/inputs";
-import { noMetrics } from "../../lambdas/core/metrics";
 import { freshDatabase, TestDatabase } from "../support/db";
 import { startS3, TestS3 } from "../support/s3";
+import { checkContext, detailsOf, runChecked, until } from "../support/db-checks";
 
 const DAY = 86_400_000;
-const ctx = (db: TestDatabase, database: Partial<DatabaseThresholds> = {}, now = new Date(), logsBucket?: string) => ({
-  inputs: { ...DEFAULT_INPUTS, checkLevels: {}, taskName: "t", logsBucket, databaseUrl: async () => db.url, database: { ...DEFAULT_DATABASE_THRESHOLDS, ...database } },
-  now,
-  metrics: noMetrics,
-});
+const ctx = (db: TestDatabase, database: Partial<DatabaseThresholds> = {}, now = new Date(), logsBucket?: string) =>
+  checkContext(db.url, database, now, { logsBucket });
 // Test tables are small: judge indexes of any size.
 const anySize = { indexMinBytes: 0 };
 const noPrevious = largeTablesCheck(async () => undefined);
-const d = (r: CheckResult) => r.details as any;
-
-/** Runs a check and fails with its summary when it threw (runCheck turns errors into a fail). */
-async function run(check: Check, c: ReturnType<typeof ctx>): Promise<CheckResult> {
-  const result = await runCheck(check, c);
-  if (result.status === "fail" && !result.details) throw new Error(`${check.id} failed: ${result.summary}`);
-  return result;
-}
-
-/** Waits (polling, no timing asserted) until `sql` returns a row with `ok` true. */
-async function until(client: Client, sql: string, params: unknown[] = []): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if ((await client.query(sql, params)).rows[0]?.ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`never true: ${sql}`);
-}
+const d = detailsOf;
+const run = runChecked;
 
 describe("the database checks", () => {
   it("are exactly the catalogue's database checks", () => {

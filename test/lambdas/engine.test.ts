@@ -3,7 +3,7 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
-import { runChecklist } from "../../lambdas/checklist/engine";
+import { FINISH_MARGIN_MS, NOT_RUN_SUMMARY, runChecklist } from "../../lambdas/checklist/engine";
 import { SnsIncidentSink, TerminalIncidentSink } from "../../lambdas/checklist/incidents";
 import type { Check } from "../../lambdas/core/check";
 import type { IncidentMessage } from "../../lambdas/core/contract";
@@ -67,7 +67,13 @@ describe("runChecklist", () => {
     // One incident per warn/fail, on its level's topic.
     const published = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
     expect(published.map((p) => p.TopicArn)).toEqual([TOPICS["2"], TOPICS["3"], TOPICS["1"]]);
-    const bodies = published.map((p) => JSON.parse(p.Message!) as IncidentMessage);
+    // One message per channel: the JSON the forwarders parse, the page by e-mail, one segment by SMS.
+    expect(published.every((p) => p.MessageStructure === "json")).toBe(true);
+    const messages = published.map((p) => JSON.parse(p.Message!) as Record<"default" | "email" | "sms" | "lambda", string>);
+    const bodies = messages.map((m) => JSON.parse(m.lambda) as IncidentMessage);
+    expect(messages[1].default).toBe(messages[1].lambda);
+    expect(messages[1].email).toBe(bodies[1].page);
+    expect(messages[1].sms).toMatch(/^N3 elegance-mobilite: database-reachable en echec \(daily\): timed out after 200 ms depuis \d\d:\d\d - runbook: voir e-mail$/);
     expect(bodies.map((b) => [b.check, b.status, b.level, b.responseTime, b.domain])).toEqual([
       ["app-health", "fail", 2, "< 1 h", "app"],
       ["database-reachable", "fail", 3, "< 15 min", "database"],
@@ -104,5 +110,47 @@ describe("runChecklist", () => {
     expect(sink.raised.map((i) => i.check)).toEqual(["app-health", "database-reachable", "warns"]);
     expect(printed).toHaveLength(3);
     expect(printed[2]).toContain("[L1 <4h] elegance-mobilite/daily/warns: warn");
+  });
+
+  it("budgets a run from the invocation's remaining time: checks that overrun are cut, the rest marked not run, and record, incidents and heartbeat still go out", async () => {
+    // The invocation has the finishing margin and 1.5 s more: the first check gets only that.
+    const deadline = Date.now() + FINISH_MARGIN_MS + 1500;
+    const hang = (id: string): Check => ({ id, title: id, timeoutMs: 60_000, run: (ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", () => resolve({ status: "ok", summary: "too late" }))) });
+    const overrunning = [hang("app-health"), hang("database-reachable"), { id: "passes", title: "passes", run: async () => ({ status: "ok" as const, summary: "fine" }) }];
+    // A bucket of its own: the first record of the day, at the plain key.
+    await s3.createBucket("logs-deadline");
+    const began = Date.now();
+    const { result: record, records } = await captureEmf(() =>
+      runChecklist("daily", {
+        inputs: inputs({ logsBucket: "logs-deadline" }),
+        incidents: new SnsIncidentSink(TOPICS, new SNSClient({ region: "eu-west-3" })),
+        metrics: emfMetrics(),
+        s3: s3.client,
+        checks: overrunning,
+        remainingMs: () => deadline - Date.now(),
+      }),
+    );
+    // Done well within the invocation: the margin is left for the record, metrics and pages.
+    expect(Date.now() - began).toBeLessThan(3000);
+    expect(record.results.map((r) => [r.id, r.status, r.summary])).toEqual([
+      ["app-health", "fail", expect.stringMatching(/^timed out after \d+ ms \(the run's remaining time\)$/)],
+      ["database-reachable", "fail", NOT_RUN_SUMMARY],
+      ["passes", "fail", NOT_RUN_SUMMARY],
+    ]);
+    expect(record.recordKey).toMatch(/^reports\/checklists\/daily\/\d{4}-\d{2}-\d{2}\.json$/);
+    const stored = JSON.parse(await (await s3.client.send(new GetObjectCommand({ Bucket: "logs-deadline", Key: record.recordKey }))).Body!.transformToString());
+    expect(stored.results.map((r: { id: string; summary: string }) => `${r.id}:${r.summary}`)).toEqual([
+      `app-health:${record.results[0].summary}`,
+      `database-reachable:${NOT_RUN_SUMMARY}`,
+      `passes:${NOT_RUN_SUMMARY}`,
+    ]);
+    const incidents = sns.commandCalls(PublishCommand).map((c) => JSON.parse(JSON.parse(c.args[0].input.Message!).lambda) as IncidentMessage);
+    expect(incidents.map((i) => [i.check, i.status, i.summary])).toEqual([
+      ["app-health", "fail", record.results[0].summary],
+      ["database-reachable", "fail", NOT_RUN_SUMMARY],
+      ["passes", "fail", NOT_RUN_SUMMARY],
+    ]);
+    expect(records).toContainEqual({ namespace: "EleganceOps", dimensions: { Task: "daily-checklist" }, metrics: { Heartbeat: 1 }, units: { Heartbeat: "Count" } });
+    expect(records).toContainEqual(expect.objectContaining({ dimensions: { Checklist: "daily" }, metrics: { ChecksOk: 0, ChecksWarn: 0, ChecksFail: 3, ChecksSkipped: 0 } }));
   });
 });

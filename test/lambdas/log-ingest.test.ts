@@ -162,7 +162,10 @@ describe("a refused delivery stores nothing", () => {
     const response = await send();
     expect(response.statusCode).toBe(status);
     expect(response.headers["x-vercel-verify"]).toBe(VERIFY);
-    expect(response.records).toEqual([]);
+    // Only a refusal for size is counted: that metric pages (those logs are lost).
+    expect(response.records).toEqual(
+      status === 413 ? [{ namespace: "EleganceOps", dimensions: { App: APP }, metrics: { LogDeliveriesTooLarge: 1 }, units: { LogDeliveriesTooLarge: "Count" } }] : [],
+    );
     expect(await stored()).toEqual({});
   });
 
