@@ -64,6 +64,17 @@ export const ACTIONS: Record<string, Grant> = {
     actions: ["lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:ListVersionsByFunction", "lambda:GetFunctionCodeSigningConfig", "lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency", "lambda:GetPolicy", "lambda:ListTags", "lambda:TagResource", "lambda:UntagResource"],
     resources: ["arn:aws:lambda:*:*:function:{app}-*"],
   },
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": {
+    actions: ["lambda:PutFunctionEventInvokeConfig", "lambda:UpdateFunctionEventInvokeConfig", "lambda:GetFunctionEventInvokeConfig", "lambda:DeleteFunctionEventInvokeConfig"],
+    resources: ["arn:aws:lambda:*:*:function:{app}-*"],
+  },
+  "aws:lambda/functionUrl:FunctionUrl": {
+    actions: ["lambda:CreateFunctionUrlConfig", "lambda:UpdateFunctionUrlConfig", "lambda:GetFunctionUrlConfig", "lambda:DeleteFunctionUrlConfig"],
+    resources: ["arn:aws:lambda:*:*:function:{app}-*"],
+  },
+  "aws:lambda/permission:Permission": { actions: ["lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy"], resources: ["arn:aws:lambda:*:*:function:{app}-*"] },
+  // Account-wide SMS settings: no resource to scope to.
+  "aws:sns/smsPreferences:SmsPreferences": { actions: ["sns:SetSMSAttributes", "sns:GetSMSAttributes"], resources: ["*"] },
   "aws:scheduler/schedule:Schedule": { actions: ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule", ...tags("scheduler")], resources: ["arn:aws:scheduler:*:*:schedule/*/{app}-*"] },
   "aws:secretsmanager/secret:Secret": {
     actions: ["secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret", "secretsmanager:UpdateSecret", "secretsmanager:GetResourcePolicy", "secretsmanager:TagResource", "secretsmanager:UntagResource"],

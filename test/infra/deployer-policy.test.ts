@@ -16,13 +16,14 @@ describe("deployer policy", () => {
     app = planned.config.app.name;
   }, 120_000);
 
-  it("grants every AWS resource type of the plan, scoped to the app's names except the KMS key", () => {
+  it("grants every AWS resource type of the plan, scoped to the app's names except the KMS key and SMS preferences", () => {
     const policy = deployerPolicy(plan, app);
     const statements = policy.Statement as Statement[];
     const awsTypes = [...new Set(plan.resources.map((r) => r.type))].filter((t) => t.startsWith("aws:") || t.startsWith("docker-build:"));
     expect(awsTypes.length).toBeGreaterThan(20);
     for (const type of awsTypes) expect(ACTIONS[type]).toBeDefined();
-    for (const s of statements.filter((s) => !["Describe", "kmskey"].includes(s.Sid))) {
+    // The KMS key (random id) and the account's SMS preferences have no name to scope to.
+    for (const s of statements.filter((s) => !["Describe", "kmskey", "snssmsPreferences"].includes(s.Sid))) {
       for (const resource of list(s.Resource)) expect(resource === "arn:aws:kms:*:*:key/*" || resource.includes(app)).toBe(true);
     }
     expect(statements.find((s) => s.Sid === "PassRole")).toMatchObject({ Action: "iam:PassRole", Condition: { StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "scheduler.amazonaws.com"] } } });
@@ -45,6 +46,7 @@ describe("deployer policy", () => {
 
   it("an AWS type the table does not know is an error naming it, never a policy that falls short", () => {
     const extra = { ...plan, resources: [...plan.resources, { type: "aws:rds/instance:Instance", name: `${app}-db`, inputs: {} }] };
+    expect(() => deployerPolicy(plan, app)).not.toThrow();
     expect(() => deployerPolicy(extra, app)).toThrow("no IAM actions known for aws:rds/instance:Instance: add them to ACTIONS in bin/deployer-policy.ts");
   });
 });
