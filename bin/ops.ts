@@ -4,6 +4,10 @@
 //   npm run ops -- --help
 //   npm run ops -- checklist run daily --json
 import { Command, CommanderError } from "commander";
+
+// The AWS SDK's 8-line "will require node >=22" notice on every S3 command: the README and
+// package.json already require Node 22+, and the notice is not about what the operator asked.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import { checklistCommand } from "./ops/checklist";
 import { dbCommand } from "./ops/db";
 import { backupCommand, restoreCommand } from "./ops/backup";
@@ -37,15 +41,32 @@ export function opsProgram(): Command {
   return program;
 }
 
-/** Exit codes: 0 done (warnings included), 1 a check or task failed, 2 bad usage or missing input. */
+/** What an interrupted command leaves behind, said on Ctrl-C (exit 130 as the shell expects). */
+function interruptNote(argv: string[]): string | undefined {
+  const [command, sub] = argv;
+  if (command === "backup" && (sub === undefined || sub === "run" || sub.startsWith("-"))) {
+    return "backup interrupted: nothing partial is listed; the unfinished upload is removed by the next backup run";
+  }
+  return undefined;
+}
+
+/** Exit codes: 0 done (warnings included), 1 a check or task failed, 2 bad usage or missing input, 130 interrupted. */
 export async function main(argv: string[]): Promise<number> {
+  const note = interruptNote(argv);
+  if (note) {
+    process.once("SIGINT", () => {
+      process.stderr.write(`\nops: ${note}\n`);
+      process.exit(130);
+    });
+  }
   try {
     process.exitCode = undefined;
     await opsProgram().parseAsync(argv, { from: "user" });
     return Number(process.exitCode ?? 0);
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof MissingInputError || error instanceof UsageError) {
+    // S3ConfigError (lambdas/lib/s3.ts) is named, not imported: the AWS SDK loads only when a command needs it.
+    if (error instanceof MissingInputError || error instanceof UsageError || (error instanceof Error && error.name === "S3ConfigError")) {
       process.stderr.write(`ops: ${error.message}\n`);
       return 2;
     }

@@ -1,10 +1,11 @@
 // `npm run --silent synth`: evaluates the whole Pulumi program under mocks with the prod
 // stack file (secrets replaced by placeholders) and prints every resource with its inputs,
 // as one JSON array. `--summary` prints counts per type and the stack outputs instead.
-// SYNTH_CONFIG=<file> selects another stack file. Invalid config: messages, exit 1.
-import { readFileSync } from "fs";
+// SYNTH_CONFIG=<file> selects another stack file. Invalid config, a missing file or bad YAML:
+// messages naming the file (and line), no stack trace, exit 1. A closed pipe (`| head`) ends it quietly.
 import * as path from "path";
-import { ConfigError, parseStackConfig, rawConfigFromStackFile, StackConfig } from "../infra/config";
+import { ConfigError, parseStackConfig, StackConfig } from "../infra/config";
+import { problemCount, readStackFile, StackFileError } from "../infra/config/stack-file";
 import { Plan, planProgram } from "../infra/plan";
 import { program } from "../infra/program";
 
@@ -13,7 +14,7 @@ export function stackFile(): string {
 }
 
 export async function synth(file: string): Promise<Plan> {
-  const raw = rawConfigFromStackFile(readFileSync(file, "utf8"), true);
+  const raw = readStackFile(file, true);
   const config: StackConfig = parseStackConfig(raw);
   const plan = await planProgram(() => program(config), raw);
   const order = (a: { type: string; name: string }, b: { type: string; name: string }) =>
@@ -30,15 +31,25 @@ export function summary(plan: Plan): string {
 }
 
 async function main(): Promise<void> {
+  // `synth | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit(0);
+  });
   const file = stackFile();
   try {
     const plan = await synth(file);
     const text = process.argv.includes("--summary") ? summary(plan) : JSON.stringify(plan.resources, null, 2);
     process.stdout.write(text + "\n");
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${path.basename(file)}: invalid stack config (${error.problems.length} problems)\n`);
-    for (const problem of error.problems) process.stderr.write(`  - ${problem}\n`);
+    if (error instanceof StackFileError) {
+      process.stderr.write(`${error.message}\n`);
+    } else if (error instanceof ConfigError) {
+      process.stderr.write(`${path.basename(file)}: invalid stack config (${problemCount(error.problems.length)})\n`);
+      for (const problem of error.problems) process.stderr.write(`  - ${problem}\n`);
+    } else {
+      throw error;
+    }
     process.exitCode = 1;
   }
 }

@@ -4,6 +4,9 @@
 import { Command, Option } from "commander";
 import { positiveInt, withInputs } from "./inputs";
 
+/** The stack file's own bound (infra/config/schema.ts database.tasks.batchSize). */
+const MAX_BATCH = 100_000;
+
 const work = (): typeof import("./db-run") => require("./db-run");
 type TaskName = keyof ReturnType<typeof work>["TASKS"];
 
@@ -21,20 +24,23 @@ export function dbCommand(): Command {
       work().checkCommand(options),
     ),
   );
+  // No defaults here: an absent flag takes the stack file's database.tasks (then the guide's
+  // defaults), as the monthly Lambda does.
+  const batch = (what: string) => new Option("--batch-size <n>", `${what} per transaction, at most ${MAX_BATCH} [stack: database.tasks.batchSize, default 5000]`).argParser(positiveInt("--batch-size", MAX_BATCH));
   db.addCommand(
     taskCommand("archive-rides", "move rides older than the cutoff to rides_archive, in batches (resumable)")
-      .addOption(new Option("--older-than-months <n>", "rides created before now minus this many months").argParser(positiveInt("--older-than-months")).default(6))
-      .addOption(new Option("--batch-size <n>", "rides per transaction").argParser(positiveInt("--batch-size")).default(5000)),
+      .addOption(new Option("--older-than-months <n>", "rides created before now minus this many months [stack: database.tasks.ridesOlderThanMonths, default 6]").argParser(positiveInt("--older-than-months", 1200)))
+      .addOption(batch("rides")),
   );
   db.addCommand(
     taskCommand("clean-sessions", "delete auth.sessions expired for longer than N days, in batches")
-      .addOption(new Option("--expired-days <n>", "not_after older than this many days").argParser(positiveInt("--expired-days")).default(30))
-      .addOption(new Option("--inactive-days <n>", "also sessions not refreshed for this many days").argParser(positiveInt("--inactive-days")))
-      .addOption(new Option("--batch-size <n>", "sessions per transaction").argParser(positiveInt("--batch-size")).default(2000)),
+      .addOption(new Option("--expired-days <n>", "not_after older than this many days [stack: database.tasks.sessionsExpiredDays, default 30]").argParser(positiveInt("--expired-days", 36_500)))
+      .addOption(new Option("--inactive-days <n>", "also sessions not refreshed for this many days [stack: database.tasks.sessionsInactiveDays]").argParser(positiveInt("--inactive-days", 36_500)))
+      .addOption(batch("sessions")),
   );
   db.addCommand(
     taskCommand("vacuum", "VACUUM (ANALYZE) table by table, skipping what is locked or not ours").addOption(
-      new Option("--schema <name...>", "schemas to vacuum").default(["public", "auth"]),
+      new Option("--schema <name...>", "schemas to vacuum (each must exist)").default(["public", "auth"]),
     ),
   );
   db.addCommand(taskCommand("reindex", "REINDEX INDEX CONCURRENTLY the invalid and bloated indexes only, one at a time (never REINDEX DATABASE)"));

@@ -2,7 +2,7 @@
 // same meaning, then (for non-secret settings only) the stack file. The environment names are
 // the Lambdas' own, so a shell that exports them runs the same task the same way.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { existsSync, readFileSync } from "fs";
+import { existsSync } from "fs";
 import * as path from "path";
 import type { StackConfig } from "../../infra/config";
 import { stackVariables } from "../../infra/config/settings";
@@ -57,16 +57,45 @@ export function withInputs(command: Command, inputs: readonly CliInput[]): Comma
     .option("--json", "print the result as JSON on stdout");
 }
 
-/** The value of one input, flag over environment over stack file; undefined when none has it. */
+/** The value of one input, flag over environment over stack file; undefined when none has it. A malformed value is a UsageError naming the flag. */
 export function inputValue(input: CliInput, options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const spec = INPUTS[input];
   const fromFlag = options[attribute(spec.flag)];
-  if (typeof fromFlag === "string" && fromFlag.trim()) return fromFlag.trim();
-  const fromEnv = env[spec.env]?.trim();
-  if (fromEnv) return fromEnv;
+  const given = typeof fromFlag === "string" && fromFlag.trim() ? fromFlag.trim() : env[spec.env]?.trim();
+  if (given) {
+    const problem = VALUE_PROBLEMS[input]?.(given);
+    if (problem) throw new UsageError(`${spec.flag.split(" ")[0]} (or ${spec.env}) ${problem}`);
+    return given;
+  }
   const stack = spec.fromStack && stackConfig(options, env);
   return stack ? spec.fromStack!(stack) : undefined;
 }
+
+/** What is wrong with a value, said after the flag; a database URL is never repeated (it holds a password). */
+export function postgresUrlProblem(text: string): string | undefined {
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  if (!url || (url.protocol !== "postgres:" && url.protocol !== "postgresql:") || !url.hostname) {
+    return "is not a postgresql:// URL; expected postgresql://USER:PASSWORD@HOST:5432/DATABASE";
+  }
+  return undefined;
+}
+
+export function httpUrlProblem(text: string): string | undefined {
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || !url.hostname) return `is not an http(s):// URL: ${JSON.stringify(text)}`;
+  return undefined;
+}
+
+const VALUE_PROBLEMS: Partial<Record<CliInput, (value: string) => string | undefined>> = {
+  databaseUrl: postgresUrlProblem,
+  scratchUrl: postgresUrlProblem,
+  appUrl: httpUrlProblem,
+  vercelApiUrl: httpUrlProblem,
+  pgBindir: (dir) =>
+    existsSync(path.join(dir, "initdb")) && existsSync(path.join(dir, "postgres"))
+      ? undefined
+      : `${JSON.stringify(dir)} has no initdb and postgres: give the directory of PostgreSQL's server binaries (pg_config --bindir)`,
+};
 
 /** Resolves the inputs a command needs, or throws one MissingInputError for the first absent one. */
 export function requireInputs<K extends CliInput>(needs: readonly K[], options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Record<K, string> {
@@ -89,15 +118,25 @@ const stackCache = new Map<string, StackConfig | undefined>();
  */
 export function stackConfig(options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): StackConfig | undefined {
   const explicit = (options.stackFile as string | undefined) ?? env.STACK_FILE;
+  const flag = options.stackFile ? "--stack-file" : "STACK_FILE";
   const file = explicit ?? DEFAULT_STACK_FILE;
   if (!stackCache.has(file)) {
     if (!existsSync(file)) {
-      if (explicit) throw new Error(`--stack-file ${file}: no such file`);
+      if (explicit) throw new UsageError(`${flag} ${file}: no such file`);
       stackCache.set(file, undefined);
     } else {
       // Loaded here, not at the top: zod and yaml would slow every command's start, --help included.
-      const { parseStackConfig, rawConfigFromStackFile }: typeof import("../../infra/config") = require("../../infra/config");
-      stackCache.set(file, parseStackConfig(rawConfigFromStackFile(readFileSync(file, "utf8"), true)));
+      const { ConfigError, parseStackConfig }: typeof import("../../infra/config") = require("../../infra/config");
+      const { problemCount, readStackFile, StackFileError }: typeof import("../../infra/config/stack-file") = require("../../infra/config/stack-file");
+      try {
+        stackCache.set(file, parseStackConfig(readStackFile(file, true)));
+      } catch (error) {
+        if (error instanceof StackFileError) throw new UsageError(`${flag} ${error.message}`);
+        if (error instanceof ConfigError) {
+          throw new UsageError(`${flag} ${file}: invalid stack config (${problemCount(error.problems.length)})\n  - ${error.problems.join("\n  - ")}`);
+        }
+        throw error;
+      }
     }
   }
   return stackCache.get(file);
@@ -127,9 +166,10 @@ export function taskInputs(needs: readonly InputName[], taskName: string, option
 /** A refusal or misuse the operator fixes by changing the command line: printed, exit 2. */
 export class UsageError extends Error {}
 
-/** commander argParser for a count or a size: a positive integer, else a message naming the flag. */
-export const positiveInt = (flag: string) => (text: string): number => {
+/** commander argParser for a count or a size: a positive integer (at most `max`), else a message naming the flag. */
+export const positiveInt = (flag: string, max = Number.MAX_SAFE_INTEGER) => (text: string): number => {
   const n = Number(text);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive integer, got ${JSON.stringify(text)}`);
+  if (n > max) throw new InvalidArgumentError(`${flag} must be at most ${max}, got ${n}`);
   return n;
 };

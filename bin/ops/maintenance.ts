@@ -6,7 +6,8 @@ import { CliInput, withInputs } from "./inputs";
 
 const work = (): typeof import("./maintenance-run") => require("./maintenance-run");
 
-export const VERCEL_INPUTS: CliInput[] = ["vercelToken", "vercelTeam", "vercelApiUrl"];
+// --project as the README lists it for every Vercel command (rollback needs it; the others accept it).
+export const VERCEL_INPUTS: CliInput[] = ["vercelToken", "vercelTeam", "vercelProject", "vercelApiUrl"];
 
 function flipCommand(action: "on" | "off"): Command {
   const command = new Command(action).description(

@@ -17,49 +17,8 @@ export function retentionProblem(days: number, minimum: number, why: string): st
   return undefined;
 }
 
-const SCHEDULE_FORM = "cron(minutes hours day-of-month month day-of-week year) or rate(N minutes|hours|days)";
-
-// Characters EventBridge Scheduler accepts per cron field (names like MON or JAN included).
-const CRON_FIELDS: ReadonlyArray<readonly [string, RegExp]> = [
-  ["minutes", /^[0-9,\-*/]+$/],
-  ["hours", /^[0-9,\-*/]+$/],
-  ["day-of-month", /^[0-9,\-*?/LW]+$/],
-  ["month", /^[0-9A-Za-z,\-*/]+$/],
-  ["day-of-week", /^[0-9A-Za-z,\-*?/L#]+$/],
-  ["year", /^[0-9,\-*/]+$/],
-];
-
-export function scheduleProblem(expression: string): string | undefined {
-  const cron = /^cron\((.*)\)$/.exec(expression.trim());
-  if (cron) {
-    const fields = cron[1].trim().split(/\s+/).filter(Boolean);
-    if (fields.length !== CRON_FIELDS.length) {
-      return `has ${fields.length} fields; EventBridge Scheduler cron has 6: cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 7 * * ? *)`;
-    }
-    const bad = fields.findIndex((f, i) => !CRON_FIELDS[i][1].test(f));
-    if (bad >= 0) return `has an invalid ${CRON_FIELDS[bad][0]} field "${fields[bad]}"; expected ${SCHEDULE_FORM}`;
-    // AWS rejects a cron that sets both days, or neither.
-    const questionMarks = [fields[2], fields[4]].filter((f) => f === "?").length;
-    if (questionMarks === 0) {
-      return `sets both day-of-month and day-of-week; exactly one of them must be "?", e.g. cron(0 8 ? * MON *) or cron(0 3 1 * ? *)`;
-    }
-    if (questionMarks === 2) {
-      return `has "?" in both day-of-month and day-of-week; exactly one of them must be "?", e.g. cron(0 7 * * ? *)`;
-    }
-    return undefined;
-  }
-  const rate = /^rate\((\d+) (minute|hour|day)(s?)\)$/.exec(expression.trim());
-  if (rate) {
-    const [, n, unit, plural] = rate;
-    const count = Number(n);
-    if (count < 1) return `has a rate of ${n}; the rate must be at least 1, e.g. rate(1 ${unit})`;
-    // AWS wants "1 minute" but "5 minutes".
-    const want = count === 1 ? unit : `${unit}s`;
-    if (want !== unit + plural) return `must be written rate(${count} ${want})`;
-    return undefined;
-  }
-  return `is not an EventBridge Scheduler expression; expected ${SCHEDULE_FORM}, e.g. cron(0 7 * * ? *) or rate(1 minute)`;
-}
+// Schedules: EventBridge Scheduler grammar and ranges (./schedule.ts).
+export { scheduleProblem } from "./schedule";
 
 export function timezoneProblem(zone: string): string | undefined {
   try {

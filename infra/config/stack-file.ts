@@ -1,12 +1,39 @@
 // Reads a Pulumi.<stack>.yaml into the form `pulumi.runtime.allConfig()` returns, so tests and
 // the synth command validate the real stack file without the Pulumi CLI.
-import { parse } from "yaml";
+import { existsSync, readFileSync } from "fs";
+import { parse, YAMLParseError } from "yaml";
 import { PROJECT, secretFieldAt, SECRET_FIELDS } from "./fields";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 const isSecure = (v: unknown): boolean =>
   typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v;
+
+/** A stack file that is missing or is not YAML: the message names the file (and the line), no stack trace. */
+export class StackFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StackFileError";
+  }
+}
+
+/** Reads a stack file as rawConfigFromStackFile does, saying which file and line when it cannot. */
+export function readStackFile(file: string, placeholders: boolean): Record<string, string> {
+  if (!existsSync(file)) throw new StackFileError(`${file}: no such stack file`);
+  try {
+    return rawConfigFromStackFile(readFileSync(file, "utf8"), placeholders);
+  } catch (error) {
+    if (error instanceof YAMLParseError) {
+      const at = error.linePos?.[0];
+      // yaml's message ends with an excerpt of the file (which may hold a secret): its first line only.
+      throw new StackFileError(`${file}${at ? `:${at.line}:${at.col}` : ""}: not valid YAML: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
+    }
+    throw error;
+  }
+}
+
+/** `1 problem`, `3 problems`. */
+export const problemCount = (n: number): string => `${n} problem${n === 1 ? "" : "s"}`;
 
 /**
  * `{secure: <ciphertext>}` nodes cannot be decrypted here: with `placeholders` they become the

@@ -5,7 +5,7 @@
 // FINISH_MARGIN_MS, and checks that could not start are failed as not run, so the record,
 // metrics and incidents are always written before Lambda stops the run.
 import type { S3Client } from "@aws-sdk/client-s3";
-import { DEFAULT_CHECK_TIMEOUT_MS, DIMENSION, FINISH_MARGIN_MS, Level, METRIC } from "../core/contract";
+import { DEFAULT_CHECK_TIMEOUT_MS, DIMENSION, FINISH_MARGIN_MS, Level, METRIC, RECORDS_PREFIX } from "../core/contract";
 
 export { DEFAULT_CHECK_TIMEOUT_MS, FINISH_MARGIN_MS };
 import type { TaskInputs } from "../core/inputs";
@@ -15,7 +15,8 @@ import type { IncidentSink } from "./incidents";
 import { buildIncident } from "./incidents";
 import { writeRunRecord } from "./record";
 import { createS3Client } from "../lib/s3";
-import { worst, type Check, type CheckContext, type CheckResult, type CheckStatus, type RecordedResult, type RunRecord } from "../core/check";
+import { SharedDatabase } from "../checks/db/connect";
+import { worst, type Check, type CheckContext, type CheckResult, type ResultStatus, type RecordedResult, type RunRecord } from "../core/check";
 
 /** Below this a check is not started: it could not do anything useful. */
 const MIN_CHECK_MS = 1_000;
@@ -95,18 +96,30 @@ export async function runChecklist(list: ChecklistName | string, deps: RunDeps):
   const results: RecordedResult[] = [];
   const incidentErrors: string[] = [];
 
+  // The checks share one database session. When it cannot be opened, the first check that needs
+  // the database fails with the reason and the others are skipped: one cause, one page.
+  const database = deps.inputs.databaseUrl ? new SharedDatabase(deps.inputs.databaseUrl) : undefined;
+  let unreachableReported = false;
+
   // One at a time: checks share the database and the app, and a list is minutes at most.
   for (const check of checks) {
     const began = Date.now();
     const entry = catalog.get(check.id) ?? fallbackEntry(check);
     const own = checkLimitMs(check, entry);
     const budget = deps.remainingMs ? deps.remainingMs() - FINISH_MARGIN_MS : Infinity;
-    const result: CheckResult =
+    // Issue 19: an unreachable database is reported once (the first database check), the others skip.
+    const unreachable = budget >= MIN_CHECK_MS && database && entry.needs.inputs?.includes("databaseUrl") ? await database.problem() : undefined;
+    const result: CheckResult | { status: "skipped"; summary: string } =
       budget < MIN_CHECK_MS
         ? { status: "fail", summary: NOT_RUN_SUMMARY, details: { remainingMs: deps.remainingMs?.(), marginMs: FINISH_MARGIN_MS } }
-        : await runCheck(check, { inputs: deps.inputs, now: startedAt, metrics: deps.metrics }, Math.min(own, budget));
+        : !unreachable
+          ? await runCheck(check, { inputs: deps.inputs, now: startedAt, metrics: deps.metrics, database }, Math.min(own, budget))
+          : unreachableReported
+            ? { status: "skipped", summary: "skipped: database unreachable" }
+            : { status: "fail", summary: unreachable.message, details: { reason: unreachable.reason } };
+    if (unreachable) unreachableReported = true;
     const recorded: RecordedResult = { id: check.id, title: check.title, ...result, durationMs: Date.now() - began };
-    if (result.status !== "ok") {
+    if (result.status === "warn" || result.status === "fail") {
       recorded.level = levelOf(list, entry, result.status, deps.inputs.checkLevels);
       const incident = buildIncident({ appName: deps.inputs.appName, list, check: entry, result: recorded, level: recorded.level, at: startedAt });
       await deps.incidents.raise(incident).catch((error: unknown) => {
@@ -115,6 +128,7 @@ export async function runChecklist(list: ChecklistName | string, deps: RunDeps):
     }
     results.push(recorded);
   }
+  await database?.close();
 
   const record: RunRecord = {
     list,
@@ -124,14 +138,44 @@ export async function runChecklist(list: ChecklistName | string, deps: RunDeps):
     results,
     incidentErrors,
   };
-  if (deps.inputs.logsBucket && deps.s3) record.recordKey = await writeRunRecord(deps.s3, deps.inputs.logsBucket, record);
+  if (deps.inputs.logsBucket && deps.s3) await recordRun(list, record, deps, startedAt);
 
-  const count = (status: CheckStatus) => ({ value: results.filter((r) => r.status === status).length, unit: "Count" as const });
-  deps.metrics.emit({ [DIMENSION.checklist]: list }, { [METRIC.checksOk]: count("ok"), [METRIC.checksWarn]: count("warn"), [METRIC.checksFail]: count("fail") });
+  const count = (status: ResultStatus) => ({ value: results.filter((r) => r.status === status).length, unit: "Count" as const });
+  deps.metrics.emit({ [DIMENSION.checklist]: list }, { [METRIC.checksOk]: count("ok"), [METRIC.checksWarn]: count("warn"), [METRIC.checksFail]: count("fail"), [METRIC.checksSkipped]: count("skipped") });
   // The heartbeat says "the list ran", whatever its checks found: failures page on their own.
   heartbeat(deps.metrics, deps.inputs.taskName);
   return record;
 }
+
+/** A record that cannot be written loses no result: it is its own error, and its own incident. */
+async function recordRun(list: string, record: RunRecord, deps: RunDeps, at: Date): Promise<void> {
+  const bucket = deps.inputs.logsBucket!;
+  try {
+    record.recordKey = await writeRunRecord(deps.s3!, bucket, record);
+  } catch (error) {
+    record.recordError = `run record not written to s3://${bucket}/${RECORDS_PREFIX}${list}/: ${error instanceof Error ? error.message : String(error)}`;
+    const result: RecordedResult = { id: RECORD_ENTRY.id, title: RECORD_ENTRY.title, status: "fail", summary: record.recordError, durationMs: 0, level: RECORD_ENTRY.levels.fail };
+    const incident = buildIncident({ appName: deps.inputs.appName, list, check: RECORD_ENTRY, result, level: result.level!, at });
+    await deps.incidents.raise(incident).catch((e: unknown) => record.incidentErrors.push(`${incident.dedupKey}: ${e instanceof Error ? e.message : String(e)}`));
+  }
+}
+
+const RECORD_ENTRY: CatalogEntry = {
+  id: "run-record",
+  title: "Rapport de la check-list enregistré dans le bucket de logs",
+  guide: "-",
+  domain: "platform",
+  levels: { warn: 1, fail: 1 },
+  runbook: [
+    "Les résultats des vérifications sont dans cet incident et dans les logs de la fonction : rien n'est perdu",
+    "Vérifier que le bucket de logs existe et que le rôle de la fonction peut y écrire (s3:PutObject sous reports/checklists/)",
+    "Relancer la check-list à la main : `npm run ops -- checklist run <liste>`",
+  ],
+  needs: {},
+  check: async () => {
+    throw new Error("run-record is the engine's own entry, not a check");
+  },
+};
 
 /** A check outside the catalogue (tests): paged at level 1/2 with no runbook of its own. */
 function fallbackEntry(check: Check): CatalogEntry {

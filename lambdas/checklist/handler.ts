@@ -28,7 +28,7 @@ export function checklistHandler(list: ChecklistName) {
       remainingMs: context ? () => context.getRemainingTimeInMillis() : undefined,
     });
     if (record.incidentErrors.length) throw new Error(`incidents not delivered: ${record.incidentErrors.join("; ")}`);
-    const counts = { ok: 0, warn: 0, fail: 0 };
+    const counts = { ok: 0, warn: 0, fail: 0, skipped: 0 };
     for (const r of record.results) counts[r.status] += 1;
     return { list, status: record.status, recordKey: record.recordKey, counts };
   };

@@ -1,10 +1,17 @@
 // A check, its result, and the record of one run of a check-list.
 import type { S3Client } from "@aws-sdk/client-s3";
+import type { Client } from "pg";
 import type { Level } from "./contract";
 import type { TaskInputs } from "./inputs";
 import type { MetricsSink } from "./metrics";
 
 export type CheckStatus = "ok" | "warn" | "fail";
+
+/**
+ * A recorded result's status: a check's, or `skipped` when the engine did not run it because
+ * what it needs is already reported down (the database): no incident, not counted as a fail.
+ */
+export type ResultStatus = CheckStatus | "skipped";
 
 /** The incident level a check's warn and fail raise. */
 export interface CheckLevels {
@@ -12,10 +19,11 @@ export interface CheckLevels {
   fail: Level;
 }
 
-const RANK: Record<CheckStatus, number> = { ok: 0, warn: 1, fail: 2 };
+const RANK: Record<ResultStatus, number> = { skipped: -1, ok: 0, warn: 1, fail: 2 };
 
-/** The worst of some statuses (`ok` for none). */
-export const worst = (...statuses: CheckStatus[]): CheckStatus => statuses.reduce((a, b) => (RANK[b] > RANK[a] ? b : a), "ok");
+/** The worst of some statuses (`ok` for none; a skip never makes a run worse than ok). */
+export const worst = (...statuses: ResultStatus[]): CheckStatus =>
+  statuses.reduce<CheckStatus>((a, b) => (b !== "skipped" && RANK[b] > RANK[a] ? b : a), "ok");
 
 export interface CheckResult {
   status: CheckStatus;
@@ -34,6 +42,16 @@ export interface CheckContext {
   now: Date;
   /** For checks that emit metrics of their own (e.g. a dead man's switch for another task). */
   metrics: MetricsSink;
+  /** The run's one database session, opened on first use (absent: a check opens its own). */
+  database?: CheckDatabase;
+}
+
+/** One read-only database session shared by a run's checks (lambdas/checks/db/connect.ts). */
+export interface CheckDatabase {
+  /** The open session; throws a DatabaseUnreachableError (the same one each time) when it cannot connect. */
+  client(): Promise<Client>;
+  /** Closes the session (a timed-out check's query dies with it); the next check opens a new one. */
+  discard(client: Client): void;
 }
 
 export interface Check {
@@ -44,7 +62,8 @@ export interface Check {
   run(ctx: CheckContext): Promise<CheckResult>;
 }
 
-export interface RecordedResult extends CheckResult {
+export interface RecordedResult extends Omit<CheckResult, "status"> {
+  status: ResultStatus;
   id: string;
   title: string;
   durationMs: number;
@@ -61,6 +80,8 @@ export interface RunRecord {
   results: RecordedResult[];
   /** Where the record was written, when it was. */
   recordKey?: string;
+  /** Why the record could not be written (then raised as its own incident), when it could not. */
+  recordError?: string;
   /** Incidents that could not be delivered (the Lambda then fails so its Errors alarm pages). */
   incidentErrors: string[];
 }

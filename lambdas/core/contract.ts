@@ -164,6 +164,8 @@ export const METRIC = {
   checksOk: "ChecksOk",
   checksWarn: "ChecksWarn",
   checksFail: "ChecksFail",
+  /** Checks not run because what they need was already reported down (the database): not fails. Dashboard only: the one failing check pages. */
+  checksSkipped: "ChecksSkipped",
   /** Health probe, dimension `App`: 1 when /api/health answered 2xx with a healthy body in time, else 0. Alarmed (`<app>-app-down`, level 3); the weekly `uptime` check reads it. */
   up: "Up",
   /** Health probe: milliseconds until the response was read (the timeout when there was none). Alarmed on p95 (`<app>-app-slow`). */
@@ -197,6 +199,7 @@ export const DASHBOARD_METRICS: readonly string[] = [
   METRIC.checksOk,
   METRIC.checksWarn,
   METRIC.checksFail,
+  METRIC.checksSkipped,
   METRIC.backupBytes,
   METRIC.backupSeconds,
   METRIC.drillSeconds,

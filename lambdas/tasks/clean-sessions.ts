@@ -60,7 +60,7 @@ async function run(client: Client, options: CleanSessionsOptions, began: number)
     return {
       task: TASK, dryRun: true, longestTransactionMs: 0, durationMs: performance.now() - began,
       counts: { sessions: total, refreshTokens: Number(found.refresh_tokens), mfaAmrClaims: Number(found.mfa_amr_claims), batches, batchSize },
-      summary: total ? `would delete ${total} sessions (${rule}) with ${found.refresh_tokens} refresh tokens and ${found.mfa_amr_claims} MFA claims, in ${batches} batches of ${batchSize}` : `no session matches (${rule}): Supabase Auth already cleaned them`,
+      summary: total ? `would delete ${total} sessions (${rule}) with ${found.refresh_tokens} refresh tokens and ${found.mfa_amr_claims} MFA claims, in ${batches} batches of ${batchSize}` : `no session matches (${rule}): nothing to delete`,
     };
   }
   const timer = phaseTimer(began);
@@ -110,6 +110,6 @@ async function run(client: Client, options: CleanSessionsOptions, began: number)
     task: TASK, dryRun: false, counts, longestTransactionMs: Math.round(longest), durationMs: performance.now() - began, details: { phasesMs: timer.phases },
     summary: counts.sessions
       ? `deleted ${counts.sessions} sessions (${rule}) with ${counts.refreshTokens} refresh tokens and ${counts.mfaAmrClaims} MFA claims`
-      : `no session matched (${rule}): Supabase Auth already cleaned them`,
+      : `no session matched (${rule}): nothing to delete (an earlier run or Supabase Auth removed them)`,
   };
 }

@@ -183,6 +183,13 @@ const INVALID: Array<[string, (c: Editable) => void, string, string]> = [
   ["cron without ?", (c) => (c[S].weekly = "cron(0 8 * * MON *)"), `${S}.weekly`, `sets both day-of-month and day-of-week; exactly one of them must be "?"`],
   ["cron with two ?", (c) => (c[S].monthly = "cron(0 3 ? * ? *)"), `${S}.monthly`, `has "?" in both day-of-month and day-of-week`],
   ["cron with a bad hour field", (c) => (c[S].daily = "cron(0 7h * * ? *)"), `${S}.daily`, `has an invalid hours field "7h"`],
+  // Issue 19: these passed validation and failed only at `pulumi up`, or never ran.
+  ["cron hour 25", (c) => (c[S].daily = "cron(0 25 * * ? *)"), `${S}.daily`, `has an invalid hours field "25": 25 is outside 0-23`],
+  ["cron minute 61", (c) => (c[S].daily = "cron(61 7 * * ? *)"), `${S}.daily`, `has an invalid minutes field "61": 61 is outside 0-59`],
+  ["cron on February 31st", (c) => (c[S].monthly = "cron(0 7 31 2 ? *)"), `${S}.monthly`, "never runs: no day 31 in FEB"],
+  ["cron day-of-week 8", (c) => (c[S].weekly = "cron(0 8 ? * 8 *)"), `${S}.weekly`, `has an invalid day-of-week field "8": 8 is outside 1-7`],
+  ["cron backwards range", (c) => (c[S].daily = "cron(0 17-8 * * ? *)"), `${S}.daily`, "the range 17-8 runs backwards"],
+  ["at() on a day that does not exist", (c) => (c[S].backupDrill = "at(2027-02-29T05:00:00)"), `${S}.backupDrill`, "names no real date and time"],
   ["rate with singular plural", (c) => (c[S].healthProbe = "rate(5 minute)"), `${S}.healthProbe`, "must be written rate(5 minutes)"],
   ["rate of zero", (c) => (c[S].healthProbe = "rate(0 minutes)"), `${S}.healthProbe`, "the rate must be at least 1"],
   ["schedule in words", (c) => (c[S].healthProbe = "every minute"), `${S}.healthProbe`, "is not an EventBridge Scheduler expression"],

@@ -56,7 +56,7 @@ describe("database-reachable", () => {
     url.password = "not-the-password-42";
     const result = await runCheck(databaseReachable, ctx({ databaseUrl: async () => url.toString() }));
     expect(result.status).toBe("fail");
-    expect(result.summary).toMatch(/^cannot connect to postgres(ql)?:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\S+: password authentication failed/);
+    expect(result.summary).toMatch(/^database unreachable \(auth\): cannot connect to postgres(ql)?:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\S+: password authentication failed/);
     expect(JSON.stringify(result)).not.toContain("not-the-password-42");
   });
 

@@ -87,7 +87,7 @@ describe("runChecklist", () => {
 
     // EMF: counts per status for the list, and the heartbeat of the task.
     expect(records).toEqual([
-      { namespace: "EleganceOps", dimensions: { Checklist: "daily" }, metrics: { ChecksOk: 1, ChecksWarn: 1, ChecksFail: 2 }, units: { ChecksOk: "Count", ChecksWarn: "Count", ChecksFail: "Count" } },
+      { namespace: "EleganceOps", dimensions: { Checklist: "daily" }, metrics: { ChecksOk: 1, ChecksWarn: 1, ChecksFail: 2, ChecksSkipped: 0 }, units: { ChecksOk: "Count", ChecksWarn: "Count", ChecksFail: "Count", ChecksSkipped: "Count" } },
       { namespace: "EleganceOps", dimensions: { Task: "daily-checklist" }, metrics: { Heartbeat: 1 }, units: { Heartbeat: "Count" } },
     ]);
   });
@@ -151,6 +151,6 @@ describe("runChecklist", () => {
       ["passes", "fail", NOT_RUN_SUMMARY],
     ]);
     expect(records).toContainEqual({ namespace: "EleganceOps", dimensions: { Task: "daily-checklist" }, metrics: { Heartbeat: 1 }, units: { Heartbeat: "Count" } });
-    expect(records).toContainEqual(expect.objectContaining({ dimensions: { Checklist: "daily" }, metrics: { ChecksOk: 0, ChecksWarn: 0, ChecksFail: 3 } }));
+    expect(records).toContainEqual(expect.objectContaining({ dimensions: { Checklist: "daily" }, metrics: { ChecksOk: 0, ChecksWarn: 0, ChecksFail: 3, ChecksSkipped: 0 } }));
   });
 });

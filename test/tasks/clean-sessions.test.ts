@@ -61,10 +61,10 @@ describe("clean-sessions", () => {
     expect(await survivorDigest()).toBe(survivors);
   });
 
-  it("on a clean database reports that Supabase Auth already did the work", async () => {
+  it("on a clean database says there is nothing to delete, not who cleaned them (issue 19: it credited Supabase Auth after our own run)", async () => {
     const again = await cleanSessions(db().url);
     expect(again.counts.sessions).toBe(0);
-    expect(again.summary).toBe("no session matched (not_after older than 30 days): Supabase Auth already cleaned them");
+    expect(again.summary).toBe("no session matched (not_after older than 30 days): nothing to delete (an earlier run or Supabase Auth removed them)");
   });
 
   it("two runs at once: exactly one does the work", async () => {
