@@ -38,6 +38,24 @@ export const ACTIONS: Record<string, Grant> = {
     resources: ["arn:aws:logs:*:*:log-group:*{app}*"],
   },
   "aws:cloudwatch/logMetricFilter:LogMetricFilter": { actions: ["logs:PutMetricFilter", "logs:DeleteMetricFilter"], resources: ["arn:aws:logs:*:*:log-group:*{app}*"] },
+  "aws:cloudwatch/dashboard:Dashboard": { actions: ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"], resources: ["arn:aws:cloudwatch::*:dashboard/{app}-*"] },
+  // Glue names take no dash: the metrics database is {app_}_metrics (app name with underscores).
+  "aws:glue/catalogDatabase:CatalogDatabase": {
+    actions: ["glue:CreateDatabase", "glue:GetDatabase", "glue:UpdateDatabase", "glue:DeleteDatabase", "glue:GetTags", "glue:TagResource", "glue:UntagResource"],
+    resources: ["arn:aws:glue:*:*:catalog", "arn:aws:glue:*:*:database/{app_}_*"],
+  },
+  "aws:glue/catalogTable:CatalogTable": {
+    actions: ["glue:CreateTable", "glue:GetTable", "glue:UpdateTable", "glue:DeleteTable"],
+    resources: ["arn:aws:glue:*:*:catalog", "arn:aws:glue:*:*:database/{app_}_*", "arn:aws:glue:*:*:table/{app_}_*/*"],
+  },
+  "aws:athena/workgroup:Workgroup": {
+    actions: ["athena:CreateWorkGroup", "athena:GetWorkGroup", "athena:UpdateWorkGroup", "athena:DeleteWorkGroup", "athena:ListTagsForResource", "athena:TagResource", "athena:UntagResource"],
+    resources: ["arn:aws:athena:*:*:workgroup/{app}-*"],
+  },
+  "aws:sesv2/emailIdentity:EmailIdentity": {
+    actions: ["ses:CreateEmailIdentity", "ses:GetEmailIdentity", "ses:DeleteEmailIdentity", "ses:PutEmailIdentityDkimSigningAttributes", "ses:TagResource", "ses:UntagResource"],
+    resources: ["arn:aws:ses:*:*:identity/*"],
+  },
   "aws:cloudwatch/metricAlarm:MetricAlarm": { actions: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", ...tags("cloudwatch")], resources: ["arn:aws:cloudwatch:*:*:alarm:{app}-*"] },
   "aws:ecr/repository:Repository": {
     actions: ["ecr:CreateRepository", "ecr:DeleteRepository", "ecr:DescribeRepositories", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability", "ecr:GetRepositoryPolicy", ...tags("ecr")],
@@ -106,10 +124,10 @@ export function deployerPolicy(plan: Plan, app: string): { Version: string; Stat
     Sid: type.replace(/^[^:]*:|:[^:]*$/g, "").replace(/[^A-Za-z0-9]/g, ""),
     Effect: "Allow",
     Action: ACTIONS[type].actions,
-    Resource: ACTIONS[type].resources.map((r) => r.replace(/\{app\}/g, app)),
+    Resource: ACTIONS[type].resources.map((r) => r.replace(/\{app\}/g, app).replace(/\{app_\}/g, app.replace(/-/g, "_"))),
   }));
   const passRole = plan.resources.some((r) => r.type === "aws:iam/role:Role")
-    ? [{ Sid: "PassRole", Effect: "Allow", Action: "iam:PassRole", Resource: ROLE.replace("{app}", app), Condition: { StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "scheduler.amazonaws.com"] } } }]
+    ? [{ Sid: "PassRole", Effect: "Allow", Action: "iam:PassRole", Resource: ROLE.replace("{app}", app), Condition: { StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "scheduler.amazonaws.com", "ecs-tasks.amazonaws.com"] } } }]
     : [];
   return { Version: "2012-10-17", Statement: [...ALWAYS, ...statements, ...passRole] };
 }
