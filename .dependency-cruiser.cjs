@@ -3,7 +3,8 @@
 // when the compiler erases it.
 
 // What the Pulumi program may read from lambdas/: plain data and its types, nothing that runs.
-const INFRA_DATA = "^lambdas/(core/contract|core/inputs|core/needs|core/[^/]*thresholds[^/]*|checklist/catalog[^/]*)\\.ts$";
+const INFRA_DATA =
+  "^lambdas/(core/contract|core/inputs|core/needs|core/[^/]*thresholds[^/]*|checklist/catalog[^/]*)\\.ts$";
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -29,11 +29,22 @@ const BEFORE = new Date(NOW.getTime() - 183 * 86_400_000);
 const PAYMENTS = `CREATE TABLE public.ride_payments (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   ride_id bigint NOT NULL REFERENCES public.rides ON DELETE CASCADE, amount_cents int NOT NULL, paid_at timestamptz NOT NULL);
   CREATE INDEX ride_payments_ride_id_idx ON public.ride_payments (ride_id); ALTER TABLE public.ride_payments OWNER TO postgres`;
-interface Scenario { name: string; payments?: string; withDependents?: string[] }
+interface Scenario {
+  name: string;
+  payments?: string;
+  withDependents?: string[];
+}
 const SCENARIOS: Scenario[] = [
   { name: "no table references rides" },
-  { name: "ride_payments, 1 per ride, withDependents (payments move too)", payments: "true", withDependents: ["public.ride_payments"] },
-  { name: "ride_payments for recent rides only (referenced rides stay; none to keep)", payments: `created_at >= '${BEFORE.toISOString()}'` },
+  {
+    name: "ride_payments, 1 per ride, withDependents (payments move too)",
+    payments: "true",
+    withDependents: ["public.ride_payments"],
+  },
+  {
+    name: "ride_payments for recent rides only (referenced rides stay; none to keep)",
+    payments: `created_at >= '${BEFORE.toISOString()}'`,
+  },
 ];
 
 async function admin(database: string): Promise<Client> {
@@ -48,7 +59,9 @@ async function template(payments?: string, base?: string): Promise<string> {
     await su.query(`CREATE DATABASE ${name} TEMPLATE ${base}`);
     const c = await admin(name);
     await c.query(PAYMENTS);
-    await c.query(`INSERT INTO public.ride_payments (ride_id, amount_cents, paid_at) SELECT id, coalesce(price_cents, 0), created_at FROM public.rides WHERE ${payments}`);
+    await c.query(
+      `INSERT INTO public.ride_payments (ride_id, amount_cents, paid_at) SELECT id, coalesce(price_cents, 0), created_at FROM public.rides WHERE ${payments}`,
+    );
     await c.query("VACUUM (ANALYZE) public.ride_payments");
     await c.end();
   } else {
@@ -90,7 +103,11 @@ function copies(from: string) {
   };
 }
 
-interface OneShot { seconds: number; rows: number; statementMs: number[] }
+interface OneShot {
+  seconds: number;
+  rows: number;
+  statementMs: number[];
+}
 
 async function oneShot(url: string, statements: string[], params: unknown[][], countFrom: number): Promise<OneShot> {
   const client = new Client({ connectionString: url });
@@ -127,27 +144,47 @@ function guideStatements(s: Scenario): { sql: string[]; params: unknown[][]; cou
     params.push([], [BEFORE], [BEFORE]);
   }
   const countFrom = sql.length;
-  sql.push("INSERT INTO public.rides_archive SELECT * FROM public.rides WHERE created_at < $1", "DELETE FROM public.rides WHERE created_at < $1");
+  sql.push(
+    "INSERT INTO public.rides_archive SELECT * FROM public.rides WHERE created_at < $1",
+    "DELETE FROM public.rides WHERE created_at < $1",
+  );
   params.push([BEFORE], [BEFORE]);
   return { sql, params, countFrom };
 }
 
 /** "setup 120 ms, pages 2,310 ms, …" from a task's details.phasesMs. */
 const phasesOf = (details: unknown) =>
-  Object.entries((details as { phasesMs?: Record<string, number> } | undefined)?.phasesMs ?? {}).map(([k, ms]) => `${k} ${fmt(ms)} ms`).join(", ");
+  Object.entries((details as { phasesMs?: Record<string, number> } | undefined)?.phasesMs ?? {})
+    .map(([k, ms]) => `${k} ${fmt(ms)} ms`)
+    .join(", ");
 const fmt = (n: number) => Math.round(n).toLocaleString("en");
 /** The run whose rate is the median one (the lower middle for an even count). */
-const medianRun = <T>(runs: T[], rate: (r: T) => number) => [...runs].sort((a, b) => rate(a) - rate(b))[(runs.length - 1) >> 1];
+const medianRun = <T>(runs: T[], rate: (r: T) => number) =>
+  [...runs].sort((a, b) => rate(a) - rate(b))[(runs.length - 1) >> 1];
 
-function report(label: string, unit: string, ours: TaskResult[], oursRate: (r: TaskResult) => number, guide: OneShot[], guideRate: (r: OneShot) => number, statements: (r: OneShot) => string): void {
+function report(
+  label: string,
+  unit: string,
+  ours: TaskResult[],
+  oursRate: (r: TaskResult) => number,
+  guide: OneShot[],
+  guideRate: (r: OneShot) => number,
+  statements: (r: OneShot) => string,
+): void {
   const a = samples(ours.map(oursRate));
   const b = samples(guide.map(guideRate));
   const longest = Math.max(...ours.map((r) => r.longestTransactionMs));
   console.log(label);
   console.log(`  batched:  ${describeSamples(a, `${unit}/s`, 0)}; longest transaction ${fmt(longest)} ms`);
-  console.log(`  one-shot: ${describeSamples(b, `${unit}/s`, 0)}; its transaction ${fmt(Math.min(...guide.map((g) => g.seconds * 1000)))} ms or more`);
-  console.log(`  ratio of medians (batched / one-shot): ${(a.median / b.median).toFixed(2)} (target >= 0.8); longest batched transaction ${fmt(longest)} ms (target <= 1000 ms)`);
-  console.log(`  where the time went (median runs): batched ${phasesOf(medianRun(ours, oursRate).details)}; one-shot ${statements(medianRun(guide, guideRate))}`);
+  console.log(
+    `  one-shot: ${describeSamples(b, `${unit}/s`, 0)}; its transaction ${fmt(Math.min(...guide.map((g) => g.seconds * 1000)))} ms or more`,
+  );
+  console.log(
+    `  ratio of medians (batched / one-shot): ${(a.median / b.median).toFixed(2)} (target >= 0.8); longest batched transaction ${fmt(longest)} ms (target <= 1000 ms)`,
+  );
+  console.log(
+    `  where the time went (median runs): batched ${phasesOf(medianRun(ours, oursRate).details)}; one-shot ${statements(medianRun(guide, guideRate))}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -164,22 +201,50 @@ async function main(): Promise<void> {
       if (from !== base) made.push(from);
       const copy = copies(from);
       const guide = guideStatements(s);
-      const runs = await alternate(rounds,
-        { name: "batched", run: () => archiveRides(copy.url(), { before: BEFORE, batchSize: 5_000, withDependents: s.withDependents }) },
+      const runs = await alternate(
+        rounds,
+        {
+          name: "batched",
+          run: () => archiveRides(copy.url(), { before: BEFORE, batchSize: 5_000, withDependents: s.withDependents }),
+        },
         { name: "one-shot", run: () => oneShot(copy.url(), guide.sql, guide.params, guide.countFrom) },
-        () => copy.prepare(), (line) => console.error(line));
+        () => copy.prepare(),
+        (line) => console.error(line),
+      );
       await copy.drop();
-      report(`rides, ${s.name}: ${fmt(runs.ours[0].counts.moved)} rides moved per run`, "rides", runs.ours, (r) => r.counts.moved / (r.durationMs / 1000), runs.baseline, (g) => g.rows / g.seconds,
-        (g) => g.statementMs.map((ms, i) => `${guide.sql[i].split(" ").slice(0, 3).join(" ")}… ${fmt(ms)} ms`).join(", "));
+      report(
+        `rides, ${s.name}: ${fmt(runs.ours[0].counts.moved)} rides moved per run`,
+        "rides",
+        runs.ours,
+        (r) => r.counts.moved / (r.durationMs / 1000),
+        runs.baseline,
+        (g) => g.rows / g.seconds,
+        (g) =>
+          g.statementMs.map((ms, i) => `${guide.sql[i].split(" ").slice(0, 3).join(" ")}… ${fmt(ms)} ms`).join(", "),
+      );
     }
     const copy = copies(base);
-    const sessionsRuns = await alternate(rounds,
+    const sessionsRuns = await alternate(
+      rounds,
       { name: "batched", run: () => cleanSessions(copy.url(), { batchSize: 2_000 }) },
-      { name: "one-shot", run: () => oneShot(copy.url(), ["DELETE FROM auth.sessions WHERE not_after < now() - interval '30 days'"], [[]], 0) },
-      () => copy.prepare(), (line) => console.error(line));
+      {
+        name: "one-shot",
+        run: () =>
+          oneShot(copy.url(), ["DELETE FROM auth.sessions WHERE not_after < now() - interval '30 days'"], [[]], 0),
+      },
+      () => copy.prepare(),
+      (line) => console.error(line),
+    );
     await copy.drop();
-    report(`sessions: ${fmt(sessionsRuns.ours[0].counts.sessions)} expired deleted per run (with their refresh tokens and MFA claims)`, "sessions",
-      sessionsRuns.ours, (r) => r.counts.sessions / (r.durationMs / 1000), sessionsRuns.baseline, (g) => g.rows / g.seconds, (g) => `DELETE ${fmt(g.statementMs[0])} ms`);
+    report(
+      `sessions: ${fmt(sessionsRuns.ours[0].counts.sessions)} expired deleted per run (with their refresh tokens and MFA claims)`,
+      "sessions",
+      sessionsRuns.ours,
+      (r) => r.counts.sessions / (r.durationMs / 1000),
+      sessionsRuns.baseline,
+      (g) => g.rows / g.seconds,
+      (g) => `DELETE ${fmt(g.statementMs[0])} ms`,
+    );
   } finally {
     const su = await connect(superuserUrl());
     for (const name of made.reverse()) await su.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -13,20 +13,46 @@ import { startOsv } from "../test/support/osv-api";
 import { alternate, benchRounds, describeMachine, describeSamples, samples } from "./measure";
 
 async function main(): Promise<void> {
-  const lock = parseLockfile("package-lock.json", readFileSync(path.join(__dirname, "..", "package-lock.json"), "utf8"));
+  const lock = parseLockfile(
+    "package-lock.json",
+    readFileSync(path.join(__dirname, "..", "package-lock.json"), "utf8"),
+  );
   const versions = versionsByName(lock);
   const names = Object.keys(versions);
   const queries = Object.values(versions).reduce((n, v) => n + v.length, 0);
-  console.log(`lock-file: ${lock.packages.length} installed packages, ${names.length} names, ${queries} name@version pairs`);
+  console.log(
+    `lock-file: ${lock.packages.length} installed packages, ${names.length} names, ${queries} name@version pairs`,
+  );
   console.log(describeMachine("before"));
   const registry = await startNpmRegistry();
   const osv = await startOsv();
   // Every 25th package has an advisory on its installed version; every 50th also one only OSV knows.
-  const ghsa = (n: number, tail: string) => `GHSA-${String(n).padStart(4, "0").split("").map((d) => "23456789cf"[Number(d)]).join("")}-${tail}`;
+  const ghsa = (n: number, tail: string) =>
+    `GHSA-${String(n)
+      .padStart(4, "0")
+      .split("")
+      .map((d) => "23456789cf"[Number(d)])
+      .join("")}-${tail}`;
   names.forEach((name, i) => {
     const version = versions[name][0];
-    if (i % 25 === 0) registry.advisories[name] = [{ id: 1_000_000 + i, ghsa: ghsa(i, "wwww-xxxx"), title: `advisory ${i}`, severity: "high", vulnerable_versions: `<=${version}` }];
-    if (i % 50 === 0) osv.vulns.push({ id: ghsa(i, "qqqq-rrrr"), summary: `osv ${i}`, severity: "MODERATE", package: name, introduced: "0" });
+    if (i % 25 === 0)
+      registry.advisories[name] = [
+        {
+          id: 1_000_000 + i,
+          ghsa: ghsa(i, "wwww-xxxx"),
+          title: `advisory ${i}`,
+          severity: "high",
+          vulnerable_versions: `<=${version}`,
+        },
+      ];
+    if (i % 50 === 0)
+      osv.vulns.push({
+        id: ghsa(i, "qqqq-rrrr"),
+        summary: `osv ${i}`,
+        severity: "MODERATE",
+        package: name,
+        introduced: "0",
+      });
   });
   const count = () => ({ npm: registry.requests.length, osv: osv.requests.length });
   const reset = async () => {
@@ -37,7 +63,13 @@ async function main(): Promise<void> {
     name: "batched scan",
     async run() {
       const started = performance.now();
-      const report = await auditLockfile(lock, { registry: registry.url, osvUrl: osv.url, settings: DEFAULT_SECURITY_SETTINGS, client: new JsonClient(), today: "2026-12-01" });
+      const report = await auditLockfile(lock, {
+        registry: registry.url,
+        osvUrl: osv.url,
+        settings: DEFAULT_SECURITY_SETTINGS,
+        client: new JsonClient(),
+        today: "2026-12-01",
+      });
       return { ms: performance.now() - started, requests: count(), findings: report.findings.length };
     },
   };
@@ -48,10 +80,20 @@ async function main(): Promise<void> {
       const client = new JsonClient();
       let findings = 0;
       for (const [name, list] of Object.entries(versions)) {
-        const a = await client.request<Record<string, unknown[]>>({ source: "npm", url: `${registry.url}/-/npm/v1/security/advisories/bulk`, method: "POST", body: { [name]: list } });
+        const a = await client.request<Record<string, unknown[]>>({
+          source: "npm",
+          url: `${registry.url}/-/npm/v1/security/advisories/bulk`,
+          method: "POST",
+          body: { [name]: list },
+        });
         findings += a?.[name]?.length ?? 0;
         for (const version of list) {
-          const o = await client.request<{ results: { vulns?: unknown[] }[] }>({ source: "osv", url: `${osv.url}/v1/querybatch`, method: "POST", body: { queries: [{ package: { name, ecosystem: "npm" }, version }] } });
+          const o = await client.request<{ results: { vulns?: unknown[] }[] }>({
+            source: "osv",
+            url: `${osv.url}/v1/querybatch`,
+            method: "POST",
+            body: { queries: [{ package: { name, ecosystem: "npm" }, version }] },
+          });
           findings += o?.results[0].vulns?.length ?? 0;
         }
       }
@@ -64,11 +106,19 @@ async function main(): Promise<void> {
     const b = samples(runs.baseline.map((r) => r.ms));
     const last = runs.ours.at(-1)!;
     const base = runs.baseline.at(-1)!;
-    console.log(`batched scan:            ${describeSamples(o, "ms", 0)}; requests npm ${last.requests.npm}, OSV ${last.requests.osv}; ${last.findings} findings`);
-    console.log(`one request per package: ${describeSamples(b, "ms", 0)}; requests npm ${base.requests.npm}, OSV ${base.requests.osv}`);
-    console.log(`ratio: ${(b.median / o.median).toFixed(1)}x faster, ${((base.requests.npm + base.requests.osv) / (last.requests.npm + last.requests.osv)).toFixed(0)}x fewer requests`);
+    console.log(
+      `batched scan:            ${describeSamples(o, "ms", 0)}; requests npm ${last.requests.npm}, OSV ${last.requests.osv}; ${last.findings} findings`,
+    );
+    console.log(
+      `one request per package: ${describeSamples(b, "ms", 0)}; requests npm ${base.requests.npm}, OSV ${base.requests.osv}`,
+    );
+    console.log(
+      `ratio: ${(b.median / o.median).toFixed(1)}x faster, ${((base.requests.npm + base.requests.osv) / (last.requests.npm + last.requests.osv)).toFixed(0)}x fewer requests`,
+    );
     const ok = last.requests.npm <= 3 && last.requests.osv <= 3 + osv.vulns.length;
-    console.log(`target ≤ 3 requests per source (OSV details of ids npm lacks counted apart: ${osv.vulns.length}): ${ok ? "met" : "MISSED"}`);
+    console.log(
+      `target ≤ 3 requests per source (OSV details of ids npm lacks counted apart: ${osv.vulns.length}): ${ok ? "met" : "MISSED"}`,
+    );
     console.log(describeMachine("after"));
   } finally {
     await registry.close();

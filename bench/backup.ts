@@ -41,7 +41,10 @@ const DRILL_TARGET = 1.2;
 /** CPU seconds (user + system) of a process, and of its waited-for children, from /proc (Linux). */
 function procCpu(pid: number | "self"): { own: number; children: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+  const f = stat
+    .slice(stat.lastIndexOf(")") + 2)
+    .split(" ")
+    .map(Number);
   // Fields 14-17 of proc(5), counted from after the command name (field 3 is f[0]); 100 ticks/s.
   return { own: (f[11] + f[12]) / 100, children: (f[13] + f[14]) / 100 };
 }
@@ -53,9 +56,20 @@ function procCpu(pid: number | "self"): { own: number; children: number } {
 function child(code: string, env: NodeJS.ProcessEnv): Promise<any> {
   const out = path.join(mkdtempSync(path.join(tmpdir(), "elegance-bench-js-")), "index.js");
   // As the Lambda's bundles are built (minified, same target), but from this entry and to a file.
-  buildSync({ ...bundleOptions("backup"), entryPoints: undefined, stdin: { contents: code, resolveDir: ROOT, loader: "ts" }, outfile: out, write: true, sourcemap: false });
+  buildSync({
+    ...bundleOptions("backup"),
+    entryPoints: undefined,
+    stdin: { contents: code, resolveDir: ROOT, loader: "ts" },
+    outfile: out,
+    write: true,
+    sourcemap: false,
+  });
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [out], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+    const p = spawn(process.execPath, [out], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let last = "";
     p.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       for (const line of chunk.split("\n").filter(Boolean)) last = line;
@@ -107,7 +121,11 @@ async function main(): Promise<void> {
   try {
     let s3Env: NodeJS.ProcessEnv = {};
     await new Promise<void>((resolve) => {
-      s3Process = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", `${S3_SERVER} setInterval(() => {}, 1000);`], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+      s3Process = spawn(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", "-e", `${S3_SERVER} setInterval(() => {}, 1000);`],
+        { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
+      );
       s3Process.stdout!.setEncoding("utf8").once("data", (line: string) => {
         s3Env = JSON.parse(line);
         resolve();
@@ -130,7 +148,9 @@ async function benchSize(sizeMb: number, s3Env: NodeJS.ProcessEnv, s3Pid: number
   await generateDrivers(admin, { count: 300, seed: 2, now: NOW });
   await generateRides(admin, { count: sizeMb * RIDES_PER_MB, oldFraction: 0.3, olderThanMonths: 7, seed: 2, now: NOW });
   await admin.query("CHECKPOINT");
-  const { rows: [size] } = await admin.query("SELECT pg_database_size(current_database()) AS bytes");
+  const {
+    rows: [size],
+  } = await admin.query("SELECT pg_database_size(current_database()) AS bytes");
   const dbMb = Number(size.bytes) / MB;
   const s3 = createS3Client(s3Env);
   const bucket = "bench";
@@ -143,7 +163,17 @@ async function benchSize(sizeMb: number, s3Env: NodeJS.ProcessEnv, s3Pid: number
 
   // Backup: ours (streamed to S3, own process) against pg_dump -Fc to a file, same database.
   const env = { ...s3Env, ...imageEnvironment(), DATABASE_URL: db.url };
-  const backups = await alternate<Run & { key: string; bytes: number; maxRssKb: number; phases: Record<string, number>; cpuNode: number; cpuChildren: number }, Run & { bytes: number }>(
+  const backups = await alternate<
+    Run & {
+      key: string;
+      bytes: number;
+      maxRssKb: number;
+      phases: Record<string, number>;
+      cpuNode: number;
+      cpuChildren: number;
+    },
+    Run & { bytes: number }
+  >(
     benchRounds(),
     {
       name: "streamed backup",
@@ -159,7 +189,12 @@ async function benchSize(sizeMb: number, s3Env: NodeJS.ProcessEnv, s3Pid: number
         const before = procCpu("self").children;
         const t = performance.now();
         execFileSync("pg_dump", ["--format=custom", `--file=${file}`], { env: libpqEnv(db.url, "bench") });
-        return { seconds: (performance.now() - t) / 1000, cpu: procCpu("self").children - before, s3Cpu: 0, bytes: statSync(file).size };
+        return {
+          seconds: (performance.now() - t) / 1000,
+          cpu: procCpu("self").children - before,
+          s3Cpu: 0,
+          bytes: statSync(file).size,
+        };
       },
     },
   );
@@ -191,7 +226,10 @@ async function benchSize(sizeMb: number, s3Env: NodeJS.ProcessEnv, s3Pid: number
           return { seconds: (performance.now() - t) / 1000, drill };
         },
       },
-      { name: `pg_restore, then pg_restore --jobs ${availableParallelism()}`, run: async () => ({ plain: pgRestore([]), jobs: pgRestore([`--jobs=${availableParallelism()}`]) }) },
+      {
+        name: `pg_restore, then pg_restore --jobs ${availableParallelism()}`,
+        run: async () => ({ plain: pgRestore([]), jobs: pgRestore([`--jobs=${availableParallelism()}`]) }),
+      },
     );
   } finally {
     await scratch.stop();
@@ -204,27 +242,49 @@ async function benchSize(sizeMb: number, s3Env: NodeJS.ProcessEnv, s3Pid: number
   const s3Cpu = s(ours.map((r) => r.s3Cpu));
   const rss = s(ours.map((r) => r.maxRssKb / 1024));
   const ratio = wall[1].median / wall[0].median;
-  console.log(`database ${dbMb.toFixed(0)} MB (dump ${f1(ours[0].bytes / MB)} MB, baseline file ${f1(base[0].bytes / MB)} MB)`);
-  console.log(`  streamed backup to S3: ${f1(dbMb / wall[0].median)} MB/s of database; wall ${describeSamples(wall[0], "s", 1)}`);
-  console.log(`  pg_dump -Fc > file:    ${f1(dbMb / wall[1].median)} MB/s of database; wall ${describeSamples(wall[1], "s", 1)}`);
+  console.log(
+    `database ${dbMb.toFixed(0)} MB (dump ${f1(ours[0].bytes / MB)} MB, baseline file ${f1(base[0].bytes / MB)} MB)`,
+  );
+  console.log(
+    `  streamed backup to S3: ${f1(dbMb / wall[0].median)} MB/s of database; wall ${describeSamples(wall[0], "s", 1)}`,
+  );
+  console.log(
+    `  pg_dump -Fc > file:    ${f1(dbMb / wall[1].median)} MB/s of database; wall ${describeSamples(wall[1], "s", 1)}`,
+  );
   console.log(`  ratio of medians (streamed / file speed): ${ratio.toFixed(2)} (target >= ${backupTarget(dbMb)})`);
   const split = `Node ${f1(samples(ours.map((r) => r.cpuNode)).median)} s + pg_dump, pg_dumpall ${f1(samples(ours.map((r) => r.cpuChildren)).median)} s`;
-  console.log(`  CPU, streamed backup (${split}): ${describeSamples(cpu[0], "s", 1)}; pg_dump -Fc: ${describeSamples(cpu[1], "s", 1)}`);
-  console.log(`  (CPU of both sides is without the database server's; CPU / wall time is how many cores each side kept busy)`);
-  console.log(`  CPU of the local S3 server during the streamed backup (remote in production): ${describeSamples(s3Cpu, "s", 1)}`);
+  console.log(
+    `  CPU, streamed backup (${split}): ${describeSamples(cpu[0], "s", 1)}; pg_dump -Fc: ${describeSamples(cpu[1], "s", 1)}`,
+  );
+  console.log(
+    `  (CPU of both sides is without the database server's; CPU / wall time is how many cores each side kept busy)`,
+  );
+  console.log(
+    `  CPU of the local S3 server during the streamed backup (remote in production): ${describeSamples(s3Cpu, "s", 1)}`,
+  );
   console.log(`  backup process peak RSS: ${describeSamples(rss, "MB", 0)} (target <= ${RSS_TARGET_MB} MB)`);
   const phases = ours[ours.length - 1].phases;
-  console.log(`  where the last streamed backup's time went (ms): ${Object.entries(phases).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  console.log(
+    `  where the last streamed backup's time went (ms): ${Object.entries(phases)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+  );
   const d = drills.ours.map((r) => r.drill);
   const drill = s(drills.ours.map((r) => r.seconds));
   const restore = s(d.map((r) => r.details.restoreMs / 1000));
   const checks = s(d.map((r) => (r.details.drillMs - r.details.restoreMs) / 1000));
   const plain = s(drills.baseline.map((r) => r.plain));
   const jobs = s(drills.baseline.map((r) => r.jobs));
-  console.log(`  drill (${d.map((r) => r.status).join(", ")}; ${d[0].details.indexesChecked} indexes, ${d[0].details.indexesHeapChecked} with heapallindexed): ${describeSamples(drill, "s", 1)}`);
+  console.log(
+    `  drill (${d.map((r) => r.status).join(", ")}; ${d[0].details.indexesChecked} indexes, ${d[0].details.indexesHeapChecked} with heapallindexed): ${describeSamples(drill, "s", 1)}`,
+  );
   console.log(`    of which download + restore ${f1(restore.median)} s, checks ${f1(checks.median)} s (medians)`);
-  console.log(`  plain pg_restore:           ${describeSamples(plain, "s", 1)}; drill / it: ${(drill.median / plain.median).toFixed(2)} (target <= ${DRILL_TARGET})`);
-  console.log(`  pg_restore --jobs ${availableParallelism()}:        ${describeSamples(jobs, "s", 1)}; drill / it: ${(drill.median / jobs.median).toFixed(2)}`);
+  console.log(
+    `  plain pg_restore:           ${describeSamples(plain, "s", 1)}; drill / it: ${(drill.median / plain.median).toFixed(2)} (target <= ${DRILL_TARGET})`,
+  );
+  console.log(
+    `  pg_restore --jobs ${availableParallelism()}:        ${describeSamples(jobs, "s", 1)}; drill / it: ${(drill.median / jobs.median).toFixed(2)}`,
+  );
   rmSync(dir, { recursive: true, force: true });
   await db.drop();
 }

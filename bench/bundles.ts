@@ -10,7 +10,9 @@ import { bundle, REPO_ROOT, zipBundle } from "../infra/bundle";
 import { describeMachine } from "./measure";
 
 const BUDGET = 1024 * 1024;
-const handlers = readdirSync(path.join(REPO_ROOT, "lambdas", "handlers")).map((f) => f.replace(/\.ts$/, "")).sort();
+const handlers = readdirSync(path.join(REPO_ROOT, "lambdas", "handlers"))
+  .map((f) => f.replace(/\.ts$/, ""))
+  .sort();
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
 console.log(describeMachine("before"));

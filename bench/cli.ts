@@ -16,7 +16,11 @@ const TS_NODE = [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "bi
 /** Seconds one process takes, start to exit; exit codes outside `ok` throw. */
 function timed(args: string[], env: NodeJS.ProcessEnv = {}, ok = [0]): number {
   const started = performance.now();
-  const p = spawnSync(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, encoding: "utf8" });
+  const p = spawnSync(process.execPath, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    encoding: "utf8",
+  });
   const seconds = (performance.now() - started) / 1000;
   if (!ok.includes(p.status ?? -1)) throw new Error(`node ${args.join(" ")} exited ${p.status}: ${p.stderr}`);
   return seconds;
@@ -25,8 +29,12 @@ function timed(args: string[], env: NodeJS.ProcessEnv = {}, ok = [0]): number {
 function report(what: string, built: number[], tsNode: number[], target: number, floor?: number[]): void {
   const b = samples(built);
   const t = samples(tsNode);
-  console.log(`${what}, built CLI: ${describeSamples(b, "s", 3)} (target <= ${target} s: ${b.median <= target ? "met" : "NOT met"})`);
-  console.log(`${what}, ts-node --transpile-only bin/ops.ts: ${describeSamples(t, "s", 3)} (${(t.median / b.median).toFixed(1)}x the built CLI)`);
+  console.log(
+    `${what}, built CLI: ${describeSamples(b, "s", 3)} (target <= ${target} s: ${b.median <= target ? "met" : "NOT met"})`,
+  );
+  console.log(
+    `${what}, ts-node --transpile-only bin/ops.ts: ${describeSamples(t, "s", 3)} (${(t.median / b.median).toFixed(1)}x the built CLI)`,
+  );
   if (floor) console.log(`node -e 0 (the floor): ${describeSamples(samples(floor), "s", 3)}`);
 }
 

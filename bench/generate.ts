@@ -40,7 +40,14 @@ async function rowByRow(client: Client, count: number): Promise<void> {
                dropoff_address, dropoff_lat, dropoff_lng, created_at, distance_km, price_cents, payment_status)
              VALUES ($1, $2, 'completed', $3, 48.8566, 2.3522, 'Gare de Lyon, Paris', 48.8443, 2.3744,
                now() - make_interval(days => $4), $5, $6, 'paid')`,
-      values: [users[i % users.length], drivers[i % drivers.length], `${i % 200} rue de Rivoli, 75001 Paris`, i % 730, km, 2000 + km * 210],
+      values: [
+        users[i % users.length],
+        drivers[i % drivers.length],
+        `${i % 200} rue de Rivoli, 75001 Paris`,
+        i % 730,
+        km,
+        2000 + km * 210,
+      ],
     });
   }
   await client.query("COMMIT");
@@ -64,7 +71,10 @@ async function main(): Promise<void> {
   try {
     const runs = await alternate(
       benchRounds(),
-      { name: "set-based generateRides", run: () => onFreshDatabase(ROWS, (c) => generateRides(c, { count: ROWS, seed: 1 })) },
+      {
+        name: "set-based generateRides",
+        run: () => onFreshDatabase(ROWS, (c) => generateRides(c, { count: ROWS, seed: 1 })),
+      },
       { name: "row-by-row INSERT", run: () => onFreshDatabase(BASELINE_ROWS, (c) => rowByRow(c, BASELINE_ROWS)) },
     );
     const [set, row] = [samples(runs.ours), samples(runs.baseline)];

@@ -19,7 +19,9 @@ export function machineState(): MachineState {
 export function describeMachine(when: "before" | "after", state = machineState()): string {
   const line = `machine ${when}: load average ${state.load1.toFixed(2)} / ${state.load5.toFixed(2)} (1 / 5 min) on ${state.cores} cores`;
   const busy = when === "before" && state.load1 > 0.5 * state.cores;
-  return busy ? `${line}\n  WARNING: the 1-minute load is above 0.5 × cores: ratios measured now are not to be quoted` : line;
+  return busy
+    ? `${line}\n  WARNING: the 1-minute load is above 0.5 × cores: ratios measured now are not to be quoted`
+    : line;
 }
 
 export interface Samples {

@@ -12,7 +12,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { CLI_FILE } from "../bin/build-cli";
-import { addDays, weekDays } from "../lambdas/report/week";
+import { addDays, weekDays } from "../lambdas/lib/week";
 import { syntheticDay } from "../test/support/metrics";
 import { startS3 } from "../test/support/s3";
 import { benchRounds, describeMachine, describeSamples, samples } from "./measure";
@@ -37,15 +37,34 @@ async function main(): Promise<void> {
       bytes += body.length;
       await s3.client.send(new PutObjectCommand({ Bucket: "logs", Key: exportKey(day), Body: body }));
     }
-    console.log(`generated ${days} days of exported metrics (${(bytes / 1048576).toFixed(0)} MB gzip) in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(
+      `generated ${days} days of exported metrics (${(bytes / 1048576).toFixed(0)} MB gzip) in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    );
     const runs: { ms: number; maxRssMB: number }[] = [];
     for (let round = 0; round < benchRounds(); round++) {
       const out = mkdtempSync(path.join(tmpdir(), "bench-report-"));
       const started = performance.now();
-      const { stderr } = await promisify(execFile)(process.execPath, ["--import", PEAK_RSS, CLI_FILE, "report", "weekly", "--week", WEEK, "--no-alarm-history", "--out", out, "--logs-bucket", "logs"], {
-        env: { ...process.env, ...s3.env },
-        maxBuffer: 1 << 20,
-      });
+      const { stderr } = await promisify(execFile)(
+        process.execPath,
+        [
+          "--import",
+          PEAK_RSS,
+          CLI_FILE,
+          "report",
+          "weekly",
+          "--week",
+          WEEK,
+          "--no-alarm-history",
+          "--out",
+          out,
+          "--logs-bucket",
+          "logs",
+        ],
+        {
+          env: { ...process.env, ...s3.env },
+          maxBuffer: 1 << 20,
+        },
+      );
       runs.push({ ms: performance.now() - started, maxRssMB: Number(/maxrss=(\d+)/.exec(stderr)![1]) / 1024 });
     }
     const time = samples(runs.map((r) => r.ms / 1000));

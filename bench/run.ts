@@ -2,7 +2,9 @@
 import { readdirSync } from "fs";
 import * as path from "path";
 
-const names = readdirSync(__dirname).filter((f) => f.endsWith(".ts") && !["run.ts", "measure.ts"].includes(f)).map((f) => f.replace(/\.ts$/, ""));
+const names = readdirSync(__dirname)
+  .filter((f) => f.endsWith(".ts") && !["run.ts", "measure.ts"].includes(f))
+  .map((f) => f.replace(/\.ts$/, ""));
 const wanted = process.argv[2];
 if (!wanted || !names.includes(wanted)) {
   console.error(`usage: npm run bench -- <${names.join("|")}>`);

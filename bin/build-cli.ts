@@ -22,7 +22,10 @@ const withoutPulumi: Plugin = {
   name: "without-pulumi",
   setup(b) {
     b.onResolve({ filter: /^@pulumi\/pulumi$/ }, () => ({ path: "@pulumi/pulumi", namespace: "cli-stub" }));
-    b.onLoad({ filter: /.*/, namespace: "cli-stub" }, () => ({ contents: "exports.secret = (value) => value;", loader: "js" }));
+    b.onLoad({ filter: /.*/, namespace: "cli-stub" }, () => ({
+      contents: "exports.secret = (value) => value;",
+      loader: "js",
+    }));
   },
 };
 

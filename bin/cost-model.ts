@@ -14,7 +14,15 @@ export const ASSUMPTIONS = {
   /** Average drain delivery (Vercel caps a body at logDrain.maxBodyBytes, 1 MiB). */
   deliveryKiB: 256,
   /** Seconds per run, by function name (after the app's name); memory comes from the plan. */
-  runSeconds: { "health-probe": 0.4, "daily-checklist": 30, "weekly-checklist": 60, "monthly-checklist": 300, backup: 120, "backup-drill": 300, "log-ingest": 0.3 } as Record<string, number>,
+  runSeconds: {
+    "health-probe": 0.4,
+    "daily-checklist": 30,
+    "weekly-checklist": 60,
+    "monthly-checklist": 300,
+    backup: 120,
+    "backup-drill": 300,
+    "log-ingest": 0.3,
+  } as Record<string, number>,
   /** Pages that reach people each month, per channel (each to every subscriber of its topic). */
   smsPagesPerMonth: 4,
   smsPartsPerPage: 2,
@@ -53,7 +61,11 @@ export const DAYS_PER_MONTH = 30.44;
 /** Runs a month of an EventBridge Scheduler expression (the forms the program uses). */
 export function runsPerMonth(expression: string): number {
   const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
-  if (rate) return (DAYS_PER_MONTH * 24 * 60) / (Number(rate[1]) * { minute: 1, hour: 60, day: 1440 }[rate[2].replace(/s$/, "") as "minute"]);
+  if (rate)
+    return (
+      (DAYS_PER_MONTH * 24 * 60) /
+      (Number(rate[1]) * { minute: 1, hour: 60, day: 1440 }[rate[2].replace(/s$/, "") as "minute"])
+    );
   const cron = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+)(?: \S+)?\)$/.exec(expression);
   if (!cron) throw new Error(`schedule expression ${expression}: not a rate() or cron() the estimate knows`);
   const [, , , dom, , dow] = cron;
@@ -71,7 +83,11 @@ export function customMetrics(plan: Plan, app: string): { name: string; series: 
   const has = (n: string) => fns.includes(n);
   const lists = fns.filter((n) => n.endsWith("-checklist")).length;
   const scheduled = ofType(plan, "aws:scheduler/schedule:Schedule").length;
-  const filters = new Set(ofType(plan, "aws:cloudwatch/logMetricFilter:LogMetricFilter").map((f) => `${f.inputs.metricTransformation.namespace}/${f.inputs.metricTransformation.name}`));
+  const filters = new Set(
+    ofType(plan, "aws:cloudwatch/logMetricFilter:LogMetricFilter").map(
+      (f) => `${f.inputs.metricTransformation.namespace}/${f.inputs.metricTransformation.name}`,
+    ),
+  );
   return [
     { name: "Heartbeat (Task: each scheduled task)", series: scheduled },
     // checklist-freshness: one series per watched task (weekly and monthly lists, the drill).
@@ -98,12 +114,18 @@ export function estimate(plan: Plan, app: string, table: PriceTable, a: Assumpti
   };
 
   add("CloudWatch", "alarms", ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm").length, "cloudwatch.alarm");
-  add("CloudWatch", "custom metrics", customMetrics(plan, app).reduce((n, m) => n + m.series, 0), "cloudwatch.metric");
+  add(
+    "CloudWatch",
+    "custom metrics",
+    customMetrics(plan, app).reduce((n, m) => n + m.series, 0),
+    "cloudwatch.metric",
+  );
 
   // Lambda: each scheduled function's runs, plus the ingest function's deliveries.
   const deliveriesPerMonth = (a.vercelLogsGbPerDay * 1024 * 1024 * DAYS_PER_MONTH) / a.deliveryKiB;
   const runs = new Map<string, number>();
-  for (const s of ofType(plan, "aws:scheduler/schedule:Schedule")) runs.set(String(s.inputs.name).replace(`${app}-`, ""), runsPerMonth(s.inputs.scheduleExpression));
+  for (const s of ofType(plan, "aws:scheduler/schedule:Schedule"))
+    runs.set(String(s.inputs.name).replace(`${app}-`, ""), runsPerMonth(s.inputs.scheduleExpression));
   const fns = ofType(plan, "aws:lambda/function:Function");
   if (fns.some((f) => shortName(f, app) === "log-ingest")) runs.set("log-ingest", deliveriesPerMonth);
   let requests = 0;
@@ -116,22 +138,38 @@ export function estimate(plan: Plan, app: string, table: PriceTable, a: Assumpti
   }
   add("Lambda", "requests (millions)", requests / 1e6, "lambda.requests");
   add("Lambda", "compute, arm64 (GB-s)", gbSeconds, "lambda.gbSecondsArm");
-  add("EventBridge Scheduler", "invocations (millions)", [...runs].filter(([n]) => n !== "log-ingest").reduce((t, [, n]) => t + n, 0) / 1e6, "scheduler.invocations");
+  add(
+    "EventBridge Scheduler",
+    "invocations (millions)",
+    [...runs].filter(([n]) => n !== "log-ingest").reduce((t, [, n]) => t + n, 0) / 1e6,
+    "scheduler.invocations",
+  );
 
   add("KMS", "keys", ofType(plan, "aws:kms/key:Key").length, "kms.key");
   add("KMS", "requests (10,000)", a.kmsRequestsPerMonth / 1e4, "kms.requests");
   add("Secrets Manager", "secrets", ofType(plan, "aws:secretsmanager/secret:Secret").length, "secretsmanager.secret");
-  const secretReads = [...runs].filter(([n]) => n !== "health-probe").reduce((t, [n, r]) => t + (n === "log-ingest" ? (DAYS_PER_MONTH * 24 * 60) / 5 : r), 0) * a.secretReadsPerRun;
+  const secretReads =
+    [...runs]
+      .filter(([n]) => n !== "health-probe")
+      .reduce((t, [n, r]) => t + (n === "log-ingest" ? (DAYS_PER_MONTH * 24 * 60) / 5 : r), 0) * a.secretReadsPerRun;
   add("Secrets Manager", "API calls (10,000)", secretReads / 1e4, "secretsmanager.api");
 
   // S3 storage at steady state, from the lifecycle rules' ages (objects under 128 KiB never transition).
   const dumpGb = a.databaseGb * a.dumpRatio;
-  const lifecycle = Object.fromEntries(ofType(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").flatMap((l) => l.inputs.rules).map((r: any) => [r.filter?.tag?.value ?? r.filter?.prefix ?? r.id, r]));
+  const lifecycle = Object.fromEntries(
+    ofType(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+      .flatMap((l) => l.inputs.rules)
+      .map((r: any) => [r.filter?.tag?.value ?? r.filter?.prefix ?? r.id, r]),
+  );
   const days = (key: string, fallback: number) => lifecycle[key]?.expiration?.days ?? fallback;
   const dailyKept = days("daily", 35);
   const monthlyKept = days("monthly", 365) / DAYS_PER_MONTH;
   const yearlyKept = lifecycle.yearly ? days("yearly", 1827) / 365 : 0;
-  const tiered = (count: number, ageDays: number) => ({ std: Math.min(count, 30 / ageDays), ia: Math.min(count, 90 / ageDays) - Math.min(count, 30 / ageDays), gir: Math.max(0, count - 90 / ageDays) });
+  const tiered = (count: number, ageDays: number) => ({
+    std: Math.min(count, 30 / ageDays),
+    ia: Math.min(count, 90 / ageDays) - Math.min(count, 30 / ageDays),
+    gir: Math.max(0, count - 90 / ageDays),
+  });
   const monthly = tiered(monthlyKept, DAYS_PER_MONTH);
   const yearly = tiered(yearlyKept, 365);
   add("S3 backups", "Standard: daily dumps (GB)", dailyKept * dumpGb, "s3.standardGb");
@@ -140,28 +178,62 @@ export function estimate(plan: Plan, app: string, table: PriceTable, a: Assumpti
   add("S3 backups", "monthly and yearly dumps, Glacier IR (GB)", (monthly.gir + yearly.gir) * dumpGb, "s3.glacierIrGb");
   if (fns.some((f) => shortName(f, app) === "log-ingest")) {
     const gzGbPerDay = a.vercelLogsGbPerDay * a.logGzipRatio;
-    add("S3 logs", `app/ (${days("app/", 30)} d, Standard, GB)`, gzGbPerDay * a.appLogShare * days("app/", 30), "s3.standardGb");
-    add("S3 logs", `access/ (${days("access/", 90)} d, Standard: objects < 128 KiB, GB)`, gzGbPerDay * (1 - a.appLogShare) * days("access/", 90), "s3.standardGb");
+    add(
+      "S3 logs",
+      `app/ (${days("app/", 30)} d, Standard, GB)`,
+      gzGbPerDay * a.appLogShare * days("app/", 30),
+      "s3.standardGb",
+    );
+    add(
+      "S3 logs",
+      `access/ (${days("access/", 90)} d, Standard: objects < 128 KiB, GB)`,
+      gzGbPerDay * (1 - a.appLogShare) * days("access/", 90),
+      "s3.standardGb",
+    );
     add("S3 logs", "PUT of the deliveries (1,000): app and access objects", (deliveriesPerMonth * 2) / 1000, "s3.put");
     add("S3 logs", "GET by the daily log check (1,000)", (deliveriesPerMonth * 2) / 1000, "s3.get");
   }
-  add("CloudTrail", "data events on backup objects (100,000)", a.trailDataEventsPerMonth / 1e5, "cloudtrail.dataEvents");
+  add(
+    "CloudTrail",
+    "data events on backup objects (100,000)",
+    a.trailDataEventsPerMonth / 1e5,
+    "cloudtrail.dataEvents",
+  );
 
   // Paging: SMS parts to each SMS subscriber of the level-3 topic; e-mails to every e-mail subscriber.
   const subs = ofType(plan, "aws:sns/topicSubscription:TopicSubscription");
   const smsTo = subs.filter((s) => s.inputs.protocol === "sms" && /level-3$/.test(s.inputs.topic)).length;
   const emailTo = subs.filter((s) => s.inputs.protocol === "email").length / 3;
-  add("SNS", `SMS to France: ${a.smsPagesPerMonth} level-3 pages × ${smsTo} numbers × ${a.smsPartsPerPage} parts`, a.smsPagesPerMonth * smsTo * a.smsPartsPerPage, "sns.smsFrancePart");
+  add(
+    "SNS",
+    `SMS to France: ${a.smsPagesPerMonth} level-3 pages × ${smsTo} numbers × ${a.smsPartsPerPage} parts`,
+    a.smsPagesPerMonth * smsTo * a.smsPartsPerPage,
+    "sns.smsFrancePart",
+  );
   add("SNS", "e-mail notifications (100,000)", (a.emailPagesPerMonth * emailTo) / 1e5, "sns.email");
 
-  add("ECR", "backup image storage (GB)", a.imageGb * a.imagesKept * ofType(plan, "aws:ecr/repository:Repository").length, "ecr.storageGb");
+  add(
+    "ECR",
+    "backup image storage (GB)",
+    a.imageGb * a.imagesKept * ofType(plan, "aws:ecr/repository:Repository").length,
+    "ecr.storageGb",
+  );
   const probeLogsGb = ((runs.get("health-probe") ?? 0) * 1.5) / 1024 / 1024; // ~1.5 KB of log and EMF a probe
   const ingestLogsGb = ((runs.get("log-ingest") ?? 0) * 1.5) / 1024 / 1024;
-  add("CloudWatch Logs", "ingestion: trail, probe, ingest, lists (GB)", a.trailLogsGbPerMonth + probeLogsGb + ingestLogsGb + 0.05, "cloudwatch.logsIngestGb");
+  add(
+    "CloudWatch Logs",
+    "ingestion: trail, probe, ingest, lists (GB)",
+    a.trailLogsGbPerMonth + probeLogsGb + ingestLogsGb + 0.05,
+    "cloudwatch.logsIngestGb",
+  );
   return items;
 }
 
 export function totals(items: CostItem[]): { total: number; afterFree: number; largest: CostItem[] } {
   const sum = (f: (i: CostItem) => number) => items.reduce((t, i) => t + f(i), 0);
-  return { total: sum((i) => i.usd), afterFree: sum((i) => i.usdAfterFree), largest: [...items].sort((x, y) => y.usdAfterFree - x.usdAfterFree).slice(0, 3) };
+  return {
+    total: sum((i) => i.usd),
+    afterFree: sum((i) => i.usdAfterFree),
+    largest: [...items].sort((x, y) => y.usdAfterFree - x.usdAfterFree).slice(0, 3),
+  };
 }

@@ -16,10 +16,17 @@ export const VERCEL_EXAMPLE = {
   teamId: "elegance-mobilite",
   projectId: "elegance-mobilite",
   token: "placeholder-token-for-the-estimate",
-  logDrain: { deliveryFormat: "ndjson", sources: ["lambda", "edge", "static", "build", "external", "firewall"], environments: ["production"], maxBodyBytes: 1048576 },
+  logDrain: {
+    deliveryFormat: "ndjson",
+    sources: ["lambda", "edge", "static", "build", "external", "firewall"],
+    environments: ["production"],
+    maxBodyBytes: 1048576,
+  },
 };
 
-export async function costPlan(stackFile = path.join(ROOT, "Pulumi.prod.yaml")): Promise<{ plan: Plan; app: string; table: PriceTable }> {
+export async function costPlan(
+  stackFile = path.join(ROOT, "Pulumi.prod.yaml"),
+): Promise<{ plan: Plan; app: string; table: PriceTable }> {
   const raw = rawConfigFromStackFile(readFileSync(stackFile, "utf8"), true);
   raw["elegance-ops:vercel"] ??= JSON.stringify(VERCEL_EXAMPLE);
   const config = parseStackConfig(raw);
@@ -33,8 +40,11 @@ const usd = (n: number) => `$${n.toFixed(2)}`;
 const qty = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : String(Number(n.toPrecision(3))));
 
 export function render(items: CostItem[], table: PriceTable, metrics: { name: string; series: number }[]): string {
-  const t = new Table({ head: ["service", "item", "quantity", "unit price", "list", "after free tier"], colAligns: ["left", "left", "right", "right", "right", "right"],
-    style: { head: [], border: [], compact: true } });
+  const t = new Table({
+    head: ["service", "item", "quantity", "unit price", "list", "after free tier"],
+    colAligns: ["left", "left", "right", "right", "right", "right"],
+    style: { head: [], border: [], compact: true },
+  });
   for (const i of items) {
     const p = table.prices[i.price];
     t.push([i.service, i.item, qty(i.quantity), `$${p.usd} / ${p.per}`.slice(0, 48), usd(i.usd), usd(i.usdAfterFree)]);

@@ -20,8 +20,9 @@ import { depsCommand } from "./ops/deps";
 import { accessCommand } from "./ops/access";
 
 export function opsProgram(): Command {
-  const program = new Command("ops")
-    .description("Élégance Mobilité operations: run the maintenance guide's check-lists and tasks by hand");
+  const program = new Command("ops").description(
+    "Élégance Mobilité operations: run the maintenance guide's check-lists and tasks by hand",
+  );
   program.addCommand(checklistCommand());
   program.addCommand(dbCommand());
   program.addCommand(backupCommand());
@@ -66,7 +67,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     // S3ConfigError (lambdas/lib/s3.ts) is named, not imported: the AWS SDK loads only when a command needs it.
-    if (error instanceof MissingInputError || error instanceof UsageError || (error instanceof Error && error.name === "S3ConfigError")) {
+    if (
+      error instanceof MissingInputError ||
+      error instanceof UsageError ||
+      (error instanceof Error && error.name === "S3ConfigError")
+    ) {
       process.stderr.write(`ops: ${error.message}\n`);
       return 2;
     }
@@ -76,7 +81,13 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`ops: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -18,7 +18,7 @@ import { renderRecord } from "./ops/checklist-run";
 import type { RunRecord } from "../lambdas/core/check";
 import type { Manifest } from "../lambdas/backup/manifest";
 import { buildWeeklyReport, writeWeeklyReport } from "../lambdas/report";
-import { isoWeek } from "../lambdas/report/week";
+import { isoWeek } from "../lambdas/lib/week";
 
 const ROOT = path.join(__dirname, "..");
 /** Where the demo data and the local buckets are kept between runs (never in git: .build/ is ignored). */
@@ -44,7 +44,9 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 
 /** A step's task, its title ending with how long it took. */
-function timed<T extends { title: string; output?: string }>(fn: (task: T) => Promise<void>): (ctx: unknown, task: T) => Promise<void> {
+function timed<T extends { title: string; output?: string }>(
+  fn: (task: T) => Promise<void>,
+): (ctx: unknown, task: T) => Promise<void> {
   return async (_ctx, task) => {
     const t0 = performance.now();
     await fn(task);
@@ -69,7 +71,8 @@ async function rehearse(fresh: boolean): Promise<void> {
   // As root, PostgreSQL runs as another user (test/support/pg-server.ts), who must reach its data dir inside.
   if (process.getuid?.() === 0) fs.chmodSync(dir, 0o755);
   const stack = stackConfig({});
-  if (!stack) throw new Error("Pulumi.prod.yaml not found: npm start reads the app's name, paging routes and thresholds from it");
+  if (!stack)
+    throw new Error("Pulumi.prod.yaml not found: npm start reads the app's name, paging routes and thresholds from it");
   const app = stack.app.name;
   const logsBucket = `${app}-logs`;
   const backupsBucket = `${app}-backups`;
@@ -100,10 +103,23 @@ async function rehearse(fresh: boolean): Promise<void> {
           const cloudwatch = await startCloudWatchStandIn(samples);
           stops.push({ name: "cloudwatch", stop: cloudwatch.stop });
           // The checks build their AWS clients from the environment, as in a Lambda.
-          Object.assign(process.env, s3.env, { AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.url, AWS_EC2_METADATA_DISABLED: "true" });
+          Object.assign(process.env, s3.env, {
+            AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.url,
+            AWS_EC2_METADATA_DISABLED: "true",
+          });
           const env = { ...process.env, DATABASE_THRESHOLDS: JSON.stringify({ indexStatsMinDays: 0 }) };
-          ctx = { stack, env, s3: s3.client, databaseUrl: "", scratchUrl: pgUrl(pg, pg.superuser, pg.password, "postgres"), appUrl: appStandIn.url,
-            logsBucket, backupsBucket, samples, pages: [] };
+          ctx = {
+            stack,
+            env,
+            s3: s3.client,
+            databaseUrl: "",
+            scratchUrl: pgUrl(pg, pg.superuser, pg.password, "postgres"),
+            appUrl: appStandIn.url,
+            logsBucket,
+            backupsBucket,
+            samples,
+            pages: [],
+          };
           task.title = `Démarré : PostgreSQL ${pg.host}:${pg.port} (pid ${pg.pid}), S3 ${s3.endpoint}, app ${appStandIn.url}`;
         }),
       },
@@ -152,16 +168,32 @@ async function rehearse(fresh: boolean): Promise<void> {
           // export or alarm history exists locally, so those parts of the report say so.
           results.week = await weekRecords(ctx);
           const week = isoWeek(new Date());
-          const built = await buildWeeklyReport({ s3: ctx.s3, logsBucket: ctx.logsBucket, week, app: ctx.stack.app.name });
+          const built = await buildWeeklyReport({
+            s3: ctx.s3,
+            logsBucket: ctx.logsBucket,
+            week,
+            app: ctx.stack.app.name,
+          });
           await writeWeeklyReport(ctx.s3, ctx.logsBucket, built);
           const file = path.join(dir, `rapport-${week}.html`);
           fs.writeFileSync(file, built.html);
-          results.report = { week, path: file, key: built.keys.html, recommendations: built.report.recommendations.length };
+          results.report = {
+            week,
+            path: file,
+            key: built.keys.html,
+            recommendations: built.report.recommendations.length,
+          };
           task.title = `Rapport hebdomadaire ${week} : ${results.week.length} enregistrements, ${results.report.recommendations} recommandations`;
         }),
       },
     ],
-    { concurrent: false, exitOnError: true, registerSignalListeners: false, rendererOptions: { collapseSubtasks: false }, fallbackRendererCondition: () => !process.stdout.isTTY },
+    {
+      concurrent: false,
+      exitOnError: true,
+      registerSignalListeners: false,
+      rendererOptions: { collapseSubtasks: false },
+      fallbackRendererCondition: () => !process.stdout.isTTY,
+    },
   );
 
   try {
@@ -173,7 +205,15 @@ async function rehearse(fresh: boolean): Promise<void> {
     ...results.records.map(renderRecord),
     renderPages(ctx.pages),
     renderReport(results.week),
-    renderSummary({ dir, logsBucket, backupsBucket, manifest: results.manifest, drillKey: results.drill?.recordKey, report: results.report, seconds: process.uptime() }),
+    renderSummary({
+      dir,
+      logsBucket,
+      backupsBucket,
+      manifest: results.manifest,
+      drillKey: results.drill?.recordKey,
+      report: results.report,
+      seconds: process.uptime(),
+    }),
   ];
   process.stdout.write(`\n${out.join("\n")}\n`);
 }
@@ -182,7 +222,9 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const unknown = args.filter((a) => !["--fresh", "--plan"].includes(a));
   if (unknown.length) {
-    process.stderr.write(`npm start: unknown option ${unknown.join(" ")}; use --fresh (rebuild the demo data) or --plan (the plan's summary)\n`);
+    process.stderr.write(
+      `npm start: unknown option ${unknown.join(" ")}; use --fresh (rebuild the demo data) or --plan (the plan's summary)\n`,
+    );
     process.exitCode = 2;
     return;
   }

@@ -20,7 +20,8 @@ export interface AlarmPage {
   runbook: string[];
 }
 
-export type LevelAlarmArgs = AlarmPage & Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "alarmDescription" | "name">;
+export type LevelAlarmArgs = AlarmPage &
+  Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "alarmDescription" | "name">;
 
 /** Where an alarm pages, and the resource options of the alarm (its parent, transforms). */
 export interface AlarmTarget {
@@ -47,7 +48,12 @@ export function levelAlarm(target: AlarmTarget, args: LevelAlarmArgs): aws.cloud
   const topic = target.topics[level].arn;
   return new aws.cloudwatch.MetricAlarm(
     args.name,
-    { ...alarm, alarmDescription: alarmDescription(level, problem, runbook), alarmActions: [topic], okActions: [topic] },
+    {
+      ...alarm,
+      alarmDescription: alarmDescription(level, problem, runbook),
+      alarmActions: [topic],
+      okActions: [topic],
+    },
     target.opts,
   );
 }
@@ -63,7 +69,12 @@ type Metric = Pick<aws.cloudwatch.MetricAlarmArgs, "namespace" | "metricName" | 
 
 /** The function failed at least once in 5 minutes: the alarm every function of the stack has. */
 export const errorsAlarm = (target: AlarmTarget, page: AlarmPage, functionName: pulumi.Input<string>) =>
-  burstAlarm(target, page, { namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: functionName } }, 1);
+  burstAlarm(
+    target,
+    page,
+    { namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: functionName } },
+    1,
+  );
 
 /** At least `threshold` (a sum) in 5 minutes; no data is no event. */
 export const burstAlarm = (target: AlarmTarget, page: AlarmPage, metric: Metric, threshold: number) =>
@@ -82,7 +93,13 @@ export const burstAlarm = (target: AlarmTarget, page: AlarmPage, metric: Metric,
  * p95 above `thresholdMs` for `periods` periods in a row. No data is not slowness (no traffic):
  * an app that stopped answering is the health probe's level-3 alarm.
  */
-export const p95Alarm = (target: AlarmTarget, page: AlarmPage, metric: Metric, thresholdMs: number, shape: { period: number; periods: number }) =>
+export const p95Alarm = (
+  target: AlarmTarget,
+  page: AlarmPage,
+  metric: Metric,
+  thresholdMs: number,
+  shape: { period: number; periods: number },
+) =>
   levelAlarm(target, {
     ...page,
     ...metric,

@@ -65,7 +65,11 @@ export function bundle(handler: string, options: Partial<BuildOptions> = {}): Bu
 export function bundleArchive(handler: string): pulumi.asset.AssetArchive {
   const { files } = bundle(handler);
   return new pulumi.asset.AssetArchive(
-    Object.fromEntries(Object.keys(files).sort().map((name) => [name, new pulumi.asset.StringAsset(files[name])])),
+    Object.fromEntries(
+      Object.keys(files)
+        .sort()
+        .map((name) => [name, new pulumi.asset.StringAsset(files[name])]),
+    ),
   );
 }
 
@@ -75,7 +79,12 @@ const FIXED_MTIME = new Date("1980-01-01T00:00:00Z");
 /** The zip Lambda receives, built deterministically: for sizes (bench) and hashes. */
 export function zipBundle(files: Record<string, string>): Uint8Array {
   const entries = Object.fromEntries(
-    Object.keys(files).sort().map((name) => [name, [new TextEncoder().encode(files[name]), { mtime: FIXED_MTIME, level: 9 as const }] as const]),
+    Object.keys(files)
+      .sort()
+      .map((name) => [
+        name,
+        [new TextEncoder().encode(files[name]), { mtime: FIXED_MTIME, level: 9 as const }] as const,
+      ]),
   );
   return zipSync(entries as Parameters<typeof zipSync>[0]);
 }

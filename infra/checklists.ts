@@ -50,7 +50,12 @@ export interface ChecklistsArgs {
    * Function settings per list (the stack file's `functions.<list>-checklist`).
    * @default 512 MB; 300 s and 1 retry, and for the monthly tasks Lambda's whole 900 s and no retry; no reserved concurrency
    */
-  functions?: Partial<Record<ChecklistName, Pick<ScheduledTaskArgs, "memorySize" | "timeout" | "retries" | "reservedConcurrency" | "transform">>>;
+  functions?: Partial<
+    Record<
+      ChecklistName,
+      Pick<ScheduledTaskArgs, "memorySize" | "timeout" | "retries" | "reservedConcurrency" | "transform">
+    >
+  >;
 }
 
 const DESCRIPTIONS: Record<ChecklistName, string> = {
@@ -61,15 +66,24 @@ const DESCRIPTIONS: Record<ChecklistName, string> = {
 
 /** The levels of one list's checks: the catalogue's, overridden by config, keyed `<list>.<id>`. */
 export function checkLevels(list: ChecklistName, overrides: Record<string, Partial<CheckLevels>> = {}) {
-  return Object.fromEntries(CHECKLISTS[list].map((c) => [`${list}.${c.id}`, { ...c.levels, ...overrides[`${list}.${c.id}`] }]));
+  return Object.fromEntries(
+    CHECKLISTS[list].map((c) => [`${list}.${c.id}`, { ...c.levels, ...overrides[`${list}.${c.id}`] }]),
+  );
 }
 
 /** The Vercel and Supabase variables and secrets of a list whose checks read them. */
-export function thirdPartyAccess(settings: readonly SettingName[], args: Pick<ChecklistsArgs, "vercel" | "supabaseTokenSecretArn">) {
+export function thirdPartyAccess(
+  settings: readonly SettingName[],
+  args: Pick<ChecklistsArgs, "vercel" | "supabaseTokenSecretArn">,
+) {
   const environment: Record<string, pulumi.Input<string>> = {};
   const secretArns: pulumi.Input<string>[] = [];
   if ((settings.includes("security") || settings.includes("access")) && args.vercel) {
-    Object.assign(environment, { [ENV.vercelTeamId]: args.vercel.teamId, [ENV.vercelProjectId]: args.vercel.projectId, [ENV.vercelTokenSecretArn]: args.vercel.tokenSecretArn });
+    Object.assign(environment, {
+      [ENV.vercelTeamId]: args.vercel.teamId,
+      [ENV.vercelProjectId]: args.vercel.projectId,
+      [ENV.vercelTokenSecretArn]: args.vercel.tokenSecretArn,
+    });
     secretArns.push(args.vercel.tokenSecretArn);
   }
   if (settings.includes("access") && args.supabaseTokenSecretArn) {
@@ -84,7 +98,10 @@ export class Checklists extends pulumi.ComponentResource {
 
   constructor(name: string, args: ChecklistsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:checklists:Checklists", name, {}, opts);
-    this.tasks = Object.fromEntries(CHECKLIST_NAMES.map((list) => [list, this.createList(list, args)])) as Record<ChecklistName, ScheduledTask>;
+    this.tasks = Object.fromEntries(CHECKLIST_NAMES.map((list) => [list, this.createList(list, args)])) as Record<
+      ChecklistName,
+      ScheduledTask
+    >;
     this.registerOutputs({});
   }
 
@@ -117,19 +134,26 @@ export class Checklists extends pulumi.ComponentResource {
         timeout: list === "monthly" ? 900 : 300,
         retries: list === "monthly" ? 0 : 1,
         ...args.functions?.[list],
-        secretArns: [...(needs.inputs?.includes("databaseUrl") ? [args.databaseUrlSecretArn] : []), ...third.secretArns],
+        secretArns: [
+          ...(needs.inputs?.includes("databaseUrl") ? [args.databaseUrlSecretArn] : []),
+          ...third.secretArns,
+        ],
         environment: {
           ...inputs,
           ...third.environment,
           ...Object.assign({}, ...(needs.settings ?? []).map((s) => args.settings[s])),
-          [ENV.incidentTopics]: topicArns.apply((arns) => JSON.stringify(Object.fromEntries(arns.map((arn, i) => [String(LEVEL_NUMBERS[i]), arn])))),
+          [ENV.incidentTopics]: topicArns.apply((arns) =>
+            JSON.stringify(Object.fromEntries(arns.map((arn, i) => [String(LEVEL_NUMBERS[i]), arn]))),
+          ),
           [ENV.checkLevels]: JSON.stringify(checkLevels(list, args.levels)),
           ...(args.runbookBaseUrl ? { [ENV.runbookBaseUrl]: args.runbookBaseUrl } : {}),
         },
-        statements: pulumi.all([args.logsBucket.arn, args.backupsBucket.arn, topicArns]).apply(([logsBucket, backupsBucket, topics]) => [
-          ...needsStatements(needs, { logsBucket, backupsBucket }),
-          { Sid: "RaiseIncidents", Effect: "Allow" as const, Action: "sns:Publish", Resource: topics },
-        ]),
+        statements: pulumi
+          .all([args.logsBucket.arn, args.backupsBucket.arn, topicArns])
+          .apply(([logsBucket, backupsBucket, topics]) => [
+            ...needsStatements(needs, { logsBucket, backupsBucket }),
+            { Sid: "RaiseIncidents", Effect: "Allow" as const, Action: "sns:Publish", Resource: topics },
+          ]),
       },
       { parent: this },
     );

@@ -48,7 +48,9 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
     } catch {
       if (/^\s*[[{]/.test(text)) {
         // JSON.parse's own message quotes the text, which may hold secrets.
-        problems.push(`${key}: the value is not valid JSON; expected ${type === "array" ? "a list" : `an object with keys ${keysAt([name]).join(", ")}`}`);
+        problems.push(
+          `${key}: the value is not valid JSON; expected ${type === "array" ? "a list" : `an object with keys ${keysAt([name]).join(", ")}`}`,
+        );
         unreadable.add(name);
       } else data[name] = text;
     }
@@ -67,6 +69,8 @@ export function loadStackConfig(): StackConfig {
     if (!(error instanceof ConfigError)) throw error;
     const n = error.problems.length;
     // RunError: Pulumi prints the message alone, without a stack trace.
-    throw new pulumi.RunError(`Invalid stack config (${n} problem${n === 1 ? "" : "s"}):\n  - ${error.problems.join("\n  - ")}`);
+    throw new pulumi.RunError(
+      `Invalid stack config (${n} problem${n === 1 ? "" : "s"}):\n  - ${error.problems.join("\n  - ")}`,
+    );
   }
 }

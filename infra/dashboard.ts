@@ -38,7 +38,14 @@ const chart = (title: string, region: string, metrics: MetricLine[], props: Reco
 });
 
 /** The dashboard's widgets (exported for the test that checks every metric name). */
-export function dashboardWidgets(args: { app: string; region: string; tasks: string[]; functionNames: string[]; alarmArns: string[]; links?: DashboardArgs["links"] }): Widget[] {
+export function dashboardWidgets(args: {
+  app: string;
+  region: string;
+  tasks: string[];
+  functionNames: string[];
+  alarmArns: string[];
+  links?: DashboardArgs["links"];
+}): Widget[] {
   const app = { [DIMENSION.app]: args.app };
   const { region } = args;
   const links = [
@@ -46,36 +53,103 @@ export function dashboardWidgets(args: { app: string; region: string; tasks: str
     args.links?.supabase && `[Tableau de bord Supabase (base)](${args.links.supabase})`,
   ].filter(Boolean);
   return [
-    { type: "text", width: 24, height: 2, properties: { markdown: `# ${args.app} : maintenance\n${links.join(" · ") || "Liens Vercel et Supabase : elegance-ops:reports.links"}` } },
-    chart("Disponibilité (Up, %)", region, [ours(METRIC.up, app, { stat: "Average", label: "Up" })], { yAxis: { left: { min: 0, max: 1 } } }),
-    chart("Latence /api/health (ms)", region, [ours(METRIC.latency, app, { stat: "p50", label: "p50" }), ours(METRIC.latency, app, { stat: "p95", label: "p95" })]),
+    {
+      type: "text",
+      width: 24,
+      height: 2,
+      properties: {
+        markdown: `# ${args.app} : maintenance\n${links.join(" · ") || "Liens Vercel et Supabase : elegance-ops:reports.links"}`,
+      },
+    },
+    chart("Disponibilité (Up, %)", region, [ours(METRIC.up, app, { stat: "Average", label: "Up" })], {
+      yAxis: { left: { min: 0, max: 1 } },
+    }),
+    chart("Latence /api/health (ms)", region, [
+      ours(METRIC.latency, app, { stat: "p50", label: "p50" }),
+      ours(METRIC.latency, app, { stat: "p95", label: "p95" }),
+    ]),
     { type: "alarm", width: 24, height: 4, properties: { title: "Alarmes", alarms: args.alarmArns } },
-    chart("Check-lists : résultats par exécution", region, (["daily", "weekly", "monthly"] as const).flatMap((list) =>
-      [METRIC.checksOk, METRIC.checksWarn, METRIC.checksFail].map((m) => ours(m, { [DIMENSION.checklist]: list }, { stat: "Sum", label: `${list} ${m}` })),
-    ), { stat: "Sum", period: 86_400 }),
-    chart("Heartbeats des tâches", region, args.tasks.map((t) => ours(METRIC.heartbeat, { [DIMENSION.task]: t }, { stat: "Sum", label: t })), { stat: "Sum", period: 3600 }),
-    chart("Backups : taille (octets)", region, [ours(METRIC.backupBytes, { [DIMENSION.task]: "backup" }, { stat: "Maximum" })], { period: 86_400 }),
-    chart("Backups : durées (s)", region, [
-      ours(METRIC.backupSeconds, { [DIMENSION.task]: "backup" }, { stat: "Maximum", label: "backup" }),
-      ours(METRIC.drillSeconds, { [DIMENSION.task]: "backup-drill" }, { stat: "Maximum", label: "exercice de restauration" }),
-    ], { period: 86_400 }),
-    chart("Base : taille (octets)", region, [ours(BUSINESS_METRIC.databaseBytes, app, { stat: "Maximum" })], { period: 86_400 }),
-    chart("Base : sessions actives", region, [ours(BUSINESS_METRIC.liveSessions, app, { stat: "Maximum" })], { period: 86_400 }),
-    chart("Métriques métier : courses par jour", region, [
-      ours(BUSINESS_METRIC.ridesCreated, app, { stat: "Maximum", label: "créées" }),
-      ours(BUSINESS_METRIC.ridesCompleted, app, { stat: "Maximum", label: "terminées" }),
-      ours(BUSINESS_METRIC.ridesCancelled, app, { stat: "Maximum", label: "annulées" }),
-    ], { period: 86_400, stat: "Maximum" }),
-    chart("Métriques métier : inscriptions, chauffeurs actifs", region, [
-      ours(BUSINESS_METRIC.signUps, app, { stat: "Maximum", label: "inscriptions" }),
-      ours(BUSINESS_METRIC.activeDrivers, app, { stat: "Maximum", label: "chauffeurs actifs" }),
-    ], { period: 86_400, stat: "Maximum" }),
-    chart("Logs de l'application : erreurs et 5xx", region, [
-      ours(METRIC.logErrorLines, app, { stat: "Sum", label: "lignes d'erreur" }),
-      ours(METRIC.http5xxResponses, app, { stat: "Sum", label: "réponses 5xx" }),
-    ], { stat: "Sum" }),
-    chart("Coûts lisibles : durée des fonctions (ms cumulées / h)", region, args.functionNames.map((fn) => ["AWS/Lambda", "Duration", "FunctionName", fn, { stat: "Sum" }]), { stat: "Sum", period: 3600 }),
-    chart("Coûts lisibles : SMS envoyés", region, [["AWS/SNS", "SMSSuccessRate", { stat: "SampleCount", label: "SMS" }]], { stat: "SampleCount", period: 86_400 }),
+    chart(
+      "Check-lists : résultats par exécution",
+      region,
+      (["daily", "weekly", "monthly"] as const).flatMap((list) =>
+        [METRIC.checksOk, METRIC.checksWarn, METRIC.checksFail].map((m) =>
+          ours(m, { [DIMENSION.checklist]: list }, { stat: "Sum", label: `${list} ${m}` }),
+        ),
+      ),
+      { stat: "Sum", period: 86_400 },
+    ),
+    chart(
+      "Heartbeats des tâches",
+      region,
+      args.tasks.map((t) => ours(METRIC.heartbeat, { [DIMENSION.task]: t }, { stat: "Sum", label: t })),
+      { stat: "Sum", period: 3600 },
+    ),
+    chart(
+      "Backups : taille (octets)",
+      region,
+      [ours(METRIC.backupBytes, { [DIMENSION.task]: "backup" }, { stat: "Maximum" })],
+      { period: 86_400 },
+    ),
+    chart(
+      "Backups : durées (s)",
+      region,
+      [
+        ours(METRIC.backupSeconds, { [DIMENSION.task]: "backup" }, { stat: "Maximum", label: "backup" }),
+        ours(
+          METRIC.drillSeconds,
+          { [DIMENSION.task]: "backup-drill" },
+          { stat: "Maximum", label: "exercice de restauration" },
+        ),
+      ],
+      { period: 86_400 },
+    ),
+    chart("Base : taille (octets)", region, [ours(BUSINESS_METRIC.databaseBytes, app, { stat: "Maximum" })], {
+      period: 86_400,
+    }),
+    chart("Base : sessions actives", region, [ours(BUSINESS_METRIC.liveSessions, app, { stat: "Maximum" })], {
+      period: 86_400,
+    }),
+    chart(
+      "Métriques métier : courses par jour",
+      region,
+      [
+        ours(BUSINESS_METRIC.ridesCreated, app, { stat: "Maximum", label: "créées" }),
+        ours(BUSINESS_METRIC.ridesCompleted, app, { stat: "Maximum", label: "terminées" }),
+        ours(BUSINESS_METRIC.ridesCancelled, app, { stat: "Maximum", label: "annulées" }),
+      ],
+      { period: 86_400, stat: "Maximum" },
+    ),
+    chart(
+      "Métriques métier : inscriptions, chauffeurs actifs",
+      region,
+      [
+        ours(BUSINESS_METRIC.signUps, app, { stat: "Maximum", label: "inscriptions" }),
+        ours(BUSINESS_METRIC.activeDrivers, app, { stat: "Maximum", label: "chauffeurs actifs" }),
+      ],
+      { period: 86_400, stat: "Maximum" },
+    ),
+    chart(
+      "Logs de l'application : erreurs et 5xx",
+      region,
+      [
+        ours(METRIC.logErrorLines, app, { stat: "Sum", label: "lignes d'erreur" }),
+        ours(METRIC.http5xxResponses, app, { stat: "Sum", label: "réponses 5xx" }),
+      ],
+      { stat: "Sum" },
+    ),
+    chart(
+      "Coûts lisibles : durée des fonctions (ms cumulées / h)",
+      region,
+      args.functionNames.map((fn) => ["AWS/Lambda", "Duration", "FunctionName", fn, { stat: "Sum" }]),
+      { stat: "Sum", period: 3600 },
+    ),
+    chart(
+      "Coûts lisibles : SMS envoyés",
+      region,
+      [["AWS/SNS", "SMSSuccessRate", { stat: "SampleCount", label: "SMS" }]],
+      { stat: "SampleCount", period: 86_400 },
+    ),
   ];
 }
 
@@ -84,9 +158,20 @@ export class Dashboard extends pulumi.ComponentResource {
 
   constructor(name: string, args: DashboardArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:dashboard:Dashboard", name, {}, opts);
-    const body = pulumi.all([args.region, pulumi.all(args.functionNames), pulumi.all(args.alarmArns)]).apply(([region, functionNames, alarmArns]) =>
-      JSON.stringify({ widgets: dashboardWidgets({ app: args.app, region, tasks: args.tasks, functionNames, alarmArns, links: args.links }) }),
-    );
+    const body = pulumi
+      .all([args.region, pulumi.all(args.functionNames), pulumi.all(args.alarmArns)])
+      .apply(([region, functionNames, alarmArns]) =>
+        JSON.stringify({
+          widgets: dashboardWidgets({
+            app: args.app,
+            region,
+            tasks: args.tasks,
+            functionNames,
+            alarmArns,
+            links: args.links,
+          }),
+        }),
+      );
     this.dashboard = new aws.cloudwatch.Dashboard(name, { dashboardName: name, dashboardBody: body }, { parent: this });
     this.registerOutputs({ dashboardName: this.dashboard.dashboardName });
   }

@@ -26,7 +26,10 @@ export interface DatabaseAccessArgs {
 
 /** Where the provider reads the CA: a file under .build/, named by its content (stable path, no diff). */
 function caFile(pem: string): string {
-  const relative = path.join(".build", `database-ca-${createHash("sha256").update(pem).digest("hex").slice(0, 12)}.pem`);
+  const relative = path.join(
+    ".build",
+    `database-ca-${createHash("sha256").update(pem).digest("hex").slice(0, 12)}.pem`,
+  );
   mkdirSync(path.dirname(relative), { recursive: true });
   writeFileSync(relative, `${pem.trim()}\n`);
   return relative;
@@ -72,14 +75,30 @@ export class DatabaseAccess extends pulumi.ComponentResource {
       { parent: this },
     );
     const opts_ = { parent: this, provider: this.provider };
-    this.password = new random.RandomPassword(`${name}-maintenance-password`, { length: 40, special: false }, { parent: this });
+    this.password = new random.RandomPassword(
+      `${name}-maintenance-password`,
+      { length: 40, special: false },
+      { parent: this },
+    );
     this.role = new postgresql.Role(
       `${name}-maintenance-role`,
-      { name: args.roleName, login: true, password: this.password.result, connectionLimit: 5, superuser: false, createDatabase: false, createRole: false },
+      {
+        name: args.roleName,
+        login: true,
+        password: this.password.result,
+        connectionLimit: 5,
+        superuser: false,
+        createDatabase: false,
+        createRole: false,
+      },
       opts_,
     );
     this.grant(database, args, opts_);
-    new postgresql.Extension(`${name}-pg-stat-statements`, { name: "pg_stat_statements", schema: "extensions", database }, opts_);
+    new postgresql.Extension(
+      `${name}-pg-stat-statements`,
+      { name: "pg_stat_statements", schema: "extensions", database },
+      opts_,
+    );
     this.maintenanceUrl = pulumi.secret(
       pulumi.all([admin, this.password.result]).apply(([u, password]) => {
         const url = new URL(u.href);
@@ -98,17 +117,26 @@ export class DatabaseAccess extends pulumi.ComponentResource {
     // Statistics of every session and table (pg_stat_activity's query texts, pg_stat_statements).
     new postgresql.GrantRole(name("pg-monitor"), { role, grantRole: "pg_monitor" }, opts);
     // PostgreSQL 17: VACUUM, ANALYZE and REINDEX of any table without owning it.
-    if (args.postgresMajor >= 17) new postgresql.GrantRole(name("pg-maintain"), { role, grantRole: "pg_maintain" }, opts);
+    if (args.postgresMajor >= 17)
+      new postgresql.GrantRole(name("pg-maintain"), { role, grantRole: "pg_maintain" }, opts);
     const tables = (suffix: string, schema: string, objects: string[], privileges: string[]) =>
       new postgresql.Grant(name(suffix), { database, role, schema, objectType: "table", objects, privileges }, opts);
-    new postgresql.Grant(name("auth-usage"), { database, role, schema: "auth", objectType: "schema", privileges: ["USAGE"] }, opts);
+    new postgresql.Grant(
+      name("auth-usage"),
+      { database, role, schema: "auth", objectType: "schema", privileges: ["USAGE"] },
+      opts,
+    );
     // Expired sessions: delete them, and count what their deletion cascades to.
     tables("auth-sessions", "auth", ["sessions"], ["SELECT", "DELETE"]);
     tables("auth-session-children", "auth", ["refresh_tokens", "mfa_amr_claims"], ["SELECT"]);
     // The archive: rides move out; rides_archive is created by the task (so owned by this role) when
     // missing. rides has row-level security: the policy letting this role see every ride is made
     // by hand (README), since granting BYPASSRLS takes a superuser on PostgreSQL 15.
-    new postgresql.Grant(name("public-usage"), { database, role, schema: "public", objectType: "schema", privileges: ["USAGE", "CREATE"] }, opts);
+    new postgresql.Grant(
+      name("public-usage"),
+      { database, role, schema: "public", objectType: "schema", privileges: ["USAGE", "CREATE"] },
+      opts,
+    );
     tables("public-rides", "public", ["rides"], ["SELECT", "DELETE"]);
     // Dependents that move with their ride: read and deleted; their archives are the role's own.
     // Other tables that reference rides only need SELECT (a referenced ride stays), granted by

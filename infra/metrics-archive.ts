@@ -40,7 +40,11 @@ export class MetricsArchive extends pulumi.ComponentResource {
     super("elegance-ops:metrics-archive:MetricsArchive", name, {}, opts);
     // Glue names: lowercase letters, digits and underscores.
     const glueName = name.toLowerCase().replace(/[^a-z0-9_]/g, "_");
-    this.database = new aws.glue.CatalogDatabase(`${name}-db`, { name: glueName, description: "elegance-ops : métriques exportées chaque jour (2 ans)" }, { parent: this });
+    this.database = new aws.glue.CatalogDatabase(
+      `${name}-db`,
+      { name: glueName, description: "elegance-ops : métriques exportées chaque jour (2 ans)" },
+      { parent: this },
+    );
     const location = pulumi.interpolate`s3://${args.logsBucket.name}/${LOG_PREFIXES.metrics}`;
     this.table = new aws.glue.CatalogTable(
       `${name}-table`,
@@ -78,7 +82,12 @@ export class MetricsArchive extends pulumi.ComponentResource {
         bucket: results.bucket.id,
         rules: [
           { id: "expire-query-results", status: "Enabled", filter: {}, expiration: { days: args.resultsDays ?? 7 } },
-          { id: "abort-incomplete-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
+          {
+            id: "abort-incomplete-uploads",
+            status: "Enabled",
+            filter: {},
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+          },
         ],
       },
       { parent: this },

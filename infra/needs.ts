@@ -47,20 +47,37 @@ export function needsStatements(needs: Needs, arns: { logsBucket: string; backup
   const written = needs.logs?.write ?? [];
   const objects = (bucket: string, prefixes: readonly string[]) => prefixes.map((p) => `${bucket}/${p}*`);
   const statements: PolicyStatement[] = [];
-  if (written.length) statements.push({ Sid: "WriteLogs", Effect: "Allow", Action: "s3:PutObject", Resource: objects(logsBucket, written) });
+  if (written.length)
+    statements.push({
+      Sid: "WriteLogs",
+      Effect: "Allow",
+      Action: "s3:PutObject",
+      Resource: objects(logsBucket, written),
+    });
   if (listed.length) {
     const prefixes = listed.map((p) => `${p}*`);
-    statements.push({ Sid: "ListLogs", Effect: "Allow", Action: "s3:ListBucket", Resource: logsBucket, Condition: { StringLike: { "s3:prefix": prefixes } } });
+    statements.push({
+      Sid: "ListLogs",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: logsBucket,
+      Condition: { StringLike: { "s3:prefix": prefixes } },
+    });
   }
-  if (read.length) statements.push({ Sid: "ReadLogs", Effect: "Allow", Action: "s3:GetObject", Resource: objects(logsBucket, read) });
+  if (read.length)
+    statements.push({ Sid: "ReadLogs", Effect: "Allow", Action: "s3:GetObject", Resource: objects(logsBucket, read) });
   if (needs.readsBackups) statements.push(...readBackupsStatements(backupsBucket));
   // GetMetricData has no resource-level permissions: "*" is the only resource it accepts.
-  if (needs.readsMetrics) statements.push({ Sid: "ReadMetrics", Effect: "Allow", Action: "cloudwatch:GetMetricData", Resource: "*" });
+  if (needs.readsMetrics)
+    statements.push({ Sid: "ReadMetrics", Effect: "Allow", Action: "cloudwatch:GetMetricData", Resource: "*" });
   // Only read actions (Get/List/Describe/Generate of a report) are accepted; the account-wide ones
   // (IAM's credential report, ListRoles) have no narrower resource than "*".
   const awsRead = [...new Set(needs.awsRead ?? [])].sort();
   const notRead = awsRead.filter((a) => !/^[a-z0-9-]+:(Get|List|Describe|GenerateCredentialReport)/.test(a));
-  if (notRead.length) throw new Error(`needs.awsRead: ${notRead.join(", ")} are not read-only actions (Get*, List*, Describe*, iam:GenerateCredentialReport)`);
+  if (notRead.length)
+    throw new Error(
+      `needs.awsRead: ${notRead.join(", ")} are not read-only actions (Get*, List*, Describe*, iam:GenerateCredentialReport)`,
+    );
   if (awsRead.length) statements.push({ Sid: "ReadAws", Effect: "Allow", Action: awsRead, Resource: "*" });
   return statements;
 }
@@ -68,7 +85,18 @@ export function needsStatements(needs: Needs, arns: { logsBucket: string; backup
 /** Listing and reading backups: the drill, and the daily backup check. */
 export function readBackupsStatements(backupsArn: string): PolicyStatement[] {
   return [
-    { Sid: "ListBackups", Effect: "Allow", Action: "s3:ListBucket", Resource: backupsArn, Condition: { StringLike: { "s3:prefix": BACKUP_PREFIXES.map((p) => `${p}*`) } } },
-    { Sid: "ReadBackups", Effect: "Allow", Action: "s3:GetObject", Resource: BACKUP_PREFIXES.map((p) => `${backupsArn}/${p}*`) },
+    {
+      Sid: "ListBackups",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: backupsArn,
+      Condition: { StringLike: { "s3:prefix": BACKUP_PREFIXES.map((p) => `${p}*`) } },
+    },
+    {
+      Sid: "ReadBackups",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: BACKUP_PREFIXES.map((p) => `${backupsArn}/${p}*`),
+    },
   ];
 }

@@ -44,22 +44,31 @@ export class Paging extends pulumi.ComponentResource {
     super("elegance-ops:paging:Paging", name, {}, opts);
     this.name = name;
     const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-    this.topics = Object.fromEntries(LEVEL_NUMBERS.map((level) => [level, this.createTopic(level, args.base.kmsKeyArn, account)])) as LevelTopics;
+    this.topics = Object.fromEntries(
+      LEVEL_NUMBERS.map((level) => [level, this.createTopic(level, args.base.kmsKeyArn, account)]),
+    ) as LevelTopics;
     this.subscribeContacts(args);
-    if (args.pagerdutyRoutingKeySecretArn) this.pagerduty = this.createPagerDutyForwarder(args.base, args.pagerdutyRoutingKeySecretArn);
+    if (args.pagerdutyRoutingKeySecretArn)
+      this.pagerduty = this.createPagerDutyForwarder(args.base, args.pagerdutyRoutingKeySecretArn);
     this.registerOutputs({ topicArns: this.topicArns() });
   }
 
   /** `{"1": arn, "2": arn, "3": arn}`: the INCIDENT_TOPICS the check-lists publish to. */
   topicArns(): pulumi.Output<Record<string, string>> {
-    return pulumi.all(LEVEL_NUMBERS.map((l) => this.topics[l].arn)).apply((arns) => Object.fromEntries(arns.map((arn, i) => [String(LEVEL_NUMBERS[i]), arn])));
+    return pulumi
+      .all(LEVEL_NUMBERS.map((l) => this.topics[l].arn))
+      .apply((arns) => Object.fromEntries(arns.map((arn, i) => [String(LEVEL_NUMBERS[i]), arn])));
   }
 
   private createTopic(level: Level, kmsKeyArn: pulumi.Input<string>, account: pulumi.Output<string>): aws.sns.Topic {
     const topicName = `${this.name}-incidents-level-${level}`;
     const topic = new aws.sns.Topic(
       topicName,
-      { name: topicName, displayName: `${LEVELS[level].name} ${LEVELS[level].responseTime}`.slice(0, 100), kmsMasterKeyId: kmsKeyArn },
+      {
+        name: topicName,
+        displayName: `${LEVELS[level].name} ${LEVELS[level].responseTime}`.slice(0, 100),
+        kmsMasterKeyId: kmsKeyArn,
+      },
       { parent: this },
     );
     new aws.sns.TopicPolicy(
@@ -80,7 +89,13 @@ export class Paging extends pulumi.ComponentResource {
               Sid: "AccountManagesAndPublishesThroughIam",
               Effect: "Allow",
               Principal: { AWS: `arn:aws:iam::${accountId}:root` },
-              Action: ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:ListSubscriptionsByTopic"],
+              Action: [
+                "sns:Publish",
+                "sns:Subscribe",
+                "sns:GetTopicAttributes",
+                "sns:SetTopicAttributes",
+                "sns:ListSubscriptionsByTopic",
+              ],
               Resource: arn,
             },
             {
@@ -101,18 +116,33 @@ export class Paging extends pulumi.ComponentResource {
 
   /** E-mail only: texts go through the SMS formatter (infra/sms.ts), which a CloudWatch JSON can't garble. */
   private subscribeContacts({ contacts, routes }: PagingArgs): void {
-    const databaseFilter = JSON.stringify({ $or: [{ AlarmName: [{ prefix: databaseAlarmPrefix(this.name) }] }, { domain: ["database"] }] });
+    const databaseFilter = JSON.stringify({
+      $or: [{ AlarmName: [{ prefix: databaseAlarmPrefix(this.name) }] }, { domain: ["database"] }],
+    });
     contacts.forEach((contact, index) => {
-      const who = contact.name.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+      const who = contact.name
+        .normalize("NFD")
+        .replace(/[\u0300-\u036f]/g, "")
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-|-$/g, "");
       for (const level of LEVEL_NUMBERS) {
-        if (routes[`level${level}`].email.includes(contact.role)) this.subscribe(`${who}-${index}`, level, "email", contact.email);
+        if (routes[`level${level}`].email.includes(contact.role))
+          this.subscribe(`${who}-${index}`, level, "email", contact.email);
         // The DBA hears of the database at level 2 even when level 2 does not page the DBA otherwise.
-        else if (level === 2 && routes.databaseLevel2.includes(contact.role)) this.subscribe(`${who}-${index}-database`, level, "email", contact.email, databaseFilter);
+        else if (level === 2 && routes.databaseLevel2.includes(contact.role))
+          this.subscribe(`${who}-${index}-database`, level, "email", contact.email, databaseFilter);
       }
     });
   }
 
-  private subscribe(who: string, level: Level, channel: Channel, endpoint: pulumi.Input<string>, filterPolicy?: string): void {
+  private subscribe(
+    who: string,
+    level: Level,
+    channel: Channel,
+    endpoint: pulumi.Input<string>,
+    filterPolicy?: string,
+  ): void {
     this.subscriptions.push(
       new aws.sns.TopicSubscription(
         `${this.name}-level-${level}-${channel}-${who}`,
@@ -149,7 +179,12 @@ export class Paging extends pulumi.ComponentResource {
     for (const level of LEVEL_NUMBERS) {
       const permission = new aws.lambda.Permission(
         `${name}-from-level-${level}`,
-        { action: "lambda:InvokeFunction", function: forwarder.fn.name, principal: "sns.amazonaws.com", sourceArn: this.topics[level].arn },
+        {
+          action: "lambda:InvokeFunction",
+          function: forwarder.fn.name,
+          principal: "sns.amazonaws.com",
+          sourceArn: this.topics[level].arn,
+        },
         { parent: this },
       );
       new aws.sns.TopicSubscription(
@@ -163,8 +198,12 @@ export class Paging extends pulumi.ComponentResource {
       {
         name: `${name}-errors`,
         level: 2,
-        problem: "Les pages ne parviennent plus à PagerDuty : le transfert a échoué (les e-mails et SMS, eux, partent).",
-        runbook: [`CloudWatch Logs ${forwarder.logGroupName} : la réponse de PagerDuty`, "Vérifier la clé d'intégration (secret pagerduty-routing-key) et le service PagerDuty"],
+        problem:
+          "Les pages ne parviennent plus à PagerDuty : le transfert a échoué (les e-mails et SMS, eux, partent).",
+        runbook: [
+          `CloudWatch Logs ${forwarder.logGroupName} : la réponse de PagerDuty`,
+          "Vérifier la clé d'intégration (secret pagerduty-routing-key) et le service PagerDuty",
+        ],
       },
       forwarder.fn.name,
     );

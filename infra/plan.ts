@@ -34,7 +34,9 @@ function readable(value: any): any {
     if (v.assets) {
       // An AssetArchive's assets are a promise (already settled here): the names fill in before the plan is read.
       const out: { archive: string[] } = { archive: [] };
-      void Promise.resolve(v.assets).then((assets: Record<string, unknown>) => (out.archive = Object.keys(assets).sort()));
+      void Promise.resolve(v.assets).then(
+        (assets: Record<string, unknown>) => (out.archive = Object.keys(assets).sort()),
+      );
       return out;
     }
     return { archive: v.text ? "text" : "asset" };
@@ -75,14 +77,18 @@ function fakeState(type: string, name: string, inputs: Record<string, any>): Rec
         ? `arn:aws:iam::${FAKE_ACCOUNT}:${mod.split("/")[1].toLowerCase()}/${physical}`
         : `arn:aws:${service}:${region}:${FAKE_ACCOUNT}:${ARN_RESOURCE_TYPE[service] ?? ""}${physical}`;
   const extra: Record<string, any> = pkg === "aws" ? { arn } : {};
-  if (type === "aws:s3/bucket:Bucket") Object.assign(extra, { bucket: physical, bucketDomainName: `${physical}.s3.amazonaws.com` });
+  if (type === "aws:s3/bucket:Bucket")
+    Object.assign(extra, { bucket: physical, bucketDomainName: `${physical}.s3.amazonaws.com` });
   if (type === "aws:kms/key:Key") extra.keyId = physical;
   if (type === "aws:sns/topic:Topic" || type === "aws:sqs/queue:Queue") extra.name = physical;
   // A generated password: a stand-in of the asked length, so URLs built from it read right.
   if (type === "random:index/randomPassword:RandomPassword") extra.result = "p".repeat(inputs.length ?? 16);
   if (type === "aws:sqs/queue:Queue") extra.url = `https://sqs.${region}.amazonaws.com/${FAKE_ACCOUNT}/${physical}`;
   if (type === "aws:lambda/functionUrl:FunctionUrl") {
-    Object.assign(extra, { urlId: hash(name).repeat(4), functionUrl: `https://${hash(name).repeat(4)}.lambda-url.${region}.on.aws/` });
+    Object.assign(extra, {
+      urlId: hash(name).repeat(4),
+      functionUrl: `https://${hash(name).repeat(4)}.lambda-url.${region}.on.aws/`,
+    });
   }
   // ECS names its ARNs by kind; a task definition's carries its revision.
   if (type === "aws:ecs/cluster:Cluster") extra.arn = `arn:aws:ecs:${region}:${FAKE_ACCOUNT}:cluster/${physical}`;
@@ -91,7 +97,10 @@ function fakeState(type: string, name: string, inputs: Record<string, any>): Rec
     Object.assign(extra, { arn: `${family}:1`, arnWithoutRevision: family, revision: 1 });
   }
   if (type === "aws:ecr/repository:Repository") {
-    Object.assign(extra, { registryId: FAKE_ACCOUNT, repositoryUrl: `${FAKE_ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${physical}` });
+    Object.assign(extra, {
+      registryId: FAKE_ACCOUNT,
+      repositoryUrl: `${FAKE_ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${physical}`,
+    });
   }
   // A pushed image is known by its digest.
   if (type === "docker-build:index:Image") {
@@ -100,7 +109,10 @@ function fakeState(type: string, name: string, inputs: Record<string, any>): Rec
   }
   // Vercel computes the read token; the provider builds the connection string from it.
   if (type === "vercel:index/edgeConfigToken:EdgeConfigToken") {
-    Object.assign(extra, { token: `fake-edge-config-token-${hash(name)}`, connectionString: `https://edge-config.vercel.com/${inputs.edgeConfigId}?token=fake-edge-config-token-${hash(name)}` });
+    Object.assign(extra, {
+      token: `fake-edge-config-token-${hash(name)}`,
+      connectionString: `https://edge-config.vercel.com/${inputs.edgeConfigId}?token=fake-edge-config-token-${hash(name)}`,
+    });
   }
   return { ...inputs, name: inputs.name ?? physical, ...extra };
 }
@@ -115,24 +127,46 @@ function hash(s: string): string {
 function fakeCall(token: string, inputs: Record<string, any>): Record<string, any> {
   switch (token) {
     case "aws:index/getCallerIdentity:getCallerIdentity":
-      return { accountId: FAKE_ACCOUNT, arn: `arn:aws:iam::${FAKE_ACCOUNT}:user/deployer`, userId: "AIDAFAKE", id: FAKE_ACCOUNT };
+      return {
+        accountId: FAKE_ACCOUNT,
+        arn: `arn:aws:iam::${FAKE_ACCOUNT}:user/deployer`,
+        userId: "AIDAFAKE",
+        id: FAKE_ACCOUNT,
+      };
     case "aws:index/getRegion:getRegion":
       return { name: "eu-west-3", region: "eu-west-3", id: "eu-west-3", description: "Europe (Paris)" };
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
     case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-      return { userName: "AWS", password: "fake-ecr-password", authorizationToken: "QVdTOmZha2U=", proxyEndpoint: `https://${FAKE_ACCOUNT}.dkr.ecr.eu-west-3.amazonaws.com`, id: "eu-west-3" };
+      return {
+        userName: "AWS",
+        password: "fake-ecr-password",
+        authorizationToken: "QVdTOmZha2U=",
+        proxyEndpoint: `https://${FAKE_ACCOUNT}.dkr.ecr.eu-west-3.amazonaws.com`,
+        id: "eu-west-3",
+      };
     // The default VPC and its default subnets, a configured subnet's VPC, an existing cluster.
     case "aws:ec2/getVpc:getVpc":
       return { id: "vpc-0default0000000000", cidrBlock: "172.31.0.0/16", default: true };
     case "aws:ec2/getSubnets:getSubnets":
-      return { ids: ["subnet-0default0000000a", "subnet-0default0000000b", "subnet-0default0000000c"], id: "eu-west-3" };
+      return {
+        ids: ["subnet-0default0000000a", "subnet-0default0000000b", "subnet-0default0000000c"],
+        id: "eu-west-3",
+      };
     case "aws:ec2/getSubnet:getSubnet":
       return { ...inputs, vpcId: "vpc-0configured00000000" };
     case "aws:ecs/getCluster:getCluster":
-      return { ...inputs, arn: `arn:aws:ecs:eu-west-3:${FAKE_ACCOUNT}:cluster/${inputs.clusterName}`, id: `arn:aws:ecs:eu-west-3:${FAKE_ACCOUNT}:cluster/${inputs.clusterName}` };
+      return {
+        ...inputs,
+        arn: `arn:aws:ecs:eu-west-3:${FAKE_ACCOUNT}:cluster/${inputs.clusterName}`,
+        id: `arn:aws:ecs:eu-west-3:${FAKE_ACCOUNT}:cluster/${inputs.clusterName}`,
+      };
     case "vercel:index/getEndpointVerification:getEndpointVerification":
-      return { verificationCode: "fake-vercel-verification-code", teamId: inputs.teamId ?? "team_fake", id: "fake-vercel-verification-code" };
+      return {
+        verificationCode: "fake-vercel-verification-code",
+        teamId: inputs.teamId ?? "team_fake",
+        id: "fake-vercel-verification-code",
+      };
     case "vercel:index/getProject:getProject":
       return { ...inputs, id: `prj_fake${hash(String(inputs.name))}` };
     default:
@@ -156,7 +190,11 @@ export async function planProgram(
         resources.push({ type, name, inputs: readable(inputs) });
         // Vercel ids carry a prefix per kind (ecfg_ for Edge Configs), as the API gives them.
         const id =
-          type === "vercel:index/edgeConfig:EdgeConfig" ? `ecfg_fake${hash(name)}` : type === "aws:ec2/securityGroup:SecurityGroup" ? `sg-0${hash(name)}${hash(`${name}/`)}` : `${name}-id`;
+          type === "vercel:index/edgeConfig:EdgeConfig"
+            ? `ecfg_fake${hash(name)}`
+            : type === "aws:ec2/securityGroup:SecurityGroup"
+              ? `sg-0${hash(name)}${hash(`${name}/`)}`
+              : `${name}-id`;
         return { id, state: fakeState(type, name, inputs) };
       },
       call: ({ token, inputs }) => fakeCall(token, inputs),

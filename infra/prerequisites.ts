@@ -5,11 +5,13 @@ import { execFileSync } from "node:child_process";
 
 type Run = (command: string, args: string[]) => string;
 
-const run: Run = (command, args) => execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 15_000 });
+const run: Run = (command, args) =>
+  execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 15_000 });
 
 /** What is missing, or undefined when Docker and buildx answer. */
 export function dockerProblem(exec: Run = run): string | undefined {
-  const why = (error: unknown) => ((error as { stderr?: string }).stderr || (error as Error).message).trim().split("\n")[0];
+  const why = (error: unknown) =>
+    ((error as { stderr?: string }).stderr || (error as Error).message).trim().split("\n")[0];
   try {
     exec("docker", ["version", "--format", "{{.Server.Version}}"]);
   } catch (error) {

@@ -45,7 +45,14 @@ export function program(config: StackConfig) {
   });
 
   // Runtime secrets, read by the Lambdas from Secrets Manager (never environment variables).
-  const secrets = new Secrets(app, { databaseUrl: database.maintenanceUrl, backupDatabaseUrl: config.database.url, pagerdutyRoutingKey: config.paging.pagerdutyRoutingKey, vercelToken: config.vercel?.token, supabaseToken: config.access.supabaseToken, kmsKeyArn: storage.key.arn });
+  const secrets = new Secrets(app, {
+    databaseUrl: database.maintenanceUrl,
+    backupDatabaseUrl: config.database.url,
+    pagerdutyRoutingKey: config.paging.pagerdutyRoutingKey,
+    vercelToken: config.vercel?.token,
+    supabaseToken: config.access.supabaseToken,
+    kmsKeyArn: storage.key.arn,
+  });
 
   // "Gestion des incidents" + "Contacts d'urgence": one topic per level, contacts subscribed by role.
   // Optionally forwarded to PagerDuty when a routing key is configured.
@@ -74,7 +81,9 @@ export function program(config: StackConfig) {
     bucketNames: [storage.logs.bucket.bucket, storage.backups.bucket.bucket, storage.security.bucket.bucket.bucket],
     topics: paging.topics,
   });
-  const securityOutputs = storage.backupsCopy ? { backupsCopyDestinationPolicies: storage.backupsCopy.destinationPolicies } : {};
+  const securityOutputs = storage.backupsCopy
+    ? { backupsCopyDestinationPolicies: storage.backupsCopy.destinationPolicies }
+    : {};
 
   // "Annexes › Check-lists": daily, weekly, monthly, each on its schedule, Paris time.
   const checklists = new Checklists(app, {
@@ -88,7 +97,10 @@ export function program(config: StackConfig) {
     databaseUrlSecretArn: secrets.databaseUrl.arn,
     settings: settingVariables(config),
     hasLogDrain: config.vercel?.logDrain.enabled === true,
-    vercel: config.vercel && secrets.vercelToken ? { teamId: config.vercel.teamId, projectId: config.vercel.projectId, tokenSecretArn: secrets.vercelToken.arn } : undefined,
+    vercel:
+      config.vercel && secrets.vercelToken
+        ? { teamId: config.vercel.teamId, projectId: config.vercel.projectId, tokenSecretArn: secrets.vercelToken.arn }
+        : undefined,
     supabaseTokenSecretArn: secrets.supabaseToken?.arn,
     levels: config.checklists.levels,
     runbookBaseUrl: config.paging.sms.runbookBaseUrl,
@@ -173,7 +185,14 @@ export function program(config: StackConfig) {
   });
   const archive = new MetricsArchive(`${app}-metrics`, { logsBucket: buckets.logsBucket, kmsKeyArn: storage.key.arn });
   // The backup and the drill are Lambda functions or Fargate tasks (backups.runner): both have a failure and a heartbeat alarm.
-  const tasks = [...Object.values(checklists.tasks), backups.backup, backups.drill, probe.task, reports.metricsExport, reports.weekly];
+  const tasks = [
+    ...Object.values(checklists.tasks),
+    backups.backup,
+    backups.drill,
+    probe.task,
+    reports.metricsExport,
+    reports.weekly,
+  ];
   const functions = tasks.filter((t): t is ScheduledTask => t instanceof ScheduledTask);
   new Dashboard(`${app}-maintenance`, {
     app,
@@ -183,7 +202,10 @@ export function program(config: StackConfig) {
     alarmArns: [
       probe.down.arn,
       probe.slow.arn,
-      ...tasks.flatMap((t) => ["errors" in t.alarms ? t.alarms.errors.arn : t.alarms.failed.arn, t.alarms.heartbeat.arn]),
+      ...tasks.flatMap((t) => [
+        "errors" in t.alarms ? t.alarms.errors.arn : t.alarms.failed.arn,
+        t.alarms.heartbeat.arn,
+      ]),
     ],
     links: config.reports.links,
   });

@@ -31,7 +31,13 @@ export interface ReportsArgs {
 }
 
 const s3Statements = (bucketArn: string, read: string[], write: string[]): PolicyStatement[] => [
-  { Sid: "ListPrefixes", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": read.map((p) => `${p}*`) } } },
+  {
+    Sid: "ListPrefixes",
+    Effect: "Allow",
+    Action: "s3:ListBucket",
+    Resource: bucketArn,
+    Condition: { StringLike: { "s3:prefix": read.map((p) => `${p}*`) } },
+  },
   { Sid: "Read", Effect: "Allow", Action: "s3:GetObject", Resource: read.map((p) => `${bucketArn}/${p}*`) },
   { Sid: "Write", Effect: "Allow", Action: "s3:PutObject", Resource: write.map((p) => `${bucketArn}/${p}*`) },
 ];
@@ -45,7 +51,13 @@ export class Reports extends pulumi.ComponentResource {
 
   constructor(name: string, args: ReportsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:report:Reports", name, {}, opts);
-    const common = { app: args.app, ...args.base, timezone: args.timezone, topics: args.topics, reservedConcurrency: 1 };
+    const common = {
+      app: args.app,
+      ...args.base,
+      timezone: args.timezone,
+      topics: args.topics,
+      reservedConcurrency: 1,
+    };
 
     this.metricsExport = new ScheduledTask(
       "metrics-export",
@@ -61,22 +73,43 @@ export class Reports extends pulumi.ComponentResource {
         statements: pulumi.output(args.logsBucket.arn).apply((arn) => [
           ...s3Statements(arn, [LOG_PREFIXES.metrics], [LOG_PREFIXES.metrics]),
           // ListMetrics and GetMetricData have no resource-level permission.
-          { Sid: "ReadMetrics", Effect: "Allow" as const, Action: ["cloudwatch:ListMetrics", "cloudwatch:GetMetricData"], Resource: "*" },
+          {
+            Sid: "ReadMetrics",
+            Effect: "Allow" as const,
+            Action: ["cloudwatch:ListMetrics", "cloudwatch:GetMetricData"],
+            Resource: "*",
+          },
         ]),
       },
       { parent: this },
     );
 
     if (args.ses) {
-      this.emailIdentity = new aws.sesv2.EmailIdentity(`${name}-email-identity`, { emailIdentity: args.ses.domain, dkimSigningAttributes: { nextSigningKeyLength: "RSA_2048_BIT" } }, { parent: this });
+      this.emailIdentity = new aws.sesv2.EmailIdentity(
+        `${name}-email-identity`,
+        { emailIdentity: args.ses.domain, dkimSigningAttributes: { nextSigningKeyLength: "RSA_2048_BIT" } },
+        { parent: this },
+      );
       const domain = args.ses.domain;
       this.dkimRecords = this.emailIdentity.dkimSigningAttributes.apply((d) =>
-        (d?.tokens ?? []).map((token) => ({ name: `${token}._domainkey.${domain}`, type: "CNAME" as const, value: `${token}.dkim.amazonses.com` })),
+        (d?.tokens ?? []).map((token) => ({
+          name: `${token}._domainkey.${domain}`,
+          type: "CNAME" as const,
+          value: `${token}.dkim.amazonses.com`,
+        })),
       );
     }
-    const recipients = args.ses && args.recipients?.length
-      ? storedSecret(this, name, "report-recipients", "Destinataires du rapport hebdomadaire (JSON, adresses e-mail)", pulumi.all(args.recipients).apply((r) => JSON.stringify(r)), args.kmsKeyArn).secret
-      : undefined;
+    const recipients =
+      args.ses && args.recipients?.length
+        ? storedSecret(
+            this,
+            name,
+            "report-recipients",
+            "Destinataires du rapport hebdomadaire (JSON, adresses e-mail)",
+            pulumi.all(args.recipients).apply((r) => JSON.stringify(r)),
+            args.kmsKeyArn,
+          ).secret
+        : undefined;
     const level1 = args.topics[1].arn;
     this.weekly = new ScheduledTask(
       "weekly-report",
@@ -97,12 +130,29 @@ export class Reports extends pulumi.ComponentResource {
           ...(args.ses ? { [ENV.reportFrom]: args.ses.from } : {}),
           ...(recipients ? { [ENV.reportRecipientsSecretArn]: recipients.arn } : {}),
         },
-        statements: pulumi.all([args.logsBucket.arn, level1, this.emailIdentity?.arn]).apply(([arn, topic, identity]) => [
-          ...s3Statements(arn, [LOG_PREFIXES.metrics, RECORDS_PREFIX], [WEEKLY_REPORTS_PREFIX]),
-          { Sid: "AlarmHistory", Effect: "Allow" as const, Action: ["cloudwatch:DescribeAlarmHistory", "cloudwatch:DescribeAlarms"], Resource: "*" },
-          { Sid: "AnnounceReport", Effect: "Allow" as const, Action: "sns:Publish", Resource: topic },
-          ...(identity ? [{ Sid: "MailReport", Effect: "Allow" as const, Action: "ses:SendEmail", Resource: identity, Condition: { StringEquals: { "ses:FromAddress": args.ses!.from } } }] : []),
-        ]),
+        statements: pulumi
+          .all([args.logsBucket.arn, level1, this.emailIdentity?.arn])
+          .apply(([arn, topic, identity]) => [
+            ...s3Statements(arn, [LOG_PREFIXES.metrics, RECORDS_PREFIX], [WEEKLY_REPORTS_PREFIX]),
+            {
+              Sid: "AlarmHistory",
+              Effect: "Allow" as const,
+              Action: ["cloudwatch:DescribeAlarmHistory", "cloudwatch:DescribeAlarms"],
+              Resource: "*",
+            },
+            { Sid: "AnnounceReport", Effect: "Allow" as const, Action: "sns:Publish", Resource: topic },
+            ...(identity
+              ? [
+                  {
+                    Sid: "MailReport",
+                    Effect: "Allow" as const,
+                    Action: "ses:SendEmail",
+                    Resource: identity,
+                    Condition: { StringEquals: { "ses:FromAddress": args.ses!.from } },
+                  },
+                ]
+              : []),
+          ]),
       },
       { parent: this },
     );

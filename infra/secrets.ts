@@ -33,16 +33,56 @@ export class Secrets extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:secrets:Secrets", name, {}, opts);
-    this.databaseUrl = storedSecret(this, name, "database-url", "Connection string of the production database (direct or session-mode, never the transaction pooler)", args.databaseUrl, args.kmsKeyArn).secret;
+    this.databaseUrl = storedSecret(
+      this,
+      name,
+      "database-url",
+      "Connection string of the production database (direct or session-mode, never the transaction pooler)",
+      args.databaseUrl,
+      args.kmsKeyArn,
+    ).secret;
     // pg_dump must read every table, which the least-privilege maintenance role cannot: only the backup function may read this one.
-    this.backupDatabaseUrl = storedSecret(this, name, "backup-database-url", "Connection string the backup dumps with (a role that reads every table; direct or session-mode)", args.backupDatabaseUrl, args.kmsKeyArn).secret;
+    this.backupDatabaseUrl = storedSecret(
+      this,
+      name,
+      "backup-database-url",
+      "Connection string the backup dumps with (a role that reads every table; direct or session-mode)",
+      args.backupDatabaseUrl,
+      args.kmsKeyArn,
+    ).secret;
     if (args.pagerdutyRoutingKey) {
-      this.pagerdutyRoutingKey = storedSecret(this, name, "pagerduty-routing-key", "Integration key of the PagerDuty service pages are forwarded to (Events API v2)", args.pagerdutyRoutingKey, args.kmsKeyArn).secret;
+      this.pagerdutyRoutingKey = storedSecret(
+        this,
+        name,
+        "pagerduty-routing-key",
+        "Integration key of the PagerDuty service pages are forwarded to (Events API v2)",
+        args.pagerdutyRoutingKey,
+        args.kmsKeyArn,
+      ).secret;
     }
     // Only when configured: nothing of Vercel or Supabase is stored otherwise.
-    if (args.vercelToken) this.vercelToken = storedSecret(this, name, "vercel-token", "Vercel token of the app's team, read by the security checks", args.vercelToken, args.kmsKeyArn).secret;
-    if (args.supabaseToken) this.supabaseToken = storedSecret(this, name, "supabase-token", "Supabase Management API token, read by the monthly access review", args.supabaseToken, args.kmsKeyArn).secret;
-    this.registerOutputs({ databaseUrlArn: this.databaseUrl.arn, pagerdutyRoutingKeyArn: this.pagerdutyRoutingKey?.arn });
+    if (args.vercelToken)
+      this.vercelToken = storedSecret(
+        this,
+        name,
+        "vercel-token",
+        "Vercel token of the app's team, read by the security checks",
+        args.vercelToken,
+        args.kmsKeyArn,
+      ).secret;
+    if (args.supabaseToken)
+      this.supabaseToken = storedSecret(
+        this,
+        name,
+        "supabase-token",
+        "Supabase Management API token, read by the monthly access review",
+        args.supabaseToken,
+        args.kmsKeyArn,
+      ).secret;
+    this.registerOutputs({
+      databaseUrlArn: this.databaseUrl.arn,
+      pagerdutyRoutingKeyArn: this.pagerdutyRoutingKey?.arn,
+    });
   }
 }
 
@@ -50,8 +90,23 @@ export class Secrets extends pulumi.ComponentResource {
  * One runtime secret: `<prefix>/<id>` in Secrets Manager under the stack's key, its value a
  * Pulumi secret. The version is returned too, for what must exist only once the value does.
  */
-export function storedSecret(parent: pulumi.Resource, prefix: string, id: string, description: string, value: pulumi.Input<string>, kmsKeyArn: pulumi.Input<string>) {
-  const secret = new aws.secretsmanager.Secret(`${prefix}-${id}`, { name: `${prefix}/${id}`, description, kmsKeyId: kmsKeyArn, recoveryWindowInDays: 7 }, { parent });
-  const version = new aws.secretsmanager.SecretVersion(`${prefix}-${id}-value`, { secretId: secret.id, secretString: pulumi.secret(value) }, { parent });
+export function storedSecret(
+  parent: pulumi.Resource,
+  prefix: string,
+  id: string,
+  description: string,
+  value: pulumi.Input<string>,
+  kmsKeyArn: pulumi.Input<string>,
+) {
+  const secret = new aws.secretsmanager.Secret(
+    `${prefix}-${id}`,
+    { name: `${prefix}/${id}`, description, kmsKeyId: kmsKeyArn, recoveryWindowInDays: 7 },
+    { parent },
+  );
+  const version = new aws.secretsmanager.SecretVersion(
+    `${prefix}-${id}-value`,
+    { secretId: secret.id, secretString: pulumi.secret(value) },
+    { parent },
+  );
   return { secret, version };
 }

@@ -44,7 +44,14 @@ export class SmsPaging extends pulumi.ComponentResource {
   constructor(name: string, args: SmsPagingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:sms:SmsPaging", name, {}, opts);
     this.preferences = this.createPreferences(name, args);
-    this.phones = storedSecret(this, name, "sms-phones", "Phone numbers texted per incident level (the SMS formatter reads them)", phoneRoutes(args), args.base.kmsKeyArn).secret;
+    this.phones = storedSecret(
+      this,
+      name,
+      "sms-phones",
+      "Phone numbers texted per incident level (the SMS formatter reads them)",
+      phoneRoutes(args),
+      args.base.kmsKeyArn,
+    ).secret;
     this.formatter = this.createFormatter(name, args);
     this.errors = errorsAlarm(
       { topics: args.topics, opts: { parent: this } },
@@ -67,7 +74,7 @@ export class SmsPaging extends pulumi.ComponentResource {
   private createPreferences(name: string, args: SmsPagingArgs): aws.sns.SmsPreferences {
     const { monthlySpendLimitUsd, senderId } = args.sms;
     if (monthlySpendLimitUsd > DEFAULT_ACCOUNT_SMS_QUOTA_USD) {
-      pulumi.log.warn(
+      void pulumi.log.warn(
         `paging.sms.monthlySpendLimitUsd is ${monthlySpendLimitUsd} USD: SNS refuses a limit above the account's SMS spend quota (${DEFAULT_ACCOUNT_SMS_QUOTA_USD} USD on a new account). Raise the quota first (AWS Support › Create case › Service limit increase › SNS Text Messaging, monthly spend limit; README "What your AWS account needs"), then run pulumi up.`,
         this,
       );
@@ -76,13 +83,24 @@ export class SmsPaging extends pulumi.ComponentResource {
     const region = aws.getRegionOutput({}, { parent: this }).region;
     // SNS writes a direct publish's delivery status to these groups; made here, they are kept 30 days under the stack's key.
     const groups = ["DirectPublishToPhoneNumber", "DirectPublishToPhoneNumber/Failure"].map((suffix, i) =>
-      args.base.logGroup(`${name}-sms-delivery-${i ? "failure" : "success"}`, pulumi.interpolate`sns/${region}/${account}/${suffix}`, { parent: this }),
+      args.base.logGroup(
+        `${name}-sms-delivery-${i ? "failure" : "success"}`,
+        pulumi.interpolate`sns/${region}/${account}/${suffix}`,
+        { parent: this },
+      ),
     );
     const role = new aws.iam.Role(
       `${name}-sms-delivery-status-role`,
       {
         assumeRolePolicy: account.apply((accountId) =>
-          policyDocument([{ Effect: "Allow", Principal: { Service: "sns.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": accountId } } }]),
+          policyDocument([
+            {
+              Effect: "Allow",
+              Principal: { Service: "sns.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+            },
+          ]),
         ),
       },
       { parent: this },
@@ -93,8 +111,18 @@ export class SmsPaging extends pulumi.ComponentResource {
         role: role.id,
         policy: pulumi.all(groups.map((g) => g.arn)).apply((arns) =>
           policyDocument([
-            { Sid: "WriteDeliveryStatus", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: arns.map((arn) => `${arn}:*`) },
-            { Sid: "KeepRetention", Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:PutMetricFilter"], Resource: arns.map((arn) => `${arn}:*`) },
+            {
+              Sid: "WriteDeliveryStatus",
+              Effect: "Allow",
+              Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+              Resource: arns.map((arn) => `${arn}:*`),
+            },
+            {
+              Sid: "KeepRetention",
+              Effect: "Allow",
+              Action: ["logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:PutMetricFilter"],
+              Resource: arns.map((arn) => `${arn}:*`),
+            },
           ]),
         ),
       },
@@ -129,32 +157,52 @@ export class SmsPaging extends pulumi.ComponentResource {
           [ENV.appName]: args.app,
           [ENV.smsPhonesSecretArn]: this.phones.arn,
           [ENV.databaseAlarmPrefix]: args.databaseAlarmPrefix,
-          [ENV.incidentTopics]: topicArns.apply((arns) => JSON.stringify(Object.fromEntries(arns.map((arn, i) => [String(LEVEL_NUMBERS[i]), arn])))),
+          [ENV.incidentTopics]: topicArns.apply((arns) =>
+            JSON.stringify(Object.fromEntries(arns.map((arn, i) => [String(LEVEL_NUMBERS[i]), arn]))),
+          ),
           ...(args.sms.runbookBaseUrl ? { [ENV.runbookBaseUrl]: args.sms.runbookBaseUrl } : {}),
         },
         // A phone number has no ARN: allow Publish to anything but a topic, i.e. to phones only.
-        statements: [{ Sid: "TextPhonesOnly", Effect: "Allow", Action: "sns:Publish", NotResource: "arn:aws:sns:*:*:*" }],
+        statements: [
+          { Sid: "TextPhonesOnly", Effect: "Allow", Action: "sns:Publish", NotResource: "arn:aws:sns:*:*:*" },
+        ],
       },
       this,
     );
     for (const level of LEVEL_NUMBERS) {
       const permission = new aws.lambda.Permission(
         `${functionName}-from-level-${level}`,
-        { action: "lambda:InvokeFunction", function: formatter.fn.name, principal: "sns.amazonaws.com", sourceArn: args.topics[level].arn },
+        {
+          action: "lambda:InvokeFunction",
+          function: formatter.fn.name,
+          principal: "sns.amazonaws.com",
+          sourceArn: args.topics[level].arn,
+        },
         { parent: this },
       );
-      new aws.sns.TopicSubscription(`${name}-level-${level}-sms-formatter`, { topic: args.topics[level].arn, protocol: "lambda", endpoint: formatter.fn.arn }, { parent: this, dependsOn: [permission] });
+      new aws.sns.TopicSubscription(
+        `${name}-level-${level}-sms-formatter`,
+        { topic: args.topics[level].arn, protocol: "lambda", endpoint: formatter.fn.arn },
+        { parent: this, dependsOn: [permission] },
+      );
     }
     return formatter;
   }
 }
 
 /** The numbers each level texts, as the formatter reads them (lambdas/paging/sms-formatter.ts PhoneRoutes). */
-export function phoneRouteTable(contacts: { role: string; phone: string }[], routes: Pick<StackConfig["paging"], "level1" | "level2" | "level3" | "databaseLevel2">) {
-  const numbers = (pick: (role: string) => boolean) => [...new Set(contacts.filter((c) => pick(c.role)).map((c) => c.phone))];
+export function phoneRouteTable(
+  contacts: { role: string; phone: string }[],
+  routes: Pick<StackConfig["paging"], "level1" | "level2" | "level3" | "databaseLevel2">,
+) {
+  const numbers = (pick: (role: string) => boolean) => [
+    ...new Set(contacts.filter((c) => pick(c.role)).map((c) => c.phone)),
+  ];
   const has = (roles: readonly string[], role: string) => roles.includes(role);
   return {
-    levels: Object.fromEntries(LEVEL_NUMBERS.map((l: Level) => [String(l), numbers((role) => has(routes[`level${l}`].sms, role))])),
+    levels: Object.fromEntries(
+      LEVEL_NUMBERS.map((l: Level) => [String(l), numbers((role) => has(routes[`level${l}`].sms, role))]),
+    ),
     // The DBA hears of the database at level 2 even when level 2 does not text the DBA otherwise.
     database: { "2": numbers((role) => has(routes.databaseLevel2, role) && !has(routes.level2.sms, role)) },
   };
@@ -162,5 +210,12 @@ export function phoneRouteTable(contacts: { role: string; phone: string }[], rou
 
 /** The table as the secret's value (the phones stay Pulumi secrets). */
 function phoneRoutes({ contacts, routes }: Pick<SmsPagingArgs, "contacts" | "routes">): pulumi.Output<string> {
-  return pulumi.all(contacts.map((c) => c.phone)).apply((phones) => JSON.stringify(phoneRouteTable(contacts.map((c, i) => ({ role: c.role, phone: phones[i] })), routes)));
+  return pulumi.all(contacts.map((c) => c.phone)).apply((phones) =>
+    JSON.stringify(
+      phoneRouteTable(
+        contacts.map((c, i) => ({ role: c.role, phone: phones[i] })),
+        routes,
+      ),
+    ),
+  );
 }

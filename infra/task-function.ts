@@ -9,7 +9,11 @@ import { PolicyStatement, policyDocument } from "./storage/policies";
 import { transform, type Transform } from "./transform";
 
 /** Makes a function's log group (retention and key of the stack: Storage.logGroup). */
-export type LogGroupFactory = (name: string, logGroupName: pulumi.Input<string>, opts: pulumi.CustomResourceOptions) => aws.cloudwatch.LogGroup;
+export type LogGroupFactory = (
+  name: string,
+  logGroupName: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+) => aws.cloudwatch.LogGroup;
 
 /** What every function of the stack is built on. */
 export interface FunctionBase {
@@ -68,45 +72,78 @@ export function createTaskFunction(name: string, args: TaskFunctionArgs, parent:
   const logGroupName = `/aws/lambda/${args.functionName}`;
   const logGroup = args.logGroup(name, logGroupName, { parent });
   const role = new aws.iam.Role(
-    ...transform(args.transform?.role, `${name}-role`, {
-      assumeRolePolicy: policyDocument([{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]),
-    }, { parent }),
+    ...transform(
+      args.transform?.role,
+      `${name}-role`,
+      {
+        assumeRolePolicy: policyDocument([
+          { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ]),
+      },
+      { parent },
+    ),
   );
   const policy = new aws.iam.RolePolicy(
-    ...transform(args.transform?.policy, `${name}-policy`, {
-      role: role.id,
-      policy: pulumi
-        .all([logGroup.arn, args.kmsKeyArn, pulumi.output(args.statements ?? []), pulumi.all(args.secretArns ?? [])])
-        .apply(([logGroupArn, keyArn, statements, secretArns]) =>
+    ...transform(
+      args.transform?.policy,
+      `${name}-policy`,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([logGroup.arn, args.kmsKeyArn, pulumi.output(args.statements ?? []), pulumi.all(args.secretArns ?? [])])
+          .apply(([logGroupArn, keyArn, statements, secretArns]) =>
             policyDocument([
-              { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` },
-              ...(secretArns.length ? [{ Sid: "ReadOwnSecrets", Effect: "Allow" as const, Action: "secretsmanager:GetSecretValue", Resource: secretArns }] : []),
+              {
+                Sid: "WriteOwnLogs",
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: `${logGroupArn}:*`,
+              },
+              ...(secretArns.length
+                ? [
+                    {
+                      Sid: "ReadOwnSecrets",
+                      Effect: "Allow" as const,
+                      Action: "secretsmanager:GetSecretValue",
+                      Resource: secretArns,
+                    },
+                  ]
+                : []),
               // The stack's key encrypts secrets, topics and buckets this function touches.
               { Sid: "UseStackKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: keyArn },
               ...statements,
             ]),
-        ),
-    }, { parent }),
+          ),
+      },
+      { parent },
+    ),
   );
   const { sha256 } = bundle(args.handler);
   const code = args.imageUri
     ? { packageType: "Image", imageUri: args.imageUri, imageConfig: { commands: [`${args.handler}/index.handler`] } }
     : { runtime: LAMBDA_RUNTIME, handler: "index.handler", code: bundleArchive(args.handler) };
   const fn = new aws.lambda.Function(
-    ...transform(args.transform?.function, name, {
-      name: args.functionName,
-      description: `elegance-ops: lambdas/handlers/${args.handler}.ts (bundle ${sha256.slice(0, 12)})`,
-      architectures: [args.architecture ?? "arm64"],
-      ...code,
-      ...(args.ephemeralStorageMb ? { ephemeralStorage: { size: args.ephemeralStorageMb } } : {}),
-      role: role.arn,
-      memorySize: args.memorySize ?? 256,
-      timeout: args.timeout ?? 60,
-      ...(args.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: args.reservedConcurrency } : {}),
-      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
-      // An image sets its own NODE_OPTIONS (the backup image tunes memory); a variable would override it.
-      environment: { variables: { ...(args.imageUri ? {} : { NODE_OPTIONS: "--enable-source-maps" }), ...args.environment } },
-    } as aws.lambda.FunctionArgs, { parent, dependsOn: [logGroup, policy] }),
+    ...transform(
+      args.transform?.function,
+      name,
+      {
+        name: args.functionName,
+        description: `elegance-ops: lambdas/handlers/${args.handler}.ts (bundle ${sha256.slice(0, 12)})`,
+        architectures: [args.architecture ?? "arm64"],
+        ...code,
+        ...(args.ephemeralStorageMb ? { ephemeralStorage: { size: args.ephemeralStorageMb } } : {}),
+        role: role.arn,
+        memorySize: args.memorySize ?? 256,
+        timeout: args.timeout ?? 60,
+        ...(args.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: args.reservedConcurrency } : {}),
+        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+        // An image sets its own NODE_OPTIONS (the backup image tunes memory); a variable would override it.
+        environment: {
+          variables: { ...(args.imageUri ? {} : { NODE_OPTIONS: "--enable-source-maps" }), ...args.environment },
+        },
+      },
+      { parent, dependsOn: [logGroup, policy] },
+    ),
   );
   return { role, policy, logGroup, fn, logGroupName };
 }

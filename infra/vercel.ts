@@ -57,15 +57,29 @@ export class Vercel extends pulumi.ComponentResource {
   constructor(name: string, args: VercelArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:vercel:Vercel", name, {}, opts);
     const { app, settings } = args;
-    this.provider = new vercel.Provider(`${app}-vercel`, { apiToken: settings.token, team: settings.teamId }, { parent: this });
+    this.provider = new vercel.Provider(
+      `${app}-vercel`,
+      { apiToken: settings.token, team: settings.teamId },
+      { parent: this },
+    );
     this.projectId = this.lookUpProject(settings.projectId);
-    ({ edgeConfig: this.edgeConfig, maintenance: this.maintenance, readToken: this.readToken } = this.createEdgeConfig(app, settings));
+    ({
+      edgeConfig: this.edgeConfig,
+      maintenance: this.maintenance,
+      readToken: this.readToken,
+    } = this.createEdgeConfig(app, settings));
     this.edgeConfigEnv = this.createEdgeConfigEnv(app, settings);
     if (settings.logDrain.enabled) {
       const { password, secret, value: secretValue } = this.createDrainSecret(app, args.kmsKeyArn);
       const verification = vercel.getEndpointVerificationOutput({}, { parent: this, provider: this.provider });
       const endpoint = args.drainEndpoint({ verificationCode: verification.verificationCode, secretArn: secret.arn });
-      this.drain = { password, secret, secretValue, endpoint, logDrain: this.createLogDrain(app, settings, { password, secretValue, endpoint }) };
+      this.drain = {
+        password,
+        secret,
+        secretValue,
+        endpoint,
+        logDrain: this.createLogDrain(app, settings, { password, secretValue, endpoint }),
+      };
     }
     this.registerOutputs({ edgeConfigId: this.edgeConfig.id, logDrainId: this.drain?.logDrain.id });
   }
@@ -81,14 +95,22 @@ export class Vercel extends pulumi.ComponentResource {
 
   /** The flag starts false; `pulumi up` never writes it again (ops maintenance on|off owns it). */
   private createEdgeConfig(app: string, settings: VercelSettings) {
-    const edgeConfig = new vercel.EdgeConfig(`${app}-edge-config`, { name: settings.edgeConfig.name ?? app }, this.opts);
+    const edgeConfig = new vercel.EdgeConfig(
+      `${app}-edge-config`,
+      { name: settings.edgeConfig.name ?? app },
+      this.opts,
+    );
     const maintenance = new vercel.EdgeConfigItem(
       `${app}-maintenance-flag`,
       // A JSON boolean (valueJson), not the string "false" (value), so `get("maintenance") === true` reads it.
       { edgeConfigId: edgeConfig.id, key: MAINTENANCE_ITEM, valueJson: false },
       { ...this.opts, ignoreChanges: ["value", "valueJson"] },
     );
-    const readToken = new vercel.EdgeConfigToken(`${app}-edge-config-token`, { edgeConfigId: edgeConfig.id, label: `${app}-middleware` }, this.opts);
+    const readToken = new vercel.EdgeConfigToken(
+      `${app}-edge-config-token`,
+      { edgeConfigId: edgeConfig.id, label: `${app}-middleware` },
+      this.opts,
+    );
     return { edgeConfig, maintenance, readToken };
   }
 
@@ -99,7 +121,9 @@ export class Vercel extends pulumi.ComponentResource {
       {
         projectId: this.projectId,
         key: EDGE_CONFIG_ENV,
-        value: pulumi.secret(pulumi.interpolate`https://edge-config.vercel.com/${this.edgeConfig.id}?token=${this.readToken.token}`),
+        value: pulumi.secret(
+          pulumi.interpolate`https://edge-config.vercel.com/${this.edgeConfig.id}?token=${this.readToken.token}`,
+        ),
         sensitive: true,
         targets: settings.envVarTargets,
         comment: "elegance-ops: Edge Config holding the maintenance flag (read by the middleware)",
@@ -110,13 +134,28 @@ export class Vercel extends pulumi.ComponentResource {
 
   /** Vercel signs each delivery with this secret; the ingest function reads it from Secrets Manager. */
   private createDrainSecret(app: string, kmsKeyArn: pulumi.Input<string>) {
-    const password = new random.RandomPassword(`${app}-log-drain-secret`, { length: 48, special: false }, { parent: this });
-    const { secret, version: value } = storedSecret(this, app, "log-drain-secret", "Signature secret of the Vercel log drain (x-vercel-signature, HMAC-SHA1)", password.result, kmsKeyArn);
+    const password = new random.RandomPassword(
+      `${app}-log-drain-secret`,
+      { length: 48, special: false },
+      { parent: this },
+    );
+    const { secret, version: value } = storedSecret(
+      this,
+      app,
+      "log-drain-secret",
+      "Signature secret of the Vercel log drain (x-vercel-signature, HMAC-SHA1)",
+      password.result,
+      kmsKeyArn,
+    );
     return { password, secret, value };
   }
 
   /** Created after its endpoint and the secret it checks: Vercel verifies the URL (x-vercel-verify) on creation. */
-  private createLogDrain(app: string, settings: VercelSettings, on: { password: random.RandomPassword; secretValue: aws.secretsmanager.SecretVersion; endpoint: DrainEndpoint }): vercel.LogDrain {
+  private createLogDrain(
+    app: string,
+    settings: VercelSettings,
+    on: { password: random.RandomPassword; secretValue: aws.secretsmanager.SecretVersion; endpoint: DrainEndpoint },
+  ): vercel.LogDrain {
     return new vercel.LogDrain(
       `${app}-log-drain`,
       {

@@ -37,11 +37,14 @@ export const SECRET_PATTERNS: [string, RegExp][] = [
 export function plainSecrets(value: unknown, path = ""): string[] {
   if (typeof value === "string") {
     return SECRET_PATTERNS.flatMap(([what, re]) =>
-      [...value.matchAll(re)].filter((m) => what !== "an e-mail address" || !PUBLIC_EMAIL_DOMAINS.test(m[0])).map(() => `${path}: ${what}`),
+      [...value.matchAll(re)]
+        .filter((m) => what !== "an e-mail address" || !PUBLIC_EMAIL_DOMAINS.test(m[0]))
+        .map(() => `${path}: ${what}`),
     );
   }
   if (Array.isArray(value)) return value.flatMap((v, i) => plainSecrets(v, `${path}[${i}]`));
-  if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => plainSecrets(v, path ? `${path}.${k}` : k));
+  if (value && typeof value === "object")
+    return Object.entries(value).flatMap(([k, v]) => plainSecrets(v, path ? `${path}.${k}` : k));
   return [];
 }
 
@@ -55,7 +58,8 @@ export const accessPolicies: (ResourceValidationPolicy | StackValidationPolicy)[
     validateResource: ({ type, props }, report) => {
       for (const s of iamDocuments(type, props).flatMap(statements)) {
         const wild = actionsOf(s).filter((a) => a.includes("*"));
-        if (s.Effect === "Allow" && wild.length) report(`statement ${s.Sid ?? "(no Sid)"} allows ${wild.join(", ")}: name the actions`);
+        if (s.Effect === "Allow" && wild.length)
+          report(`statement ${s.Sid ?? "(no Sid)"} allows ${wild.join(", ")}: name the actions`);
       }
     },
   },
@@ -67,7 +71,8 @@ export const accessPolicies: (ResourceValidationPolicy | StackValidationPolicy)[
       for (const s of iamDocuments(type, props).flatMap(statements)) {
         if (s.Effect !== "Allow" || !resourcesOf(s).includes("*")) continue;
         const scopable = actionsOf(s).filter((a) => !(a in UNSCOPABLE_ACTIONS));
-        if (scopable.length) report(`statement ${s.Sid ?? "(no Sid)"} allows ${scopable.join(", ")} on Resource "*": name the resources`);
+        if (scopable.length)
+          report(`statement ${s.Sid ?? "(no Sid)"} allows ${scopable.join(", ")} on Resource "*": name the resources`);
       }
     },
   },
@@ -80,30 +85,37 @@ export const accessPolicies: (ResourceValidationPolicy | StackValidationPolicy)[
         const { alarmActions = [], okActions = [] } = alarm.props;
         const topics = linked(alarm, "alarmActions", T.topic);
         const level = topics.length === 1 ? LEVEL_TOPIC.exec(topics[0].props.name ?? "") : null;
-        if (alarmActions.length !== 1 || !level) report(`${label(alarm)}: alarmActions must be exactly one incidents-level-N topic of this stack (found ${alarmActions.length} action(s))`);
-        else if (okActions.length !== 1 || okActions[0] !== alarmActions[0]) report(`${label(alarm)}: okActions must be its level topic too, so the page is closed`);
+        if (alarmActions.length !== 1 || !level)
+          report(
+            `${label(alarm)}: alarmActions must be exactly one incidents-level-N topic of this stack (found ${alarmActions.length} action(s))`,
+          );
+        else if (okActions.length !== 1 || okActions[0] !== alarmActions[0])
+          report(`${label(alarm)}: okActions must be its level topic too, so the page is closed`);
       }
     },
   },
   {
     name: "alarm-runbook",
-    description: "Every alarm's description starts with its level (\"Niveau N\") and carries a numbered runbook.",
+    description: 'Every alarm\'s description starts with its level ("Niveau N") and carries a numbered runbook.',
     enforcementLevel: "mandatory",
     validateResource: ({ type, props }, report) => {
       if (type !== T.alarm) return;
       const text: string = props.alarmDescription ?? "";
-      if (!/^Niveau [123]\b/.test(text) || !/\nRunbook:\n1\. \S/.test(text)) report(`alarm ${props.name}: description must start with "Niveau N" and hold "Runbook:" then numbered steps`);
+      if (!/^Niveau [123]\b/.test(text) || !/\nRunbook:\n1\. \S/.test(text))
+        report(`alarm ${props.name}: description must start with "Niveau N" and hold "Runbook:" then numbered steps`);
     },
   },
   {
     name: "no-plain-secrets",
-    description: "No e-mail, phone number, URL with a password or token in a plain input (Lambda environment, descriptions, tags…).",
+    description:
+      "No e-mail, phone number, URL with a password or token in a plain input (Lambda environment, descriptions, tags…).",
     enforcementLevel: "mandatory",
     validateResource: ({ type, props }, report) => {
       if (type.startsWith("pulumi:providers:")) return; // provider credentials are the engine's business
       const skip = SECRET_FIELDS[type] ?? [];
       const scanned = Object.fromEntries(Object.entries(props).filter(([k]) => !skip.includes(k)));
-      for (const found of plainSecrets(scanned)) report(`${found}: make it a Pulumi secret read at run time (Secrets Manager), never a plain input`);
+      for (const found of plainSecrets(scanned))
+        report(`${found}: make it a Pulumi secret read at run time (Secrets Manager), never a plain input`);
     },
   },
   {
@@ -111,7 +123,8 @@ export const accessPolicies: (ResourceValidationPolicy | StackValidationPolicy)[
     description: "Every SNS topic and SQS queue is encrypted with a KMS key.",
     enforcementLevel: "mandatory",
     validateResource: ({ type, props }, report) => {
-      if ((type === T.topic || type === T.queue) && !props.kmsMasterKeyId) report(`${type.split(":").pop()} ${props.name}: no kmsMasterKeyId`);
+      if ((type === T.topic || type === T.queue) && !props.kmsMasterKeyId)
+        report(`${type.split(":").pop()} ${props.name}: no kmsMasterKeyId`);
     },
   },
   {
@@ -137,8 +150,10 @@ export const accessPolicies: (ResourceValidationPolicy | StackValidationPolicy)[
     validateResource: ({ type, props }, report) => {
       if (type !== T.ecr) return;
       if (props.imageTagMutability !== "IMMUTABLE") report("imageTagMutability is not IMMUTABLE");
-      if (props.imageScanningConfiguration?.scanOnPush !== true) report("imageScanningConfiguration.scanOnPush is not true");
-      if (!props.encryptionConfigurations?.some((e: any) => e.encryptionType === "KMS")) report("no KMS encryptionConfigurations");
+      if (props.imageScanningConfiguration?.scanOnPush !== true)
+        report("imageScanningConfiguration.scanOnPush is not true");
+      if (!props.encryptionConfigurations?.some((e: any) => e.encryptionType === "KMS"))
+        report("no KMS encryptionConfigurations");
     },
   },
 ];

@@ -14,7 +14,8 @@ export const computePolicies: (ResourceValidationPolicy | StackValidationPolicy)
     enforcementLevel: "mandatory",
     validateResource: ({ type, props }, report) => {
       if (type !== T.lambda || props.packageType === "Image") return;
-      if (!SUPPORTED_NODE_RUNTIMES.includes(props.runtime)) report(`runtime ${props.runtime ?? "(none)"} is not one of ${SUPPORTED_NODE_RUNTIMES.join(", ")}`);
+      if (!SUPPORTED_NODE_RUNTIMES.includes(props.runtime))
+        report(`runtime ${props.runtime ?? "(none)"} is not one of ${SUPPORTED_NODE_RUNTIMES.join(", ")}`);
     },
   },
   {
@@ -24,7 +25,8 @@ export const computePolicies: (ResourceValidationPolicy | StackValidationPolicy)
     validateResource: ({ type, props }, report) => {
       if (type !== T.lambda) return;
       const t = props.timeout;
-      if (!(Number.isInteger(t) && t >= 1 && t <= 900)) report(`timeout ${t ?? "(unset, 3 s default)"}: set one between 1 and 900 seconds`);
+      if (!(Number.isInteger(t) && t >= 1 && t <= 900))
+        report(`timeout ${t ?? "(unset, 3 s default)"}: set one between 1 and 900 seconds`);
     },
   },
   {
@@ -36,9 +38,14 @@ export const computePolicies: (ResourceValidationPolicy | StackValidationPolicy)
       for (const fn of ofType(resources, T.lambda)) {
         const name = fn.props.loggingConfig?.logGroup ?? `/aws/lambda/${fn.props.name}`;
         const group = groups.get(name);
-        if (!group) report(`${label(fn)}: logs to ${name}, which is not a log group of this stack (set loggingConfig.logGroup to one)`);
+        if (!group)
+          report(
+            `${label(fn)}: logs to ${name}, which is not a log group of this stack (set loggingConfig.logGroup to one)`,
+          );
         else if (group.props.retentionInDays !== LAMBDA_LOG_RETENTION_DAYS || !group.props.kmsKeyId) {
-          report(`${label(fn)}: log group ${name} keeps ${group.props.retentionInDays ?? "forever"} days, kmsKeyId ${group.props.kmsKeyId ? "set" : "unset"}; want ${LAMBDA_LOG_RETENTION_DAYS} days and the stack key`);
+          report(
+            `${label(fn)}: log group ${name} keeps ${group.props.retentionInDays ?? "forever"} days, kmsKeyId ${group.props.kmsKeyId ? "set" : "unset"}; want ${LAMBDA_LOG_RETENTION_DAYS} days and the stack key`,
+          );
         }
       }
     },
@@ -48,11 +55,20 @@ export const computePolicies: (ResourceValidationPolicy | StackValidationPolicy)
     description: "Every Lambda a schedule invokes (asynchronously) has an event-invoke on-failure destination.",
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
-      const configs = ofType(resources, T.eventInvokeConfig).filter((c) => c.props.destinationConfig?.onFailure?.destination);
+      const configs = ofType(resources, T.eventInvokeConfig).filter(
+        (c) => c.props.destinationConfig?.onFailure?.destination,
+      );
       for (const schedule of ofType(resources, T.schedule)) {
         for (const fn of linked(schedule, "target", T.lambda)) {
-          const covered = configs.some((c) => linked(c, "functionName", T.lambda).some((f) => f.urn === fn.urn) || c.props.functionName === fn.props.name);
-          if (!covered) report(`${label(fn)}: invoked by ${schedule.name} but has no FunctionEventInvokeConfig with destinationConfig.onFailure (a failed run would vanish after its retries)`);
+          const covered = configs.some(
+            (c) =>
+              linked(c, "functionName", T.lambda).some((f) => f.urn === fn.urn) ||
+              c.props.functionName === fn.props.name,
+          );
+          if (!covered)
+            report(
+              `${label(fn)}: invoked by ${schedule.name} but has no FunctionEventInvokeConfig with destinationConfig.onFailure (a failed run would vanish after its retries)`,
+            );
         }
       }
     },
@@ -65,7 +81,8 @@ export const computePolicies: (ResourceValidationPolicy | StackValidationPolicy)
       if (type !== T.schedule) return;
       if (!props.scheduleExpressionTimezone) report("no scheduleExpressionTimezone (the guide's hours are Paris time)");
       if (!props.target?.retryPolicy) report("no target.retryPolicy");
-      if (!props.target?.deadLetterConfig?.arn) report("no target.deadLetterConfig.arn (an invocation that fails every retry would be lost)");
+      if (!props.target?.deadLetterConfig?.arn)
+        report("no target.deadLetterConfig.arn (an invocation that fails every retry would be lost)");
     },
   },
   {

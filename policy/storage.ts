@@ -21,7 +21,10 @@ export const storagePolicies: StackValidationPolicy[] = [
         const rules = companionsOf(resources, bucket, T.sse).flatMap((c) => c.props.rules ?? []);
         const keyed = companionsOf(resources, bucket, T.sse).some((c) => linked(c, "rules", T.kmsKey).length > 0);
         const kms = rules.some((r: any) => r.applyServerSideEncryptionByDefault?.sseAlgorithm === "aws:kms");
-        if (!kms || !keyed) report(`${label(bucket)}: no SSE-KMS encryption with the stack's key (add a BucketServerSideEncryptionConfiguration with sseAlgorithm "aws:kms" and kmsMasterKeyId: the stack key's ARN)`);
+        if (!kms || !keyed)
+          report(
+            `${label(bucket)}: no SSE-KMS encryption with the stack's key (add a BucketServerSideEncryptionConfiguration with sseAlgorithm "aws:kms" and kmsMasterKeyId: the stack key's ARN)`,
+          );
       }
     },
   },
@@ -34,7 +37,10 @@ export const storagePolicies: StackValidationPolicy[] = [
       for (const bucket of ofType(resources, T.bucket)) {
         const blocks = companionsOf(resources, bucket, T.publicAccessBlock);
         const off = flags.filter((f) => !blocks.some((b) => b.props[f] === true));
-        if (off.length) report(`${label(bucket)}: public access not blocked (${off.join(", ")} not true in a BucketPublicAccessBlock)`);
+        if (off.length)
+          report(
+            `${label(bucket)}: public access not blocked (${off.join(", ")} not true in a BucketPublicAccessBlock)`,
+          );
       }
     },
   },
@@ -58,11 +64,17 @@ export const storagePolicies: StackValidationPolicy[] = [
     validateStack: ({ resources }, report) => {
       const rulesOf = (l: any) => (l.props.rules ?? []) as any[];
       const logs = ofType(resources, T.lifecycle).find((l) => rulesOf(l).some((r) => r.filter?.prefix === "app/"));
-      if (!logs) return report(`no bucket lifecycle with an "app/" rule: the logs bucket must expire app logs after 30 days (guide › Logs à conserver)`);
+      if (!logs)
+        return report(
+          `no bucket lifecycle with an "app/" rule: the logs bucket must expire app logs after 30 days (guide › Logs à conserver)`,
+        );
       for (const [prefix, { min, max }] of Object.entries(GUIDE_LOG_RETENTION_DAYS)) {
         const rule = rulesOf(logs).find((r) => r.filter?.prefix === prefix && r.status === "Enabled");
         const days = rule?.expiration?.days;
-        if (!(days >= min && days <= max)) report(`${label(logs)}: ${prefix} expires after ${days ?? "never"} days; the guide says ${min} (Documentation › Logs à conserver)`);
+        if (!(days >= min && days <= max))
+          report(
+            `${label(logs)}: ${prefix} expires after ${days ?? "never"} days; the guide says ${min} (Documentation › Logs à conserver)`,
+          );
       }
     },
   },
@@ -72,12 +84,14 @@ export const storagePolicies: StackValidationPolicy[] = [
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
       const backups = ofType(resources, T.bucket).filter((b) => /backups$/.test(b.name));
-      if (!backups.length) report("no backups bucket (a Bucket whose name ends in \"backups\")");
+      if (!backups.length) report('no backups bucket (a Bucket whose name ends in "backups")');
       for (const bucket of backups) {
         const lock = companionsOf(resources, bucket, T.objectLock).find((c) => c.props.objectLockEnabled === "Enabled");
         const days = lock?.props.rule?.defaultRetention?.days ?? lock?.props.rule?.defaultRetention?.years;
         if (bucket.props.objectLockEnabled !== true || !(days > 0)) {
-          report(`${label(bucket)}: Object Lock off or without a default retention (objectLockEnabled: true and a BucketObjectLockConfiguration with rule.defaultRetention)`);
+          report(
+            `${label(bucket)}: Object Lock off or without a default retention (objectLockEnabled: true and a BucketObjectLockConfiguration with rule.defaultRetention)`,
+          );
         }
       }
     },
@@ -90,7 +104,8 @@ export const storagePolicies: StackValidationPolicy[] = [
       const trails = ofType(resources, T.trail);
       if (!trails.length) report("no CloudTrail trail in the stack");
       for (const trail of trails) {
-        if (trail.props.enableLogFileValidation !== true) report(`${label(trail)}: enableLogFileValidation is not true`);
+        if (trail.props.enableLogFileValidation !== true)
+          report(`${label(trail)}: enableLogFileValidation is not true`);
         if (!trail.props.kmsKeyId) report(`${label(trail)}: no kmsKeyId (trail files must be SSE-KMS)`);
       }
     },

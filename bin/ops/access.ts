@@ -7,13 +7,21 @@ const work = (): typeof import("./access-run") => require("./access-run");
 
 export function accessCommand(): Command {
   const review = withInputs(
-    new Command("review").description("who can get in to PostgreSQL, Vercel, Supabase and AWS, against access.approved of the stack file (the monthly access-review)"),
+    new Command("review").description(
+      "who can get in to PostgreSQL, Vercel, Supabase and AWS, against access.approved of the stack file (the monthly access-review)",
+    ),
     ["databaseUrl", "logsBucket", "vercelToken", "vercelTeam", "vercelProject", "vercelApiUrl"],
   )
     .option("--supabase-token <token>", "Supabase personal access token (secret) [env: SUPABASE_ACCESS_TOKEN]")
-    .option("--supabase-api-url <url>", "Supabase Management API (default https://api.supabase.com) [env: SUPABASE_API_URL]")
+    .option(
+      "--supabase-api-url <url>",
+      "Supabase Management API (default https://api.supabase.com) [env: SUPABASE_API_URL]",
+    )
     .option("--aws", "also review IAM (credential report, cross-account roles) with the shell's AWS credentials")
-    .option("--aws-account-id <id>", "this AWS account's id: trust of any other account is reported [env: AWS_ACCOUNT_ID]")
+    .option(
+      "--aws-account-id <id>",
+      "this AWS account's id: trust of any other account is reported [env: AWS_ACCOUNT_ID]",
+    )
     .addOption(new Option("--aws-wait-ms <ms>").argParser(positiveInt("--aws-wait-ms")).default(30_000).hideHelp())
     .addOption(new Option("--aws-poll-ms <ms>").argParser(positiveInt("--aws-poll-ms")).default(2_000).hideHelp());
   review.action((options: Record<string, unknown>) => work().accessReviewRun(options));

@@ -6,7 +6,13 @@ import { BackupNotFoundError, findBackup, listBackups } from "../../lambdas/back
 import { isSameDatabase, restoreBackup, RestoreInputError } from "../../lambdas/backup/restore";
 import { summarizeSkipped } from "../../lambdas/backup/restore-plan";
 import { connectTarget, sameServerDatabase, serverIdentity } from "../../lambdas/backup/restore-target";
-import { osUser, ScratchSetupError, startScratchServer, stopScratchServers, type ScratchServer } from "../../lambdas/backup/scratch-server";
+import {
+  osUser,
+  ScratchSetupError,
+  startScratchServer,
+  stopScratchServers,
+  type ScratchServer,
+} from "../../lambdas/backup/scratch-server";
 import { writeDrillRecord } from "../../lambdas/checks/backup-drill";
 import { createS3Client } from "../../lambdas/lib/s3";
 import { inputValue, requireInputs, stackConfig, UsageError } from "./inputs";
@@ -46,19 +52,31 @@ export async function backupRun(options: Options): Promise<void> {
   });
   if (!("manifest" in result)) return print(options, result, `backup: skipped: ${result.skipped}`);
   const m = result.manifest;
-  print(options, result, `backup: ${m.key} (${(m.sizeBytes / MB).toFixed(1)} MB, sha-256 ${m.sha256.slice(0, 16)}…, ${m.tables.length} tables, ${m.tier})`);
+  print(
+    options,
+    result,
+    `backup: ${m.key} (${(m.sizeBytes / MB).toFixed(1)} MB, sha-256 ${m.sha256.slice(0, 16)}…, ${m.tables.length} tables, ${m.tier})`,
+  );
 }
 
 export async function backupList(options: Options): Promise<void> {
   const { backupsBucket } = requireInputs(["backupsBucket"], options);
   const backups = await listBackups(createS3Client(), backupsBucket, 60);
-  const lines = backups.map((m) => `${m.finishedAt}  ${(m.sizeBytes / MB).toFixed(1).padStart(9)} MB  ${m.tier.padEnd(7)}  ${m.key}`);
+  const lines = backups.map(
+    (m) => `${m.finishedAt}  ${(m.sizeBytes / MB).toFixed(1).padStart(9)} MB  ${m.tier.padEnd(7)}  ${m.key}`,
+  );
   print(options, backups, lines.length ? lines.join("\n") : "no complete backup");
 }
 
 /** Errors the operator fixes on the command line exit 2. */
 async function usage<T>(work: Promise<T>): Promise<T> {
-  return work.catch((e: Error) => Promise.reject(e instanceof RestoreInputError || e instanceof BackupNotFoundError || e instanceof ScratchSetupError ? new UsageError(e.message) : e));
+  return work.catch((e: Error) =>
+    Promise.reject(
+      e instanceof RestoreInputError || e instanceof BackupNotFoundError || e instanceof ScratchSetupError
+        ? new UsageError(e.message)
+        : e,
+    ),
+  );
 }
 
 /** A postgresql:// URL, else a UsageError naming the flag. */
@@ -70,7 +88,9 @@ function databaseUrlFlag(flag: string, url: string): string {
     // reported below
   }
   if (!parsed || !/^postgres(ql)?:$/.test(parsed.protocol) || !(parsed.hostname || parsed.searchParams.get("host"))) {
-    throw new UsageError(`${flag}: not a postgresql:// URL with a host (e.g. postgresql://user:password@localhost:5432/postgres)`);
+    throw new UsageError(
+      `${flag}: not a postgresql:// URL with a host (e.g. postgresql://user:password@localhost:5432/postgres)`,
+    );
   }
   return url;
 }
@@ -80,7 +100,10 @@ async function scratchServer(options: Options): Promise<{ url: string; server?: 
   const url = inputValue("scratchUrl", options);
   if (url) return { url: databaseUrlFlag("--scratch-url", url) };
   const bindir = inputValue("pgBindir", options);
-  if (!bindir) throw new UsageError("give --scratch-url <superuser URL of a scratch server> or --pg-bindir <PostgreSQL server binaries>");
+  if (!bindir)
+    throw new UsageError(
+      "give --scratch-url <superuser URL of a scratch server> or --pg-bindir <PostgreSQL server binaries>",
+    );
   const runAsName = process.getuid?.() === 0 ? process.env.PG_SERVER_OS_USER || "nobody" : undefined;
   const runAs = runAsName ? await usage(Promise.resolve().then(() => osUser(runAsName))) : undefined;
   const server = await usage(startScratchServer({ bindir, runAs, runAsName }));
@@ -92,7 +115,10 @@ async function withSignalCleanup<T>(work: () => Promise<T>, withServer: boolean)
   const handler = (signal: NodeJS.Signals) => {
     process.stderr.write(`ops: ${signal}: removing the drill's scratch database${withServer ? " and server" : ""}…\n`);
     const exit = () => process.exit(signal === "SIGINT" ? 130 : 143);
-    Promise.race([Promise.all([abortDrills(), stopScratchServers()]), new Promise((r) => setTimeout(r, 15_000))]).then(exit, exit);
+    Promise.race([Promise.all([abortDrills(), stopScratchServers()]), new Promise((r) => setTimeout(r, 15_000))]).then(
+      exit,
+      exit,
+    );
   };
   process.once("SIGINT", handler).once("SIGTERM", handler);
   try {
@@ -110,9 +136,19 @@ export async function backupDrill(options: Options): Promise<void> {
   await withSignalCleanup(async () => {
     const scratch = await scratchServer(options);
     try {
-      const result = await usage(runDrill({ s3, bucket: backupsBucket, scratchUrl: scratch.url, backup: options.backup, heapAllIndexed: options.heapAllIndexed }));
+      const result = await usage(
+        runDrill({
+          s3,
+          bucket: backupsBucket,
+          scratchUrl: scratch.url,
+          backup: options.backup,
+          heapAllIndexed: options.heapAllIndexed,
+        }),
+      );
       const logsBucket = inputValue("logsBucket", options);
-      const recordKey = logsBucket ? await writeDrillRecord(s3, logsBucket, result, started, { timezone: stackConfig(options)?.timezone }) : undefined;
+      const recordKey = logsBucket
+        ? await writeDrillRecord(s3, logsBucket, result, started, { timezone: stackConfig(options)?.timezone })
+        : undefined;
       print(options, { ...result, recordKey }, `drill: ${result.status}: ${result.summary}`);
       process.exitCode = result.status === "fail" ? 1 : 0;
     } finally {
@@ -135,12 +171,19 @@ export async function restore(options: Options): Promise<void> {
   const { backupsBucket, databaseUrl } = requireInputs(["backupsBucket", "databaseUrl"], options);
   const target = databaseUrlFlag("--target", options.target);
   if (!options.iKnowThisIsProduction && (await isProduction(target, databaseUrlFlag("--database-url", databaseUrl)))) {
-    throw new UsageError("--target is the production database (the same server and database as --database-url); refusing. Restore into another database, or add --i-know-this-is-production");
+    throw new UsageError(
+      "--target is the production database (the same server and database as --database-url); refusing. Restore into another database, or add --i-know-this-is-production",
+    );
   }
   const targetName = decodeURIComponent(new URL(target).pathname.slice(1));
   if (options.clean) {
-    const ok = process.stdin.isTTY ? await confirm(`--clean drops and recreates objects in "${targetName}". Type its name to go on: `, targetName) : !!options.yes;
-    if (!ok) throw new UsageError(process.stdin.isTTY ? "not confirmed; nothing done" : "--clean without a terminal needs --yes; nothing done");
+    const ok = process.stdin.isTTY
+      ? await confirm(`--clean drops and recreates objects in "${targetName}". Type its name to go on: `, targetName)
+      : !!options.yes;
+    if (!ok)
+      throw new UsageError(
+        process.stdin.isTTY ? "not confirmed; nothing done" : "--clean without a terminal needs --yes; nothing done",
+      );
   }
   const s3 = createS3Client();
   const manifest = await usage(findBackup(s3, backupsBucket, options.backup));
@@ -157,7 +200,12 @@ export async function restore(options: Options): Promise<void> {
     onProgress: bytesProgress("restore"),
   });
   const result = await usage(restoring);
-  const notes = [...summarizeSkipped(result.skipped), ...(result.ownedByRestoringRole ? ["objects owned by the connecting role (it cannot act as their original owners); grants kept"] : [])];
+  const notes = [
+    ...summarizeSkipped(result.skipped),
+    ...(result.ownedByRestoringRole
+      ? ["objects owned by the connecting role (it cannot act as their original owners); grants kept"]
+      : []),
+  ];
   const text = `restore: ${manifest.key} into ${targetName}: ${(result.bytes / MB).toFixed(1)} MB, sha-256 verified, committed in ${(result.durationMs / 1000).toFixed(1)} s`;
   print(options, result, [text, ...notes.map((n) => `  ${n}`)].join("\n"));
 }
@@ -168,12 +216,18 @@ export async function restore(options: Options): Promise<void> {
  */
 async function isProduction(target: string, production: string): Promise<boolean> {
   if (isSameDatabase(target, production)) return true;
-  const clients = await Promise.allSettled([connectTarget(target, "--target"), connectTarget(production, "--database-url")]);
+  const clients = await Promise.allSettled([
+    connectTarget(target, "--target"),
+    connectTarget(production, "--database-url"),
+  ]);
   try {
     if (clients[0].status === "rejected") throw clients[0].reason;
     // Production unreachable: no server to be confused with; the URL comparison above stands.
     if (clients[1].status === "rejected") return false;
-    const [a, b] = await Promise.all([serverIdentity(clients[0].value, target), serverIdentity(clients[1].value, production)]);
+    const [a, b] = await Promise.all([
+      serverIdentity(clients[0].value, target),
+      serverIdentity(clients[1].value, production),
+    ]);
     return sameServerDatabase(a, b);
   } finally {
     await Promise.all(clients.flatMap((c) => (c.status === "fulfilled" ? [c.value.end().catch(() => undefined)] : [])));

@@ -22,11 +22,18 @@ export function printRecord(record: RunRecord, options: Record<string, unknown>)
 }
 
 export function listCommand(options: Record<string, unknown>): void {
-  const rows = CHECKLIST_NAMES.flatMap((list) => CHECKLISTS[list].map((c) => ({ list, id: c.id, title: c.title, guide: c.guide, needs: c.needs })));
+  const rows = CHECKLIST_NAMES.flatMap((list) =>
+    CHECKLISTS[list].map((c) => ({ list, id: c.id, title: c.title, guide: c.guide, needs: c.needs })),
+  );
   print(options, rows, () => {
     // The guide column takes what the terminal leaves (widths include padding; 4 borders).
     const guide = Math.max(20, terminalWidth() - 10 - 22 - 4);
-    const table = new Table({ head: ["list", "check", "guide"], colWidths: [10, 22, guide], wordWrap: true, style: plainStyle() });
+    const table = new Table({
+      head: ["list", "check", "guide"],
+      colWidths: [10, 22, guide],
+      wordWrap: true,
+      style: plainStyle(),
+    });
     rows.forEach((r) => table.push([r.list, r.id, r.guide]));
     return table.toString();
   });
@@ -48,17 +55,32 @@ export function requiredInputs(list: ChecklistName): readonly InputName[] {
 }
 
 /** The list's inputs (its checks' needs are required; the logs bucket for the run record is optional), then the run. */
-export async function runList(list: ChecklistName, options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Promise<RunRecord> {
+export async function runList(
+  list: ChecklistName,
+  options: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunRecord> {
   const inputs = taskInputs(requiredInputs(list), `${list}-checklist`, options, env);
   // --json keeps stdout for the record; incidents go to stderr either way.
-  return runChecklist(list, { inputs, incidents: new TerminalIncidentSink(), metrics: noMetrics, s3: inputs.logsBucket ? createS3Client(env) : undefined });
+  return runChecklist(list, {
+    inputs,
+    incidents: new TerminalIncidentSink(),
+    metrics: noMetrics,
+    s3: inputs.logsBucket ? createS3Client(env) : undefined,
+  });
 }
 
 const MARK = { ok: "ok", warn: "WARN", fail: "FAIL", skipped: "skip" } as const;
 
 export function renderRecord(record: RunRecord): string {
-  const table = new Table({ head: ["check", "status", "level", "time", "summary"], colWidths: [22, 8, 7, 9, 80], wordWrap: true, style: plainStyle() });
-  for (const r of record.results) table.push([r.id, MARK[r.status], r.level ? `L${r.level}` : "", `${r.durationMs} ms`, r.summary]);
+  const table = new Table({
+    head: ["check", "status", "level", "time", "summary"],
+    colWidths: [22, 8, 7, 9, 80],
+    wordWrap: true,
+    style: plainStyle(),
+  });
+  for (const r of record.results)
+    table.push([r.id, MARK[r.status], r.level ? `L${r.level}` : "", `${r.durationMs} ms`, r.summary]);
   const where = record.recordKey ? `\nrecord: ${record.recordKey}` : "";
   return `check-list ${record.list}: ${MARK[record.status]}\n${table.toString()}${where}\n`;
 }

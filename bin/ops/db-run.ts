@@ -43,18 +43,27 @@ export const TASKS = {
     }),
   vacuum: (url, o, _inputs, onProgress) => vacuumAnalyze(url, { dryRun: o.dryRun, schemas: o.schema, onProgress }),
   reindex: (url, o, { database }, onProgress) => reindex(url, { dryRun: o.dryRun, thresholds: database, onProgress }),
-  "purge-temporary": (url, o, { tasks }, onProgress) => purgeTemporaryData(url, tasks.temporaryData, { dryRun: o.dryRun, batchSize: tasks.batchSize, onProgress }),
+  "purge-temporary": (url, o, { tasks }, onProgress) =>
+    purgeTemporaryData(url, tasks.temporaryData, { dryRun: o.dryRun, batchSize: tasks.batchSize, onProgress }),
 } satisfies Record<string, Task>;
 
 /** What each task's progress counts. */
-const UNIT: Record<keyof typeof TASKS, string> = { "archive-rides": "rides", "clean-sessions": "sessions", vacuum: "tables", reindex: "indexes", "purge-temporary": "rows" };
+const UNIT: Record<keyof typeof TASKS, string> = {
+  "archive-rides": "rides",
+  "clean-sessions": "sessions",
+  vacuum: "tables",
+  reindex: "indexes",
+  "purge-temporary": "rows",
+};
 
 /** One progress line, redrawn in place on a terminal. */
 function progressPrinter(task: keyof typeof TASKS): (p: Progress) => void {
   return (p) => {
     const pct = p.total ? Math.min(100, (100 * p.done) / p.total).toFixed(0) : "100";
     const rate = p.rate >= 10 ? Math.round(p.rate).toString() : p.rate.toFixed(1);
-    writeProgressLine(`${task}: ${p.done}/${p.total} (${pct}%) ${rate} ${UNIT[task]}/s, ETA ${Math.ceil(p.etaSeconds)} s`);
+    writeProgressLine(
+      `${task}: ${p.done}/${p.total} (${pct}%) ${rate} ${UNIT[task]}/s, ETA ${Math.ceil(p.etaSeconds)} s`,
+    );
   };
 }
 
@@ -73,8 +82,14 @@ async function requireSchemas(url: string, schemas: string[]): Promise<void> {
     await client.connect().catch((error: Error) => {
       throw new Error(`cannot connect to ${maskUrl(url)}: ${error.message}`);
     });
-    const { rows } = await client.query<{ name: string }>("SELECT s AS name FROM unnest($1::text[]) s WHERE NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = s)", [schemas]);
-    if (rows.length) throw new UsageError(`--schema: no schema ${rows.map((r) => JSON.stringify(r.name)).join(", ")} in this database`);
+    const { rows } = await client.query<{ name: string }>(
+      "SELECT s AS name FROM unnest($1::text[]) s WHERE NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = s)",
+      [schemas],
+    );
+    if (rows.length)
+      throw new UsageError(
+        `--schema: no schema ${rows.map((r) => JSON.stringify(r.name)).join(", ")} in this database`,
+      );
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -94,5 +109,8 @@ export async function checkCommand(options: Options): Promise<void> {
   // Refused as the tasks refuse it: the pooler keeps no session settings (read-only, time limits).
   await directUrl(inputs);
   const checks = [databaseReachable, ...DATABASE_CHECKS];
-  printRecord(await runChecklist("db", { inputs, incidents: new TerminalIncidentSink(), metrics: noMetrics, checks }), options);
+  printRecord(
+    await runChecklist("db", { inputs, incidents: new TerminalIncidentSink(), metrics: noMetrics, checks }),
+    options,
+  );
 }

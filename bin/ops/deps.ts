@@ -7,7 +7,9 @@ const work = (): typeof import("./deps-run") => require("./deps-run");
 
 export function depsCommand(): Command {
   const check = withSources(
-    new Command("check").description("direct dependencies behind the registry's latest, deprecated versions, Node.js end of life (the monthly deps-check); changes nothing"),
+    new Command("check").description(
+      "direct dependencies behind the registry's latest, deprecated versions, Node.js end of life (the monthly deps-check); changes nothing",
+    ),
     false,
   );
   check.action((options: Record<string, unknown>) => work().depsCheckRun(options));

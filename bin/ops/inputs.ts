@@ -19,24 +19,62 @@ interface InputSpec {
 }
 
 /** The checks' and tasks' inputs (lambdas/core/needs.ts), plus the CLI-only ones (Vercel's API, the drill's scratch server). */
-export type CliInput = InputName | "vercelToken" | "vercelTeam" | "vercelProject" | "edgeConfigId" | "vercelApiUrl" | "scratchUrl" | "pgBindir";
+export type CliInput =
+  | InputName
+  | "vercelToken"
+  | "vercelTeam"
+  | "vercelProject"
+  | "edgeConfigId"
+  | "vercelApiUrl"
+  | "scratchUrl"
+  | "pgBindir";
 
 export const INPUTS: Record<CliInput, InputSpec> = {
   ...TASK_INPUTS,
   appUrl: { ...TASK_INPUTS.appUrl, fromStack: (c) => c.app.url },
   // Secret: from the flag or the environment only, never the stack file, never printed.
   vercelToken: { flag: "--vercel-token <token>", env: "VERCEL_TOKEN", description: "Vercel API token (secret)" },
-  vercelTeam: { flag: "--team-id <id>", env: "VERCEL_TEAM_ID", description: "Vercel team id (team_…) or slug", fromStack: (c) => c.vercel?.teamId },
-  vercelProject: { flag: "--project <idOrName>", env: "VERCEL_PROJECT_ID", description: "Vercel project id (prj_…) or name", fromStack: (c) => c.vercel?.projectId },
-  edgeConfigId: { flag: "--edge-config-id <id>", env: "VERCEL_EDGE_CONFIG_ID", description: "id (ecfg_…) of the Edge Config holding the `maintenance` item (a stack output)" },
-  vercelApiUrl: { flag: "--vercel-api-url <url>", env: "VERCEL_API_URL", description: "Vercel API base URL (default https://api.vercel.com)" },
+  vercelTeam: {
+    flag: "--team-id <id>",
+    env: "VERCEL_TEAM_ID",
+    description: "Vercel team id (team_…) or slug",
+    fromStack: (c) => c.vercel?.teamId,
+  },
+  vercelProject: {
+    flag: "--project <idOrName>",
+    env: "VERCEL_PROJECT_ID",
+    description: "Vercel project id (prj_…) or name",
+    fromStack: (c) => c.vercel?.projectId,
+  },
+  edgeConfigId: {
+    flag: "--edge-config-id <id>",
+    env: "VERCEL_EDGE_CONFIG_ID",
+    description: "id (ecfg_…) of the Edge Config holding the `maintenance` item (a stack output)",
+  },
+  vercelApiUrl: {
+    flag: "--vercel-api-url <url>",
+    env: "VERCEL_API_URL",
+    description: "Vercel API base URL (default https://api.vercel.com)",
+  },
   // The restore drill's scratch server: one of the two.
-  scratchUrl: { flag: "--scratch-url <url>", env: "SCRATCH_DATABASE_URL", description: "superuser URL of a scratch server (a database is created there, then dropped)" },
-  pgBindir: { flag: "--pg-bindir <dir>", env: "PG_SERVER_BINDIR", description: "else: start a scratch server from these server binaries (initdb, postgres)" },
+  scratchUrl: {
+    flag: "--scratch-url <url>",
+    env: "SCRATCH_DATABASE_URL",
+    description: "superuser URL of a scratch server (a database is created there, then dropped)",
+  },
+  pgBindir: {
+    flag: "--pg-bindir <dir>",
+    env: "PG_SERVER_BINDIR",
+    description: "else: start a scratch server from these server binaries (initdb, postgres)",
+  },
 };
 
 /** `--app-url <url>` → `appUrl`: commander's attribute name for a flag. */
-const attribute = (flag: string) => flag.replace(/^--/, "").split(" ")[0].replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const attribute = (flag: string) =>
+  flag
+    .replace(/^--/, "")
+    .split(" ")[0]
+    .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 export class MissingInputError extends Error {
   constructor(readonly input: CliInput) {
@@ -53,12 +91,19 @@ export function withInputs(command: Command, inputs: readonly CliInput[]): Comma
     command.addOption(new Option(spec.flag, `${spec.description} [env: ${spec.env}]`));
   }
   return command
-    .option("--stack-file <path>", "stack file read for non-secret settings (app URL, thresholds, levels) [env: STACK_FILE]")
+    .option(
+      "--stack-file <path>",
+      "stack file read for non-secret settings (app URL, thresholds, levels) [env: STACK_FILE]",
+    )
     .option("--json", "print the result as JSON on stdout");
 }
 
 /** The value of one input, flag over environment over stack file; undefined when none has it. A malformed value is a UsageError naming the flag. */
-export function inputValue(input: CliInput, options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function inputValue(
+  input: CliInput,
+  options: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const spec = INPUTS[input];
   const fromFlag = options[attribute(spec.flag)];
   const given = typeof fromFlag === "string" && fromFlag.trim() ? fromFlag.trim() : env[spec.env]?.trim();
@@ -82,7 +127,8 @@ export function postgresUrlProblem(text: string): string | undefined {
 
 export function httpUrlProblem(text: string): string | undefined {
   const url = URL.canParse(text) ? new URL(text) : undefined;
-  if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || !url.hostname) return `is not an http(s):// URL: ${JSON.stringify(text)}`;
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || !url.hostname)
+    return `is not an http(s):// URL: ${JSON.stringify(text)}`;
   return undefined;
 }
 
@@ -98,7 +144,11 @@ const VALUE_PROBLEMS: Partial<Record<CliInput, (value: string) => string | undef
 };
 
 /** Resolves the inputs a command needs, or throws one MissingInputError for the first absent one. */
-export function requireInputs<K extends CliInput>(needs: readonly K[], options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Record<K, string> {
+export function requireInputs<K extends CliInput>(
+  needs: readonly K[],
+  options: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<K, string> {
   const values = {} as Record<K, string>;
   for (const input of needs) {
     const value = inputValue(input, options, env);
@@ -116,7 +166,10 @@ const stackCache = new Map<string, StackConfig | undefined>();
  * The stack file's config with secrets left as placeholders: only its non-secret settings are
  * read. Undefined when there is no stack file (a copy of the CLI outside the repo).
  */
-export function stackConfig(options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): StackConfig | undefined {
+export function stackConfig(
+  options: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): StackConfig | undefined {
   const explicit = (options.stackFile as string | undefined) ?? env.STACK_FILE;
   const flag = options.stackFile ? "--stack-file" : "STACK_FILE";
   const file = explicit ?? DEFAULT_STACK_FILE;
@@ -127,13 +180,19 @@ export function stackConfig(options: Record<string, unknown>, env: NodeJS.Proces
     } else {
       // Loaded here, not at the top: zod and yaml would slow every command's start, --help included.
       const { ConfigError, parseStackConfig }: typeof import("../../infra/config") = require("../../infra/config");
-      const { problemCount, readStackFile, StackFileError }: typeof import("../../infra/config/stack-file") = require("../../infra/config/stack-file");
+      const {
+        problemCount,
+        readStackFile,
+        StackFileError,
+      }: typeof import("../../infra/config/stack-file") = require("../../infra/config/stack-file");
       try {
         stackCache.set(file, parseStackConfig(readStackFile(file, true)));
       } catch (error) {
         if (error instanceof StackFileError) throw new UsageError(`${flag} ${error.message}`);
         if (error instanceof ConfigError) {
-          throw new UsageError(`${flag} ${file}: invalid stack config (${problemCount(error.problems.length)})\n  - ${error.problems.join("\n  - ")}`);
+          throw new UsageError(
+            `${flag} ${file}: invalid stack config (${problemCount(error.problems.length)})\n  - ${error.problems.join("\n  - ")}`,
+          );
         }
         throw error;
       }
@@ -147,7 +206,12 @@ export function stackConfig(options: Record<string, unknown>, env: NodeJS.Proces
  * the stack file's settings first, the environment over them, the flags over both. The inputs
  * in `needs` must be given (else a MissingInputError naming the flag and the variable).
  */
-export function taskInputs(needs: readonly InputName[], taskName: string, options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): TaskInputs {
+export function taskInputs(
+  needs: readonly InputName[],
+  taskName: string,
+  options: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): TaskInputs {
   requireInputs(needs, options, env);
   const stack = stackConfig(options, env);
   const flags: Record<string, string> = {};
@@ -167,9 +231,12 @@ export function taskInputs(needs: readonly InputName[], taskName: string, option
 export class UsageError extends Error {}
 
 /** commander argParser for a count or a size: a positive integer (at most `max`), else a message naming the flag. */
-export const positiveInt = (flag: string, max = Number.MAX_SAFE_INTEGER) => (text: string): number => {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive integer, got ${JSON.stringify(text)}`);
-  if (n > max) throw new InvalidArgumentError(`${flag} must be at most ${max}, got ${n}`);
-  return n;
-};
+export const positiveInt =
+  (flag: string, max = Number.MAX_SAFE_INTEGER) =>
+  (text: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new InvalidArgumentError(`${flag} must be a positive integer, got ${JSON.stringify(text)}`);
+    if (n > max) throw new InvalidArgumentError(`${flag} must be at most ${max}, got ${n}`);
+    return n;
+  };

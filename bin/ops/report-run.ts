@@ -4,11 +4,14 @@ import * as path from "node:path";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { createS3Client } from "../../lambdas/lib/s3";
 import { buildWeeklyReport, writeWeeklyReport } from "../../lambdas/report/index";
-import { previousWeek } from "../../lambdas/report/week";
+import { previousWeek } from "../../lambdas/lib/week";
 import { requireInputs, stackConfig, UsageError } from "./inputs";
 import { print } from "./output";
 
-export async function weeklyCommand(options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function weeklyCommand(
+  options: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   const { logsBucket } = requireInputs(["logsBucket"], options, env);
   const week = (options.week as string | undefined) ?? previousWeek(new Date());
   if (!/^\d{4}-W\d{2}$/.test(week)) throw new UsageError(`--week ${week}: write an ISO week, e.g. 2026-W48`);

@@ -13,7 +13,10 @@ export function reportCommand(): Command {
       new Command("weekly")
         .description("build a week's report from the logs bucket (reports/weekly/YYYY-Www.json and .html)")
         .option("--week <week>", "ISO week, e.g. 2026-W48 (default: last week)")
-        .option("--out <dir>", "write the JSON and HTML into this directory (default: print the JSON with --json, else a summary)")
+        .option(
+          "--out <dir>",
+          "write the JSON and HTML into this directory (default: print the JSON with --json, else a summary)",
+        )
         .option("--upload", "also write them to the logs bucket, as the scheduled task does")
         .option("--no-alarm-history", "skip CloudWatch's alarm history (incidents from the run records only)")
         .option("--app <name>", "the app's name, prefix of its alarms (default: the stack file's app.name)"),

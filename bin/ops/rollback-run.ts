@@ -7,7 +7,7 @@ import { print } from "./output";
 
 function render(result: RollbackResult): string {
   const { plan, health } = result;
-  const serving = plan.current ? describeDeployment(plan.current) : plan.project.productionId ?? "unknown";
+  const serving = plan.current ? describeDeployment(plan.current) : (plan.project.productionId ?? "unknown");
   const lines = [
     `project ${plan.project.name} (${plan.project.id})`,
     `  production now: ${serving}`,
@@ -15,10 +15,14 @@ function render(result: RollbackResult): string {
   ];
   if (result.dryRun) {
     lines.push("recent READY production deployments, newest first:");
-    for (const d of plan.recent) lines.push(`  ${d.id === plan.target.id ? "→" : d.id === plan.project.productionId ? "*" : " "} ${describeDeployment(d)}`);
+    for (const d of plan.recent)
+      lines.push(
+        `  ${d.id === plan.target.id ? "→" : d.id === plan.project.productionId ? "*" : " "} ${describeDeployment(d)}`,
+      );
     lines.push("rollback (dry run): nothing changed");
   } else {
-    if (result.waitedMs !== undefined) lines.push(`  production switched after ${(result.waitedMs / 1000).toFixed(1)} s`);
+    if (result.waitedMs !== undefined)
+      lines.push(`  production switched after ${(result.waitedMs / 1000).toFixed(1)} s`);
     if (health) lines.push(`  health: ${health.url} answered HTTP ${health.status} ${JSON.stringify(health.answer)}`);
     lines.push(`rollback: ${plan.project.name} serves ${plan.target.id} and is healthy`);
   }

@@ -9,15 +9,30 @@ const work = (): typeof import("./rollback-run") => require("./rollback-run");
 export function rollbackCommand(): Command {
   const command = withInputs(
     new Command("rollback")
-      .description("promote the previous READY production deployment (or --to one) on Vercel, wait until it serves, check /api/health")
-      .option("--to <deployment>", "a deployment id (dpl_…), a git sha (7+ hex digits) or the git ref (branch/tag) a deployment was built from")
+      .description(
+        "promote the previous READY production deployment (or --to one) on Vercel, wait until it serves, check /api/health",
+      )
+      .option(
+        "--to <deployment>",
+        "a deployment id (dpl_…), a git sha (7+ hex digits) or the git ref (branch/tag) a deployment was built from",
+      )
       .option("--dry-run", "say which deployment would be promoted, and do nothing"),
     ["vercelToken", "vercelTeam", "vercelProject", "appUrl", "vercelApiUrl"],
   )
-    .addOption(new Option("--limit <n>", "recent production deployments considered").argParser(positiveInt("--limit")).default(20))
-    .addOption(new Option("--timeout <seconds>", "how long to wait for production to serve the promoted deployment").argParser(positiveInt("--timeout")).default(180))
+    .addOption(
+      new Option("--limit <n>", "recent production deployments considered")
+        .argParser(positiveInt("--limit"))
+        .default(20),
+    )
+    .addOption(
+      new Option("--timeout <seconds>", "how long to wait for production to serve the promoted deployment")
+        .argParser(positiveInt("--timeout"))
+        .default(180),
+    )
     // Tests poll a loopback fake; the real API is polled every 2 s.
-    .addOption(new Option("--poll-interval-ms <ms>").argParser(positiveInt("--poll-interval-ms")).default(2000).hideHelp());
+    .addOption(
+      new Option("--poll-interval-ms <ms>").argParser(positiveInt("--poll-interval-ms")).default(2000).hideHelp(),
+    );
 
   return command.action((options: Record<string, unknown>) => work().rollbackRun(options));
 }

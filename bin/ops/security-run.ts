@@ -18,7 +18,12 @@ const url = (flag: string, value: unknown): string | undefined => {
 
 function line(f: Finding): string {
   const origin = f.direct ? "direct" : `via ${f.via.join(", ") || "?"}`;
-  const state = f.disposition === "ignored" ? ` [ignored until ${f.ignore!.expires}: ${f.ignore!.reason}]` : f.ignore?.expired ? ` [ignore expired ${f.ignore.expires}]` : "";
+  const state =
+    f.disposition === "ignored"
+      ? ` [ignored until ${f.ignore!.expires}: ${f.ignore!.reason}]`
+      : f.ignore?.expired
+        ? ` [ignore expired ${f.ignore.expires}]`
+        : "";
   return [
     `  ${f.severity.toUpperCase().padEnd(8)} ${f.package}@${f.version} (${origin}) ${f.ids[0]}${state}`,
     `           ${f.title}`,
@@ -28,7 +33,10 @@ function line(f: Finding): string {
 }
 
 /** The security inputs of a command: the stack file's and the environment's, the flags over them. */
-export function securityInputs(options: Record<string, any>, task: string): { inputs: TaskInputs; security: SecurityInputs } {
+export function securityInputs(
+  options: Record<string, any>,
+  task: string,
+): { inputs: TaskInputs; security: SecurityInputs } {
   const inputs = taskInputs([], task, options);
   const token = inputValue("vercelToken", options);
   const project = inputValue("vercelProject", options);
@@ -37,7 +45,15 @@ export function securityInputs(options: Record<string, any>, task: string): { in
     lockfilePath: options.lockfile ?? inputs.security?.lockfilePath,
     registryUrl: url("--registry", options.registry) ?? inputs.security?.registryUrl,
     osvUrl: url("--osv-url", options.osvUrl) ?? inputs.security?.osvUrl,
-    vercel: token && project ? { token: async () => token, project, team: inputValue("vercelTeam", options), apiUrl: inputValue("vercelApiUrl", options) } : undefined,
+    vercel:
+      token && project
+        ? {
+            token: async () => token,
+            project,
+            team: inputValue("vercelTeam", options),
+            apiUrl: inputValue("vercelApiUrl", options),
+          }
+        : undefined,
   };
   return { inputs, security };
 }
@@ -49,13 +65,19 @@ export async function securityAuditRun(options: Record<string, any>): Promise<vo
   print(options, { ...result, id: "security-audit" }, () => {
     const out: string[] = [];
     for (const r of scan.reports) {
-      out.push(`${r.lockfile.file} — ${r.origin}: ${r.lockfile.packages} packages (${r.lockfile.kind}), ${r.findings.length} advisories`);
+      out.push(
+        `${r.lockfile.file} — ${r.origin}: ${r.lockfile.packages} packages (${r.lockfile.kind}), ${r.findings.length} advisories`,
+      );
       for (const [name, state] of Object.entries(r.sources)) if (state !== "ok") out.push(`  warn: ${name} ${state}`);
       for (const w of r.warnings) out.push(`  warn: ${w}`);
       out.push(...r.findings.map(line));
     }
     for (const u of scan.unreadable) out.push(`warn: ${u}`);
-    out.push(`requests: ${Object.entries(scan.requests).map(([s, n]) => `${s} ${n}`).join(", ")}`);
+    out.push(
+      `requests: ${Object.entries(scan.requests)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(", ")}`,
+    );
     out.push(`security audit: ${result.status}: ${result.summary}`);
     return out.join("\n");
   });

@@ -54,30 +54,43 @@ async function plantProblems(c: Client): Promise<void> {
   await c.query("UPDATE public.rides SET updated_at = updated_at WHERE id % 4 = 0");
   // The app's own reads, so that its indexes have scans and only the planted one stays unused.
   await c.query("SET enable_seqscan = off");
-  for (const where of ["user_id = (SELECT id FROM auth.users LIMIT 1)", "driver_id = (SELECT id FROM public.drivers LIMIT 1)",
-    "status = 'requested' AND created_at > now() - interval '1 day'", "created_at > now() - interval '1 hour'"]) {
+  for (const where of [
+    "user_id = (SELECT id FROM auth.users LIMIT 1)",
+    "driver_id = (SELECT id FROM public.drivers LIMIT 1)",
+    "status = 'requested' AND created_at > now() - interval '1 day'",
+    "created_at > now() - interval '1 hour'",
+  ]) {
     await c.query(`SELECT count(*) FROM public.rides WHERE ${where}`);
   }
   await c.query("RESET enable_seqscan");
 }
 
-export async function prepareDemoDatabase(server: PgServer, opts: { fresh: boolean; log: (line: string) => void }): Promise<DemoDatabase> {
+export async function prepareDemoDatabase(
+  server: PgServer,
+  opts: { fresh: boolean; log: (line: string) => void },
+): Promise<DemoDatabase> {
   const admin = pgUrl(server, server.superuser, server.password, "postgres");
   const seedUrl = pgUrl(server, server.superuser, server.password, SEED_DB);
   const superuserUrl = pgUrl(server, server.superuser, server.password, DEMO_DB);
   const url = pgUrl(server, "postgres", server.password, DEMO_DB);
   // The seed is complete once its comment says so (an interrupted generation is redone).
   const ready = await withClient(admin, async (c) => {
-    const { rows } = await c.query("SELECT shobj_description(oid, 'pg_database') AS note FROM pg_database WHERE datname = $1", [SEED_DB]);
+    const { rows } = await c.query(
+      "SELECT shobj_description(oid, 'pg_database') AS note FROM pg_database WHERE datname = $1",
+      [SEED_DB],
+    );
     return rows[0]?.note === "ready";
   });
   const reused = ready && !opts.fresh;
   if (!reused) {
-    await withClient(admin, (c) => c.query(`DROP DATABASE IF EXISTS ${SEED_DB} WITH (FORCE)`).then(() => c.query(`CREATE DATABASE ${SEED_DB}`)));
+    await withClient(admin, (c) =>
+      c.query(`DROP DATABASE IF EXISTS ${SEED_DB} WITH (FORCE)`).then(() => c.query(`CREATE DATABASE ${SEED_DB}`)),
+    );
     await withClient(seedUrl, async (c) => {
       opts.log("fixture Supabase…");
       await c.query(fs.readFileSync(FIXTURE, "utf8"));
-      for (const role of FIXTURE_LOGIN_ROLES) await c.query(`ALTER ROLE ${role} PASSWORD ${c.escapeLiteral(server.password)}`);
+      for (const role of FIXTURE_LOGIN_ROLES)
+        await c.query(`ALTER ROLE ${role} PASSWORD ${c.escapeLiteral(server.password)}`);
       await c.query(DEMO_SCHEMA);
       // Relative to now, so the ages the lists judge (sessions, rides to archive) are real.
       opts.log("utilisateurs et chauffeurs…");

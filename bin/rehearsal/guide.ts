@@ -70,7 +70,12 @@ export async function probeApp(ctx: GuideContext, times: number): Promise<void> 
 
 export async function runList(ctx: GuideContext, list: ChecklistName): Promise<RunRecord> {
   const needs = mergeNeeds(CHECKLISTS[list].map((c) => c.needs)).inputs ?? [];
-  const options = { databaseUrl: ctx.databaseUrl, logsBucket: ctx.logsBucket, backupsBucket: ctx.backupsBucket, appUrl: ctx.appUrl };
+  const options = {
+    databaseUrl: ctx.databaseUrl,
+    logsBucket: ctx.logsBucket,
+    backupsBucket: ctx.backupsBucket,
+    appUrl: ctx.appUrl,
+  };
   const inputs = taskInputs(needs, `${list}-checklist`, options, ctx.env);
   return runChecklist(list, { inputs, incidents: new CollectingSink(ctx), metrics: noMetrics, s3: ctx.s3 });
 }
@@ -99,7 +104,10 @@ export async function drill(ctx: GuideContext): Promise<CheckResult & { recordKe
 /** The week's run records and drill records in the logs bucket, newest first. */
 export async function weekRecords(ctx: GuideContext): Promise<{ key: string; at: Date }[]> {
   const since = Date.now() - 7 * 86_400_000;
-  const objects = [...(await listObjects(ctx.s3, ctx.logsBucket, RECORDS_PREFIX)), ...(await listObjects(ctx.s3, ctx.logsBucket, DRILL_RECORDS_PREFIX))];
+  const objects = [
+    ...(await listObjects(ctx.s3, ctx.logsBucket, RECORDS_PREFIX)),
+    ...(await listObjects(ctx.s3, ctx.logsBucket, DRILL_RECORDS_PREFIX)),
+  ];
   return objects
     .filter((o) => (o.LastModified?.getTime() ?? 0) >= since)
     .map((o) => ({ key: o.Key!, at: o.LastModified! }))

@@ -26,7 +26,10 @@ export function renderPages(pages: Page[]): string {
     const json = lines.findIndex((l) => /^[[{]/.test(l));
     // The page may cut long details short (no closing brace): they end at the blank line before the runbook.
     const end = json < 0 ? -1 : lines.indexOf("Runbook:") - 1;
-    const shown = json < 0 || end <= json ? lines : [...lines.slice(0, json), "(détails en JSON : dans le record de la check-list)", ...lines.slice(end)];
+    const shown =
+      json < 0 || end <= json
+        ? lines
+        : [...lines.slice(0, json), "(détails en JSON : dans le record de la check-list)", ...lines.slice(end)];
     const text = shown.map((l) => `   │ ${l}`).join("\n");
     return `${head}\n${to}\n${text}`;
   });

@@ -29,7 +29,9 @@ async function listen(handler: http.RequestListener): Promise<StandIn> {
 export function startAppStandIn(healthPath: string): Promise<StandIn> {
   return listen((req, res) => {
     if (req.method === "GET" && req.url?.split("?")[0] === healthPath) {
-      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ status: "ok", database: "ok", version: "demo" }));
+      res
+        .writeHead(200, { "Content-Type": "application/json" })
+        .end(JSON.stringify({ status: "ok", database: "ok", version: "demo" }));
     } else {
       res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
     }
@@ -54,15 +56,37 @@ export function startCloudWatchStandIn(samples: Sample[]): Promise<StandIn> {
     req.on("data", (d) => (body += d));
     req.on("end", () => {
       const target = String(req.headers["x-amz-target"] ?? "");
-      const reply = (status: number, value: unknown) => res.writeHead(status, { "Content-Type": "application/x-amz-json-1.0" }).end(JSON.stringify(value));
-      if (!target.endsWith(".GetMetricData")) return reply(400, { __type: "InvalidAction", message: `the local stand-in answers GetMetricData only, not ${target}` });
-      const input = JSON.parse(body || "{}") as { MetricDataQueries?: { Id: string; MetricStat?: { Metric?: { MetricName?: string }; Stat?: string } }[] };
+      const reply = (status: number, value: unknown) =>
+        res.writeHead(status, { "Content-Type": "application/x-amz-json-1.0" }).end(JSON.stringify(value));
+      if (!target.endsWith(".GetMetricData"))
+        return reply(400, {
+          __type: "InvalidAction",
+          message: `the local stand-in answers GetMetricData only, not ${target}`,
+        });
+      const input = JSON.parse(body || "{}") as {
+        MetricDataQueries?: { Id: string; MetricStat?: { Metric?: { MetricName?: string }; Stat?: string } }[];
+      };
       const results = (input.MetricDataQueries ?? []).map((q) => {
         const name = q.MetricStat?.Metric?.MetricName;
-        const values = samples.flatMap((s) => (name === "Up" ? [s.up] : name === "Latency" && s.latencyMs !== undefined ? [s.latencyMs] : []));
+        const values = samples.flatMap((s) =>
+          name === "Up" ? [s.up] : name === "Latency" && s.latencyMs !== undefined ? [s.latencyMs] : [],
+        );
         const stat = q.MetricStat?.Stat;
-        const value = !values.length ? undefined : stat === "Sum" ? values.reduce((a, b) => a + b, 0) : stat === "SampleCount" ? values.length : stat === "p95" ? p95(values) : undefined;
-        return { Id: q.Id, StatusCode: "Complete", Timestamps: value === undefined ? [] : [Math.floor(Date.now() / 1000)], Values: value === undefined ? [] : [value] };
+        const value = !values.length
+          ? undefined
+          : stat === "Sum"
+            ? values.reduce((a, b) => a + b, 0)
+            : stat === "SampleCount"
+              ? values.length
+              : stat === "p95"
+                ? p95(values)
+                : undefined;
+        return {
+          Id: q.Id,
+          StatusCode: "Complete",
+          Timestamps: value === undefined ? [] : [Math.floor(Date.now() / 1000)],
+          Values: value === undefined ? [] : [value],
+        };
       });
       reply(200, { MetricDataResults: results, Messages: [] });
     });

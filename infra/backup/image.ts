@@ -24,7 +24,14 @@ export interface BackupImageArgs {
 /** ECR lifecycle policy: only the newest `kept` images survive. */
 export function keepLastImagesPolicy(kept: number): string {
   return JSON.stringify({
-    rules: [{ rulePriority: 1, description: `keep the last ${kept} images`, selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: kept }, action: { type: "expire" } }],
+    rules: [
+      {
+        rulePriority: 1,
+        description: `keep the last ${kept} images`,
+        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: kept },
+        action: { type: "expire" },
+      },
+    ],
   });
 }
 
@@ -64,7 +71,11 @@ export class BackupImage extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.ecr.LifecyclePolicy(`${name}-lifecycle`, { repository: this.repository.name, policy: keepLastImagesPolicy(args.imagesKept) }, { parent: this });
+    new aws.ecr.LifecyclePolicy(
+      `${name}-lifecycle`,
+      { repository: this.repository.name, policy: keepLastImagesPolicy(args.imagesKept) },
+      { parent: this },
+    );
     const context = writeBuildContext();
     const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: this.repository.registryId }, { parent: this });
     const tag = `pg${args.postgresMajor}-${context.sha256.slice(0, 16)}`;
@@ -76,7 +87,9 @@ export class BackupImage extends pulumi.ComponentResource {
         buildArgs: { PG_MAJOR: String(args.postgresMajor), NODE_MAJOR: LAMBDA_RUNTIME.replace(/\D/g, "") },
         push: true,
         tags: [pulumi.interpolate`${this.repository.repositoryUrl}:${tag}`],
-        registries: [{ address: this.repository.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) }],
+        registries: [
+          { address: this.repository.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) },
+        ],
         // `pulumi preview` needs no Docker engine; the image is built by `pulumi up`.
         buildOnPreview: false,
       },

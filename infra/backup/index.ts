@@ -8,7 +8,13 @@
 // `backups.runner.<backup|drill>: fargate` runs the same image as an ECS Fargate task from the
 // same schedule (./fargate.ts): no time limit but the configured one, up to 200 GB of disk.
 import * as pulumi from "@pulumi/pulumi";
-import { BACKUP_PREFIXES, DRILL_RECORDS_PREFIX, ENV, LAMBDA_MAX_SECONDS, type Level } from "../../lambdas/core/contract";
+import {
+  BACKUP_PREFIXES,
+  DRILL_RECORDS_PREFIX,
+  ENV,
+  LAMBDA_MAX_SECONDS,
+  type Level,
+} from "../../lambdas/core/contract";
 import type { LevelTopics } from "../alarms";
 import type { BucketRef } from "../checklists";
 import { readBackupsStatements } from "../needs";
@@ -65,7 +71,12 @@ export interface BackupsArgs {
 export function backupStatements(bucketArn: string): PolicyStatement[] {
   const objects = BACKUP_PREFIXES.map((p) => `${bucketArn}/${p}*`);
   return [
-    { Sid: "WriteBackups", Effect: "Allow", Action: ["s3:PutObject", "s3:PutObjectTagging", "s3:PutObjectRetention", "s3:AbortMultipartUpload"], Resource: objects },
+    {
+      Sid: "WriteBackups",
+      Effect: "Allow",
+      Action: ["s3:PutObject", "s3:PutObjectTagging", "s3:PutObjectRetention", "s3:AbortMultipartUpload"],
+      Resource: objects,
+    },
     // HeadObject of what it just wrote (size check) needs GetObject's permission.
     { Sid: "CheckOwnUploads", Effect: "Allow", Action: "s3:GetObject", Resource: objects },
     { Sid: "ListInterruptedUploads", Effect: "Allow", Action: "s3:ListBucketMultipartUploads", Resource: bucketArn },
@@ -74,7 +85,15 @@ export function backupStatements(bucketArn: string): PolicyStatement[] {
 
 /** The drill reads backups and writes its record; nothing else. */
 export function drillStatements(backupsArn: string, logsArn: string): PolicyStatement[] {
-  return [...readBackupsStatements(backupsArn), { Sid: "WriteDrillRecords", Effect: "Allow", Action: "s3:PutObject", Resource: `${logsArn}/${DRILL_RECORDS_PREFIX}*` }];
+  return [
+    ...readBackupsStatements(backupsArn),
+    {
+      Sid: "WriteDrillRecords",
+      Effect: "Allow",
+      Action: "s3:PutObject",
+      Resource: `${logsArn}/${DRILL_RECORDS_PREFIX}*`,
+    },
+  ];
 }
 
 /** What a task is, whichever runner runs it. */
@@ -101,10 +120,15 @@ export class Backups extends pulumi.ComponentResource {
   constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:backup:Backups", name, {}, opts);
     const { app, backupsBucket, logsBucket } = args;
-    this.image = new BackupImage(`${app}-backup`, { postgresMajor: args.postgresMajor, imagesKept: args.imagesKept, kmsKeyArn: args.base.kmsKeyArn }, { parent: this });
+    this.image = new BackupImage(
+      `${app}-backup`,
+      { postgresMajor: args.postgresMajor, imagesKept: args.imagesKept, kmsKeyArn: args.base.kmsKeyArn },
+      { parent: this },
+    );
     const runner = { backup: args.runner?.backup ?? "lambda", drill: args.runner?.drill ?? "lambda" };
     if (runner.backup === "fargate" || runner.drill === "fargate") {
-      if (!args.fargate) throw new Error("backups.runner is fargate but backups.fargate is missing (subnetIds or useDefaultVpc)");
+      if (!args.fargate)
+        throw new Error("backups.runner is fargate but backups.fargate is missing (subnetIds or useDefaultVpc)");
       const { cpu, memoryMb, ephemeralStorageGb, maxRunMinutes, ...network } = args.fargate;
       this.network = new FargateNetwork(`${app}-backups`, { app, ...network }, { parent: this });
     }
@@ -140,10 +164,16 @@ export class Backups extends pulumi.ComponentResource {
         [ENV.logsBucket]: logsBucket.name,
         [ENV.timezone]: args.timezone,
       },
-      statements: pulumi.all([backupsBucket.arn, logsBucket.arn]).apply(([backupsArn, logsArn]) => drillStatements(backupsArn, logsArn)),
+      statements: pulumi
+        .all([backupsBucket.arn, logsBucket.arn])
+        .apply(([backupsArn, logsArn]) => drillStatements(backupsArn, logsArn)),
     };
-    this.backup = runner.backup === "fargate" ? this.onFargate("backup", backup, args) : this.onLambda("backup", backup, args);
-    this.drill = runner.drill === "fargate" ? this.onFargate("backup-drill", drill, args) : this.onLambda("backup-drill", drill, args);
+    this.backup =
+      runner.backup === "fargate" ? this.onFargate("backup", backup, args) : this.onLambda("backup", backup, args);
+    this.drill =
+      runner.drill === "fargate"
+        ? this.onFargate("backup-drill", drill, args)
+        : this.onLambda("backup-drill", drill, args);
     this.registerOutputs({ imageUri: this.image.uri, repositoryUrl: this.image.repository.repositoryUrl });
   }
 
@@ -197,7 +227,9 @@ export class Backups extends pulumi.ComponentResource {
   /** The stack outputs naming where each task runs: its function, or its task definition's family. */
   outputs(): Record<string, pulumi.Output<string>> {
     const where = (key: string, task: ScheduledTask | FargateTask) =>
-      task instanceof ScheduledTask ? { [`${key}Function`]: task.function.fn.name } : { [`${key}TaskDefinition`]: task.taskDefinition.family };
+      task instanceof ScheduledTask
+        ? { [`${key}Function`]: task.function.fn.name }
+        : { [`${key}TaskDefinition`]: task.taskDefinition.family };
     return { ...where("backup", this.backup), ...where("backupDrill", this.drill) };
   }
 }

@@ -41,7 +41,8 @@ export function appUrlProblem(text: string): string | undefined {
   if (url.protocol === "http:" && !LOCAL_HOSTS.has(url.hostname)) {
     return `uses http; expected https (http is allowed only for localhost), e.g. ${EXAMPLE_APP_URL}`;
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return `is not an http(s) URL; expected e.g. ${EXAMPLE_APP_URL}`;
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    return `is not an http(s) URL; expected e.g. ${EXAMPLE_APP_URL}`;
   if (url.username || url.password) return `contains credentials; expected the origin only, e.g. ${EXAMPLE_APP_URL}`;
   // The probe appends app.healthPath; a path here would double it.
   if (url.pathname !== "/" || url.search || url.hash || /[?#]/.test(text)) {
@@ -62,7 +63,8 @@ export function databaseUrlProblem(text: string): string | undefined {
     return `is not a postgres:// or postgresql:// URL; expected ${DATABASE_URL_FORM}`;
   }
   if (!url.hostname) return `has no host; expected ${DATABASE_URL_FORM}`;
-  if (url.pathname.replace(/^\//, "") === "") return `has no database name; expected ${DATABASE_URL_FORM} (Supabase's is postgres)`;
+  if (url.pathname.replace(/^\//, "") === "")
+    return `has no database name; expected ${DATABASE_URL_FORM} (Supabase's is postgres)`;
   return undefined;
 }
 

@@ -40,13 +40,15 @@ export const SECRET_FIELDS: readonly SecretField[] = [
   {
     path: "vercel.token",
     example: "AbCdEfGhIjKlMnOpQrStUvWx",
-    description: "Vercel access token scoped to the app's team (Account Settings › Tokens); needed once the vercel block is set.",
+    description:
+      "Vercel access token scoped to the app's team (Account Settings › Tokens); needed once the vercel block is set.",
     requiredWith: "vercel",
   },
   {
     path: "access.supabaseToken",
     example: "sbp_0123456789abcdef0123456789abcdef01234567",
-    description: "Supabase personal access token (Account › Access Tokens) reading the organization's members for the monthly access review.",
+    description:
+      "Supabase personal access token (Account › Access Tokens) reading the organization's members for the monthly access review.",
     optional: true,
   },
 ];
@@ -69,5 +71,7 @@ export function secretFieldAt(path: readonly PropertyKey[]): SecretField | undef
 /** True for `database`, `contacts`, `contacts[0]`: values that hold secrets and must not be echoed either. */
 export function holdsSecret(path: readonly PropertyKey[]): boolean {
   const pattern = fieldPattern(path);
-  return SECRET_FIELDS.some((f) => pattern === "" || f.path.startsWith(pattern + ".") || f.path.startsWith(pattern + "["));
+  return SECRET_FIELDS.some(
+    (f) => pattern === "" || f.path.startsWith(pattern + ".") || f.path.startsWith(pattern + "["),
+  );
 }

@@ -14,10 +14,21 @@ function functionSettings(doc: Doc) {
     z.number().int().min(1).max(1000),
     "an integer between 1 and 1000; reserves that much of the account's Lambda concurrency, which must keep 10 unreserved (a new account has 10 in all: leave it out there)",
   ).optional();
-  const retries = (fallback: 0 | 1) => doc(z.literal([0, 1, 2]), "0, 1 or 2: how often Lambda retries a failed run (0 for tasks that change data or run long)").default(fallback);
-  const timeoutSeconds = (fallback: number) => doc(z.number().int().min(10).max(900), "an integer number of seconds between 10 and 900 (Lambda's limit)").default(fallback);
+  const retries = (fallback: 0 | 1) =>
+    doc(
+      z.literal([0, 1, 2]),
+      "0, 1 or 2: how often Lambda retries a failed run (0 for tasks that change data or run long)",
+    ).default(fallback);
+  const timeoutSeconds = (fallback: number) =>
+    doc(z.number().int().min(10).max(900), "an integer number of seconds between 10 and 900 (Lambda's limit)").default(
+      fallback,
+    );
   return {
-    scheduled: (timeout: number, fallback: 0 | 1) => ({ timeoutSeconds: timeoutSeconds(timeout), retries: retries(fallback), reservedConcurrency }),
+    scheduled: (timeout: number, fallback: 0 | 1) => ({
+      timeoutSeconds: timeoutSeconds(timeout),
+      retries: retries(fallback),
+      reservedConcurrency,
+    }),
     // The probe's timeout follows thresholds.health.timeoutMs.
     derivedTimeout: (fallback: 0 | 1) => ({ retries: retries(fallback), reservedConcurrency }),
     // Not scheduled (called by Vercel): only its concurrency cap.
@@ -44,7 +55,10 @@ export function functionsShape(doc: Doc) {
  * run's finishing margin. The sum may exceed it: the run budgets it, and checks it could not
  * start are reported as not run.
  */
-export function checksOverTimeout(list: ChecklistName, timeoutSeconds: number): { id: string; limitSeconds: number; roomSeconds: number }[] {
+export function checksOverTimeout(
+  list: ChecklistName,
+  timeoutSeconds: number,
+): { id: string; limitSeconds: number; roomSeconds: number }[] {
   const room = timeoutSeconds * 1000 - FINISH_MARGIN_MS;
   return CHECKLISTS[list]
     .map((entry) => ({ id: entry.id, limit: entry.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS }))

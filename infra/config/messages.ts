@@ -5,7 +5,15 @@ import { configPath, holdsSecret, PROJECT, secretFieldAt } from "./fields";
 import { docs, FieldDoc, stackSchema } from "./schema";
 
 type Issue = z.core.$ZodIssue;
-type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; valueType?: z.ZodType };
+type Def = {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  out?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+  element?: z.ZodType;
+  valueType?: z.ZodType;
+};
 const defOf = (s: z.ZodType) => s._zod.def as unknown as Def;
 
 /** Peels defaults, optionals and pipes off a schema, keeping the first doc met on the way. */
@@ -15,7 +23,13 @@ function unwrap(schema: z.ZodType): { node: z.ZodType; doc?: FieldDoc } {
   for (;;) {
     const d = defOf(node);
     const next =
-      d.type === "pipe" ? (defOf(d.in!).type === "transform" ? d.out : d.in) : ["default", "prefault", "optional", "nullable"].includes(d.type) ? d.innerType : undefined;
+      d.type === "pipe"
+        ? defOf(d.in!).type === "transform"
+          ? d.out
+          : d.in
+        : ["default", "prefault", "optional", "nullable"].includes(d.type)
+          ? d.innerType
+          : undefined;
     if (!next) return { node, doc };
     node = next;
     doc = doc ?? docs.get(node);
@@ -28,7 +42,13 @@ export function schemaAt(path: readonly PropertyKey[]): { node: z.ZodType; doc?:
   for (const segment of path) {
     const d = defOf(here.node);
     const child =
-      d.type === "object" && typeof segment === "string" ? d.shape?.[segment] : d.type === "array" ? d.element : d.type === "record" ? d.valueType : undefined;
+      d.type === "object" && typeof segment === "string"
+        ? d.shape?.[segment]
+        : d.type === "array"
+          ? d.element
+          : d.type === "record"
+            ? d.valueType
+            : undefined;
     if (!child) return undefined;
     here = unwrap(child);
   }
@@ -50,7 +70,11 @@ function expected(path: readonly PropertyKey[]): string {
   const at = schemaAt(path);
   if (at?.doc) return at.doc.expected;
   const type = at ? defOf(at.node).type : undefined;
-  return type === "object" ? `an object with keys ${keysAt(path).join(", ")}` : type === "array" ? "a list" : "a valid value";
+  return type === "object"
+    ? `an object with keys ${keysAt(path).join(", ")}`
+    : type === "array"
+      ? "a list"
+      : "a valid value";
 }
 
 function typeName(value: unknown): string {
@@ -89,12 +113,22 @@ export function formatIssue(issue: Issue): string[] {
       return issue.keys.map((k) => `${keyName([...path, k])}: unknown key; known keys are ${keysAt(path).join(", ")}`);
     case "invalid_type":
       if (issue.input === undefined) return [missing(path)];
-      if (issue.expected === "int" && typeof issue.input === "number") return [`${key}: ${value} is not a whole number${want()}`];
+      if (issue.expected === "int" && typeof issue.input === "number")
+        return [`${key}: ${value} is not a whole number${want()}`];
       return [`${key}: ${value} is ${typeName(issue.input)}${want()}`];
     case "too_small":
     case "too_big": {
       const isSize = issue.origin === "string" || issue.origin === "array";
-      const what = issue.code === "too_big" ? (isSize ? "too long" : "too large") : isSize ? (issue.minimum === 1 ? "empty" : "too short") : "too small";
+      const what =
+        issue.code === "too_big"
+          ? isSize
+            ? "too long"
+            : "too large"
+          : isSize
+            ? issue.minimum === 1
+              ? "empty"
+              : "too short"
+            : "too small";
       return [`${key}: ${value} is ${what}${want()}`];
     }
     case "invalid_value": {

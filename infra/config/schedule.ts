@@ -2,7 +2,8 @@
 // so a wrong hour fails at config validation instead of at `pulumi up`, or never runs:
 //   cron(minutes hours day-of-month month day-of-week year), rate(N unit), at(yyyy-mm-ddThh:mm:ss)
 
-export const SCHEDULE_FORM = "cron(minutes hours day-of-month month day-of-week year), rate(N minutes|hours|days) or at(yyyy-mm-ddThh:mm:ss)";
+export const SCHEDULE_FORM =
+  "cron(minutes hours day-of-month month day-of-week year), rate(N minutes|hours|days) or at(yyyy-mm-ddThh:mm:ss)";
 
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
@@ -25,7 +26,14 @@ const FIELDS: Field[] = [
   { name: "hours", min: 0, max: 23 },
   { name: "day-of-month", min: 1, max: 31, special: /^(L|LW|\d{1,2}W)$/, question: true },
   { name: "month", min: 1, max: 12, names: MONTHS },
-  { name: "day-of-week", min: 1, max: 7, names: DAYS, special: /^(L|[1-7A-Z]{1,3}L|[1-7A-Z]{1,3}#[1-5])$/, question: true },
+  {
+    name: "day-of-week",
+    min: 1,
+    max: 7,
+    names: DAYS,
+    special: /^(L|[1-7A-Z]{1,3}L|[1-7A-Z]{1,3}#[1-5])$/,
+    question: true,
+  },
   { name: "year", min: 1970, max: 2199 },
 ];
 
@@ -51,8 +59,10 @@ function parseField(text: string, field: Field): { values?: Set<number> } | { pr
     if (!m) return bad(`"${item}" is not a value, a range (a-b), a step (a/n) or *`);
     const [from, to] = m[1] === "*" ? [field.min, field.max] : m[1].split("-").map(value);
     const last = m[1] === "*" || m[1].includes("-") ? to : m[2] ? field.max : from;
-    if (from === undefined || last === undefined) return bad(`"${item}" is not a number${field.names ? ` nor a name (${field.names[0]}…)` : ""}`);
-    for (const n of [from, last]) if (n < field.min || n > field.max) return bad(`${n} is outside ${field.min}-${field.max}`);
+    if (from === undefined || last === undefined)
+      return bad(`"${item}" is not a number${field.names ? ` nor a name (${field.names[0]}…)` : ""}`);
+    for (const n of [from, last])
+      if (n < field.min || n > field.max) return bad(`${n} is outside ${field.min}-${field.max}`);
     if (from > last) return bad(`the range ${m[1]} runs backwards`);
     const step = m[2] ? Number(m[2]) : 1;
     if (step < 1) return bad("a step must be 1 or more");
@@ -71,8 +81,10 @@ function cronProblem(body: string): string | undefined {
   if (broken && "problem" in broken) return broken.problem;
   // AWS rejects a cron that sets both days, or neither.
   const questionMarks = [fields[2], fields[4]].filter((f) => f === "?").length;
-  if (questionMarks === 0) return `sets both day-of-month and day-of-week; exactly one of them must be "?", e.g. cron(0 8 ? * MON *) or cron(0 3 1 * ? *)`;
-  if (questionMarks === 2) return `has "?" in both day-of-month and day-of-week; exactly one of them must be "?", e.g. cron(0 7 * * ? *)`;
+  if (questionMarks === 0)
+    return `sets both day-of-month and day-of-week; exactly one of them must be "?", e.g. cron(0 8 ? * MON *) or cron(0 3 1 * ? *)`;
+  if (questionMarks === 2)
+    return `has "?" in both day-of-month and day-of-week; exactly one of them must be "?", e.g. cron(0 7 * * ? *)`;
   // A day that no month of the expression has: accepted by AWS, and never runs.
   const days = (parsed[2] as { values?: Set<number> }).values;
   const months = (parsed[3] as { values?: Set<number> }).values;
@@ -88,7 +100,13 @@ function atProblem(body: string): string | undefined {
   if (!m) return "is not at(yyyy-mm-ddThh:mm:ss), e.g. at(2027-01-31T07:00:00)";
   const [year, month, day, hour, minute, second] = m.slice(1).map(Number);
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  const real = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && date.getUTCHours() === hour && date.getUTCMinutes() === minute && date.getUTCSeconds() === second;
+  const real =
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
   return real ? undefined : `names no real date and time (${body.trim()}); e.g. at(2027-01-31T07:00:00)`;
 }
 
@@ -107,7 +125,8 @@ function rateProblem(body: string): string | undefined {
 /** What is wrong with an EventBridge Scheduler expression, or undefined when AWS accepts it and it can run. */
 export function scheduleProblem(expression: string): string | undefined {
   const m = /^(cron|rate|at)\((.*)\)$/.exec(expression.trim());
-  if (!m) return `is not an EventBridge Scheduler expression; expected ${SCHEDULE_FORM}, e.g. cron(0 7 * * ? *) or rate(1 minute)`;
+  if (!m)
+    return `is not an EventBridge Scheduler expression; expected ${SCHEDULE_FORM}, e.g. cron(0 7 * * ? *) or rate(1 minute)`;
   const [, kind, body] = m;
   return kind === "cron" ? cronProblem(body) : kind === "rate" ? rateProblem(body) : atProblem(body);
 }

@@ -12,12 +12,25 @@ export function settingVariables(config: StackConfig): Record<SettingName, Recor
   // The Vercel block brings the log drain with it, unless logDrain.enabled is false.
   const drain = config.vercel?.logDrain.enabled ? config.vercel : undefined;
   return {
-    health: { [ENV.healthPath]: config.app.healthPath, [ENV.healthTimeoutMs]: String(health.timeoutMs), [ENV.p95LatencyMs]: String(health.p95LatencyMs) },
-    uptime: { [ENV.uptimeThresholds]: JSON.stringify(config.thresholds.uptime), [ENV.p95LatencyMs]: String(health.p95LatencyMs) },
+    health: {
+      [ENV.healthPath]: config.app.healthPath,
+      [ENV.healthTimeoutMs]: String(health.timeoutMs),
+      [ENV.p95LatencyMs]: String(health.p95LatencyMs),
+    },
+    uptime: {
+      [ENV.uptimeThresholds]: JSON.stringify(config.thresholds.uptime),
+      [ENV.p95LatencyMs]: String(health.p95LatencyMs),
+    },
     databaseThresholds: { [ENV.databaseThresholds]: JSON.stringify(config.database.thresholds) },
     databaseTasks: { [ENV.databaseTasks]: JSON.stringify(config.database.tasks) },
     databaseCaCert: config.database.caCert ? { [ENV.databaseCaCert]: config.database.caCert } : {},
-    backupThresholds: { [ENV.backupThresholds]: JSON.stringify({ maxAgeHours: config.backups.maxAgeHours, ...config.backups.check, ...backupRunners(config) }) },
+    backupThresholds: {
+      [ENV.backupThresholds]: JSON.stringify({
+        maxAgeHours: config.backups.maxAgeHours,
+        ...config.backups.check,
+        ...backupRunners(config),
+      }),
+    },
     security: { [ENV.securitySettings]: JSON.stringify(config.security) },
     // Without its token (a secret, read from Secrets Manager), the Supabase part is skipped.
     access: { [ENV.accessSettings]: JSON.stringify({ ...config.access, supabaseToken: undefined }) },
@@ -46,6 +59,8 @@ function backupRunners(config: StackConfig): { runners?: Record<"backup" | "dril
   const { runner, fargate } = config.backups;
   if (runner?.backup !== "fargate" && runner?.drill !== "fargate") return {};
   const limit = (kind: "lambda" | "fargate" = "lambda"): RunnerLimit =>
-    kind === "fargate" ? { runner: kind, limitSeconds: (fargate?.maxRunMinutes ?? 240) * 60 } : { runner: kind, limitSeconds: LAMBDA_MAX_SECONDS };
+    kind === "fargate"
+      ? { runner: kind, limitSeconds: (fargate?.maxRunMinutes ?? 240) * 60 }
+      : { runner: kind, limitSeconds: LAMBDA_MAX_SECONDS };
   return { runners: { backup: limit(runner?.backup), drill: limit(runner?.drill) } };
 }

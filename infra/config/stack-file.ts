@@ -26,7 +26,9 @@ export function readStackFile(file: string, placeholders: boolean): Record<strin
     if (error instanceof YAMLParseError) {
       const at = error.linePos?.[0];
       // yaml's message ends with an excerpt of the file (which may hold a secret): its first line only.
-      throw new StackFileError(`${file}${at ? `:${at.line}:${at.col}` : ""}: not valid YAML: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
+      throw new StackFileError(
+        `${file}${at ? `:${at.line}:${at.col}` : ""}: not valid YAML: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`,
+      );
     }
     throw error;
   }
@@ -44,7 +46,9 @@ export function rawConfigFromStackFile(yamlText: string, placeholders: boolean):
   const file = (parse(yamlText) ?? {}) as { config?: Record<string, unknown> };
   const config: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(file.config ?? {})) {
-    const [namespace, name] = key.includes(":") ? [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)] : ["", key];
+    const [namespace, name] = key.includes(":")
+      ? [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)]
+      : ["", key];
     const path = namespace === PROJECT ? [name] : undefined;
     const resolved = resolveSecure(value, path, placeholders);
     if (resolved !== undefined) config[key] = resolved;
@@ -72,7 +76,9 @@ function resolveSecure(value: unknown, path: PropertyKey[] | undefined, placehol
     return (path && secretFieldAt(path)?.example) ?? "secret-placeholder";
   }
   if (Array.isArray(value)) {
-    return value.map((v, i) => resolveSecure(v, path && [...path, i], placeholders)).filter((v) => v !== undefined) as Json[];
+    return value
+      .map((v, i) => resolveSecure(v, path && [...path, i], placeholders))
+      .filter((v): v is Json => v !== undefined);
   }
   if (typeof value === "object" && value !== null) {
     const out: { [key: string]: Json } = {};
@@ -89,7 +95,8 @@ function resolveSecure(value: unknown, path: PropertyKey[] | undefined, placehol
 function fillMissing(node: Record<string, unknown> | unknown[], segments: string[], example: string): void {
   const [head, ...rest] = segments;
   if (head === "[]") {
-    if (Array.isArray(node)) node.forEach((element) => isObject(element) && rest.length && fillMissing(element, rest, example));
+    if (Array.isArray(node))
+      node.forEach((element) => isObject(element) && rest.length && fillMissing(element, rest, example));
     return;
   }
   if (Array.isArray(node)) return;

@@ -52,7 +52,8 @@ export function heartbeatRule(expression: string, graceSeconds?: number): Heartb
   if (period <= DAY) {
     const bucket = period < HOUR ? MINUTE : HOUR;
     const evaluationPeriods = Math.ceil((period + grace) / bucket);
-    if (bucket * evaluationPeriods > MAX_ALARM_RANGE) throw new Error(`schedule ${expression}: period + grace exceeds CloudWatch's 7-day alarm range`);
+    if (bucket * evaluationPeriods > MAX_ALARM_RANGE)
+      throw new Error(`schedule ${expression}: period + grace exceeds CloudWatch's 7-day alarm range`);
     return { metric: "Heartbeat", period: bucket, evaluationPeriods };
   }
   return { metric: "HoursSinceLastRun", period: DAY, evaluationPeriods: 2, thresholdHours: (period + grace) / HOUR };

@@ -59,7 +59,9 @@ export interface ScheduledTaskArgs extends Omit<TaskFunctionArgs, "functionName"
 export type TaskSettings = Pick<ScheduledTaskArgs, "timeout" | "retries" | "reservedConcurrency">;
 
 /** A function's entry of the stack file as TaskSettings (seconds are Lambda's `timeout`). */
-export const taskSettings = (s: { timeoutSeconds?: number; retries?: 0 | 1 | 2; reservedConcurrency?: number } | undefined): TaskSettings => ({
+export const taskSettings = (
+  s: { timeoutSeconds?: number; retries?: 0 | 1 | 2; reservedConcurrency?: number } | undefined,
+): TaskSettings => ({
   ...(s?.timeoutSeconds !== undefined ? { timeout: s.timeoutSeconds } : {}),
   ...(s?.retries !== undefined ? { retries: s.retries } : {}),
   ...(s?.reservedConcurrency !== undefined ? { reservedConcurrency: s.reservedConcurrency } : {}),
@@ -84,7 +86,11 @@ export class ScheduledTask extends pulumi.ComponentResource {
   /** Lambda's retries of a failed run, and where it goes after them (the dead-letter queue). */
   readonly invokeConfig: aws.lambda.FunctionEventInvokeConfig;
   readonly heartbeat: HeartbeatRule;
-  readonly alarms: { errors: aws.cloudwatch.MetricAlarm; deadLetters: aws.cloudwatch.MetricAlarm; heartbeat: aws.cloudwatch.MetricAlarm };
+  readonly alarms: {
+    errors: aws.cloudwatch.MetricAlarm;
+    deadLetters: aws.cloudwatch.MetricAlarm;
+    heartbeat: aws.cloudwatch.MetricAlarm;
+  };
   /** Physical name shared by the function, the schedule and the `Task` metric dimension's value is `name`. */
   readonly physicalName: string;
 
@@ -103,15 +109,35 @@ export class ScheduledTask extends pulumi.ComponentResource {
   }
 
   private createFunction(name: string, args: ScheduledTaskArgs): TaskFunction {
-    const { app, schedule, timezone, description, topics, levels, heartbeatGraceSeconds, rerun, deliveryRetries, deadLetterRetentionDays, retries, ...fn } = args;
+    const {
+      app,
+      schedule,
+      timezone,
+      description,
+      topics,
+      levels,
+      heartbeatGraceSeconds,
+      rerun,
+      deliveryRetries,
+      deadLetterRetentionDays,
+      retries,
+      ...fn
+    } = args;
     // Lambda sends a failed run's event to the queue with the function's own role.
-    const statements = pulumi.all([pulumi.output(fn.statements ?? []), this.deadLetterQueue.arn]).apply(([own, queueArn]) => [
-      ...own,
-      { Sid: "FailedRunsToQueue", Effect: "Allow" as const, Action: "sqs:SendMessage", Resource: queueArn },
-    ]);
+    const statements = pulumi
+      .all([pulumi.output(fn.statements ?? []), this.deadLetterQueue.arn])
+      .apply(([own, queueArn]) => [
+        ...own,
+        { Sid: "FailedRunsToQueue", Effect: "Allow" as const, Action: "sqs:SendMessage", Resource: queueArn },
+      ]);
     return createTaskFunction(
       this.physicalName,
-      { ...fn, statements, functionName: this.physicalName, environment: { [ENV.taskName]: name, [ENV.appName]: app, ...fn.environment } },
+      {
+        ...fn,
+        statements,
+        functionName: this.physicalName,
+        environment: { [ENV.taskName]: name, [ENV.appName]: app, ...fn.environment },
+      },
       this,
     );
   }
@@ -120,13 +146,18 @@ export class ScheduledTask extends pulumi.ComponentResource {
   private createInvokeConfig(args: ScheduledTaskArgs): aws.lambda.FunctionEventInvokeConfig {
     const frequent = this.heartbeat.metric === "Heartbeat" && this.heartbeat.period < 3600;
     return new aws.lambda.FunctionEventInvokeConfig(
-      ...transform(args.transform?.invokeConfig, `${this.physicalName}-invoke-config`, {
-        functionName: this.function.fn.name,
-        maximumRetryAttempts: args.retries ?? 0,
-        // A probe's event is stale by the next run; a list's is worth an hour of retries.
-        maximumEventAgeInSeconds: frequent ? 60 : 3600,
-        destinationConfig: { onFailure: { destination: this.deadLetterQueue.arn } },
-      }, { parent: this, dependsOn: [this.function.policy] }),
+      ...transform(
+        args.transform?.invokeConfig,
+        `${this.physicalName}-invoke-config`,
+        {
+          functionName: this.function.fn.name,
+          maximumRetryAttempts: args.retries ?? 0,
+          // A probe's event is stale by the next run; a list's is worth an hour of retries.
+          maximumEventAgeInSeconds: frequent ? 60 : 3600,
+          destinationConfig: { onFailure: { destination: this.deadLetterQueue.arn } },
+        },
+        { parent: this, dependsOn: [this.function.policy] },
+      ),
     );
   }
 
@@ -136,7 +167,12 @@ export class ScheduledTask extends pulumi.ComponentResource {
       ...transform(
         args.transform?.deadLetterQueue,
         `${this.physicalName}-dlq`,
-        { name: `${this.physicalName}-dlq`, kmsMasterKeyId: args.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 3600, messageRetentionSeconds: days * 86_400 },
+        {
+          name: `${this.physicalName}-dlq`,
+          kmsMasterKeyId: args.kmsKeyArn,
+          kmsDataKeyReusePeriodSeconds: 3600,
+          messageRetentionSeconds: days * 86_400,
+        },
         { parent: this },
       ),
     );
@@ -152,7 +188,12 @@ export class ScheduledTask extends pulumi.ComponentResource {
         {
           assumeRolePolicy: account.apply((accountId) =>
             policyDocument([
-              { Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": accountId } } },
+              {
+                Effect: "Allow",
+                Principal: { Service: "scheduler.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+              },
             ]),
           ),
         },
@@ -163,13 +204,20 @@ export class ScheduledTask extends pulumi.ComponentResource {
       `${this.physicalName}-scheduler-policy`,
       {
         role: role.id,
-        policy: pulumi.all([this.function.fn.arn, this.deadLetterQueue.arn, args.kmsKeyArn]).apply(([fnArn, dlqArn, keyArn]) =>
-          policyDocument([
-            { Sid: "InvokeTask", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: fnArn },
-            { Sid: "DeadLetters", Effect: "Allow", Action: "sqs:SendMessage", Resource: dlqArn },
-            { Sid: "EncryptDeadLetters", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: keyArn },
-          ] satisfies PolicyStatement[]),
-        ),
+        policy: pulumi
+          .all([this.function.fn.arn, this.deadLetterQueue.arn, args.kmsKeyArn])
+          .apply(([fnArn, dlqArn, keyArn]) =>
+            policyDocument([
+              { Sid: "InvokeTask", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: fnArn },
+              { Sid: "DeadLetters", Effect: "Allow", Action: "sqs:SendMessage", Resource: dlqArn },
+              {
+                Sid: "EncryptDeadLetters",
+                Effect: "Allow",
+                Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+                Resource: keyArn,
+              },
+            ] satisfies PolicyStatement[]),
+          ),
       },
       { parent: this },
     );
@@ -181,20 +229,25 @@ export class ScheduledTask extends pulumi.ComponentResource {
     const frequent = this.heartbeat.metric === "Heartbeat" && this.heartbeat.period < 3600;
     const retries = args.deliveryRetries ?? (frequent ? DELIVERY_RETRIES.frequent : DELIVERY_RETRIES.normal);
     return new aws.scheduler.Schedule(
-      ...transform(args.transform?.schedule, `${this.physicalName}-schedule`, {
-        name: this.physicalName,
-        description: `elegance-ops: ${args.description}`,
-        scheduleExpression: args.schedule,
-        scheduleExpressionTimezone: args.timezone,
-        flexibleTimeWindow: { mode: "OFF" },
-        state: "ENABLED",
-        target: {
-          arn: this.function.fn.arn,
-          roleArn: this.schedulerRole.arn,
-          retryPolicy: { maximumRetryAttempts: retries.attempts, maximumEventAgeInSeconds: retries.maxAgeSeconds },
-          deadLetterConfig: { arn: this.deadLetterQueue.arn },
+      ...transform(
+        args.transform?.schedule,
+        `${this.physicalName}-schedule`,
+        {
+          name: this.physicalName,
+          description: `elegance-ops: ${args.description}`,
+          scheduleExpression: args.schedule,
+          scheduleExpressionTimezone: args.timezone,
+          flexibleTimeWindow: { mode: "OFF" },
+          state: "ENABLED",
+          target: {
+            arn: this.function.fn.arn,
+            roleArn: this.schedulerRole.arn,
+            retryPolicy: { maximumRetryAttempts: retries.attempts, maximumEventAgeInSeconds: retries.maxAgeSeconds },
+            deadLetterConfig: { arn: this.deadLetterQueue.arn },
+          },
         },
-      }, { parent: this }),
+        { parent: this },
+      ),
     );
   }
 
@@ -207,16 +260,29 @@ export class ScheduledTask extends pulumi.ComponentResource {
       topics: args.topics,
       opts: { parent: this, ...(alarmTransform ? { transformations: [alarmTransformation(alarmTransform)] } : {}) },
     };
-    const page = (suffix: string, level: Level, problem: string) => ({ name: `${this.physicalName}-${suffix}`, level, problem, runbook });
+    const page = (suffix: string, level: Level, problem: string) => ({
+      name: `${this.physicalName}-${suffix}`,
+      level,
+      problem,
+      runbook,
+    });
     const rule = this.heartbeat;
     const silence =
       rule.metric === "Heartbeat"
         ? `aucune exécution réussie depuis ${(rule.period * rule.evaluationPeriods) / 60} min`
         : `dernière exécution il y a plus de ${rule.thresholdHours} h (mesuré chaque jour par la check-list quotidienne)`;
     return {
-      errors: errorsAlarm(target, page("errors", levels.errors, `${what} a échoué : erreur de la fonction Lambda.`), this.function.fn.name),
+      errors: errorsAlarm(
+        target,
+        page("errors", levels.errors, `${what} a échoué : erreur de la fonction Lambda.`),
+        this.function.fn.name,
+      ),
       deadLetters: levelAlarm(target, {
-        ...page("dead-letters", levels.deadLetters, `${what} n'a pas pu être lancée, ou a échoué après ses nouvelles tentatives : messages dans sa file d'échecs (DLQ).`),
+        ...page(
+          "dead-letters",
+          levels.deadLetters,
+          `${what} n'a pas pu être lancée, ou a échoué après ses nouvelles tentatives : messages dans sa file d'échecs (DLQ).`,
+        ),
         namespace: "AWS/SQS",
         metricName: "ApproximateNumberOfMessagesVisible",
         dimensions: { QueueName: this.deadLetterQueue.name },
@@ -227,7 +293,12 @@ export class ScheduledTask extends pulumi.ComponentResource {
         comparisonOperator: "GreaterThanOrEqualToThreshold",
         treatMissingData: "notBreaching",
       }),
-      heartbeat: heartbeatAlarm(target, page("heartbeat", levels.heartbeat, `${what} ne tourne plus : ${silence}.`), name, rule),
+      heartbeat: heartbeatAlarm(
+        target,
+        page("heartbeat", levels.heartbeat, `${what} ne tourne plus : ${silence}.`),
+        name,
+        rule,
+      ),
     };
   }
 }

@@ -86,7 +86,11 @@ export class Storage extends pulumi.ComponentResource {
     // Every bucket exists before the policies: the logs bucket's policy names the other two.
     const logs = secureBucket(`${name}-logs`, { kmsKeyArn: this.key.arn }, { parent: this });
     const backups = secureBucket(`${name}-backups`, { kmsKeyArn: this.key.arn, objectLock: true }, { parent: this });
-    const security = secureBucket(`${name}-security-logs`, { kmsKeyArn: this.key.arn, objectLock: true }, { parent: this });
+    const security = secureBucket(
+      `${name}-security-logs`,
+      { kmsKeyArn: this.key.arn, objectLock: true },
+      { parent: this },
+    );
     const breakGlass = args.backups.breakGlassRoleArn;
     const protection = (arn: string): PolicyStatement[] => (breakGlass ? denyExceptBreakGlass(arn, breakGlass) : []);
     this.logs = this.configureLogsBucket(logs, args.logRetention, [backups.bucket, security.bucket]);
@@ -128,7 +132,11 @@ export class Storage extends pulumi.ComponentResource {
    * @param name logical name, e.g. `daily-checklist`
    * @param logGroupName physical name, e.g. `/aws/lambda/<function name>`
    */
-  logGroup(name: string, logGroupName?: pulumi.Input<string>, opts?: pulumi.CustomResourceOptions): aws.cloudwatch.LogGroup {
+  logGroup(
+    name: string,
+    logGroupName?: pulumi.Input<string>,
+    opts?: pulumi.CustomResourceOptions,
+  ): aws.cloudwatch.LogGroup {
     return new aws.cloudwatch.LogGroup(
       `${name}-logs`,
       { name: logGroupName, retentionInDays: this.appLogDays, kmsKeyId: this.key.arn },
@@ -149,11 +157,15 @@ export class Storage extends pulumi.ComponentResource {
 
   /** The trail's ARN is needed by the key and bucket policies before the trail exists. */
   private trailArn(): pulumi.Output<string> {
-    return this.account.apply((a) => `arn:${a.partition}:cloudtrail:${a.region}:${a.accountId}:trail/${this.trailName}`);
+    return this.account.apply(
+      (a) => `arn:${a.partition}:cloudtrail:${a.region}:${a.accountId}:trail/${this.trailName}`,
+    );
   }
 
   private createKey(): aws.kms.Key {
-    const policy = pulumi.all([this.account, this.trailArn()]).apply(([a, trailArn]) => policyDocument(keyPolicy({ ...a, trailArn })));
+    const policy = pulumi
+      .all([this.account, this.trailArn()])
+      .apply(([a, trailArn]) => policyDocument(keyPolicy({ ...a, trailArn })));
     const key = new aws.kms.Key(
       `${this.name}-key`,
       {
@@ -165,7 +177,11 @@ export class Storage extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.kms.Alias(`${this.name}-key-alias`, { name: `alias/${this.name}-ops`, targetKeyId: key.keyId }, { parent: this });
+    new aws.kms.Alias(
+      `${this.name}-key-alias`,
+      { name: `alias/${this.name}-ops`, targetKeyId: key.keyId },
+      { parent: this },
+    );
     return key;
   }
 
@@ -190,7 +206,10 @@ export class Storage extends pulumi.ComponentResource {
             policyDocument([
               ...denyInsecureTransport(arn),
               serverAccessLogsWrite(arn, BACKUPS_ACCESS_LOG_PREFIX, backupsArn, a.accountId),
-              { ...serverAccessLogsWrite(arn, SECURITY_LOGS_ACCESS_LOG_PREFIX, securityArn, a.accountId), Sid: "S3ServerAccessLogsWriteSecurityLogs" },
+              {
+                ...serverAccessLogsWrite(arn, SECURITY_LOGS_ACCESS_LOG_PREFIX, securityArn, a.accountId),
+                Sid: "S3ServerAccessLogsWriteSecurityLogs",
+              },
             ]),
           ),
       },
@@ -199,14 +218,24 @@ export class Storage extends pulumi.ComponentResource {
     return { ...base, lifecycle, policy };
   }
 
-  private configureBackupsBucket(base: SecureBucket, args: StorageArgs["backups"], protection: (arn: string) => PolicyStatement[]) {
+  private configureBackupsBucket(
+    base: SecureBucket,
+    args: StorageArgs["backups"],
+    protection: (arn: string) => PolicyStatement[],
+  ) {
     const name = `${this.name}-backups`;
     const versioning = new aws.s3.BucketVersioning(
       `${name}-versioning`,
       { bucket: base.bucket.id, versioningConfiguration: { status: "Enabled" } },
       { parent: this },
     );
-    const copy = args.copy && backupsReplication(name, { source: base.bucket, sourceKeyArn: this.key.arn, versioning, copy: args.copy, account: this.account }, { parent: this });
+    const copy =
+      args.copy &&
+      backupsReplication(
+        name,
+        { source: base.bucket, sourceKeyArn: this.key.arn, versioning, copy: args.copy, account: this.account },
+        { parent: this },
+      );
     const objectLock = new aws.s3.BucketObjectLockConfiguration(
       `${name}-object-lock`,
       {
@@ -238,8 +267,14 @@ export class Storage extends pulumi.ComponentResource {
     // Last: once it denies lock, lifecycle and replication changes, only the break-glass role may make them.
     const policy = new aws.s3.BucketPolicy(
       `${name}-policy`,
-      { bucket: base.bucket.id, policy: base.bucket.arn.apply((arn) => policyDocument([...denyInsecureTransport(arn), ...protection(arn)])) },
-      { parent: this, dependsOn: [base.publicAccessBlock, objectLock, lifecycle, accessLogging, ...(copy ? [copy.replication] : [])] },
+      {
+        bucket: base.bucket.id,
+        policy: base.bucket.arn.apply((arn) => policyDocument([...denyInsecureTransport(arn), ...protection(arn)])),
+      },
+      {
+        parent: this,
+        dependsOn: [base.publicAccessBlock, objectLock, lifecycle, accessLogging, ...(copy ? [copy.replication] : [])],
+      },
     );
     return { ...base, versioning, objectLock, lifecycle, policy, accessLogging, copy };
   }

@@ -25,7 +25,6 @@ export function transitionsFor(keepDays: number): Transition[] {
   return transitions;
 }
 
-
 export type LogPrefix = keyof typeof LOG_PREFIXES;
 
 export interface LogRetention {
@@ -55,15 +54,13 @@ const abortIncompleteUploads: Rule = {
 
 export function logsLifecycleRules(retention: LogRetention): Rule[] {
   const days = logRetentionDays(retention);
-  const perPrefix = (Object.keys(LOG_PREFIXES) as LogPrefix[]).map(
-    (key): Rule => ({
-      id: `expire-${key}-after-${days[key]}-days`,
-      status: "Enabled",
-      filter: { prefix: LOG_PREFIXES[key] },
-      transitions: transitionsFor(days[key]),
-      expiration: { days: days[key] },
-    }),
-  );
+  const perPrefix = (Object.keys(LOG_PREFIXES) as LogPrefix[]).map((key): Rule => ({
+    id: `expire-${key}-after-${days[key]}-days`,
+    status: "Enabled",
+    filter: { prefix: LOG_PREFIXES[key] },
+    transitions: transitionsFor(days[key]),
+    expiration: { days: days[key] },
+  }));
   return [...perPrefix, abortIncompleteUploads];
 }
 
@@ -90,15 +87,13 @@ export function backupLifecycleRules(retention: BackupRetention, noncurrentDays:
   ];
   const byTag = tiers
     .filter((tier): tier is [string, number] => tier[1] !== undefined)
-    .map(
-      ([tier, keepDays]): Rule => ({
-        id: `keep-${tier}-backups-${keepDays}-days`,
-        status: "Enabled",
-        filter: { tag: { key: RETENTION_TAG, value: tier } },
-        transitions: transitionsFor(keepDays),
-        expiration: { days: keepDays },
-      }),
-    );
+    .map(([tier, keepDays]): Rule => ({
+      id: `keep-${tier}-backups-${keepDays}-days`,
+      status: "Enabled",
+      filter: { tag: { key: RETENTION_TAG, value: tier } },
+      transitions: transitionsFor(keepDays),
+      expiration: { days: keepDays },
+    }));
   const cleanup: Rule = {
     id: `remove-noncurrent-versions-after-${noncurrentDays}-days`,
     status: "Enabled",

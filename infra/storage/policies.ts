@@ -41,7 +41,12 @@ export function denyInsecureTransport(bucketArn: string): PolicyStatement[] {
 }
 
 /** What CloudTrail needs to write the trail under `security/` (scoped to our own trail). */
-export function cloudTrailWrite(bucketArn: string, prefix: string, accountId: string, trailArn: string): PolicyStatement[] {
+export function cloudTrailWrite(
+  bucketArn: string,
+  prefix: string,
+  accountId: string,
+  trailArn: string,
+): PolicyStatement[] {
   return [
     {
       Sid: "CloudTrailAclCheck",
@@ -65,7 +70,12 @@ export function cloudTrailWrite(bucketArn: string, prefix: string, accountId: st
 }
 
 /** Lets S3's log delivery write the server access logs of `sourceBucketArn` under `prefix`. */
-export function serverAccessLogsWrite(bucketArn: string, prefix: string, sourceBucketArn: string, accountId: string): PolicyStatement {
+export function serverAccessLogsWrite(
+  bucketArn: string,
+  prefix: string,
+  sourceBucketArn: string,
+  accountId: string,
+): PolicyStatement {
   return {
     Sid: "S3ServerAccessLogsWrite",
     Effect: "Allow",
@@ -109,7 +119,9 @@ export function keyPolicy({ accountId, region, partition, trailArn }: KeyPolicyA
       Resource: "*",
       Condition: {
         StringEquals: { "aws:SourceArn": trailArn },
-        StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:${partition}:cloudtrail:*:${accountId}:trail/*` },
+        StringLike: {
+          "kms:EncryptionContext:aws:cloudtrail:arn": `arn:${partition}:cloudtrail:*:${accountId}:trail/*`,
+        },
       },
     },
     {

@@ -47,14 +47,30 @@ export interface CopyTarget {
 export const s3Context = (bucketArn: string) => ({ "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`] });
 
 /** The replication role: read versions of the source, write replicas owned by the destination. */
-export function replicationRoleStatements(sourceArn: string, sourceKeyArn: string, target: CopyTarget, region: string): PolicyStatement[] {
+export function replicationRoleStatements(
+  sourceArn: string,
+  sourceKeyArn: string,
+  target: CopyTarget,
+  region: string,
+): PolicyStatement[] {
   const viaS3 = { "kms:ViaService": `s3.${region}.amazonaws.com` };
   return [
-    { Sid: "ReadSourceConfiguration", Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"], Resource: sourceArn },
+    {
+      Sid: "ReadSourceConfiguration",
+      Effect: "Allow",
+      Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+      Resource: sourceArn,
+    },
     {
       Sid: "ReadSourceVersions",
       Effect: "Allow",
-      Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging", "s3:GetObjectRetention", "s3:GetObjectLegalHold"],
+      Action: [
+        "s3:GetObjectVersionForReplication",
+        "s3:GetObjectVersionAcl",
+        "s3:GetObjectVersionTagging",
+        "s3:GetObjectRetention",
+        "s3:GetObjectLegalHold",
+      ],
       Resource: `${sourceArn}/*`,
     },
     {
@@ -85,7 +101,13 @@ export function replicationRoleStatements(sourceArn: string, sourceKeyArn: strin
 export function destinationBucketStatements(bucketArn: string, replicationRoleArn: string): PolicyStatement[] {
   const Principal = { AWS: replicationRoleArn };
   return [
-    { Sid: "EleganceOpsReplicationChecksBucket", Effect: "Allow", Principal, Action: ["s3:List*", "s3:GetBucketVersioning", "s3:GetBucketObjectLockConfiguration"], Resource: bucketArn },
+    {
+      Sid: "EleganceOpsReplicationChecksBucket",
+      Effect: "Allow",
+      Principal,
+      Action: ["s3:List*", "s3:GetBucketVersioning", "s3:GetBucketObjectLockConfiguration"],
+      Resource: bucketArn,
+    },
     {
       Sid: "EleganceOpsReplicationWritesReplicas",
       Effect: "Allow",
@@ -105,7 +127,11 @@ export function destinationBucketStatements(bucketArn: string, replicationRoleAr
 }
 
 /** The statement the destination key's policy needs so that S3 encrypts replicas for our role. */
-export function destinationKeyStatement(replicationRoleArn: string, bucketArn: string, region: string): PolicyStatement {
+export function destinationKeyStatement(
+  replicationRoleArn: string,
+  bucketArn: string,
+  region: string,
+): PolicyStatement {
   return {
     Sid: "EleganceOpsReplicationEncryptsReplicas",
     Effect: "Allow",

@@ -32,7 +32,11 @@ export interface BackupsReplication {
   destinationPolicies: pulumi.Output<{ bucketPolicy: string; keyPolicyStatement: string }>;
 }
 
-export function backupsReplication(name: string, args: BackupsReplicationArgs, opts: pulumi.CustomResourceOptions): BackupsReplication {
+export function backupsReplication(
+  name: string,
+  args: BackupsReplicationArgs,
+  opts: pulumi.CustomResourceOptions,
+): BackupsReplication {
   const { copy } = args;
   const destinationArn = args.account.apply((a) => `arn:${a.partition}:s3:::${copy.bucket}`);
   const role = new aws.iam.Role(
@@ -41,7 +45,9 @@ export function backupsReplication(name: string, args: BackupsReplicationArgs, o
       // A fixed name: the destination account's policies name this role and must not go stale.
       name: `${name}-replication`,
       description: "elegance-ops: copies the backups to the second account",
-      assumeRolePolicy: policyDocument([{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }]),
+      assumeRolePolicy: policyDocument([
+        { Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ]),
     },
     opts,
   );
@@ -52,7 +58,14 @@ export function backupsReplication(name: string, args: BackupsReplicationArgs, o
       policy: pulumi
         .all([args.source.arn, args.sourceKeyArn, destinationArn, args.account])
         .apply(([sourceArn, keyArn, bucketArn, a]) =>
-          policyDocument(replicationRoleStatements(sourceArn, keyArn, { accountId: copy.accountId, bucketArn, kmsKeyArn: copy.kmsKeyArn }, a.region)),
+          policyDocument(
+            replicationRoleStatements(
+              sourceArn,
+              keyArn,
+              { accountId: copy.accountId, bucketArn, kmsKeyArn: copy.kmsKeyArn },
+              a.region,
+            ),
+          ),
         ),
     },
     opts,
@@ -82,11 +95,9 @@ export function backupsReplication(name: string, args: BackupsReplicationArgs, o
     },
     { ...opts, dependsOn: [args.versioning] },
   );
-  const destinationPolicies = pulumi
-    .all([destinationArn, role.arn, args.account])
-    .apply(([bucketArn, roleArn, a]) => ({
-      bucketPolicy: policyDocument(destinationBucketStatements(bucketArn, roleArn)),
-      keyPolicyStatement: JSON.stringify(destinationKeyStatement(roleArn, bucketArn, a.region)),
-    }));
+  const destinationPolicies = pulumi.all([destinationArn, role.arn, args.account]).apply(([bucketArn, roleArn, a]) => ({
+    bucketPolicy: policyDocument(destinationBucketStatements(bucketArn, roleArn)),
+    keyPolicyStatement: JSON.stringify(destinationKeyStatement(roleArn, bucketArn, a.region)),
+  }));
   return { role, replication, destinationPolicies };
 }

@@ -44,16 +44,28 @@ export interface SecurityLogs {
 }
 
 /** `storageName` prefixes the logical names: `<storage>-security-logs-…`, and the trail keeps `<storage>-trail`. */
-export function securityLogs(storageName: string, args: SecurityLogsArgs, opts: pulumi.CustomResourceOptions): SecurityLogs {
+export function securityLogs(
+  storageName: string,
+  args: SecurityLogsArgs,
+  opts: pulumi.CustomResourceOptions,
+): SecurityLogs {
   const name = `${storageName}-security-logs`;
   const { base } = args;
   const bucketId = base.bucket.id;
-  const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucketId, versioningConfiguration: { status: "Enabled" } }, opts);
+  const versioning = new aws.s3.BucketVersioning(
+    `${name}-versioning`,
+    { bucket: bucketId, versioningConfiguration: { status: "Enabled" } },
+    opts,
+  );
   // GOVERNANCE for the whole retention: a log can't be deleted before its year is up without
   // s3:BypassGovernanceRetention, which the break-glass policy keeps for one role.
   const objectLock = new aws.s3.BucketObjectLockConfiguration(
     `${name}-object-lock`,
-    { bucket: bucketId, objectLockEnabled: "Enabled", rule: { defaultRetention: { mode: "GOVERNANCE", days: args.days } } },
+    {
+      bucket: bucketId,
+      objectLockEnabled: "Enabled",
+      rule: { defaultRetention: { mode: "GOVERNANCE", days: args.days } },
+    },
     { ...opts, dependsOn: [versioning] },
   );
   const lifecycle = new aws.s3.BucketLifecycleConfiguration(
@@ -71,7 +83,12 @@ export function securityLogs(storageName: string, args: SecurityLogsArgs, opts: 
           noncurrentVersionExpiration: { noncurrentDays: 1 },
           abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
         },
-        { id: "remove-expired-delete-markers", status: "Enabled", filter: {}, expiration: { expiredObjectDeleteMarker: true } },
+        {
+          id: "remove-expired-delete-markers",
+          status: "Enabled",
+          filter: {},
+          expiration: { expiredObjectDeleteMarker: true },
+        },
       ],
     },
     { ...opts, dependsOn: [versioning] },
@@ -94,7 +111,11 @@ export function securityLogs(storageName: string, args: SecurityLogsArgs, opts: 
       policy: pulumi
         .all([base.bucket.arn, args.accountId, args.trailArn])
         .apply(([arn, accountId, trailArn]) =>
-          policyDocument([...denyInsecureTransport(arn), ...cloudTrailWrite(arn, args.trailPrefix, accountId, trailArn), ...args.protection(arn)]),
+          policyDocument([
+            ...denyInsecureTransport(arn),
+            ...cloudTrailWrite(arn, args.trailPrefix, accountId, trailArn),
+            ...args.protection(arn),
+          ]),
         ),
     },
     { ...opts, dependsOn: [base.publicAccessBlock, objectLock, lifecycle, accessLogging] },
@@ -111,7 +132,9 @@ export function securityLogs(storageName: string, args: SecurityLogsArgs, opts: 
     {
       description: "elegance-ops: CloudTrail writes the trail to its CloudWatch log group",
       // AWS's own trust for this role names the service only; the role can write to one log group, nothing else.
-      assumeRolePolicy: policyDocument([{ Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "sts:AssumeRole" }]),
+      assumeRolePolicy: policyDocument([
+        { Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ]),
     },
     opts,
   );
@@ -120,7 +143,14 @@ export function securityLogs(storageName: string, args: SecurityLogsArgs, opts: 
     {
       role: role.id,
       policy: logGroup.arn.apply((arn) =>
-        policyDocument([{ Sid: "WriteTrailEvents", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${arn}:log-stream:*` }]),
+        policyDocument([
+          {
+            Sid: "WriteTrailEvents",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: `${arn}:log-stream:*`,
+          },
+        ]),
       ),
     },
     opts,
@@ -153,5 +183,11 @@ export function securityLogs(storageName: string, args: SecurityLogsArgs, opts: 
     },
     { ...opts, dependsOn: [policy, rolePolicy] },
   );
-  return { bucket: { ...base, versioning, objectLock, lifecycle, policy, accessLogging }, trail, logGroup, logGroupName, role };
+  return {
+    bucket: { ...base, versioning, objectLock, lifecycle, policy, accessLogging },
+    trail,
+    logGroup,
+    logGroupName,
+    role,
+  };
 }

@@ -20,7 +20,15 @@ export const SUPABASE_SERVICE_ROLES = new Set([
   "supabase_etl_admin",
 ]);
 
-const PRIVILEGED = ["pg_read_all_data", "pg_write_all_data", "pg_execute_server_program", "pg_read_server_files", "pg_write_server_files", "supabase_admin", "postgres"];
+const PRIVILEGED = [
+  "pg_read_all_data",
+  "pg_write_all_data",
+  "pg_execute_server_program",
+  "pg_read_server_files",
+  "pg_write_server_files",
+  "supabase_admin",
+  "postgres",
+];
 
 interface RoleRow {
   rolname: string;
@@ -54,9 +62,14 @@ export async function postgresAccounts(client: Client, now: Date): Promise<Accou
       ...r.member_of.map((g) => `member of ${g}`),
     ];
     const writes = r.member_of.some((g) => g !== "pg_read_all_data");
-    const privilege: AccessRole = r.rolsuper ? "owner" : r.rolcreaterole || r.rolbypassrls || r.rolreplication || writes ? "admin" : "developer";
+    const privilege: AccessRole = r.rolsuper
+      ? "owner"
+      : r.rolcreaterole || r.rolbypassrls || r.rolreplication || writes
+        ? "admin"
+        : "developer";
     const stale: string[] = [];
-    if (r.rolvaliduntil && r.rolvaliduntil.getTime() < now.getTime()) stale.push(`password expired on ${r.rolvaliduntil.toISOString().slice(0, 10)}`);
+    if (r.rolvaliduntil && r.rolvaliduntil.getTime() < now.getTime())
+      stale.push(`password expired on ${r.rolvaliduntil.toISOString().slice(0, 10)}`);
     return {
       system: "postgres" as const,
       name: r.rolname,

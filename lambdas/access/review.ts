@@ -40,23 +40,43 @@ export function reviewAccounts(accounts: Account[], reviewed: System[], approved
   const findings: AccessFinding[] = [];
   const matched = new Set<ApprovedEntry>();
   for (const a of accounts) {
-    for (const s of a.stale) findings.push({ problem: "stale credential", system: a.system, name: a.name, status: "warn", detail: s });
+    for (const s of a.stale)
+      findings.push({ problem: "stale credential", system: a.system, name: a.name, status: "warn", detail: s });
     if (a.service) continue;
     const entry = approved.find((e) => applies(e, a.system) && [a.name, ...a.aliases].some((n) => same(n, e.name)));
     if (!entry) {
-      findings.push({ problem: "not approved", system: a.system, name: a.name, status: "fail", detail: `${a.grants.join(", ") || "can log in"}; add it to access.approved or remove it` });
+      findings.push({
+        problem: "not approved",
+        system: a.system,
+        name: a.name,
+        status: "fail",
+        detail: `${a.grants.join(", ") || "can log in"}; add it to access.approved or remove it`,
+      });
       continue;
     }
     matched.add(entry);
     if (roleRank(a.privilege) > roleRank(entry.role)) {
-      findings.push({ problem: "privilege above approved role", system: a.system, name: a.name, status: "fail", detail: `approved as ${entry.role}, has ${a.privilege} (${a.grants.join(", ")})` });
+      findings.push({
+        problem: "privilege above approved role",
+        system: a.system,
+        name: a.name,
+        status: "fail",
+        detail: `approved as ${entry.role}, has ${a.privilege} (${a.grants.join(", ")})`,
+      });
     }
   }
   for (const e of approved) {
     if (matched.has(e)) continue;
     const where = (e.systems ?? reviewed).filter((s) => reviewed.includes(s));
     // An entry for every system is gone only when no system has it.
-    if (where.length) findings.push({ problem: "approved but gone", system: where[0], name: e.name, status: "warn", detail: `approved as ${e.role} but found in none of ${where.join(", ")}: remove it from access.approved` });
+    if (where.length)
+      findings.push({
+        problem: "approved but gone",
+        system: where[0],
+        name: e.name,
+        status: "warn",
+        detail: `approved as ${e.role} but found in none of ${where.join(", ")}: remove it from access.approved`,
+      });
   }
   return findings;
 }
@@ -81,5 +101,15 @@ export function accessResult(review: AccessReview): CheckResult {
     `${people} accounts in ${review.reviewed.join(", ") || "no system"}: ${count("not approved")} not approved, ${count("privilege above approved role")} above their role, ${count("stale credential")} stale credentials, ${count("approved but gone")} approved but gone`,
     ...review.unreadable.map((u) => `not read: ${u}`),
   ].join("; ");
-  return { status: worst(...statuses), summary, details: review, metrics: { accounts: people, notApproved: count("not approved"), aboveRole: count("privilege above approved role"), stale: count("stale credential") } };
+  return {
+    status: worst(...statuses),
+    summary,
+    details: review,
+    metrics: {
+      accounts: people,
+      notApproved: count("not approved"),
+      aboveRole: count("privilege above approved role"),
+      stale: count("stale credential"),
+    },
+  };
 }

@@ -35,7 +35,13 @@ export async function runAccessReview(inputs: TaskInputs, sources: AccessSources
   };
   if (inputs.databaseUrl) {
     await attempt("postgres", async () => {
-      const client = new Client(pgConfig(await inputs.databaseUrl!(), { statement_timeout: 20_000, application_name: "elegance-ops", options: "-c default_transaction_read_only=on" }));
+      const client = new Client(
+        pgConfig(await inputs.databaseUrl!(), {
+          statement_timeout: 20_000,
+          application_name: "elegance-ops",
+          options: "-c default_transaction_read_only=on",
+        }),
+      );
       await client.connect();
       try {
         review.accounts.push(...(await postgresAccounts(client, now)));
@@ -47,7 +53,12 @@ export async function runAccessReview(inputs: TaskInputs, sources: AccessSources
   const v = inputs.security?.vercel;
   if (v?.team) {
     await attempt("vercel", async () => {
-      const api = new VercelApi({ token: await v.token(), team: v.team, baseUrl: v.apiUrl, retryBaseMs: sources.http?.retryBaseMs });
+      const api = new VercelApi({
+        token: await v.token(),
+        team: v.team,
+        baseUrl: v.apiUrl,
+        retryBaseMs: sources.http?.retryBaseMs,
+      });
       const { accounts, deployHooks } = await vercelAccounts(api, v.team!, v.project);
       review.accounts.push(...accounts);
       review.deployHooks = deployHooks;
@@ -56,20 +67,39 @@ export async function runAccessReview(inputs: TaskInputs, sources: AccessSources
   if (sources.supabase && settings.supabaseOrganization) {
     const s = sources.supabase;
     await attempt("supabase", async () => {
-      review.accounts.push(...(await supabaseAccounts(new JsonClient(sources.http), s.apiUrl, await s.token(), settings.supabaseOrganization!)));
+      review.accounts.push(
+        ...(await supabaseAccounts(
+          new JsonClient(sources.http),
+          s.apiUrl,
+          await s.token(),
+          settings.supabaseOrganization!,
+        )),
+      );
     });
   }
   if (sources.aws) {
     const a = sources.aws;
     await attempt("aws", async () => {
-      review.accounts.push(...(await awsAccounts(a.iam, a.accountId, now, settings.maxKeyAgeDays, { waitMs: a.waitMs ?? 30_000, pollMs: a.pollMs ?? 2_000 })));
+      review.accounts.push(
+        ...(await awsAccounts(a.iam, a.accountId, now, settings.maxKeyAgeDays, {
+          waitMs: a.waitMs ?? 30_000,
+          pollMs: a.pollMs ?? 2_000,
+        })),
+      );
     });
   }
   review.findings = reviewAccounts(review.accounts, review.reviewed, settings.approved);
   if (sources.s3 && inputs.logsBucket) {
     const day = now.toISOString().slice(0, 10);
     const key = `${ACCESS_REVIEWS_PREFIX}${day.slice(0, 4)}/${day.slice(5, 7)}/${day}.json`;
-    await sources.s3().send(new PutObjectCommand({ Bucket: inputs.logsBucket, Key: key, Body: JSON.stringify(review, null, 2), ContentType: "application/json" }));
+    await sources.s3().send(
+      new PutObjectCommand({
+        Bucket: inputs.logsBucket,
+        Key: key,
+        Body: JSON.stringify(review, null, 2),
+        ContentType: "application/json",
+      }),
+    );
     review.recordKey = key;
   }
   return review;

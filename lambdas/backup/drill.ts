@@ -65,16 +65,20 @@ const missingFrom = (expected: string[], actual: string[]) => expected.filter((x
 
 // drill_<UTC time it was created>_<random>: the time tells a leftover from a drill under way.
 const DRILL_DATABASE = /^drill_(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})_[0-9a-f]{6}$/;
-const drillDatabaseName = (now: Date) => `drill_${now.toISOString().replace(/\D/g, "").slice(0, 14)}_${randomBytes(3).toString("hex")}`;
+const drillDatabaseName = (now: Date) =>
+  `drill_${now.toISOString().replace(/\D/g, "").slice(0, 14)}_${randomBytes(3).toString("hex")}`;
 
 /** Drops the scratch databases of drills created a day ago or more (killed before they could drop theirs). */
 export async function dropStaleDrillDatabases(admin: Client, now = Date.now()): Promise<string[]> {
-  const { rows } = await admin.query<{ name: string }>("SELECT datname AS name FROM pg_database WHERE datname LIKE 'drill\\_%'");
+  const { rows } = await admin.query<{ name: string }>(
+    "SELECT datname AS name FROM pg_database WHERE datname LIKE 'drill\\_%'",
+  );
   const stale = rows
     .map((r) => ({ name: r.name, m: DRILL_DATABASE.exec(r.name) }))
     .filter(({ m }) => m && now - Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) >= 24 * 3600_000)
     .map((r) => r.name);
-  for (const name of stale) await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`).catch(() => undefined);
+  for (const name of stale)
+    await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`).catch(() => undefined);
   return stale;
 }
 
@@ -107,9 +111,17 @@ export async function runDrill(options: DrillOptions): Promise<CheckResult & { d
       await applyRoles(options, manifest, targetUrl);
       const restoreOptions = { s3: options.s3, bucket: options.bucket, manifest, targetUrl, env: options.env };
       const local = options.localCopy !== false && roomForLocalCopy(manifest);
-      const restored = await (local ? restoreInParallel({ ...restoreOptions, jobs: options.parallelism }) : restoreBackup(restoreOptions));
+      const restored = await (local
+        ? restoreInParallel({ ...restoreOptions, jobs: options.parallelism })
+        : restoreBackup(restoreOptions));
       const findings = await inspect(targetUrl, manifest, options);
-      const details: DrillFindings = { backup: manifest.key, ...findings, restoredFrom: local ? "local copy" : "stream", restoreMs: restored.durationMs, drillMs: Math.round(performance.now() - started) };
+      const details: DrillFindings = {
+        backup: manifest.key,
+        ...findings,
+        restoredFrom: local ? "local copy" : "stream",
+        restoreMs: restored.durationMs,
+        drillMs: Math.round(performance.now() - started),
+      };
       return verdict(details);
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
@@ -121,10 +133,18 @@ export async function runDrill(options: DrillOptions): Promise<CheckResult & { d
 }
 
 /** The roles the policies and grants name; those that already exist on the scratch server just error harmlessly. */
-export async function applyRoles(options: Pick<DrillOptions, "s3" | "bucket" | "env">, manifest: Manifest, targetUrl: string): Promise<void> {
+export async function applyRoles(
+  options: Pick<DrillOptions, "s3" | "bucket" | "env">,
+  manifest: Manifest,
+  targetUrl: string,
+): Promise<void> {
   const object = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: manifest.rolesKey }));
   const sql = await object.Body!.transformToString("utf8");
-  await runTool("psql", ["--no-psqlrc", "--quiet", "--file=-"], targetUrl, { application: "drill", env: options.env, input: sql });
+  await runTool("psql", ["--no-psqlrc", "--quiet", "--file=-"], targetUrl, {
+    application: "drill",
+    env: options.env,
+    input: sql,
+  });
 }
 
 /** A piece of the inspection, run on whichever connection of the pool is free. */
@@ -134,7 +154,11 @@ type Job = { cost: number; run: (client: Client) => Promise<void> };
  * Everything the manifest promises, checked on `parallelism` connections at once: row counts,
  * sequences and amcheck are independent reads, and the scratch server has the cores.
  */
-async function inspect(url: string, manifest: Manifest, options: DrillOptions): Promise<Omit<DrillFindings, "backup" | "restoredFrom" | "restoreMs" | "drillMs">> {
+async function inspect(
+  url: string,
+  manifest: Manifest,
+  options: DrillOptions,
+): Promise<Omit<DrillFindings, "backup" | "restoredFrom" | "restoreMs" | "drillMs">> {
   const clients: Client[] = [];
   try {
     for (let i = 0; i < Math.max(1, options.parallelism ?? availableParallelism()); i++) {
@@ -145,16 +169,26 @@ async function inspect(url: string, manifest: Manifest, options: DrillOptions): 
     const [main] = clients;
     const restored = await readInventory(main, { countRows: false });
     await main.query("CREATE EXTENSION IF NOT EXISTS amcheck");
-    const findings = { rows: new Map<string, number>(), sequencesBehind: [] as DrillFindings["sequencesBehind"], corruptIndexes: [] as DrillFindings["corruptIndexes"] };
+    const findings = {
+      rows: new Map<string, number>(),
+      sequencesBehind: [] as DrillFindings["sequencesBehind"],
+      corruptIndexes: [] as DrillFindings["corruptIndexes"],
+    };
     const indexChecks = await indexJobs(main, findings.corruptIndexes, options.heapAllIndexed ?? "unique");
     const indexesHeapChecked = indexChecks.filter((j) => j.heap).length;
-    const jobs = [...(await countJobs(main, restored.tables, findings.rows)), ...(await sequenceJobs(main, findings.sequencesBehind)), ...indexChecks];
+    const jobs = [
+      ...(await countJobs(main, restored.tables, findings.rows)),
+      ...(await sequenceJobs(main, findings.sequencesBehind)),
+      ...indexChecks,
+    ];
     // Largest first, so the last job to finish is a short one.
     jobs.sort((a, b) => b.cost - a.cost);
     let next = 0;
-    await Promise.all(clients.map(async (client) => {
-      while (next < jobs.length) await jobs[next++].run(client);
-    }));
+    await Promise.all(
+      clients.map(async (client) => {
+        while (next < jobs.length) await jobs[next++].run(client);
+      }),
+    );
 
     const { rows } = findings;
     const rowCountMismatches = manifest.tables
@@ -163,11 +197,21 @@ async function inspect(url: string, manifest: Manifest, options: DrillOptions): 
     const missing = {
       tables: manifest.tables.map((t) => `${t.schema}.${t.name}`).filter((t) => !rows.has(t)),
       schemas: missingFrom(manifest.schemas, restored.schemas),
-      extensions: missingFrom(manifest.extensions.map((e) => e.name), restored.extensions.map((e) => e.name)),
+      extensions: missingFrom(
+        manifest.extensions.map((e) => e.name),
+        restored.extensions.map((e) => e.name),
+      ),
       rlsTables: missingFrom(manifest.rlsTables, restored.rlsTables),
       policies: missingFrom(manifest.policies, restored.policies),
     };
-    return { rowCountMismatches, missing, sequencesBehind: findings.sequencesBehind, corruptIndexes: findings.corruptIndexes, indexesChecked: indexChecks.length, indexesHeapChecked };
+    return {
+      rowCountMismatches,
+      missing,
+      sequencesBehind: findings.sequencesBehind,
+      corruptIndexes: findings.corruptIndexes,
+      indexesChecked: indexChecks.length,
+      indexesHeapChecked,
+    };
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
   }
@@ -200,13 +244,16 @@ async function sequenceJobs(client: Client, behind: DrillFindings["sequencesBehi
   return rows.map((r) => ({
     cost: r.bytes,
     run: async (c) => {
-      const { rows: [v] } = await c.query<{ next: string; max: string | null; ok: boolean }>(
+      const {
+        rows: [v],
+      } = await c.query<{ next: string; max: string | null; ok: boolean }>(
         `SELECT CASE WHEN s.is_called THEN s.last_value + p.seqincrement ELSE s.last_value END::text AS next, m.max::text AS max,
                 m.max IS NULL OR (CASE WHEN s.is_called THEN s.last_value + p.seqincrement ELSE s.last_value END) > m.max AS ok
            FROM ${r.seq} s, pg_sequence p, (SELECT max(${r.col}) AS max FROM ${r.tbl}) m
           WHERE p.seqrelid = '${r.seq.replace(/'/g, "''")}'::regclass AND p.seqincrement > 0`,
       );
-      if (v && !v.ok) behind.push({ sequence: r.seq, column: `${r.tbl}.${r.col}`, nextValue: v.next, columnMax: v.max ?? "" });
+      if (v && !v.ok)
+        behind.push({ sequence: r.seq, column: `${r.tbl}.${r.col}`, nextValue: v.next, columnMax: v.max ?? "" });
     },
   }));
 }
@@ -215,7 +262,11 @@ async function sequenceJobs(client: Client, behind: DrillFindings["sequencesBehi
  * amcheck's bt_index_check on every B-tree index of the restored tables: its structure (order,
  * pages), and with heapallindexed that every heap row has its entry (which reads the heap).
  */
-async function indexJobs(client: Client, corrupt: DrillFindings["corruptIndexes"], heapAllIndexed: "unique" | "all"): Promise<(Job & { heap: boolean })[]> {
+async function indexJobs(
+  client: Client,
+  corrupt: DrillFindings["corruptIndexes"],
+  heapAllIndexed: "unique" | "all",
+): Promise<(Job & { heap: boolean })[]> {
   const { rows } = await client.query<{ oid: number; name: string; bytes: number; heap: boolean }>(
     `SELECT c.oid, c.oid::regclass::text AS name, ($1 OR i.indisunique) AS heap,
             ${relationSize("c.oid")} + CASE WHEN $1 OR i.indisunique THEN ${relationSize("i.indrelid")} ELSE 0 END AS bytes
@@ -240,13 +291,15 @@ async function indexJobs(client: Client, corrupt: DrillFindings["corruptIndexes"
 function verdict(details: DrillFindings): CheckResult & { details: DrillFindings } {
   const missingCount = Object.values(details.missing).reduce((n, list) => n + list.length, 0);
   const problems = [
-    details.rowCountMismatches.length && `${details.rowCountMismatches.length} table(s) with other row counts than the manifest`,
+    details.rowCountMismatches.length &&
+      `${details.rowCountMismatches.length} table(s) with other row counts than the manifest`,
     missingCount && `${missingCount} object(s) of the manifest missing`,
     details.sequencesBehind.length && `${details.sequencesBehind.length} sequence(s) behind their column`,
     details.corruptIndexes.length && `${details.corruptIndexes.length} index(es) failing amcheck`,
   ].filter(Boolean);
   const metrics = { drillSeconds: details.drillMs / 1000, restoreSeconds: details.restoreMs / 1000 };
-  if (problems.length) return { status: "fail", summary: `restore drill of ${details.backup}: ${problems.join("; ")}`, details, metrics };
+  if (problems.length)
+    return { status: "fail", summary: `restore drill of ${details.backup}: ${problems.join("; ")}`, details, metrics };
   return {
     status: "ok",
     summary: `restore drill of ${details.backup}: restored in ${(details.restoreMs / 1000).toFixed(1)} s (${details.restoredFrom === "local copy" ? "local copy, pg_restore --jobs" : "streamed, one transaction"}), counts match, sequences ahead, ${details.indexesChecked} B-tree indexes verified (${details.indexesHeapChecked} against every heap row)`,

@@ -44,7 +44,12 @@ export interface BackupOptions {
 
 export type BackupResult =
   | { skipped: string }
-  | { skipped?: undefined; manifest: Manifest; abortedStaleUploads: number; /** Milliseconds per phase (logs, bench). */ phases: Record<string, number> };
+  | {
+      skipped?: undefined;
+      manifest: Manifest;
+      abortedStaleUploads: number;
+      /** Milliseconds per phase (logs, bench). */ phases: Record<string, number>;
+    };
 
 const MiB = 1024 * 1024;
 // S3 allows 10,000 parts of at least 5 MiB; keep a margin under the count.
@@ -76,13 +81,21 @@ export class HashingCounter extends Transform {
   }
 }
 
-function objectParams(bucket: string, key: string, tier: RetentionTier, lock: BackupOptions["objectLock"], at: Date): PutObjectCommandInput {
+function objectParams(
+  bucket: string,
+  key: string,
+  tier: RetentionTier,
+  lock: BackupOptions["objectLock"],
+  at: Date,
+): PutObjectCommandInput {
   return {
     Bucket: bucket,
     Key: key,
     // The lifecycle rules of the bucket expire each tier after its configured days.
     Tagging: `retention=${tier}`,
-    ...(lock ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: new Date(at.getTime() + lock.days * 86_400_000) } : {}),
+    ...(lock
+      ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: new Date(at.getTime() + lock.days * 86_400_000) }
+      : {}),
   };
 }
 
@@ -108,72 +121,96 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const pgDumpVersion = toolVersion("pg_dump", env);
   // Counting rows of big tables takes a while: no statement limit for this read-only session.
   const limits = { statementTimeoutMs: 0 };
-  return runTask<BackupResult>("backup", options.databaseUrl, { limits, skipped: () => ({ skipped: "already running" }) }, async (client) => {
-    const timer = phaseTimer(performance.now());
-    // Leftover uploads are aborted before ours exists (it would be one of them), meanwhile the server is read.
-    const [abortedStaleUploads, { rows }] = await Promise.all([
-      abortStaleUploads(options.s3, options.bucket),
-      client.query<{ db: string; version: string; major: string; bytes: string }>(
-        `SELECT current_database() AS db, current_setting('server_version') AS version,
+  return runTask<BackupResult>(
+    "backup",
+    options.databaseUrl,
+    { limits, skipped: () => ({ skipped: "already running" }) },
+    async (client) => {
+      const timer = phaseTimer(performance.now());
+      // Leftover uploads are aborted before ours exists (it would be one of them), meanwhile the server is read.
+      const [abortedStaleUploads, { rows }] = await Promise.all([
+        abortStaleUploads(options.s3, options.bucket),
+        client.query<{ db: string; version: string; major: string; bytes: string }>(
+          `SELECT current_database() AS db, current_setting('server_version') AS version,
                 current_setting('server_version_num')::int / 10000 AS major, pg_database_size(current_database()) AS bytes`,
-      ),
-    ]);
-    const { db, version, major, bytes } = rows[0];
-    if (Number.parseInt(pgDumpVersion, 10) < Number(major)) {
-      throw new Error(`pg_dump ${pgDumpVersion} is older than the server (${version}); it cannot dump it: install the PostgreSQL ${major} client`);
-    }
-    const startedAt = (options.now ?? (() => new Date()))();
-    const clock = performance.now();
-    const snapshot = await exportSnapshot(client);
-    timer.mark("setup");
-    const keys = backupKeys(db, startedAt, { timezone: options.timezone, keepYearly: options.keepYearly });
-    const partSizeBytes = options.partSizeBytes ?? partSizeFor(Number(bytes));
-    // The fixed costs run beside the dump, not before or after it: the row counts in the
-    // exported snapshot (this session, whose transaction pg_dump shares), and the roles.
-    // A failure of any one fails the backup; the manifest is written only after all of them.
-    const dumping = streamDump({ ...options, partSizeBytes }, snapshot, keys.key, keys.tier, startedAt, () => timer.mark("dump"));
-    dumping.catch(() => undefined); // awaited below, after the others settle
-    const counting = readInventory(client);
-    // For a restore into a new project; passwords are never read (nor readable on Supabase).
-    const roles = runTool("pg_dumpall", ["--roles-only", "--no-role-passwords"], options.databaseUrl, { application: "backup", env });
-    const [dumped, inventory, rolesSql] = await settleAll([dumping, counting, roles] as const);
-    await client.query("COMMIT");
-    // Uploaded once the dump is: a failed run leaves no object behind.
-    await options.s3.send(new PutObjectCommand({ ...objectParams(options.bucket, keys.rolesKey, keys.tier, options.objectLock, startedAt), Body: rolesSql, ContentType: "application/sql" }));
-    timer.mark("upload tail, counts, roles");
-    const manifest: Manifest = {
-      manifestVersion: 1,
-      database: db,
-      serverVersion: version,
-      pgDumpVersion,
-      format: "custom",
-      compression: "gzip",
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date(startedAt.getTime() + Math.round(performance.now() - clock)).toISOString(),
-      key: keys.key,
-      sizeBytes: dumped.bytes,
-      sha256: dumped.sha256,
-      archiveBytes: dumped.archiveBytes,
-      rolesKey: keys.rolesKey,
-      tier: keys.tier,
-      ...inventory,
-    };
-    // Written last: its presence is what makes the dump a backup.
-    await options.s3.send(
-      new PutObjectCommand({ ...objectParams(options.bucket, keys.manifestKey, keys.tier, options.objectLock, startedAt), Body: JSON.stringify(manifest, null, 2), ContentType: "application/json" }),
-    );
-    timer.mark("manifest");
-    return { manifest, abortedStaleUploads, phases: timer.phases };
-  });
+        ),
+      ]);
+      const { db, version, major, bytes } = rows[0];
+      if (Number.parseInt(pgDumpVersion, 10) < Number(major)) {
+        throw new Error(
+          `pg_dump ${pgDumpVersion} is older than the server (${version}); it cannot dump it: install the PostgreSQL ${major} client`,
+        );
+      }
+      const startedAt = (options.now ?? (() => new Date()))();
+      const clock = performance.now();
+      const snapshot = await exportSnapshot(client);
+      timer.mark("setup");
+      const keys = backupKeys(db, startedAt, { timezone: options.timezone, keepYearly: options.keepYearly });
+      const partSizeBytes = options.partSizeBytes ?? partSizeFor(Number(bytes));
+      // The fixed costs run beside the dump, not before or after it: the row counts in the
+      // exported snapshot (this session, whose transaction pg_dump shares), and the roles.
+      // A failure of any one fails the backup; the manifest is written only after all of them.
+      const dumping = streamDump({ ...options, partSizeBytes }, snapshot, keys.key, keys.tier, startedAt, () =>
+        timer.mark("dump"),
+      );
+      dumping.catch(() => undefined); // awaited below, after the others settle
+      const counting = readInventory(client);
+      // For a restore into a new project; passwords are never read (nor readable on Supabase).
+      const roles = runTool("pg_dumpall", ["--roles-only", "--no-role-passwords"], options.databaseUrl, {
+        application: "backup",
+        env,
+      });
+      const [dumped, inventory, rolesSql] = await settleAll([dumping, counting, roles] as const);
+      await client.query("COMMIT");
+      // Uploaded once the dump is: a failed run leaves no object behind.
+      await options.s3.send(
+        new PutObjectCommand({
+          ...objectParams(options.bucket, keys.rolesKey, keys.tier, options.objectLock, startedAt),
+          Body: rolesSql,
+          ContentType: "application/sql",
+        }),
+      );
+      timer.mark("upload tail, counts, roles");
+      const manifest: Manifest = {
+        manifestVersion: 1,
+        database: db,
+        serverVersion: version,
+        pgDumpVersion,
+        format: "custom",
+        compression: "gzip",
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date(startedAt.getTime() + Math.round(performance.now() - clock)).toISOString(),
+        key: keys.key,
+        sizeBytes: dumped.bytes,
+        sha256: dumped.sha256,
+        archiveBytes: dumped.archiveBytes,
+        rolesKey: keys.rolesKey,
+        tier: keys.tier,
+        ...inventory,
+      };
+      // Written last: its presence is what makes the dump a backup.
+      await options.s3.send(
+        new PutObjectCommand({
+          ...objectParams(options.bucket, keys.manifestKey, keys.tier, options.objectLock, startedAt),
+          Body: JSON.stringify(manifest, null, 2),
+          ContentType: "application/json",
+        }),
+      );
+      timer.mark("manifest");
+      return { manifest, abortedStaleUploads, phases: timer.phases };
+    },
+  );
 }
 
 /**
  * Waits for every promise to settle (nothing left running behind a failure), then throws the
  * first failure in argument order (the dump's first: its message says most).
  */
-async function settleAll<T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
+async function settleAll<T extends readonly unknown[]>(promises: {
+  readonly [K in keyof T]: Promise<T[K]>;
+}): Promise<T> {
   const settled = await Promise.allSettled(promises);
-  const failed = settled.find((s) => s.status === "rejected") as PromiseRejectedResult | undefined;
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
   if (failed) throw failed.reason;
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
@@ -211,7 +248,10 @@ async function streamDump(
   let dumpError: Error | undefined;
   exited.catch((e: Error) => (dumpError = e));
   try {
-    const params = { ...objectParams(options.bucket, key, tier, options.objectLock, at), ContentType: "application/octet-stream" };
+    const params = {
+      ...objectParams(options.bucket, key, tier, options.objectLock, at),
+      ContentType: "application/octet-stream",
+    };
     await multipartUpload(options.s3, params, body, { partSize: options.partSizeBytes!, queueSize: 2 });
   } catch (error) {
     // When pg_dump failed first, its own message says more than the aborted upload's.
@@ -222,7 +262,9 @@ async function streamDump(
   await exited;
   const head = await options.s3.send(new HeadObjectCommand({ Bucket: options.bucket, Key: key }));
   if (head.ContentLength !== counter.bytes) {
-    throw new Error(`uploaded ${key} is ${head.ContentLength} bytes, pg_dump wrote ${counter.bytes}; no manifest written`);
+    throw new Error(
+      `uploaded ${key} is ${head.ContentLength} bytes, pg_dump wrote ${counter.bytes}; no manifest written`,
+    );
   }
   return { bytes: counter.bytes, sha256: counter.digest(), archiveBytes: gzip.bytesIn };
 }

@@ -11,7 +11,9 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** Exact row count of one table, in the client's snapshot. */
 export async function countRows(client: Client, table: { schema: string; name: string }): Promise<number> {
-  const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)}`);
+  const { rows } = await client.query<{ n: string }>(
+    `SELECT count(*) AS n FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)}`,
+  );
   return Number(rows[0].n);
 }
 
@@ -26,14 +28,21 @@ export async function readInventory(client: Client, options: { countRows?: boole
       ORDER BY 1, 2`,
   );
   const counted = [];
-  for (const t of tables.rows) counted.push({ ...t, rows: options.countRows === false ? 0 : await countRows(client, t) });
-  const schemas = await client.query<{ name: string }>(`SELECT n.nspname AS name FROM pg_namespace n WHERE ${SYSTEM_SCHEMAS} ORDER BY 1`);
-  const extensions = await client.query<{ name: string; version: string }>("SELECT extname AS name, extversion AS version FROM pg_extension ORDER BY 1");
+  for (const t of tables.rows)
+    counted.push({ ...t, rows: options.countRows === false ? 0 : await countRows(client, t) });
+  const schemas = await client.query<{ name: string }>(
+    `SELECT n.nspname AS name FROM pg_namespace n WHERE ${SYSTEM_SCHEMAS} ORDER BY 1`,
+  );
+  const extensions = await client.query<{ name: string; version: string }>(
+    "SELECT extname AS name, extversion AS version FROM pg_extension ORDER BY 1",
+  );
   const rls = await client.query<{ name: string }>(
     `SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relrowsecurity AND ${SYSTEM_SCHEMAS} ORDER BY 1`,
   );
-  const policies = await client.query<{ name: string }>("SELECT schemaname || '.' || tablename || ': ' || policyname AS name FROM pg_policies ORDER BY 1");
+  const policies = await client.query<{ name: string }>(
+    "SELECT schemaname || '.' || tablename || ': ' || policyname AS name FROM pg_policies ORDER BY 1",
+  );
   return {
     tables: counted,
     schemas: schemas.rows.map((r) => r.name),

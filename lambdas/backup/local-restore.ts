@@ -20,7 +20,9 @@ import { ChecksumMismatchError, type RestoreResult } from "./restore";
 const GZIP_RATIO_ESTIMATE = 8;
 
 /** Bytes of the uncompressed archive, exact when the manifest records it. */
-export const archiveSize = (manifest: Manifest) => manifest.archiveBytes ?? (manifest.compression === "gzip" ? manifest.sizeBytes * GZIP_RATIO_ESTIMATE : manifest.sizeBytes);
+export const archiveSize = (manifest: Manifest) =>
+  manifest.archiveBytes ??
+  (manifest.compression === "gzip" ? manifest.sizeBytes * GZIP_RATIO_ESTIMATE : manifest.sizeBytes);
 
 /**
  * Whether `dir`'s file system holds the archive and, beside it, the scratch database the
@@ -32,7 +34,12 @@ export function roomForLocalCopy(manifest: Manifest, dir = tmpdir()): boolean {
 }
 
 /** The object, gunzipped, into `file`; throws ChecksumMismatchError unless every byte matched the manifest. */
-export async function downloadArchive(s3: S3Client, bucket: string, manifest: Manifest, file: string): Promise<{ bytes: number; sha256: string }> {
+export async function downloadArchive(
+  s3: S3Client,
+  bucket: string,
+  manifest: Manifest,
+  file: string,
+): Promise<{ bytes: number; sha256: string }> {
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: manifest.key }));
   const body = object.Body as Readable;
   const out = createWriteStream(file);
@@ -97,8 +104,20 @@ export async function restoreInParallel(options: {
     const database = decodeURIComponent(new URL(options.targetUrl).pathname.replace(/^\//, ""));
     // The connection comes from libpq's environment; --dbname only names the database.
     const jobs = Math.max(1, options.jobs ?? availableParallelism());
-    await runTool("pg_restore", ["--exit-on-error", `--jobs=${jobs}`, `--dbname=${database}`, file], options.targetUrl, { application: "drill", env: options.env });
-    return { key: options.manifest.key, bytes, sha256, durationMs: Math.round(performance.now() - started), skipped: [], ownedByRestoringRole: false };
+    await runTool(
+      "pg_restore",
+      ["--exit-on-error", `--jobs=${jobs}`, `--dbname=${database}`, file],
+      options.targetUrl,
+      { application: "drill", env: options.env },
+    );
+    return {
+      key: options.manifest.key,
+      bytes,
+      sha256,
+      durationMs: Math.round(performance.now() - started),
+      skipped: [],
+      ownedByRestoringRole: false,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -59,13 +59,25 @@ export const manifestKeyOf = (dumpKey: string) => `${dumpKey}${MANIFEST_SUFFIX}`
  */
 export function backupKeys(database: string, at: Date, options: { timezone?: string; keepYearly?: boolean } = {}) {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-GB", { timeZone: options.timezone ?? "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit" })
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: options.timezone ?? "Europe/Paris",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    })
       .formatToParts(at)
       .map((p) => [p.type, p.value]),
   ) as Record<"year" | "month" | "day", string>;
   const firstOfMonth = parts.day === "01";
-  const tier: RetentionTier = firstOfMonth ? (parts.month === "01" && options.keepYearly ? "yearly" : "monthly") : "daily";
-  const stamp = at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const tier: RetentionTier = firstOfMonth
+    ? parts.month === "01" && options.keepYearly
+      ? "yearly"
+      : "monthly"
+    : "daily";
+  const stamp = at
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   const safeName = database.replace(/[^A-Za-z0-9_.-]/g, "_");
   const key = `${firstOfMonth ? "monthly" : "daily"}/${parts.year}/${parts.month}/${parts.day}/${safeName}-${stamp}.dump.gz`;
   return { key, manifestKey: manifestKeyOf(key), rolesKey: `${key}${ROLES_SUFFIX}`, tier };
@@ -74,7 +86,8 @@ export function backupKeys(database: string, at: Date, options: { timezone?: str
 export async function readManifest(s3: S3Client, bucket: string, manifestKey: string): Promise<Manifest> {
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: manifestKey }));
   const manifest = JSON.parse(await object.Body!.transformToString("utf8")) as Manifest;
-  if (manifest.manifestVersion !== 1 || !manifest.key || !manifest.sha256) throw new Error(`${manifestKey} is not a backup manifest`);
+  if (manifest.manifestVersion !== 1 || !manifest.key || !manifest.sha256)
+    throw new Error(`${manifestKey} is not a backup manifest`);
   return manifest;
 }
 
@@ -100,7 +113,8 @@ export class BackupNotFoundError extends Error {}
 export async function findBackup(s3: S3Client, bucket: string, key: string): Promise<Manifest> {
   if (key === "latest") {
     const [latest] = await listBackups(s3, bucket, 1);
-    if (!latest) throw new Error(`no complete backup (dump with its manifest) in s3://${bucket}/{${BACKUP_PREFIXES.join(",")}}`);
+    if (!latest)
+      throw new Error(`no complete backup (dump with its manifest) in s3://${bucket}/{${BACKUP_PREFIXES.join(",")}}`);
     return latest;
   }
   const manifestKey = key.endsWith(MANIFEST_SUFFIX) ? key : manifestKeyOf(key);
@@ -111,9 +125,15 @@ export async function findBackup(s3: S3Client, bucket: string, key: string): Pro
     const dumpKey = key.endsWith(MANIFEST_SUFFIX) ? key.slice(0, -MANIFEST_SUFFIX.length) : key;
     const dumpExists = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: dumpKey })).then(
       () => true,
-      (h: { name?: string; $metadata?: { httpStatusCode?: number } }) => (h.name === "NotFound" || h.$metadata?.httpStatusCode === 404 ? false : Promise.reject(h)),
+      (h: { name?: string; $metadata?: { httpStatusCode?: number } }) =>
+        h.name === "NotFound" || h.$metadata?.httpStatusCode === 404 ? false : Promise.reject(h),
     );
-    if (!dumpExists) throw new BackupNotFoundError(`--backup ${key}: s3://${bucket}/${dumpKey} does not exist (run \`ops backup list\` for the complete backups)`);
-    throw new BackupNotFoundError(`--backup ${key}: s3://${bucket}/${dumpKey} has no manifest: it is not a complete backup (run \`ops backup list\`)`);
+    if (!dumpExists)
+      throw new BackupNotFoundError(
+        `--backup ${key}: s3://${bucket}/${dumpKey} does not exist (run \`ops backup list\` for the complete backups)`,
+      );
+    throw new BackupNotFoundError(
+      `--backup ${key}: s3://${bucket}/${dumpKey} has no manifest: it is not a complete backup (run \`ops backup list\`)`,
+    );
   }
 }

@@ -9,7 +9,10 @@ import type { Readable, Writable } from "node:stream";
 import { ENV } from "../core/contract";
 
 /** Where the programs are: PG_BINDIR (the backup image sets it), else the PATH. */
-export function pgBinary(name: "pg_dump" | "pg_dumpall" | "pg_restore" | "psql", env: NodeJS.ProcessEnv = process.env): string {
+export function pgBinary(
+  name: "pg_dump" | "pg_dumpall" | "pg_restore" | "psql",
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   return env[ENV.pgBindir] ? path.join(env[ENV.pgBindir]!, name) : name;
 }
 
@@ -57,11 +60,16 @@ export function toolVersion(name: Parameters<typeof pgBinary>[0], env: NodeJS.Pr
   const program = pgBinary(name, env);
   const r = spawnSync(program, ["--version"], { encoding: "utf8" });
   if (r.error || r.status !== 0) {
-    throw new Error(`${name} not found or not runnable at ${program} (${r.error?.message ?? r.stderr.trim()}); install the PostgreSQL client or set PG_BINDIR`);
+    throw new Error(
+      `${name} not found or not runnable at ${program} (${r.error?.message ?? r.stderr.trim()}); install the PostgreSQL client or set PG_BINDIR`,
+    );
   }
   const version = parseToolVersion(r.stdout);
   // An unknown version would silently turn off the "older than the server" guard.
-  if (!version) throw new Error(`${program} --version printed no PostgreSQL version: ${JSON.stringify(r.stdout.trim().slice(0, 200))}`);
+  if (!version)
+    throw new Error(
+      `${program} --version printed no PostgreSQL version: ${JSON.stringify(r.stdout.trim().slice(0, 200))}`,
+    );
   return version;
 }
 
@@ -83,10 +91,17 @@ export function startTool(
     if (stderr.length < 64_000) stderr += chunk;
   });
   const exited = new Promise<void>((resolve, reject) => {
-    child.on("error", (e) => reject(new Error(`${name} could not start: ${e.message}; install the PostgreSQL client or set PG_BINDIR`)));
+    child.on("error", (e) =>
+      reject(new Error(`${name} could not start: ${e.message}; install the PostgreSQL client or set PG_BINDIR`)),
+    );
     child.on("close", (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`${name} failed (${signal ?? `exit ${code}`}): ${stderr.trim().split("\n").slice(-5).join(" | ") || "no message"}`));
+      else
+        reject(
+          new Error(
+            `${name} failed (${signal ?? `exit ${code}`}): ${stderr.trim().split("\n").slice(-5).join(" | ") || "no message"}`,
+          ),
+        );
     });
   });
   // Rejections are read by the caller at the right moment; never crash the process on them first.

@@ -38,11 +38,37 @@ export interface TocEntry {
 
 // pg_dump's entry kinds made of several words; the longest match wins.
 const MULTI_WORD = [
-  "SEQUENCE OWNED BY", "MATERIALIZED VIEW DATA", "TEXT SEARCH CONFIGURATION", "TEXT SEARCH DICTIONARY", "TEXT SEARCH PARSER",
-  "TEXT SEARCH TEMPLATE", "PUBLICATION TABLES IN SCHEMA", "PUBLICATION TABLE", "FOREIGN DATA WRAPPER", "DATABASE PROPERTIES",
-  "PROCEDURAL LANGUAGE", "MATERIALIZED VIEW", "OPERATOR CLASS", "OPERATOR FAMILY", "CHECK CONSTRAINT", "FK CONSTRAINT",
-  "SECURITY LABEL", "FOREIGN SERVER", "FOREIGN TABLE", "EVENT TRIGGER", "ACCESS METHOD", "LARGE OBJECT", "BLOB METADATA",
-  "USER MAPPING", "ROW SECURITY", "SEQUENCE SET", "TABLE ATTACH", "INDEX ATTACH", "DEFAULT ACL", "SHELL TYPE", "TABLE DATA",
+  "SEQUENCE OWNED BY",
+  "MATERIALIZED VIEW DATA",
+  "TEXT SEARCH CONFIGURATION",
+  "TEXT SEARCH DICTIONARY",
+  "TEXT SEARCH PARSER",
+  "TEXT SEARCH TEMPLATE",
+  "PUBLICATION TABLES IN SCHEMA",
+  "PUBLICATION TABLE",
+  "FOREIGN DATA WRAPPER",
+  "DATABASE PROPERTIES",
+  "PROCEDURAL LANGUAGE",
+  "MATERIALIZED VIEW",
+  "OPERATOR CLASS",
+  "OPERATOR FAMILY",
+  "CHECK CONSTRAINT",
+  "FK CONSTRAINT",
+  "SECURITY LABEL",
+  "FOREIGN SERVER",
+  "FOREIGN TABLE",
+  "EVENT TRIGGER",
+  "ACCESS METHOD",
+  "LARGE OBJECT",
+  "BLOB METADATA",
+  "USER MAPPING",
+  "ROW SECURITY",
+  "SEQUENCE SET",
+  "TABLE ATTACH",
+  "INDEX ATTACH",
+  "DEFAULT ACL",
+  "SHELL TYPE",
+  "TABLE DATA",
 ];
 
 /** The entries of `pg_restore -l`'s output (`id; tableoid oid DESC namespace tag owner`). */
@@ -93,13 +119,20 @@ export interface RestorePlan {
 
 const label = (e: TocEntry) => `${e.desc} ${e.namespace === "-" ? "" : `${e.namespace} `}${e.tag}`;
 /** "SCHEMA auth" for the schema itself and its ACL or comment. */
-const schemaOf = (e: TocEntry) => (e.namespace !== "-" ? e.namespace : e.desc === "SCHEMA" ? e.tag : /^SCHEMA (\S+)$/.exec(e.tag)?.[1]);
+const schemaOf = (e: TocEntry) =>
+  e.namespace !== "-" ? e.namespace : e.desc === "SCHEMA" ? e.tag : /^SCHEMA (\S+)$/.exec(e.tag)?.[1];
 const extensionOf = (e: TocEntry) => (e.desc === "EXTENSION" ? e.tag : /^EXTENSION (\S+)$/.exec(e.tag)?.[1]);
 const quoted = (name: string) => name.replace(/^"|"$/g, "");
 
-export function planRestore(entries: TocEntry[], target: TargetFacts, options: { managedSchemas?: string[]; noOwner?: boolean } = {}): RestorePlan {
+export function planRestore(
+  entries: TocEntry[],
+  target: TargetFacts,
+  options: { managedSchemas?: string[]; noOwner?: boolean } = {},
+): RestorePlan {
   // A managed schema the target lacks (plain PostgreSQL, a scratch server) is restored like any other.
-  const managed = new Set((options.managedSchemas ?? SUPABASE_MANAGED_SCHEMAS).filter((s) => target.schemas.includes(s)));
+  const managed = new Set(
+    (options.managedSchemas ?? SUPABASE_MANAGED_SCHEMAS).filter((s) => target.schemas.includes(s)),
+  );
   const can = (owner: string) => target.superuser || target.memberOf.includes(owner);
   const kept: TocEntry[] = [];
   const skipped: RestorePlan["skipped"] = [];
@@ -107,16 +140,22 @@ export function planRestore(entries: TocEntry[], target: TargetFacts, options: {
   const decide = (e: TocEntry): string | undefined => {
     const extension = extensionOf(e);
     if (extension !== undefined) {
-      if (target.extensions[extension]) return `extension ${extension} already exists (${target.extensions[extension]})`;
-      if (!target.creatableExtensions.includes(extension)) return `extension ${extension} cannot be created by ${target.role} (not trusted, or not installed): enable it first (Supabase: Database > Extensions)`;
+      if (target.extensions[extension])
+        return `extension ${extension} already exists (${target.extensions[extension]})`;
+      if (!target.creatableExtensions.includes(extension))
+        return `extension ${extension} cannot be created by ${target.role} (not trusted, or not installed): enable it first (Supabase: Database > Extensions)`;
       return undefined;
     }
     const schema = schemaOf(e);
     if (schema && managed.has(quoted(schema))) {
       const name = `${quoted(e.namespace)}.${quoted(e.tag)}`;
-      if (e.desc === "TABLE DATA" && target.fillableTables.includes(name)) return target.replica ? ((managedData = true), undefined) : `${name}: managed by Supabase; its rows need SET session_replication_role (GRANT SET ON PARAMETER session_replication_role TO ${target.role})`;
+      if (e.desc === "TABLE DATA" && target.fillableTables.includes(name))
+        return target.replica
+          ? ((managedData = true), undefined)
+          : `${name}: managed by Supabase; its rows need SET session_replication_role (GRANT SET ON PARAMETER session_replication_role TO ${target.role})`;
       if (e.desc === "SEQUENCE SET" && target.settableSequences.includes(name)) return undefined;
-      if (e.desc === "TABLE DATA") return `${name}: managed by Supabase; the target's table is missing, not empty, or ${target.role} may not INSERT into it`;
+      if (e.desc === "TABLE DATA")
+        return `${name}: managed by Supabase; the target's table is missing, not empty, or ${target.role} may not INSERT into it`;
       return `schema ${quoted(schema)} is managed by Supabase`;
     }
     if (e.desc === "EVENT TRIGGER" && !target.superuser) return `event trigger ${e.tag} needs a superuser`;

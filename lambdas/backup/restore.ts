@@ -58,7 +58,8 @@ function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = row;
   }
   return prev[b.length];
@@ -70,8 +71,18 @@ export function checkTablesInManifest(manifest: Manifest, tables: string[] = [])
   const unknown = tables.filter((t) => !known.includes(t));
   if (!unknown.length) return;
   const hints = unknown.map((t) => {
-    const close = known.map((k) => ({ k, d: editDistance(t, k) })).filter((x) => x.d <= Math.max(3, Math.floor(t.length / 3))).sort((a, b) => a.d - b.d);
-    return `${t}${close.length ? ` (closest: ${close.slice(0, 3).map((x) => x.k).join(", ")})` : ""}`;
+    const close = known
+      .map((k) => ({ k, d: editDistance(t, k) }))
+      .filter((x) => x.d <= Math.max(3, Math.floor(t.length / 3)))
+      .sort((a, b) => a.d - b.d);
+    return `${t}${
+      close.length
+        ? ` (closest: ${close
+            .slice(0, 3)
+            .map((x) => x.k)
+            .join(", ")})`
+        : ""
+    }`;
   });
   throw new RestoreInputError(`--table: not in backup ${manifest.key}: ${hints.join("; ")}; nothing was restored`);
 }
@@ -93,10 +104,16 @@ export function restoreArgs(options: Pick<RestoreOptions, "tables" | "section" |
 }
 
 /** The archive's table of contents, from the object's head only (pg_restore -l stops reading there). */
-export async function readToc(options: Pick<RestoreOptions, "s3" | "bucket" | "manifest" | "targetUrl" | "env">): Promise<string> {
+export async function readToc(
+  options: Pick<RestoreOptions, "s3" | "bucket" | "manifest" | "targetUrl" | "env">,
+): Promise<string> {
   const object = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: options.manifest.key }));
   const body = object.Body as Readable;
-  const list = startTool("pg_restore", ["--list"], options.targetUrl, { application: "restore", stdin: true, env: options.env });
+  const list = startTool("pg_restore", ["--list"], options.targetUrl, {
+    application: "restore",
+    stdin: true,
+    env: options.env,
+  });
   const chunks: Buffer[] = [];
   list.child.stdout.on("data", (c: Buffer) => chunks.push(c));
   list.child.stdin!.on("error", () => undefined);
@@ -121,9 +138,18 @@ async function prepare(options: RestoreOptions): Promise<RestorePlan> {
     const entries = parseToc(await readToc(options));
     if (!entries.length) throw new Error(`pg_restore --list found no entry in ${options.manifest.key}`);
     const managedSchemas = options.managedSchemas ?? SUPABASE_MANAGED_SCHEMAS;
-    const plan = planRestore(entries, await readTargetFacts(client, entries, managedSchemas), { managedSchemas, noOwner: options.noOwner });
+    const plan = planRestore(entries, await readTargetFacts(client, entries, managedSchemas), {
+      managedSchemas,
+      noOwner: options.noOwner,
+    });
     // The schemas the kept definitions live in must be creatable-in (or creatable) too.
-    await checkCanCreate(client, [...new Set(plan.kept.filter((e) => e.namespace !== "-" && e.desc !== "TABLE DATA" && e.desc !== "SEQUENCE SET").map((e) => e.namespace))]);
+    await checkCanCreate(client, [
+      ...new Set(
+        plan.kept
+          .filter((e) => e.namespace !== "-" && e.desc !== "TABLE DATA" && e.desc !== "SEQUENCE SET")
+          .map((e) => e.namespace),
+      ),
+    ]);
     return plan;
   } finally {
     await client.end().catch(() => undefined);
@@ -138,24 +164,42 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     const listFile = path.join(dir, "toc.list");
     writeFileSync(listFile, plan.list);
     const result = await streamRestore(options, plan, listFile);
-    return { ...result, durationMs: Math.round(performance.now() - started), skipped: plan.skipped, ownedByRestoringRole: plan.noOwner };
+    return {
+      ...result,
+      durationMs: Math.round(performance.now() - started),
+      skipped: plan.skipped,
+      ownedByRestoringRole: plan.noOwner,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function streamRestore(options: RestoreOptions, plan: RestorePlan, listFile: string): Promise<Omit<RestoreResult, "durationMs" | "skipped" | "ownedByRestoringRole">> {
+async function streamRestore(
+  options: RestoreOptions,
+  plan: RestorePlan,
+  listFile: string,
+): Promise<Omit<RestoreResult, "durationMs" | "skipped" | "ownedByRestoringRole">> {
   const { manifest } = options;
   const object = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: manifest.key }));
   const body = object.Body as Readable;
   // pg_restore only reads the archive and writes SQL (-f -); psql applies it in one transaction.
   const args = [...restoreArgs({ ...options, noOwner: plan.noOwner }), `--use-list=${listFile}`, "--file=-"];
-  const restore = startTool("pg_restore", args, options.targetUrl, { application: "restore", stdin: true, env: options.env });
-  const psql = startTool("psql", ["--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1", "--file=-"], options.targetUrl, {
+  const restore = startTool("pg_restore", args, options.targetUrl, {
     application: "restore",
     stdin: true,
     env: options.env,
   });
+  const psql = startTool(
+    "psql",
+    ["--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1", "--file=-"],
+    options.targetUrl,
+    {
+      application: "restore",
+      stdin: true,
+      env: options.env,
+    },
+  );
   const restoreIn = restore.child.stdin!;
   const psqlIn = psql.child.stdin!;
   // A child that died closes its pipe; its exit status carries the reason, not EPIPE.
@@ -190,7 +234,11 @@ async function streamRestore(options: RestoreOptions, plan: RestorePlan, listFil
   );
   psql.exited.catch((e: Error) => (psqlError = e));
   // Any of these means no more drain is coming.
-  const stopped = Promise.race([restore.exited.catch(() => undefined), psql.exited.catch(() => undefined), inflateFailed]);
+  const stopped = Promise.race([
+    restore.exited.catch(() => undefined),
+    psql.exited.catch(() => undefined),
+    inflateFailed,
+  ]);
   const kill = () => {
     restore.child.kill("SIGKILL");
     psql.child.kill("SIGKILL");
@@ -234,7 +282,10 @@ async function streamRestore(options: RestoreOptions, plan: RestorePlan, listFil
 /** psql's error, with what to try when it is about rights (the usual cause on a managed server). */
 function explainPsqlFailure(error: Error): Error {
   const role = /must be member of role "([^"]+)"/.exec(error.message)?.[1];
-  if (role) return new Error(`${error.message}; nothing was committed. The connecting role cannot act as ${role}: add --no-owner (objects owned by the connecting role, grants kept), or restore as a member of ${role}`);
+  if (role)
+    return new Error(
+      `${error.message}; nothing was committed. The connecting role cannot act as ${role}: add --no-owner (objects owned by the connecting role, grants kept), or restore as a member of ${role}`,
+    );
   if (/permission denied|must be owner|must be superuser/.test(error.message)) {
     return new Error(
       `${error.message}; nothing was committed. The connecting role lacks a right the restore needs: restore as the target database's owner (on Supabase: postgres) or into a fresh database, add --no-owner, and name the schemas it may not touch with --managed-schemas`,
@@ -249,10 +300,18 @@ const SUPABASE_REF = /^(?:db\.)?([a-z0-9]{20})\.supabase\.co$/;
 function identity(url: string) {
   const u = new URL(url);
   // A trailing dot names the same host; loopback is loopback under any of its names.
-  const named = (u.hostname || u.searchParams.get("host") || "localhost").toLowerCase().replace(/^\[|\]$/g, "").replace(/\.$/, "");
+  const named = (u.hostname || u.searchParams.get("host") || "localhost")
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "");
   const host = named === "localhost" || named === "::1" || /^127\./.test(named) ? "loopback" : named;
   const ref = SUPABASE_REF.exec(host)?.[1] ?? /^[a-z_]+\.([a-z0-9]{20})$/.exec(decodeURIComponent(u.username))?.[1];
-  return { host, port: u.port || "5432", database: decodeURIComponent(u.pathname.replace(/^\//, "")) || "postgres", ref };
+  return {
+    host,
+    port: u.port || "5432",
+    database: decodeURIComponent(u.pathname.replace(/^\//, "")) || "postgres",
+    ref,
+  };
 }
 
 /** True when both URLs reach the same database: same host, port and name, or the same Supabase project and name. */

@@ -49,8 +49,13 @@ export class ScratchSetupError extends Error {}
 
 /** The OS user `name` from /etc/passwd. */
 export function osUser(name: string): { uid: number; gid: number } {
-  const line = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${name}:`));
-  if (!line) throw new ScratchSetupError(`OS user "${name}" does not exist: the scratch server cannot run as root; set PG_SERVER_OS_USER to an unprivileged user`);
+  const line = readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${name}:`));
+  if (!line)
+    throw new ScratchSetupError(
+      `OS user "${name}" does not exist: the scratch server cannot run as root; set PG_SERVER_OS_USER to an unprivileged user`,
+    );
   const [, , uid, gid] = line.split(":");
   return { uid: Number(uid), gid: Number(gid) };
 }
@@ -60,11 +65,15 @@ export function checkBindir(bindir: string, runAs?: { uid: number; gid: number }
   for (const program of ["initdb", "postgres"]) {
     const file = path.join(bindir, program);
     if (!existsSync(file)) {
-      throw new ScratchSetupError(`--pg-bindir ${bindir}: ${program} is not there (${file}); give the directory of the PostgreSQL server programs, e.g. /usr/lib/postgresql/15/bin`);
+      throw new ScratchSetupError(
+        `--pg-bindir ${bindir}: ${program} is not there (${file}); give the directory of the PostgreSQL server programs, e.g. /usr/lib/postgresql/15/bin`,
+      );
     }
     const r = spawnSync(file, ["--version"], { ...runAs, encoding: "utf8" });
     if (r.error || r.status !== 0) {
-      const who = runAs ? ` by OS user ${user} (PostgreSQL refuses to run as root, so the scratch server runs as that user)` : "";
+      const who = runAs
+        ? ` by OS user ${user} (PostgreSQL refuses to run as root, so the scratch server runs as that user)`
+        : "";
       throw new ScratchSetupError(
         `--pg-bindir ${bindir}: ${file} cannot be run${who}: ${r.error?.message ?? r.stderr.trim()}${runAs ? `; put the binaries where ${user} can read them, set PG_SERVER_OS_USER, or run ops as a non-root user` : ""}`,
       );
@@ -130,14 +139,20 @@ export async function startScratchServer(options: ScratchOptions): Promise<Scrat
   if (options.runAs) chownSync(root, options.runAs.uid, options.runAs.gid);
   const data = path.join(root, "data");
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C", TZ: "UTC" };
-  const init = spawnSync(path.join(options.bindir, "initdb"), ["-D", data, "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--no-sync"], {
-    ...options.runAs,
-    env,
-    encoding: "utf8",
-  });
+  const init = spawnSync(
+    path.join(options.bindir, "initdb"),
+    ["-D", data, "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--no-sync"],
+    {
+      ...options.runAs,
+      env,
+      encoding: "utf8",
+    },
+  );
   if (init.status !== 0) {
     await stop();
-    throw new Error(`initdb (${path.join(options.bindir, "initdb")}) failed (${init.error?.message ?? `exit ${init.status}`}): ${init.stderr?.trim()}`);
+    throw new Error(
+      `initdb (${path.join(options.bindir, "initdb")}) failed (${init.error?.message ?? `exit ${init.status}`}): ${init.stderr?.trim()}`,
+    );
   }
   const port = await freePort();
   // Trust on loopback is fine: the server lives minutes, in this sandbox, with a copy of a backup.
@@ -158,11 +173,15 @@ export async function startScratchServer(options: ScratchOptions): Promise<Scrat
     maintenance_work_mem: "256MB",
   };
   if (!running.has(stop)) throw new Error("scratch server stopped while starting");
-  const server = spawn(path.join(options.bindir, "postgres"), ["-D", data, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])], {
-    ...options.runAs,
-    env,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const server = spawn(
+    path.join(options.bindir, "postgres"),
+    ["-D", data, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])],
+    {
+      ...options.runAs,
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
   started.postgres = server;
   let log = "";
   server.stderr.setEncoding("utf8").on("data", (c: string) => (log = (log + c).slice(-4000)));

@@ -16,7 +16,12 @@ export const BACKUPS_DAILY: CatalogEntry[] = [
       "Taille en forte baisse : comparer les nombres de lignes des manifestes (tables vidées ?) avant tout nettoyage",
     ],
     // The drill's latest record too: its duration against its runner's limit.
-    needs: { inputs: ["backupsBucket", "logsBucket"], settings: ["backupThresholds"], readsBackups: true, logs: { read: [DRILL_RECORDS_PREFIX] } },
+    needs: {
+      inputs: ["backupsBucket", "logsBucket"],
+      settings: ["backupThresholds"],
+      readsBackups: true,
+      logs: { read: [DRILL_RECORDS_PREFIX] },
+    },
     check: async ({ s3 }) => (require("../checks/backups") as typeof import("../checks/backups")).backupsCheck(s3),
     // Reading the whole dump back takes time on a big database.
     timeoutMs: 240_000,
@@ -36,6 +41,7 @@ export const BACKUPS_WEEKLY: CatalogEntry[] = [
       "Backup corrompu (somme de contrôle) : restaurer le précédent pour vérifier, puis relancer un backup",
     ],
     needs: { inputs: ["logsBucket"], settings: ["backupThresholds"], logs: { read: [DRILL_RECORDS_PREFIX] } },
-    check: async ({ s3 }) => (require("../checks/backup-drill") as typeof import("../checks/backup-drill")).backupDrillCheck(s3),
+    check: async ({ s3 }) =>
+      (require("../checks/backup-drill") as typeof import("../checks/backup-drill")).backupDrillCheck(s3),
   },
 ];

@@ -15,6 +15,7 @@ export const BUSINESS_DAILY: CatalogEntry[] = [
       "Droit manquant : GRANT SELECT ON <table> TO elegance_ops_maintenance (éditeur SQL de Supabase)",
     ],
     needs: mergeNeeds([DATABASE_NEEDS, { settings: ["businessMetrics"] }]),
-    check: async () => (require("../checks/business-metrics") as typeof import("../checks/business-metrics")).businessMetricsCheck,
+    check: async () =>
+      (require("../checks/business-metrics") as typeof import("../checks/business-metrics")).businessMetricsCheck,
   },
 ];

@@ -57,6 +57,7 @@ export const SECURITY_MONTHLY: CatalogEntry[] = [
       logs: { write: [ACCESS_REVIEWS_PREFIX] },
       awsRead: ["iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListRoles"],
     },
-    check: async ({ s3 }) => (require("../checks/access-review") as typeof import("../checks/access-review")).accessReviewCheck(s3),
+    check: async ({ s3 }) =>
+      (require("../checks/access-review") as typeof import("../checks/access-review")).accessReviewCheck(s3),
   },
 ];

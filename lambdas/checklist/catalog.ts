@@ -19,7 +19,6 @@ import { SECURITY_MONTHLY, SECURITY_WEEKLY } from "./catalog-security";
 export type ChecklistName = "daily" | "weekly" | "monthly";
 export const CHECKLIST_NAMES: readonly ChecklistName[] = ["daily", "weekly", "monthly"];
 
-
 export interface CatalogEntry {
   id: string;
   title: string;
@@ -57,7 +56,7 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
       levels: { warn: 1, fail: 2 },
       runbook: [
         "Détail du résultat : les messages d'erreur les plus fréquents (identifiants et nombres remplacés) et leurs nombres",
-        "Lire les lignes : aws s3 sync s3://<bucket de logs>/app/vercel/AAAA/MM/JJ/ ./logs puis zcat logs/*.gz | jq -c 'select(.type == \"stderr\" or .level == \"error\")' (requêtes : access/vercel/)",
+        'Lire les lignes : aws s3 sync s3://<bucket de logs>/app/vercel/AAAA/MM/JJ/ ./logs puis zcat logs/*.gz | jq -c \'select(.type == "stderr" or .level == "error")\' (requêtes : access/vercel/)',
         "Aucune entrée reçue : Vercel › Log Drains, état et erreurs de livraison du drain ; logs CloudWatch de la fonction d'ingestion (403 = secret du drain désynchronisé)",
         "5xx en hausse après un déploiement : rollback vers le déploiement précédent (niveau 2)",
       ],
@@ -87,7 +86,8 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
         "DBA : vérifier max_connections, les sessions bloquées (pg_stat_activity) et l'espace disque",
       ],
       needs: { inputs: ["databaseUrl"], settings: ["databaseCaCert"] },
-      check: async () => (require("../checks/database-reachable") as typeof import("../checks/database-reachable")).databaseReachable,
+      check: async () =>
+        (require("../checks/database-reachable") as typeof import("../checks/database-reachable")).databaseReachable,
       timeoutMs: 20_000,
     },
     {
@@ -103,7 +103,10 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
       ],
       // Dates the weekly and monthly records and the restore drill's by listing them.
       needs: { inputs: ["logsBucket"], logs: { list: [RECORDS_PREFIX, DRILL_RECORDS_PREFIX] } },
-      check: async ({ s3 }) => (require("../checks/checklist-freshness") as typeof import("../checks/checklist-freshness")).checklistFreshness(s3),
+      check: async ({ s3 }) =>
+        (require("../checks/checklist-freshness") as typeof import("../checks/checklist-freshness")).checklistFreshness(
+          s3,
+        ),
     },
     ...BACKUPS_DAILY,
     ...DATABASE_DAILY,
@@ -142,7 +145,8 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
         "npm test, puis pulumi preview --stack prod et pulumi up --stack prod",
       ],
       needs: {},
-      check: async () => (require("../checks/lambda-runtime") as typeof import("../checks/lambda-runtime")).lambdaRuntime,
+      check: async () =>
+        (require("../checks/lambda-runtime") as typeof import("../checks/lambda-runtime")).lambdaRuntime,
     },
     ...SECURITY_MONTHLY,
   ],
@@ -159,5 +163,8 @@ export function catalogKeys(): string[] {
  */
 export function checklistNeeds(list: ChecklistName, entries: readonly CatalogEntry[] = CHECKLISTS[list]): Needs {
   const records = `${RECORDS_PREFIX}${list}/`;
-  return mergeNeeds([...entries.map((e) => e.needs), { inputs: ["logsBucket"], logs: { list: [records], write: [records] } }]);
+  return mergeNeeds([
+    ...entries.map((e) => e.needs),
+    { inputs: ["logsBucket"], logs: { list: [records], write: [records] } },
+  ]);
 }

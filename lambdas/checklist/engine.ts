@@ -16,7 +16,15 @@ import { buildIncident } from "./incidents";
 import { writeRunRecord } from "./record";
 import { createS3Client } from "../lib/s3";
 import { SharedDatabase } from "../checks/db/connect";
-import { worst, type Check, type CheckContext, type CheckResult, type ResultStatus, type RecordedResult, type RunRecord } from "../core/check";
+import {
+  worst,
+  type Check,
+  type CheckContext,
+  type CheckResult,
+  type ResultStatus,
+  type RecordedResult,
+  type RunRecord,
+} from "../core/check";
 
 /** Below this a check is not started: it could not do anything useful. */
 const MIN_CHECK_MS = 1_000;
@@ -54,7 +62,11 @@ export function checkLimitMs(check: Check, entry?: Pick<CatalogEntry, "timeoutMs
 }
 
 /** One check under its time limit (`limitMs`, or its own); never throws. */
-export async function runCheck(check: Check, ctx: Omit<CheckContext, "signal">, limitMs?: number): Promise<CheckResult> {
+export async function runCheck(
+  check: Check,
+  ctx: Omit<CheckContext, "signal">,
+  limitMs?: number,
+): Promise<CheckResult> {
   const limit = limitMs ?? checkLimitMs(check);
   const why = limit < checkLimitMs(check) ? " (the run's remaining time)" : "";
   const controller = new AbortController();
@@ -79,7 +91,12 @@ export async function runCheck(check: Check, ctx: Omit<CheckContext, "signal">, 
 }
 
 /** The level of a check's warn/fail: the catalogue's, overridden by the stack config. */
-export function levelOf(list: string, entry: CatalogEntry, status: "warn" | "fail", overrides: TaskInputs["checkLevels"]): Level {
+export function levelOf(
+  list: string,
+  entry: CatalogEntry,
+  status: "warn" | "fail",
+  overrides: TaskInputs["checkLevels"],
+): Level {
   return overrides[`${list}.${entry.id}`]?.[status] ?? entry.levels[status];
 }
 
@@ -108,12 +125,23 @@ export async function runChecklist(list: ChecklistName | string, deps: RunDeps):
     const own = checkLimitMs(check, entry);
     const budget = deps.remainingMs ? deps.remainingMs() - FINISH_MARGIN_MS : Infinity;
     // Issue 19: an unreachable database is reported once (the first database check), the others skip.
-    const unreachable = budget >= MIN_CHECK_MS && database && entry.needs.inputs?.includes("databaseUrl") ? await database.problem() : undefined;
+    const unreachable =
+      budget >= MIN_CHECK_MS && database && entry.needs.inputs?.includes("databaseUrl")
+        ? await database.problem()
+        : undefined;
     const result: CheckResult | { status: "skipped"; summary: string } =
       budget < MIN_CHECK_MS
-        ? { status: "fail", summary: NOT_RUN_SUMMARY, details: { remainingMs: deps.remainingMs?.(), marginMs: FINISH_MARGIN_MS } }
+        ? {
+            status: "fail",
+            summary: NOT_RUN_SUMMARY,
+            details: { remainingMs: deps.remainingMs?.(), marginMs: FINISH_MARGIN_MS },
+          }
         : !unreachable
-          ? await runCheck(check, { inputs: deps.inputs, now: startedAt, metrics: deps.metrics, database }, Math.min(own, budget))
+          ? await runCheck(
+              check,
+              { inputs: deps.inputs, now: startedAt, metrics: deps.metrics, database },
+              Math.min(own, budget),
+            )
           : unreachableReported
             ? { status: "skipped", summary: "skipped: database unreachable" }
             : { status: "fail", summary: unreachable.message, details: { reason: unreachable.reason } };
@@ -121,7 +149,14 @@ export async function runChecklist(list: ChecklistName | string, deps: RunDeps):
     const recorded: RecordedResult = { id: check.id, title: check.title, ...result, durationMs: Date.now() - began };
     if (result.status === "warn" || result.status === "fail") {
       recorded.level = levelOf(list, entry, result.status, deps.inputs.checkLevels);
-      const incident = buildIncident({ appName: deps.inputs.appName, list, check: entry, result: recorded, level: recorded.level, at: startedAt });
+      const incident = buildIncident({
+        appName: deps.inputs.appName,
+        list,
+        check: entry,
+        result: recorded,
+        level: recorded.level,
+        at: startedAt,
+      });
       await deps.incidents.raise(incident).catch((error: unknown) => {
         incidentErrors.push(`${incident.dedupKey}: ${error instanceof Error ? error.message : String(error)}`);
       });
@@ -140,8 +175,19 @@ export async function runChecklist(list: ChecklistName | string, deps: RunDeps):
   };
   if (deps.inputs.logsBucket && deps.s3) await recordRun(list, record, deps, startedAt);
 
-  const count = (status: ResultStatus) => ({ value: results.filter((r) => r.status === status).length, unit: "Count" as const });
-  deps.metrics.emit({ [DIMENSION.checklist]: list }, { [METRIC.checksOk]: count("ok"), [METRIC.checksWarn]: count("warn"), [METRIC.checksFail]: count("fail"), [METRIC.checksSkipped]: count("skipped") });
+  const count = (status: ResultStatus) => ({
+    value: results.filter((r) => r.status === status).length,
+    unit: "Count" as const,
+  });
+  deps.metrics.emit(
+    { [DIMENSION.checklist]: list },
+    {
+      [METRIC.checksOk]: count("ok"),
+      [METRIC.checksWarn]: count("warn"),
+      [METRIC.checksFail]: count("fail"),
+      [METRIC.checksSkipped]: count("skipped"),
+    },
+  );
   // The heartbeat says "the list ran", whatever its checks found: failures page on their own.
   heartbeat(deps.metrics, deps.inputs.taskName);
   return record;
@@ -154,9 +200,27 @@ async function recordRun(list: string, record: RunRecord, deps: RunDeps, at: Dat
     record.recordKey = await writeRunRecord(deps.s3!, bucket, record);
   } catch (error) {
     record.recordError = `run record not written to s3://${bucket}/${RECORDS_PREFIX}${list}/: ${error instanceof Error ? error.message : String(error)}`;
-    const result: RecordedResult = { id: RECORD_ENTRY.id, title: RECORD_ENTRY.title, status: "fail", summary: record.recordError, durationMs: 0, level: RECORD_ENTRY.levels.fail };
-    const incident = buildIncident({ appName: deps.inputs.appName, list, check: RECORD_ENTRY, result, level: result.level!, at });
-    await deps.incidents.raise(incident).catch((e: unknown) => record.incidentErrors.push(`${incident.dedupKey}: ${e instanceof Error ? e.message : String(e)}`));
+    const result: RecordedResult = {
+      id: RECORD_ENTRY.id,
+      title: RECORD_ENTRY.title,
+      status: "fail",
+      summary: record.recordError,
+      durationMs: 0,
+      level: RECORD_ENTRY.levels.fail,
+    };
+    const incident = buildIncident({
+      appName: deps.inputs.appName,
+      list,
+      check: RECORD_ENTRY,
+      result,
+      level: result.level!,
+      at,
+    });
+    await deps.incidents
+      .raise(incident)
+      .catch((e: unknown) =>
+        record.incidentErrors.push(`${incident.dedupKey}: ${e instanceof Error ? e.message : String(e)}`),
+      );
   }
 }
 

@@ -18,7 +18,10 @@ export interface InvocationContext {
 }
 
 export function checklistHandler(list: ChecklistName) {
-  return async (_event?: unknown, context?: InvocationContext): Promise<Pick<RunRecord, "list" | "status" | "recordKey"> & { counts: Record<string, number> }> => {
+  return async (
+    _event?: unknown,
+    context?: InvocationContext,
+  ): Promise<Pick<RunRecord, "list" | "status" | "recordKey"> & { counts: Record<string, number> }> => {
     const topics = JSON.parse(process.env[ENV.incidentTopics] ?? "{}") as Record<string, string>;
     const record = await runChecklist(list, {
       inputs: inputsFromEnv(process.env, secretValue),

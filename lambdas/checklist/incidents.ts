@@ -15,7 +15,14 @@ export interface IncidentSink {
 const MAX_DETAIL_CHARS = 1500;
 
 /** The incident of one warn/fail result; `page` is the text a person reads. */
-export function buildIncident(args: { appName: string; list: string; check: CatalogEntry; result: RecordedResult; level: Level; at: Date }): IncidentMessage {
+export function buildIncident(args: {
+  appName: string;
+  list: string;
+  check: CatalogEntry;
+  result: RecordedResult;
+  level: Level;
+  at: Date;
+}): IncidentMessage {
   const { appName, list, check, result, level } = args;
   const info = LEVELS[level];
   const dedupKey = `${appName}/${list}/${check.id}`;
@@ -51,9 +58,10 @@ export function buildIncident(args: { appName: string; list: string; check: Cata
 
 /** SNS subjects are ASCII, under 100 characters. */
 export function subjectOf(incident: IncidentMessage): string {
-  const ascii = `[L${incident.level} ${incident.responseTime.replace(/\s/g, "")}] ${incident.dedupKey}: ${incident.status}`
-    .normalize("NFD")
-    .replace(/[^\x20-\x7e]/g, "");
+  const ascii =
+    `[L${incident.level} ${incident.responseTime.replace(/\s/g, "")}] ${incident.dedupKey}: ${incident.status}`
+      .normalize("NFD")
+      .replace(/[^\x20-\x7e]/g, "");
   return ascii.length > 99 ? `${ascii.slice(0, 98)}~` : ascii;
 }
 
@@ -62,7 +70,10 @@ export function subjectOf(incident: IncidentMessage): string {
  * person reads, `sms` one GSM-7 segment, `lambda` and `default` (e-mail-json, https, SQS) the
  * JSON the forwarders parse as before.
  */
-export function incidentMessages(incident: IncidentMessage, runbookBaseUrl?: string): { default: string; email: string; sms: string; lambda: string } {
+export function incidentMessages(
+  incident: IncidentMessage,
+  runbookBaseUrl?: string,
+): { default: string; email: string; sms: string; lambda: string } {
   const json = JSON.stringify(incident);
   return { default: json, email: incident.page, sms: incidentSms(incident, runbookBaseUrl), lambda: json };
 }
@@ -79,7 +90,12 @@ export class SnsIncidentSink implements IncidentSink {
     const topic = this.topics[String(incident.level)];
     if (!topic) throw new Error(`no paging topic for level ${incident.level} in INCIDENT_TOPICS`);
     await this.sns.send(
-      new PublishCommand({ TopicArn: topic, Subject: subjectOf(incident), MessageStructure: "json", Message: JSON.stringify(incidentMessages(incident, this.runbookBaseUrl)) }),
+      new PublishCommand({
+        TopicArn: topic,
+        Subject: subjectOf(incident),
+        MessageStructure: "json",
+        Message: JSON.stringify(incidentMessages(incident, this.runbookBaseUrl)),
+      }),
     );
   }
 }

@@ -10,7 +10,16 @@ export { RECORDS_PREFIX };
 /** `2026-11-24` and `07-00-03` for an instant, in Europe/Paris. */
 export function parisDateTime(at: Date): { date: string; time: string } {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
+    new Intl.DateTimeFormat("en-CA", {
+      timeZone: "Europe/Paris",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    })
       .formatToParts(at)
       .map((p) => [p.type, p.value]),
   );
@@ -23,7 +32,12 @@ export async function writeRunRecord(s3: S3Client, bucket: string, record: RunRe
   const existing = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }));
   const key = existing.KeyCount ? `${prefix}T${time}.json` : `${prefix}.json`;
   await s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify({ ...record, recordKey: key }, null, 2), ContentType: "application/json" }),
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: JSON.stringify({ ...record, recordKey: key }, null, 2),
+      ContentType: "application/json",
+    }),
   );
   return key;
 }

@@ -13,7 +13,12 @@ export const appHealth: Check = {
     const metrics = result.latencyMs !== undefined ? { latencyMs: result.latencyMs } : undefined;
     if (!result.up) return { status: "fail", summary: `${url} is down: ${result.reason}`, details, metrics };
     if (result.latencyMs! > inputs.p95LatencyMs) {
-      return { status: "warn", summary: `${url} answered healthy in ${result.latencyMs} ms, above ${inputs.p95LatencyMs} ms`, details, metrics };
+      return {
+        status: "warn",
+        summary: `${url} answered healthy in ${result.latencyMs} ms, above ${inputs.p95LatencyMs} ms`,
+        details,
+        metrics,
+      };
     }
     return { status: "ok", summary: `${url} answered healthy in ${result.latencyMs} ms`, details, metrics };
   },

@@ -26,13 +26,22 @@ export function normaliseMessage(message: string): string {
   if (text.startsWith("{")) {
     try {
       const json = JSON.parse(text) as Record<string, unknown>;
-      const inner = [json.msg, json.message, json.error, (json.error as Record<string, unknown> | undefined)?.message].find((v) => typeof v === "string" && v);
+      const inner = [
+        json.msg,
+        json.message,
+        json.error,
+        (json.error as Record<string, unknown> | undefined)?.message,
+      ].find((v) => typeof v === "string" && v);
       if (typeof inner === "string") text = inner.trim();
     } catch {
       // Not JSON after all: folded as text.
     }
   }
-  text = text.split("\n").find((line) => line.trim())?.trim() ?? "";
+  text =
+    text
+      .split("\n")
+      .find((line) => line.trim())
+      ?.trim() ?? "";
   return text
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "<uuid>")
     .replace(/\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?/g, "<time>")
@@ -65,13 +74,28 @@ function daysCovering(from: number, to: number): Date[] {
 
 async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
 }
 
-async function tallyWindow(s3: S3Client, bucket: string, from: number, to: number, signal: AbortSignal): Promise<Tally> {
-  const tally: Tally = { objects: 0, entries: { app: 0, access: 0 }, unreadableLines: 0, errorLines: 0, failedRequests: new Set(), messages: new Map() };
+async function tallyWindow(
+  s3: S3Client,
+  bucket: string,
+  from: number,
+  to: number,
+  signal: AbortSignal,
+): Promise<Tally> {
+  const tally: Tally = {
+    objects: 0,
+    entries: { app: 0, access: 0 },
+    unreadableLines: 0,
+    errorLines: 0,
+    failedRequests: new Set(),
+    messages: new Map(),
+  };
   const objects: _Object[] = [];
   for (const kind of ["app", "access"] as const) {
     for (const day of daysCovering(from, to)) {
@@ -108,7 +132,8 @@ async function tallyWindow(s3: S3Client, bucket: string, from: number, to: numbe
 }
 
 const SEVERITY: Record<CheckStatus, number> = { ok: 0, warn: 1, fail: 2 };
-const judge = (count: number, warn: number, fail: number): CheckStatus => (count >= fail ? "fail" : count >= warn ? "warn" : "ok");
+const judge = (count: number, warn: number, fail: number): CheckStatus =>
+  count >= fail ? "fail" : count >= warn ? "warn" : "ok";
 
 export function appLogsCheck(s3: () => S3Client): Check {
   return {
@@ -116,7 +141,10 @@ export function appLogsCheck(s3: () => S3Client): Check {
     title: "Logs de l'application : erreurs et réponses 5xx des dernières 24 h",
     async run({ inputs, now, signal }): Promise<CheckResult> {
       if (!inputs.logs?.drainEnabled) {
-        return { status: "ok", summary: `no Vercel log drain is configured (${ENV.logDrainEnabled} is not "true"): no application logs to read` };
+        return {
+          status: "ok",
+          summary: `no Vercel log drain is configured (${ENV.logDrainEnabled} is not "true"): no application logs to read`,
+        };
       }
       if (!inputs.logsBucket) throw new Error("no logs bucket (--logs-bucket / LOGS_BUCKET)");
       // Defaults already merged with LOG_THRESHOLDS (lambdas/lib/inputs.ts).
@@ -143,17 +171,27 @@ export function appLogsCheck(s3: () => S3Client): Check {
       };
       const metrics = { entries, errorLines: tally.errorLines, http5xxResponses: http5xx };
       if (!entries) {
-        return { status: "warn", summary: "the Vercel log drain is enabled but no log entry arrived in the last 24 h: the drain may be broken", details, metrics };
+        return {
+          status: "warn",
+          summary: "the Vercel log drain is enabled but no log entry arrived in the last 24 h: the drain may be broken",
+          details,
+          metrics,
+        };
       }
 
       const errorStatus = judge(tally.errorLines, t.errorLinesWarn, t.errorLinesFail);
       const http5xxStatus = judge(http5xx, t.http5xxWarn, t.http5xxFail);
       const status = SEVERITY[errorStatus] >= SEVERITY[http5xxStatus] ? errorStatus : http5xxStatus;
       const over = [
-        ...(errorStatus === "ok" ? [] : [`error lines >= ${errorStatus === "fail" ? t.errorLinesFail : t.errorLinesWarn}`]),
+        ...(errorStatus === "ok"
+          ? []
+          : [`error lines >= ${errorStatus === "fail" ? t.errorLinesFail : t.errorLinesWarn}`]),
         ...(http5xxStatus === "ok" ? [] : [`5xx >= ${http5xxStatus === "fail" ? t.http5xxFail : t.http5xxWarn}`]),
       ];
-      const top = topErrors[0] && status !== "ok" ? `; most frequent: ${JSON.stringify(topErrors[0].message)} x${topErrors[0].count}` : "";
+      const top =
+        topErrors[0] && status !== "ok"
+          ? `; most frequent: ${JSON.stringify(topErrors[0].message)} x${topErrors[0].count}`
+          : "";
       const summary = `${tally.errorLines} error lines and ${http5xx} 5xx responses in the last 24 h, out of ${entries} log entries${over.length ? ` (${over.join(", ")})` : ""}${top}`;
       return { status, summary, details, metrics };
     },

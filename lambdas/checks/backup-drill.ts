@@ -23,12 +23,20 @@ export function backupDrillCheck(s3: () => S3Client): Check {
       if (!inputs.logsBucket) throw new Error("no logs bucket (--logs-bucket / LOGS_BUCKET)");
       const latest = await latestDrillRecord(s3(), inputs.logsBucket, signal);
       const maxDays = inputs.backups.drillMaxAgeDays;
-      if (!latest) return { status: "fail", summary: `no restore drill recorded under ${DRILL_RECORDS_PREFIX}: run \`npm run ops -- backup drill\`` };
+      if (!latest)
+        return {
+          status: "fail",
+          summary: `no restore drill recorded under ${DRILL_RECORDS_PREFIX}: run \`npm run ops -- backup drill\``,
+        };
       const { key: latestKey, record } = latest;
       const ageDays = (now.getTime() - Date.parse(record.finishedAt)) / 86_400_000;
       const details = { record: latestKey, ageDays: Math.round(ageDays * 10) / 10, drill: record.details };
       if (ageDays > maxDays) {
-        return { status: "fail", summary: `the last restore drill is ${Math.round(ageDays)} days old (limit ${maxDays}): the drill no longer runs`, details };
+        return {
+          status: "fail",
+          summary: `the last restore drill is ${Math.round(ageDays)} days old (limit ${maxDays}): the drill no longer runs`,
+          details,
+        };
       }
       return { status: record.status, summary: record.summary, details, metrics: record.metrics };
     },
@@ -36,7 +44,11 @@ export function backupDrillCheck(s3: () => S3Client): Check {
 }
 
 /** The newest drill record (keys are dates, so the last in key order), or undefined when none. */
-export async function latestDrillRecord(s3: S3Client, bucket: string, signal?: AbortSignal): Promise<{ key: string; record: DrillRecord } | undefined> {
+export async function latestDrillRecord(
+  s3: S3Client,
+  bucket: string,
+  signal?: AbortSignal,
+): Promise<{ key: string; record: DrillRecord } | undefined> {
   const keys = (await listObjects(s3, bucket, DRILL_RECORDS_PREFIX, { signal })).map((o) => o.Key!);
   const key = keys.sort().pop();
   if (!key) return undefined;
@@ -45,9 +57,26 @@ export async function latestDrillRecord(s3: S3Client, bucket: string, signal?: A
 }
 
 /** Writes a drill's result where the weekly check reads it. */
-export async function writeDrillRecord(s3: S3Client, bucket: string, result: CheckResult, startedAt: Date, options: { finishedAt?: Date; timezone?: string } = {}): Promise<string> {
-  const record: DrillRecord = { ...result, startedAt: startedAt.toISOString(), finishedAt: (options.finishedAt ?? new Date()).toISOString() };
+export async function writeDrillRecord(
+  s3: S3Client,
+  bucket: string,
+  result: CheckResult,
+  startedAt: Date,
+  options: { finishedAt?: Date; timezone?: string } = {},
+): Promise<string> {
+  const record: DrillRecord = {
+    ...result,
+    startedAt: startedAt.toISOString(),
+    finishedAt: (options.finishedAt ?? new Date()).toISOString(),
+  };
   const key = drillRecordKey(startedAt, options.timezone);
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(record, null, 2), ContentType: "application/json" }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: JSON.stringify(record, null, 2),
+      ContentType: "application/json",
+    }),
+  );
   return key;
 }

@@ -24,7 +24,11 @@ export function formatDuration(seconds: number): string {
 }
 
 /** What to say when a run took more than 60 % of what its runner allows. */
-export function runnerWarning(task: "backup" | "drill", seconds: number, thresholds: BackupThresholds): string | undefined {
+export function runnerWarning(
+  task: "backup" | "drill",
+  seconds: number,
+  thresholds: BackupThresholds,
+): string | undefined {
   const limit: RunnerLimit = thresholds.runners?.[task] ?? { runner: "lambda", limitSeconds: LAMBDA_MAX_SECONDS };
   if (seconds <= RUNNER_WARN_FRACTION * limit.limitSeconds) return undefined;
   const what = task === "backup" ? "the backup" : "the restore drill";
@@ -43,7 +47,12 @@ const median = (values: number[]) => {
 };
 
 /** sha-256 and size of an object, streamed (never held in memory). */
-export async function hashObject(s3: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<{ sha256: string; bytes: number }> {
+export async function hashObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  signal?: AbortSignal,
+): Promise<{ sha256: string; bytes: number }> {
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
   const hash = createHash("sha256");
   let bytes = 0;
@@ -63,7 +72,8 @@ export function backupsCheck(s3: () => S3Client): Check {
       const limits = inputs.backups;
       const client = s3();
       const [latest, ...previous] = await listBackups(client, inputs.backupsBucket, 8);
-      if (!latest) return { status: "fail", summary: `no complete backup (dump with its manifest) in ${inputs.backupsBucket}` };
+      if (!latest)
+        return { status: "fail", summary: `no complete backup (dump with its manifest) in ${inputs.backupsBucket}` };
       const ageHours = (now.getTime() - Date.parse(latest.finishedAt)) / HOUR_MS;
       const found = await verifyObject(client, inputs.backupsBucket, latest, signal);
       const usual = previous.length ? median(previous.slice(0, 7).map((m) => m.sizeBytes)) : undefined;
@@ -83,38 +93,64 @@ export function backupsCheck(s3: () => S3Client): Check {
         backup: secondsBetween(latest.startedAt, latest.finishedAt),
         ...(drill ? { drill: secondsBetween(drill.record.startedAt, drill.record.finishedAt) } : {}),
       };
-      const slow = (Object.entries(took) as ["backup" | "drill", number][]).map(([task, s]) => runnerWarning(task, s, limits)).filter((w): w is string => !!w);
+      const slow = (Object.entries(took) as ["backup" | "drill", number][])
+        .map(([task, s]) => runnerWarning(task, s, limits))
+        .filter((w): w is string => !!w);
       Object.assign(details, { tookSeconds: took });
       const metrics = { backupAgeHours: details.ageHours, backupBytes: latest.sizeBytes };
       const fails = [
-        ageHours > limits.maxAgeHours && `the latest backup is ${Math.round(ageHours)} h old (limit ${limits.maxAgeHours} h)`,
+        ageHours > limits.maxAgeHours &&
+          `the latest backup is ${Math.round(ageHours)} h old (limit ${limits.maxAgeHours} h)`,
         found.problem,
-        ratio !== undefined && ratio < limits.minSizeRatio &&
+        ratio !== undefined &&
+          ratio < limits.minSizeRatio &&
           `the latest dump is ${Math.round(ratio * 100)}% of the usual size (${latest.sizeBytes} vs median ${usual} bytes; below ${limits.minSizeRatio * 100}%)`,
       ].filter((x): x is string => typeof x === "string");
       if (fails.length) return { status: "fail", summary: `${latest.key}: ${fails.join("; ")}`, details, metrics };
-      const warns = [ratio !== undefined && ratio > limits.maxSizeRatio && `${latest.key} is ${ratio.toFixed(1)}× the usual size (median ${usual} bytes): check what grew`, ...slow];
+      const warns = [
+        ratio !== undefined &&
+          ratio > limits.maxSizeRatio &&
+          `${latest.key} is ${ratio.toFixed(1)}× the usual size (median ${usual} bytes): check what grew`,
+        ...slow,
+      ];
       const warnings = warns.filter((x): x is string => typeof x === "string");
       if (warnings.length) return { status: "warn", summary: warnings.join("; "), details, metrics };
-      return { status: "ok", summary: `${latest.key}: ${Math.round(ageHours)} h old, ${latest.sizeBytes} bytes, sha-256 verified`, details, metrics };
+      return {
+        status: "ok",
+        summary: `${latest.key}: ${Math.round(ageHours)} h old, ${latest.sizeBytes} bytes, sha-256 verified`,
+        details,
+        metrics,
+      };
     },
   };
 }
 
-async function verifyObject(s3: S3Client, bucket: string, manifest: Manifest, signal: AbortSignal): Promise<{ problem?: string; sha256Verified: boolean }> {
+async function verifyObject(
+  s3: S3Client,
+  bucket: string,
+  manifest: Manifest,
+  signal: AbortSignal,
+): Promise<{ problem?: string; sha256Verified: boolean }> {
   try {
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: manifest.key }), { abortSignal: signal });
     if (head.ContentLength !== manifest.sizeBytes) {
-      return { problem: `its object is ${head.ContentLength} bytes, the manifest says ${manifest.sizeBytes}`, sha256Verified: false };
+      return {
+        problem: `its object is ${head.ContentLength} bytes, the manifest says ${manifest.sizeBytes}`,
+        sha256Verified: false,
+      };
     }
     const read = await hashObject(s3, bucket, manifest.key, signal);
     if (read.sha256 !== manifest.sha256) {
-      return { problem: `checksum mismatch: the object's sha-256 is ${read.sha256}, the manifest says ${manifest.sha256}`, sha256Verified: false };
+      return {
+        problem: `checksum mismatch: the object's sha-256 is ${read.sha256}, the manifest says ${manifest.sha256}`,
+        sha256Verified: false,
+      };
     }
     return { sha256Verified: true };
   } catch (error) {
     const name = (error as { name?: string }).name;
-    if (name === "NotFound" || name === "NoSuchKey") return { problem: "its manifest exists but the dump object does not", sha256Verified: false };
+    if (name === "NotFound" || name === "NoSuchKey")
+      return { problem: "its manifest exists but the dump object does not", sha256Verified: false };
     throw error;
   }
 }

@@ -22,7 +22,11 @@ export const BUSINESS_DEFAULTS: Record<string, string> = {
   sessionsTable: "auth.sessions",
 };
 
-const ident = (name: string) => name.split(".").map((p) => `"${p.replace(/"/g, '""')}"`).join(".");
+const ident = (name: string) =>
+  name
+    .split(".")
+    .map((p) => `"${p.replace(/"/g, '""')}"`)
+    .join(".");
 
 /** The config keys naming a column or table that does not exist, with what was looked for. */
 async function missing(client: Client, n: Record<string, string>): Promise<string[]> {
@@ -66,35 +70,71 @@ export const businessMetricsCheck: Check = {
       const rides = ident(n.ridesTable);
       if (has("rideCreatedAt")) {
         const day = `${ident(n.rideCreatedAt)} >= $1 AND ${ident(n.rideCreatedAt)} < $2`;
-        figures[BUSINESS_METRIC.ridesCreated] = await one(`SELECT count(*) AS v FROM ${rides} WHERE ${day}`, [start, end]);
+        figures[BUSINESS_METRIC.ridesCreated] = await one(`SELECT count(*) AS v FROM ${rides} WHERE ${day}`, [
+          start,
+          end,
+        ]);
         if (has("rideStatus")) {
           const status = `${ident(n.rideStatus)}::text = $3`;
-          figures[BUSINESS_METRIC.ridesCompleted] = await one(`SELECT count(*) AS v FROM ${rides} WHERE ${day} AND ${status}`, [start, end, n.completedStatus]);
-          figures[BUSINESS_METRIC.ridesCancelled] = await one(`SELECT count(*) AS v FROM ${rides} WHERE ${day} AND ${status}`, [start, end, n.cancelledStatus]);
+          figures[BUSINESS_METRIC.ridesCompleted] = await one(
+            `SELECT count(*) AS v FROM ${rides} WHERE ${day} AND ${status}`,
+            [start, end, n.completedStatus],
+          );
+          figures[BUSINESS_METRIC.ridesCancelled] = await one(
+            `SELECT count(*) AS v FROM ${rides} WHERE ${day} AND ${status}`,
+            [start, end, n.cancelledStatus],
+          );
           if (has("ridePriceCents")) {
-            figures[BUSINESS_METRIC.revenueCents] = await one(`SELECT coalesce(sum(${ident(n.ridePriceCents)}), 0) AS v FROM ${rides} WHERE ${day} AND ${status}`, [start, end, n.completedStatus]);
+            figures[BUSINESS_METRIC.revenueCents] = await one(
+              `SELECT coalesce(sum(${ident(n.ridePriceCents)}), 0) AS v FROM ${rides} WHERE ${day} AND ${status}`,
+              [start, end, n.completedStatus],
+            );
           }
         }
       }
-      if (has("driverActive")) figures[BUSINESS_METRIC.activeDrivers] = await one(`SELECT count(*) AS v FROM ${ident(n.driversTable)} WHERE ${ident(n.driverActive)}`);
+      if (has("driverActive"))
+        figures[BUSINESS_METRIC.activeDrivers] = await one(
+          `SELECT count(*) AS v FROM ${ident(n.driversTable)} WHERE ${ident(n.driverActive)}`,
+        );
       if (has("userCreatedAt")) {
-        figures[BUSINESS_METRIC.signUps] = await one(`SELECT count(*) AS v FROM ${ident(n.usersTable)} WHERE ${ident(n.userCreatedAt)} >= $1 AND ${ident(n.userCreatedAt)} < $2`, [start, end]);
+        figures[BUSINESS_METRIC.signUps] = await one(
+          `SELECT count(*) AS v FROM ${ident(n.usersTable)} WHERE ${ident(n.userCreatedAt)} >= $1 AND ${ident(n.userCreatedAt)} < $2`,
+          [start, end],
+        );
       }
       if ((await one(`SELECT (to_regclass($1) IS NOT NULL)::int AS v`, [n.sessionsTable])) === 1) {
-        figures[BUSINESS_METRIC.liveSessions] = await one(`SELECT count(*) AS v FROM ${ident(n.sessionsTable)} WHERE not_after IS NULL OR not_after > now()`);
+        figures[BUSINESS_METRIC.liveSessions] = await one(
+          `SELECT count(*) AS v FROM ${ident(n.sessionsTable)} WHERE not_after IS NULL OR not_after > now()`,
+        );
       }
       figures[BUSINESS_METRIC.databaseBytes] = await one(`SELECT pg_database_size(current_database()) AS v`);
       for (const [k, v] of Object.entries(figures)) if (Number.isNaN(v)) delete figures[k];
       ctx.metrics.emit(
         { [DIMENSION.app]: ctx.inputs.appName },
-        Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, { value: v, unit: k === BUSINESS_METRIC.databaseBytes ? "Bytes" : "Count" }])),
+        Object.fromEntries(
+          Object.entries(figures).map(([k, v]) => [
+            k,
+            { value: v, unit: k === BUSINESS_METRIC.databaseBytes ? "Bytes" : "Count" },
+          ]),
+        ),
       );
       const day = start.toISOString().slice(0, 10);
       const summary = `${day} : ${figures[BUSINESS_METRIC.ridesCreated] ?? "?"} courses, ${figures[BUSINESS_METRIC.signUps] ?? "?"} inscriptions`;
       if (absent.length || denied.length) {
-        const keys = absent.map((k) => `businessMetrics.${k} (${k.startsWith("ride") ? n.ridesTable : k.startsWith("driver") ? n.driversTable : n.usersTable}.${n[k]} introuvable)`);
-        const why = [...(keys.length ? [`à configurer : ${keys.join(", ")}`] : []), ...denied.map((d) => `droit manquant au rôle de maintenance : ${d}`)];
-        return { status: "warn", summary: `${summary} ; ${why.join(" ; ")}`, details: { missing: absent, denied, figures }, metrics: figures };
+        const keys = absent.map(
+          (k) =>
+            `businessMetrics.${k} (${k.startsWith("ride") ? n.ridesTable : k.startsWith("driver") ? n.driversTable : n.usersTable}.${n[k]} introuvable)`,
+        );
+        const why = [
+          ...(keys.length ? [`à configurer : ${keys.join(", ")}`] : []),
+          ...denied.map((d) => `droit manquant au rôle de maintenance : ${d}`),
+        ];
+        return {
+          status: "warn",
+          summary: `${summary} ; ${why.join(" ; ")}`,
+          details: { missing: absent, denied, figures },
+          metrics: figures,
+        };
       }
       return { status: "ok", summary, details: { figures }, metrics: figures };
     });

@@ -26,25 +26,46 @@ export function checklistFreshness(s3: () => S3Client): Check {
     async run({ inputs, now, signal, metrics }): Promise<CheckResult> {
       if (!inputs.logsBucket) throw new Error("no logs bucket (--logs-bucket / LOGS_BUCKET)");
       const client = s3();
-      const [firstDaily] = await listObjects(client, inputs.logsBucket, `${RECORDS_PREFIX}daily/`, { signal, limit: 1 });
+      const [firstDaily] = await listObjects(client, inputs.logsBucket, `${RECORDS_PREFIX}daily/`, {
+        signal,
+        limit: 1,
+      });
       const runningHours = firstDaily?.LastModified ? (now.getTime() - firstDaily.LastModified.getTime()) / HOUR_MS : 0;
       const lists = Object.keys(OVERDUE_HOURS) as (keyof typeof OVERDUE_HOURS)[];
       const findings = [];
       for (const list of lists) {
         const records = await listObjects(client, inputs.logsBucket, WATCHED[list].prefix, { signal });
-        const latest = records.reduce<_Object | undefined>((a, b) => (!a || (b.LastModified ?? 0) > (a.LastModified ?? 0) ? b : a), undefined);
+        const latest = records.reduce<_Object | undefined>(
+          (a, b) => (!a || (b.LastModified ?? 0) > (a.LastModified ?? 0) ? b : a),
+          undefined,
+        );
         const ageHours = latest?.LastModified ? (now.getTime() - latest.LastModified.getTime()) / HOUR_MS : undefined;
         // Without any record yet, the stack's own age (its first daily record) is what a run was due against.
         const hours = ageHours ?? runningHours;
-        metrics.emit({ [DIMENSION.task]: WATCHED[list].task }, { [METRIC.hoursSinceLastRun]: { value: Math.round(hours * 10) / 10, unit: "None" } });
-        findings.push({ list, latestKey: latest?.Key, ageHours: ageHours === undefined ? undefined : Math.round(ageHours), overdueAfterHours: OVERDUE_HOURS[list], overdue: hours > OVERDUE_HOURS[list] });
+        metrics.emit(
+          { [DIMENSION.task]: WATCHED[list].task },
+          { [METRIC.hoursSinceLastRun]: { value: Math.round(hours * 10) / 10, unit: "None" } },
+        );
+        findings.push({
+          list,
+          latestKey: latest?.Key,
+          ageHours: ageHours === undefined ? undefined : Math.round(ageHours),
+          overdueAfterHours: OVERDUE_HOURS[list],
+          overdue: hours > OVERDUE_HOURS[list],
+        });
       }
       const overdue = findings.filter((f) => f.overdue);
       if (overdue.length) {
-        const words = overdue.map((f) => (f.latestKey ? `${f.list} last ran ${f.ageHours} h ago (${f.latestKey})` : `${f.list} never ran, and the daily list has run for ${Math.round(runningHours)} h: a ${f.list} run was due`));
+        const words = overdue.map((f) =>
+          f.latestKey
+            ? `${f.list} last ran ${f.ageHours} h ago (${f.latestKey})`
+            : `${f.list} never ran, and the daily list has run for ${Math.round(runningHours)} h: a ${f.list} run was due`,
+        );
         return { status: "fail", summary: words.join("; "), details: findings };
       }
-      const words = findings.map((f) => (f.latestKey ? `${f.list} ran ${f.ageHours} h ago` : `${f.list} has no run recorded yet (not due)`));
+      const words = findings.map((f) =>
+        f.latestKey ? `${f.list} ran ${f.ageHours} h ago` : `${f.list} has no run recorded yet (not due)`,
+      );
       return { status: "ok", summary: words.join("; "), details: findings };
     },
   };

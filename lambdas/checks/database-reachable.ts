@@ -20,18 +20,30 @@ export const databaseReachable: Check = {
         const connections = await countConnections(client);
         const sizeBytes = Number(row.size);
         const { used, max } = connections;
-        const details = { database: row.database, serverVersion: row.version, sizeBytes, connections: used, maxConnections: max };
+        const details = {
+          database: row.database,
+          serverVersion: row.version,
+          sizeBytes,
+          connections: used,
+          maxConnections: max,
+        };
         const metrics = { databaseSizeBytes: sizeBytes, connections: used, connectionsRatio: connections.ratio };
         const summary = `${row.database} answers: PostgreSQL ${row.version}, ${(sizeBytes / 1024 ** 2).toFixed(1)} MB, ${used}/${max} connections`;
         const judged = judgeConnections(connections, inputs.database);
         if (judged.status !== "ok") {
           const over = judged.status === "fail" ? inputs.database.connectionsFail : inputs.database.connectionsWarn;
-          return { status: judged.status, summary: `${summary} (≥ ${over * 100}% of max_connections)`, details, metrics };
+          return {
+            status: judged.status,
+            summary: `${summary} (≥ ${over * 100}% of max_connections)`,
+            details,
+            metrics,
+          };
         }
         return { status: "ok" as const, summary, details, metrics };
       });
     } catch (error) {
-      if (error instanceof DatabaseUnreachableError) return { status: "fail", summary: error.message, details: { reason: error.reason } };
+      if (error instanceof DatabaseUnreachableError)
+        return { status: "fail", summary: error.message, details: { reason: error.reason } };
       throw error;
     }
   },

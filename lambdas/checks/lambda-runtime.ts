@@ -34,12 +34,25 @@ export const lambdaRuntime: Check = {
   async run({ inputs, now }) {
     const { major, runtime } = runtimeMajor(inputs.executionEnv);
     const end = NODE_END_OF_SUPPORT[major];
-    if (!end) return { status: "fail", summary: `${runtime}: no known end-of-support date; move to a current Node.js LTS` };
+    if (!end)
+      return { status: "fail", summary: `${runtime}: no known end-of-support date; move to a current Node.js LTS` };
     const daysLeft = Math.floor((Date.parse(`${end}T00:00:00Z`) - now.getTime()) / DAY_MS);
     const details = { runtime, major, endOfSupport: end, daysLeft };
     const metrics = { runtimeDaysLeft: daysLeft };
-    if (daysLeft < 0) return { status: "fail", summary: `${runtime} reached end of support on ${end}; upgrade the functions' runtime`, details, metrics };
-    if (daysLeft <= WARN_DAYS) return { status: "warn", summary: `${runtime} ends support on ${end}, in ${daysLeft} days; plan the upgrade`, details, metrics };
+    if (daysLeft < 0)
+      return {
+        status: "fail",
+        summary: `${runtime} reached end of support on ${end}; upgrade the functions' runtime`,
+        details,
+        metrics,
+      };
+    if (daysLeft <= WARN_DAYS)
+      return {
+        status: "warn",
+        summary: `${runtime} ends support on ${end}, in ${daysLeft} days; plan the upgrade`,
+        details,
+        metrics,
+      };
     return { status: "ok", summary: `${runtime} is supported until ${end} (${daysLeft} days)`, details, metrics };
   },
 };

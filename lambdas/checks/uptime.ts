@@ -27,16 +27,26 @@ export function uptimeCheck(cloudwatch: () => CloudWatchClient = () => new Cloud
         }),
         { abortSignal: signal },
       );
-      const value = (id: string) => response.MetricDataResults?.find((r) => r.Id === id)?.Values?.reduce((a, b) => a + b, 0);
+      const value = (id: string) =>
+        response.MetricDataResults?.find((r) => r.Id === id)?.Values?.reduce((a, b) => a + b, 0);
       const [upMinutes, samples, p95] = [value("up") ?? 0, value("samples") ?? 0, value("p95")];
       if (!samples) return { status: "fail", summary: "no probe data this week: the health probe is not running" };
       const availability = (100 * upMinutes) / samples;
-      const details = { minutesProbed: samples, minutesUp: upMinutes, availabilityPercent: Number(availability.toFixed(3)), p95LatencyMs: p95, thresholds: inputs.uptime };
+      const details = {
+        minutesProbed: samples,
+        minutesUp: upMinutes,
+        availabilityPercent: Number(availability.toFixed(3)),
+        p95LatencyMs: p95,
+        thresholds: inputs.uptime,
+      };
       const metrics = { availabilityPercent: availability, ...(p95 !== undefined ? { p95LatencyMs: p95 } : {}) };
       const summary = `availability ${availability.toFixed(3)}% over ${samples} probed minutes, p95 ${p95 === undefined ? "n/a" : `${Math.round(p95)} ms`}`;
-      if (availability < inputs.uptime.failBelowPercent) return { status: "fail", summary: `${summary} (below ${inputs.uptime.failBelowPercent}%)`, details, metrics };
-      if (availability < inputs.uptime.warnBelowPercent) return { status: "warn", summary: `${summary} (below ${inputs.uptime.warnBelowPercent}%)`, details, metrics };
-      if (p95 !== undefined && p95 > inputs.p95LatencyMs) return { status: "warn", summary: `${summary} (p95 above ${inputs.p95LatencyMs} ms)`, details, metrics };
+      if (availability < inputs.uptime.failBelowPercent)
+        return { status: "fail", summary: `${summary} (below ${inputs.uptime.failBelowPercent}%)`, details, metrics };
+      if (availability < inputs.uptime.warnBelowPercent)
+        return { status: "warn", summary: `${summary} (below ${inputs.uptime.warnBelowPercent}%)`, details, metrics };
+      if (p95 !== undefined && p95 > inputs.p95LatencyMs)
+        return { status: "warn", summary: `${summary} (p95 above ${inputs.p95LatencyMs} ms)`, details, metrics };
       return { status: "ok", summary, details, metrics };
     },
   };

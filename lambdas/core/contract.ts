@@ -24,7 +24,10 @@ export const LOG_PREFIXES = {
 } as const;
 
 /** Where the Vercel log drain's deliveries land: `<app|access>/vercel/YYYY/MM/DD/…ndjson.gz`. */
-export const VERCEL_LOGS_PREFIX = { app: `${LOG_PREFIXES.app}vercel/`, access: `${LOG_PREFIXES.access}vercel/` } as const;
+export const VERCEL_LOGS_PREFIX = {
+  app: `${LOG_PREFIXES.app}vercel/`,
+  access: `${LOG_PREFIXES.access}vercel/`,
+} as const;
 
 /** The backups bucket's prefixes, one per retention tier that is written (yearly is a tag on a monthly). */
 export const BACKUP_PREFIXES = ["daily/", "monthly/"] as const;

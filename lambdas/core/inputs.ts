@@ -85,9 +85,19 @@ export interface RunnerLimit {
   limitSeconds: number;
 }
 
-export const DEFAULT_BACKUP_THRESHOLDS: BackupThresholds = { maxAgeHours: 26, minSizeRatio: 0.5, maxSizeRatio: 2, drillMaxAgeDays: 8 };
+export const DEFAULT_BACKUP_THRESHOLDS: BackupThresholds = {
+  maxAgeHours: 26,
+  minSizeRatio: 0.5,
+  maxSizeRatio: 2,
+  drillMaxAgeDays: 8,
+};
 
-export const DEFAULT_TASKS: DatabaseTasks = { temporaryData: [], sessionsExpiredDays: 30, ridesOlderThanMonths: 6, batchSize: 5000 };
+export const DEFAULT_TASKS: DatabaseTasks = {
+  temporaryData: [],
+  sessionsExpiredDays: 30,
+  ridesOlderThanMonths: 6,
+  batchSize: 5000,
+};
 
 export const DEFAULT_INPUTS = {
   appName: "elegance-mobilite",
@@ -109,7 +119,8 @@ function json<T>(text: string | undefined, name: string, fallback: T): T {
   }
 }
 
-const number = (text: string | undefined, fallback: number) => (text && Number.isFinite(Number(text)) ? Number(text) : fallback);
+const number = (text: string | undefined, fallback: number) =>
+  text && Number.isFinite(Number(text)) ? Number(text) : fallback;
 
 /**
  * The one way TaskInputs are built, from variables: in a Lambda those infra/ set (see ENV and
@@ -117,7 +128,10 @@ const number = (text: string | undefined, fallback: number) => (text && Number.i
  * function that reads none bundles no Secrets Manager client); in the CLI the same variables
  * layered from flags, the shell and the stack file (bin/ops/inputs.ts), secrets given as values.
  */
-export function inputsFromEnv(env: NodeJS.ProcessEnv = process.env, readSecret?: (arn: string) => Promise<string>): TaskInputs {
+export function inputsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  readSecret?: (arn: string) => Promise<string>,
+): TaskInputs {
   const secretArn = env[ENV.databaseUrlSecretArn];
   const directUrl = env.DATABASE_URL;
   return {
@@ -133,7 +147,10 @@ export function inputsFromEnv(env: NodeJS.ProcessEnv = process.env, readSecret?:
     uptime: json(env[ENV.uptimeThresholds], ENV.uptimeThresholds, DEFAULT_INPUTS.uptime),
     database: { ...DEFAULT_DATABASE_THRESHOLDS, ...json(env[ENV.databaseThresholds], ENV.databaseThresholds, {}) },
     tasks: { ...DEFAULT_TASKS, ...json(env[ENV.databaseTasks], ENV.databaseTasks, {}) },
-    logs: { drainEnabled: env[ENV.logDrainEnabled] === "true", thresholds: { ...DEFAULT_LOG_THRESHOLDS, ...json(env[ENV.logThresholds], ENV.logThresholds, {}) } },
+    logs: {
+      drainEnabled: env[ENV.logDrainEnabled] === "true",
+      thresholds: { ...DEFAULT_LOG_THRESHOLDS, ...json(env[ENV.logThresholds], ENV.logThresholds, {}) },
+    },
     backups: { ...DEFAULT_BACKUP_THRESHOLDS, ...json(env[ENV.backupThresholds], ENV.backupThresholds, {}) },
     security: securityFromEnv(env, readSecret),
     businessMetrics: json(env[ENV.businessMetrics], ENV.businessMetrics, {}),
@@ -150,16 +167,25 @@ function securityFromEnv(env: NodeJS.ProcessEnv, readSecret?: (arn: string) => P
   const project = env[ENV.vercelProjectId];
   const supabaseArn = env[ENV.supabaseTokenSecretArn];
   const supabaseDirect = env.SUPABASE_ACCESS_TOKEN;
-  const supabaseToken = supabaseDirect ? async () => supabaseDirect : supabaseArn && readSecret ? () => readSecret(supabaseArn) : undefined;
+  const supabaseToken = supabaseDirect
+    ? async () => supabaseDirect
+    : supabaseArn && readSecret
+      ? () => readSecret(supabaseArn)
+      : undefined;
   return {
     access: json<Record<string, unknown>>(env[ENV.accessSettings], ENV.accessSettings, {}),
-    supabase: supabaseToken ? { token: supabaseToken, apiUrl: env[ENV.supabaseApiUrl] || "https://api.supabase.com" } : undefined,
+    supabase: supabaseToken
+      ? { token: supabaseToken, apiUrl: env[ENV.supabaseApiUrl] || "https://api.supabase.com" }
+      : undefined,
     levels: settings.levels ?? {},
     ignore: settings.ignore ?? [],
     registryUrl: env[ENV.npmRegistryUrl] || undefined,
     osvUrl: env[ENV.osvApiUrl] || undefined,
     lockfilePath: env.SECURITY_LOCKFILE || undefined,
-    vercel: token && project ? { token, project, team: env[ENV.vercelTeamId], apiUrl: env[ENV.vercelApiUrl] || undefined } : undefined,
+    vercel:
+      token && project
+        ? { token, project, team: env[ENV.vercelTeamId], apiUrl: env[ENV.vercelApiUrl] || undefined }
+        : undefined,
   };
 }
 

@@ -15,6 +15,10 @@ export interface MetricsSink {
 export const noMetrics: MetricsSink = { emit() {} };
 
 /** "This task ran" (dimension Task), with any other metrics of the same run. */
-export function heartbeat(metrics: MetricsSink, taskName: string, others: Record<string, { value: number; unit: Unit }> = {}): void {
+export function heartbeat(
+  metrics: MetricsSink,
+  taskName: string,
+  others: Record<string, { value: number; unit: Unit }> = {},
+): void {
   metrics.emit({ [DIMENSION.task]: taskName }, { [METRIC.heartbeat]: { value: 1, unit: "Count" }, ...others });
 }

@@ -54,14 +54,22 @@ export interface InputSpec {
 }
 
 export const INPUTS: Record<InputName, InputSpec> = {
-  appUrl: { env: ENV.appUrl, flag: "--app-url <url>", description: "https origin of the app, e.g. https://www.elegance-mobilite.fr" },
+  appUrl: {
+    env: ENV.appUrl,
+    flag: "--app-url <url>",
+    description: "https origin of the app, e.g. https://www.elegance-mobilite.fr",
+  },
   databaseUrl: {
     env: "DATABASE_URL",
     secretArnEnv: ENV.databaseUrlSecretArn,
     flag: "--database-url <url>",
     description: "postgresql:// URL of the database (direct or session-mode connection)",
   },
-  logsBucket: { env: ENV.logsBucket, flag: "--logs-bucket <name>", description: "bucket of logs and reports (run records go under reports/)" },
+  logsBucket: {
+    env: ENV.logsBucket,
+    flag: "--logs-bucket <name>",
+    description: "bucket of logs and reports (run records go under reports/)",
+  },
   backupsBucket: { env: ENV.backupsBucket, flag: "--backups-bucket <name>", description: "bucket of database backups" },
 };
 
@@ -80,7 +88,10 @@ export const SETTINGS: Record<SettingName, readonly string[]> = {
 };
 
 /** What the database checks and tasks all need. */
-export const DATABASE_NEEDS: Needs = { inputs: ["databaseUrl"], settings: ["databaseThresholds", "databaseTasks", "databaseCaCert"] };
+export const DATABASE_NEEDS: Needs = {
+  inputs: ["databaseUrl"],
+  settings: ["databaseThresholds", "databaseTasks", "databaseCaCert"],
+};
 
 const union = <T>(lists: (readonly T[] | undefined)[]): T[] => [...new Set(lists.flatMap((l) => l ?? []))];
 

@@ -4,9 +4,18 @@
 import type { ClientConfig } from "pg";
 import { ENV } from "./contract";
 
-export function pgConfig(url: string, options: Omit<ClientConfig, "connectionString" | "ssl"> = {}, env: NodeJS.ProcessEnv = process.env): ClientConfig {
+export function pgConfig(
+  url: string,
+  options: Omit<ClientConfig, "connectionString" | "ssl"> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ClientConfig {
   const ca = env[ENV.databaseCaCert]?.trim();
   // With a CA: verify the server's certificate and name; the URL's own sslmode is then ignored.
   const connectionString = ca ? url.replace(/([?&])sslmode=[^&]*&?/, "$1").replace(/[?&]$/, "") : url;
-  return { connectionString, connectionTimeoutMillis: 10_000, ...options, ...(ca ? { ssl: { ca, rejectUnauthorized: true } } : {}) };
+  return {
+    connectionString,
+    connectionTimeoutMillis: 10_000,
+    ...options,
+    ...(ca ? { ssl: { ca, rejectUnauthorized: true } } : {}),
+  };
 }

@@ -35,7 +35,11 @@ export async function openSession(url: string, task: string, limits: SessionLimi
   const problem = poolerProblem(url);
   if (problem) throw new PoolerUrlError(problem);
   const client = new Client(
-    pgConfig(url, { application_name: `elegance-ops:${task}`, statement_timeout: limits.statementTimeoutMs ?? 60_000, lock_timeout: limits.lockTimeoutMs ?? 5_000 }),
+    pgConfig(url, {
+      application_name: `elegance-ops:${task}`,
+      statement_timeout: limits.statementTimeoutMs ?? 60_000,
+      lock_timeout: limits.lockTimeoutMs ?? 5_000,
+    }),
   );
   // A broken connection mid-task surfaces on the next query; don't crash the process on it. Set
   // before connecting: a session killed just as it is ready errs in the same read as the ready
@@ -52,7 +56,9 @@ export async function openSession(url: string, task: string, limits: SessionLimi
 /** Runs `fn` holding the task's advisory lock; undefined (and no work) when another run holds it. */
 export async function withTaskLock<T>(client: Client, task: string, fn: () => Promise<T>): Promise<T | undefined> {
   const key = `elegance-ops:${task}`;
-  const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext($1)) AS locked", [key]);
+  const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext($1)) AS locked", [
+    key,
+  ]);
   if (!rows[0].locked) return undefined;
   try {
     return await fn();
@@ -62,7 +68,11 @@ export async function withTaskLock<T>(client: Client, task: string, fn: () => Pr
 }
 
 /** One batch in its own short transaction; returns the statement's rows and the transaction's length. */
-export async function inTransaction<T>(client: Client, work: () => Promise<T>, isolation: "READ COMMITTED" | "REPEATABLE READ" = "READ COMMITTED"): Promise<{ value: T; ms: number }> {
+export async function inTransaction<T>(
+  client: Client,
+  work: () => Promise<T>,
+  isolation: "READ COMMITTED" | "REPEATABLE READ" = "READ COMMITTED",
+): Promise<{ value: T; ms: number }> {
   const began = performance.now();
   await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
   try {
@@ -82,9 +92,18 @@ export async function inTransaction<T>(client: Client, work: () => Promise<T>, i
  * transaction only): a crash can lose the last batches whole, never half of one, and a lost
  * batch is simply redone by the next run. Returns the statements' results, in order.
  */
-export async function batchInOneTrip(client: Client, statements: string[], isolation: "READ COMMITTED" | "REPEATABLE READ" = "READ COMMITTED"): Promise<{ results: QueryResult[]; ms: number }> {
+export async function batchInOneTrip(
+  client: Client,
+  statements: string[],
+  isolation: "READ COMMITTED" | "REPEATABLE READ" = "READ COMMITTED",
+): Promise<{ results: QueryResult[]; ms: number }> {
   const began = performance.now();
-  const sql = [`BEGIN ISOLATION LEVEL ${isolation}`, "SET LOCAL synchronous_commit = off", ...statements, "COMMIT"].join(";\n");
+  const sql = [
+    `BEGIN ISOLATION LEVEL ${isolation}`,
+    "SET LOCAL synchronous_commit = off",
+    ...statements,
+    "COMMIT",
+  ].join(";\n");
   try {
     const all = (await client.query(sql)) as unknown as QueryResult[];
     return { results: all.slice(2, 2 + statements.length), ms: performance.now() - began };

@@ -9,7 +9,13 @@ import { DEFAULT_REGISTRY } from "../security/advisories";
 import { JsonClient, SourceUnavailableError, type HttpOptions } from "../security/http";
 import { lockfiles } from "../security/scan";
 import { VercelApi } from "../vercel/api";
-import { NODE_SCHEDULE_AS_OF, NODE_SCHEDULE_SOURCE, nodeStatus, scheduleAgeDays, type NodeStatus } from "./node-schedule";
+import {
+  NODE_SCHEDULE_AS_OF,
+  NODE_SCHEDULE_SOURCE,
+  nodeStatus,
+  scheduleAgeDays,
+  type NodeStatus,
+} from "./node-schedule";
 import { outdatedDirect, type Outdated } from "./outdated";
 
 export interface DepsReport {
@@ -23,13 +29,28 @@ export interface DepsReport {
 const MAX_SCHEDULE_AGE_DAYS = 183;
 const WARN_DAYS = 180;
 
-export async function runDeps(inputs: SecurityInputs | undefined, today: string, executionEnv: string | undefined, http: HttpOptions = {}): Promise<DepsReport> {
+export async function runDeps(
+  inputs: SecurityInputs | undefined,
+  today: string,
+  executionEnv: string | undefined,
+  http: HttpOptions = {},
+): Promise<DepsReport> {
   const client = new JsonClient(http);
   const unreadable: string[] = [];
-  const report: DepsReport = { lockfiles: [], node: [], schedule: { source: NODE_SCHEDULE_SOURCE, asOf: NODE_SCHEDULE_AS_OF, ageDays: scheduleAgeDays(today) }, unreadable, requests: {} };
+  const report: DepsReport = {
+    lockfiles: [],
+    node: [],
+    schedule: { source: NODE_SCHEDULE_SOURCE, asOf: NODE_SCHEDULE_AS_OF, ageDays: scheduleAgeDays(today) },
+    unreadable,
+    requests: {},
+  };
   for (const { origin, lock } of await lockfiles(inputs, unreadable, http)) {
     try {
-      report.lockfiles.push({ origin, file: lock.file, dependencies: await outdatedDirect(lock, inputs?.registryUrl ?? DEFAULT_REGISTRY, client) });
+      report.lockfiles.push({
+        origin,
+        file: lock.file,
+        dependencies: await outdatedDirect(lock, inputs?.registryUrl ?? DEFAULT_REGISTRY, client),
+      });
     } catch (error) {
       // A registry that stays down is said as such (a warn), never read as "all up to date".
       if (!(error instanceof SourceUnavailableError)) throw error;
@@ -41,10 +62,23 @@ export async function runDeps(inputs: SecurityInputs | undefined, today: string,
   if (inputs?.vercel && !inputs.lockfilePath) {
     const v = inputs.vercel;
     try {
-      const api = new VercelApi({ token: await v.token(), team: v.team, baseUrl: v.apiUrl, timeoutMs: http.timeoutMs, retryBaseMs: http.retryBaseMs });
-      const project = await api.get<{ name: string; nodeVersion?: string }>(`/v9/projects/${encodeURIComponent(v.project)}`);
+      const api = new VercelApi({
+        token: await v.token(),
+        team: v.team,
+        baseUrl: v.apiUrl,
+        timeoutMs: http.timeoutMs,
+        retryBaseMs: http.retryBaseMs,
+      });
+      const project = await api.get<{ name: string; nodeVersion?: string }>(
+        `/v9/projects/${encodeURIComponent(v.project)}`,
+      );
       const major = Number(project.nodeVersion?.match(/^(\d+)/)?.[1]);
-      if (major) report.node.push({ where: `Vercel project ${project.name}`, version: project.nodeVersion!, ...nodeStatus(major, today) });
+      if (major)
+        report.node.push({
+          where: `Vercel project ${project.name}`,
+          version: project.nodeVersion!,
+          ...nodeStatus(major, today),
+        });
       else unreadable.push(`Vercel project ${project.name}: no nodeVersion in its settings`);
     } catch (error) {
       unreadable.push(`Vercel project settings: ${(error as Error).message}`);
@@ -60,7 +94,9 @@ export function depsResult(report: DepsReport): CheckResult {
   for (const n of report.node) {
     if (n.phase === "end of life" || n.phase === "unknown") {
       statuses.push("fail");
-      notes.push(`${n.where} on Node ${n.major}: ${n.phase}${n.end ? ` since ${n.end}` : ""}; move to Node ${n.activeLts ?? "LTS"}`);
+      notes.push(
+        `${n.where} on Node ${n.major}: ${n.phase}${n.end ? ` since ${n.end}` : ""}; move to Node ${n.activeLts ?? "LTS"}`,
+      );
     } else if (n.phase === "maintenance" || (n.daysLeft !== undefined && n.daysLeft <= WARN_DAYS)) {
       statuses.push("warn");
       notes.push(`${n.where} on Node ${n.major}: ${n.phase}, end of life ${n.end} (${n.daysLeft} days)`);
@@ -76,9 +112,25 @@ export function depsResult(report: DepsReport): CheckResult {
   if (count("major")) statuses.push("warn");
   if (report.schedule.ageDays > MAX_SCHEDULE_AGE_DAYS) {
     statuses.push("warn");
-    notes.push(`the Node.js schedule data (lambdas/deps/node-schedule.ts, ${report.schedule.asOf}) is ${report.schedule.ageDays} days old: update it from ${report.schedule.source}`);
+    notes.push(
+      `the Node.js schedule data (lambdas/deps/node-schedule.ts, ${report.schedule.asOf}) is ${report.schedule.ageDays} days old: update it from ${report.schedule.source}`,
+    );
   }
   if (report.unreadable.length) statuses.push("warn");
-  const summary = [`${count("major")} major, ${count("minor")} minor, ${count("patch")} patch behind among ${deps.length} direct dependencies`, ...notes, ...report.unreadable.map((u) => `not read: ${u}`)].join("; ");
-  return { status: worst(...statuses), summary, details: report, metrics: { majorBehind: count("major"), minorBehind: count("minor"), patchBehind: count("patch"), deprecated: deprecated.length } };
+  const summary = [
+    `${count("major")} major, ${count("minor")} minor, ${count("patch")} patch behind among ${deps.length} direct dependencies`,
+    ...notes,
+    ...report.unreadable.map((u) => `not read: ${u}`),
+  ].join("; ");
+  return {
+    status: worst(...statuses),
+    summary,
+    details: report,
+    metrics: {
+      majorBehind: count("major"),
+      minorBehind: count("minor"),
+      patchBehind: count("patch"),
+      deprecated: deprecated.length,
+    },
+  };
 }

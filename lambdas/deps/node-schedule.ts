@@ -37,7 +37,11 @@ export interface NodeStatus {
 
 const DAY_MS = 86_400_000;
 
-export function nodeStatus(major: number, today: string, schedule: Record<number, NodeRelease> = NODE_SCHEDULE): NodeStatus {
+export function nodeStatus(
+  major: number,
+  today: string,
+  schedule: Record<number, NodeRelease> = NODE_SCHEDULE,
+): NodeStatus {
   const activeLts = Object.entries(schedule)
     .filter(([, r]) => r.lts && r.lts <= today && today < r.maintenance)
     .map(([m]) => Number(m))
@@ -46,9 +50,18 @@ export function nodeStatus(major: number, today: string, schedule: Record<number
   if (!r) return { major, phase: "unknown", activeLts };
   const daysLeft = Math.floor((Date.parse(r.end) - Date.parse(today)) / DAY_MS);
   const phase: NodePhase =
-    today >= r.end ? "end of life" : today >= r.maintenance ? (r.lts ? "maintenance LTS" : "maintenance") : r.lts && today >= r.lts ? "active LTS" : "current";
+    today >= r.end
+      ? "end of life"
+      : today >= r.maintenance
+        ? r.lts
+          ? "maintenance LTS"
+          : "maintenance"
+        : r.lts && today >= r.lts
+          ? "active LTS"
+          : "current";
   return { major, phase, end: r.end, daysLeft, activeLts };
 }
 
 /** Days since the schedule was copied. */
-export const scheduleAgeDays = (today: string): number => Math.floor((Date.parse(today) - Date.parse(NODE_SCHEDULE_AS_OF)) / DAY_MS);
+export const scheduleAgeDays = (today: string): number =>
+  Math.floor((Date.parse(today) - Date.parse(NODE_SCHEDULE_AS_OF)) / DAY_MS);

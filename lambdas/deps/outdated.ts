@@ -23,20 +23,35 @@ interface Packument {
   versions?: Record<string, { deprecated?: string }>;
 }
 
-const packumentUrl = (registry: string, name: string) => `${registry.replace(/\/+$/, "")}/${name.startsWith("@") ? `@${encodeURIComponent(name.slice(1))}` : encodeURIComponent(name)}`;
+const packumentUrl = (registry: string, name: string) =>
+  `${registry.replace(/\/+$/, "")}/${name.startsWith("@") ? `@${encodeURIComponent(name.slice(1))}` : encodeURIComponent(name)}`;
 
 export function behind(installed: string, latest: string | undefined): Behind {
   if (!latest || !semver.valid(installed) || !semver.valid(latest)) return "unknown";
   if (semver.eq(installed, latest)) return "up to date";
   if (semver.gt(installed, latest)) return "ahead";
   const diff = semver.diff(installed, latest);
-  return diff === "major" || diff === "premajor" ? "major" : diff === "minor" || diff === "preminor" ? "minor" : "patch";
+  return diff === "major" || diff === "premajor"
+    ? "major"
+    : diff === "minor" || diff === "preminor"
+      ? "minor"
+      : "patch";
 }
 
-export async function outdatedDirect(lock: Lockfile, registry: string, client: JsonClient, concurrency = 8): Promise<Outdated[]> {
+export async function outdatedDirect(
+  lock: Lockfile,
+  registry: string,
+  client: JsonClient,
+  concurrency = 8,
+): Promise<Outdated[]> {
   const direct = lock.packages.filter((p) => p.direct);
   const out: Outdated[] = new Array(direct.length);
-  const tool = lock.kind === "npm" ? { update: "npm update", install: "npm install" } : lock.kind === "pnpm" ? { update: "pnpm update", install: "pnpm add" } : { update: "yarn upgrade", install: "yarn add" };
+  const tool =
+    lock.kind === "npm"
+      ? { update: "npm update", install: "npm install" }
+      : lock.kind === "pnpm"
+        ? { update: "pnpm update", install: "pnpm add" }
+        : { update: "yarn upgrade", install: "yarn add" };
   let next = 0;
   const worker = async () => {
     while (next < direct.length) {
@@ -53,8 +68,21 @@ export async function outdatedDirect(lock: Lockfile, registry: string, client: J
       const wanted = lock.direct[p.name] ?? "";
       const deprecated = doc?.versions?.[p.version]?.deprecated;
       const inRange = latest && semver.validRange(wanted) ? semver.satisfies(latest, wanted) : false;
-      const command = b === "patch" || b === "minor" || b === "major" ? (inRange ? `${tool.update} ${p.name}` : `${tool.install} ${p.name}@${latest}`) : undefined;
-      out[i] = { name: p.name, installed: p.version, wanted, latest, behind: b, ...(deprecated ? { deprecated } : {}), ...(command ? { command } : {}) };
+      const command =
+        b === "patch" || b === "minor" || b === "major"
+          ? inRange
+            ? `${tool.update} ${p.name}`
+            : `${tool.install} ${p.name}@${latest}`
+          : undefined;
+      out[i] = {
+        name: p.name,
+        installed: p.version,
+        wanted,
+        latest,
+        behind: b,
+        ...(deprecated ? { deprecated } : {}),
+        ...(command ? { command } : {}),
+      };
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, direct.length) }, worker));

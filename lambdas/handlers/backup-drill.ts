@@ -25,10 +25,12 @@ export const handler = async () => {
   } finally {
     await scratch.stop();
   }
-  const recordKey = await writeDrillRecord(s3, requiredEnv(ENV.logsBucket), result, started, { timezone: process.env[ENV.timezone] });
+  const recordKey = await writeDrillRecord(s3, requiredEnv(ENV.logsBucket), result, started, {
+    timezone: process.env[ENV.timezone],
+  });
   heartbeat(emfMetrics(), requiredEnv(ENV.taskName), {
-      [METRIC.drillOk]: { value: result.status === "ok" ? 1 : 0, unit: "Count" },
-      [METRIC.drillSeconds]: { value: (Date.now() - started.getTime()) / 1000, unit: "Seconds" },
+    [METRIC.drillOk]: { value: result.status === "ok" ? 1 : 0, unit: "Count" },
+    [METRIC.drillSeconds]: { value: (Date.now() - started.getTime()) / 1000, unit: "Seconds" },
   });
   return { status: result.status, summary: result.summary, recordKey };
 };

@@ -23,10 +23,16 @@ export const handler = async () => {
   if (!("manifest" in result)) return { skipped: result.skipped };
   const { manifest } = result;
   heartbeat(emfMetrics(), requiredEnv(ENV.taskName), {
-      [METRIC.backupBytes]: { value: manifest.sizeBytes, unit: "Bytes" },
-      [METRIC.backupSeconds]: { value: Math.round(performance.now() - started) / 1000, unit: "Seconds" },
+    [METRIC.backupBytes]: { value: manifest.sizeBytes, unit: "Bytes" },
+    [METRIC.backupSeconds]: { value: Math.round(performance.now() - started) / 1000, unit: "Seconds" },
   });
-  return { key: manifest.key, sizeBytes: manifest.sizeBytes, sha256: manifest.sha256, tier: manifest.tier, abortedStaleUploads: result.abortedStaleUploads };
+  return {
+    key: manifest.key,
+    sizeBytes: manifest.sizeBytes,
+    sha256: manifest.sha256,
+    tier: manifest.tier,
+    abortedStaleUploads: result.abortedStaleUploads,
+  };
 };
 
 // On ECS Fargate the image runs this bundle as a process (`node backup/index.js`): same handler.

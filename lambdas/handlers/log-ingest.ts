@@ -26,7 +26,8 @@ export const handler = async (event: FunctionUrlEvent): Promise<IngestResponse> 
     {
       method: event.requestContext.http.method,
       headers: event.headers ?? {},
-      body: event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8"),
+      body:
+        event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8"),
     },
     {
       secret: () => secretValue(secretArn),

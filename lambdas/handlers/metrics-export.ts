@@ -11,7 +11,13 @@ export const handler = async () => {
   const bucket = process.env[ENV.logsBucket];
   const app = process.env[ENV.appName];
   if (!bucket || !app) throw new Error(`${ENV.logsBucket} and ${ENV.appName} must be set`);
-  const result = await exportMetrics({ cloudwatch: new CloudWatchClient({}), s3: createS3Client(), logsBucket: bucket, app, log: (line) => console.log(line) });
+  const result = await exportMetrics({
+    cloudwatch: new CloudWatchClient({}),
+    s3: createS3Client(),
+    logsBucket: bucket,
+    app,
+    log: (line) => console.log(line),
+  });
   heartbeat(emfMetrics(), process.env[ENV.taskName] ?? "metrics-export");
   return result;
 };

@@ -7,6 +7,10 @@ export const handler = async (event: SnsEvent): Promise<{ sent: number }> => {
   const secretArn = process.env[ENV.pagerdutyRoutingKeySecretArn];
   if (!secretArn) throw new Error(`${ENV.pagerdutyRoutingKeySecretArn} is not set`);
   const topics = JSON.parse(process.env[ENV.incidentTopics] ?? "{}") as Record<string, string>;
-  const sent = await forwardSnsEvent(event, { topics, routingKey: () => secretValue(secretArn), url: process.env.PAGERDUTY_EVENTS_URL });
+  const sent = await forwardSnsEvent(event, {
+    topics,
+    routingKey: () => secretValue(secretArn),
+    url: process.env.PAGERDUTY_EVENTS_URL,
+  });
   return { sent };
 };

@@ -11,7 +11,7 @@ import { secretValue } from "../lib/secrets";
 import { createS3Client } from "../lib/s3";
 import { deliverReport } from "../report/deliver";
 import { buildWeeklyReport, writeWeeklyReport } from "../report/index";
-import { previousWeek } from "../report/week";
+import { previousWeek } from "../lib/week";
 
 export const handler = async (event: { week?: string } = {}) => {
   const bucket = process.env[ENV.logsBucket];
@@ -32,7 +32,11 @@ export const handler = async (event: { week?: string } = {}) => {
   const recipientsArn = process.env[ENV.reportRecipientsSecretArn];
   const to = from && recipientsArn ? (JSON.parse(await secretValue(recipientsArn)) as string[]) : [];
   const topics = JSON.parse(process.env[ENV.incidentTopics] ?? "{}") as Record<string, string>;
-  const sent = await deliverReport(built, bucket, { ...(from ? { email: { ses: new SESv2Client({}), from, to } } : {}), sns: new SNSClient({}), level1TopicArn: topics["1"] });
+  const sent = await deliverReport(built, bucket, {
+    ...(from ? { email: { ses: new SESv2Client({}), from, to } } : {}),
+    sns: new SNSClient({}),
+    level1TopicArn: topics["1"],
+  });
   heartbeat(emfMetrics(), process.env[ENV.taskName] ?? "weekly-report");
   return { week, keys: built.keys, sent };
 };

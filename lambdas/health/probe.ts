@@ -46,12 +46,25 @@ export async function probeHealth(url: string, timeoutMs: number, signal?: Abort
     const body = (await response.text()).slice(0, MAX_BODY_CHARS);
     const latencyMs = Math.round(performance.now() - began);
     const healthy = response.ok && saysHealthy(body);
-    const reason = !response.ok ? `HTTP ${response.status}` : healthy ? undefined : `body does not say healthy: ${JSON.stringify(body.slice(0, 120))}`;
-    return { up: healthy, status: response.status, latencyMs, healthy, ...(reason ? { reason } : {}), body: body.trim().slice(0, 200) };
+    const reason = !response.ok
+      ? `HTTP ${response.status}`
+      : healthy
+        ? undefined
+        : `body does not say healthy: ${JSON.stringify(body.slice(0, 120))}`;
+    return {
+      up: healthy,
+      status: response.status,
+      latencyMs,
+      healthy,
+      ...(reason ? { reason } : {}),
+      body: body.trim().slice(0, 200),
+    };
   } catch (error) {
     const timedOut = deadline.aborted;
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const reason = timedOut ? `no answer within ${timeoutMs} ms` : `request failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`;
+    const reason = timedOut
+      ? `no answer within ${timeoutMs} ms`
+      : `request failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`;
     return { up: false, healthy: false, reason };
   }
 }
@@ -62,7 +75,9 @@ export function emitProbeMetrics(metrics: MetricsSink, appName: string, taskName
     { [DIMENSION.app]: appName },
     {
       [METRIC.up]: { value: result.up ? 1 : 0, unit: "Count" },
-      ...(result.latencyMs !== undefined ? { [METRIC.latency]: { value: result.latencyMs, unit: "Milliseconds" as const } } : {}),
+      ...(result.latencyMs !== undefined
+        ? { [METRIC.latency]: { value: result.latencyMs, unit: "Milliseconds" as const } }
+        : {}),
     },
   );
   heartbeat(metrics, taskName);

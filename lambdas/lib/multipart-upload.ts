@@ -47,12 +47,28 @@ export async function multipartUpload(
   let failure: unknown;
 
   const send = async (buffer: Buffer, partNumber: number): Promise<void> => {
-    if (partNumber > MAX_PARTS) throw new Error(`s3://${Bucket}/${Key} needs more than ${MAX_PARTS} parts of ${partSize} bytes: raise the part size`);
-    uploadId ??= (await s3.send(new CreateMultipartUploadCommand({ ...params, ...(crc ? { ChecksumAlgorithm: "CRC32" } : {}) }))).UploadId;
+    if (partNumber > MAX_PARTS)
+      throw new Error(
+        `s3://${Bucket}/${Key} needs more than ${MAX_PARTS} parts of ${partSize} bytes: raise the part size`,
+      );
+    uploadId ??= (
+      await s3.send(new CreateMultipartUploadCommand({ ...params, ...(crc ? { ChecksumAlgorithm: "CRC32" } : {}) }))
+    ).UploadId;
     const r = await s3.send(
-      new UploadPartCommand({ Bucket, Key, UploadId: uploadId, PartNumber: partNumber, Body: buffer, ...(crc ? { ChecksumAlgorithm: "CRC32" } : {}) }),
+      new UploadPartCommand({
+        Bucket,
+        Key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        Body: buffer,
+        ...(crc ? { ChecksumAlgorithm: "CRC32" } : {}),
+      }),
     );
-    parts[partNumber - 1] = { PartNumber: partNumber, ETag: r.ETag, ...(r.ChecksumCRC32 ? { ChecksumCRC32: r.ChecksumCRC32 } : {}) };
+    parts[partNumber - 1] = {
+      PartNumber: partNumber,
+      ETag: r.ETag,
+      ...(r.ChecksumCRC32 ? { ChecksumCRC32: r.ChecksumCRC32 } : {}),
+    };
   };
   // The first part creates the upload; the others wait for it rather than each creating one.
   let created: Promise<void> | undefined;
@@ -78,7 +94,7 @@ export async function multipartUpload(
   let partNumber = 0;
   try {
     for await (const chunk of body) {
-      for (let at = 0; at < chunk.length; ) {
+      for (let at = 0; at < chunk.length;) {
         const n = Math.min(partSize - filled, chunk.length - at);
         part.set(chunk.subarray(at, at + n), filled);
         filled += n;
@@ -99,12 +115,15 @@ export async function multipartUpload(
     if (filled) start(part.subarray(0, filled), ++partNumber);
     await Promise.all(inFlight);
     if (failure) throw failure;
-    await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+    await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+    );
   } catch (error) {
     // Nothing left running, then no parts left behind.
     await Promise.all(inFlight);
     await created?.catch(() => undefined);
-    if (uploadId) await s3.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId: uploadId })).catch(() => undefined);
+    if (uploadId)
+      await s3.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId: uploadId })).catch(() => undefined);
     throw error;
   }
 }

@@ -62,7 +62,7 @@ export class ParallelGzip extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.bytesIn += chunk.length;
     // Copied once into the current block (a pipe hands out 64 KiB chunks).
-    for (let at = 0; at < chunk.length; ) {
+    for (let at = 0; at < chunk.length;) {
       this.block ??= this.free.pop() ?? Buffer.allocUnsafeSlow(this.blockBytes);
       const n = chunk.copy(this.block, this.filled, at);
       this.filled += n;
@@ -84,7 +84,10 @@ export class ParallelGzip extends Transform {
     this.filled = 0;
     const compressed = new Promise<Buffer>((resolve, reject) => this.waiting.push({ block, resolve, reject }));
     // zlib has read the block once it answers (the output is its own buffer).
-    void compressed.then(() => this.free.push(whole), () => undefined);
+    void compressed.then(
+      () => this.free.push(whole),
+      () => undefined,
+    );
     const member: Member = { result: compressed.then((out) => (member.done = out)) };
     member.result.catch(() => undefined); // read in order by settle(); never unhandled meanwhile
     this.members.push(member);

@@ -30,7 +30,10 @@ export const S3_MAX_ATTEMPTS = 3;
  */
 export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
   const idle = env.S3_IDLE_TIMEOUT_MS?.trim() ? Number(env.S3_IDLE_TIMEOUT_MS) : S3_IDLE_TIMEOUT_MS;
-  if (!Number.isInteger(idle) || idle <= 0) throw new S3ConfigError(`S3_IDLE_TIMEOUT_MS must be a positive number of milliseconds, got ${JSON.stringify(env.S3_IDLE_TIMEOUT_MS)}`);
+  if (!Number.isInteger(idle) || idle <= 0)
+    throw new S3ConfigError(
+      `S3_IDLE_TIMEOUT_MS must be a positive number of milliseconds, got ${JSON.stringify(env.S3_IDLE_TIMEOUT_MS)}`,
+    );
   const config: S3ClientConfig = {
     maxAttempts: S3_MAX_ATTEMPTS,
     // socketTimeout is inactivity, not total time: a big part uploading for minutes is never cut.
@@ -47,7 +50,9 @@ export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
   const endpoint = env.AWS_ENDPOINT_URL_S3?.trim();
   if (endpoint) {
     if (!/^https?:\/\/[^/]/.test(endpoint) || !URL.canParse(endpoint)) {
-      throw new S3ConfigError(`AWS_ENDPOINT_URL_S3 must be an http(s):// URL of an S3-compatible server, got ${JSON.stringify(endpoint)}`);
+      throw new S3ConfigError(
+        `AWS_ENDPOINT_URL_S3 must be an http(s):// URL of an S3-compatible server, got ${JSON.stringify(endpoint)}`,
+      );
     }
     config.endpoint = endpoint;
     config.forcePathStyle = true;
@@ -67,7 +72,8 @@ export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
         return await next(args);
       } catch (error) {
         const bucket = (args.input as { Bucket?: string }).Bucket;
-        if (error instanceof Error && !error.message.includes(where)) error.message = `${error.message} (${where}${bucket ? `, bucket ${bucket}` : ""})`;
+        if (error instanceof Error && !error.message.includes(where))
+          error.message = `${error.message} (${where}${bucket ? `, bucket ${bucket}` : ""})`;
         throw error;
       }
     },
@@ -80,9 +86,18 @@ export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
  * The objects under a prefix, every page (the SDK's paginator), or only the first `limit`
  * (in key order). `signal` aborts the listing.
  */
-export async function listObjects(s3: S3Client, bucket: string, prefix: string, options: { signal?: AbortSignal; limit?: number } = {}): Promise<_Object[]> {
+export async function listObjects(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  options: { signal?: AbortSignal; limit?: number } = {},
+): Promise<_Object[]> {
   const objects: _Object[] = [];
-  const pages = paginateListObjectsV2({ client: s3, ...(options.limit ? { pageSize: options.limit } : {}) }, { Bucket: bucket, Prefix: prefix }, { abortSignal: options.signal });
+  const pages = paginateListObjectsV2(
+    { client: s3, ...(options.limit ? { pageSize: options.limit } : {}) },
+    { Bucket: bucket, Prefix: prefix },
+    { abortSignal: options.signal },
+  );
   for await (const page of pages) {
     objects.push(...(page.Contents ?? []));
     if (options.limit && objects.length >= options.limit) return objects.slice(0, options.limit);

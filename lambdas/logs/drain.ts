@@ -164,7 +164,10 @@ export function is5xx(value: Record<string, unknown>): boolean {
   const status = (v: unknown) => (typeof v === "number" ? v : undefined);
   const proxyStatus = status(proxy?.statusCode);
   const entryStatus = status(value.statusCode);
-  return (proxyStatus !== undefined && proxyStatus >= 500) || (entryStatus !== undefined && (entryStatus >= 500 || entryStatus === -1));
+  return (
+    (proxyStatus !== undefined && proxyStatus >= 500) ||
+    (entryStatus !== undefined && (entryStatus >= 500 || entryStatus === -1))
+  );
 }
 
 /**
@@ -184,7 +187,8 @@ const REPORT_DURATION = /(?<!Billed )\bDuration: (\d+(?:\.\d+)?) ms/;
 
 /** Milliseconds the request took, when the entry says. */
 export function durationMs(value: Record<string, unknown>): number | undefined {
-  if (typeof value.message !== "string" || (value.type !== "report" && !value.message.startsWith("REPORT "))) return undefined;
+  if (typeof value.message !== "string" || (value.type !== "report" && !value.message.startsWith("REPORT ")))
+    return undefined;
   const match = REPORT_DURATION.exec(value.message);
   return match ? Number(match[1]) : undefined;
 }

@@ -55,9 +55,13 @@ export async function ingestDelivery(request: IngestRequest, deps: IngestDeps): 
   if (method !== "POST") return answer(405, { error: "method not allowed" });
 
   const secret = typeof deps.secret === "string" ? deps.secret : await deps.secret();
-  if (!verifySignature(request.body, request.headers["x-vercel-signature"], secret)) return answer(403, { error: "invalid signature" });
+  if (!verifySignature(request.body, request.headers["x-vercel-signature"], secret))
+    return answer(403, { error: "invalid signature" });
   if (request.body.length > deps.maxBytes) {
-    deps.metrics.emit({ [DIMENSION.app]: deps.appName }, { [METRIC.logDeliveriesTooLarge]: { value: 1, unit: "Count" } });
+    deps.metrics.emit(
+      { [DIMENSION.app]: deps.appName },
+      { [METRIC.logDeliveriesTooLarge]: { value: 1, unit: "Count" } },
+    );
     return answer(413, { error: `delivery of ${request.body.length} bytes is over the ${deps.maxBytes}-byte limit` });
   }
 

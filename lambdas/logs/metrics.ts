@@ -16,7 +16,14 @@ export interface DeliveryStats {
 
 export function deliveryStats(entries: DrainEntry[]): DeliveryStats {
   const failedRequests = new Set<string>();
-  const stats: DeliveryStats = { entries: entries.length, app: 0, access: 0, errorLines: 0, http5xxResponses: 0, durationsMs: [] };
+  const stats: DeliveryStats = {
+    entries: entries.length,
+    app: 0,
+    access: 0,
+    errorLines: 0,
+    http5xxResponses: 0,
+    durationsMs: [],
+  };
   for (const entry of entries) {
     stats[classify(entry.value)] += 1;
     if (isErrorLine(entry.value)) stats.errorLines += 1;
@@ -33,7 +40,12 @@ export function deliveryStats(entries: DrainEntry[]): DeliveryStats {
 const VALUES_PER_RECORD = 100;
 
 /** The counts through the shared sink; the durations as EMF value arrays (CloudWatch computes p95 from them). */
-export function emitDeliveryMetrics(sink: MetricsSink, app: string, stats: DeliveryStats, namespace: string = METRICS_NAMESPACE): void {
+export function emitDeliveryMetrics(
+  sink: MetricsSink,
+  app: string,
+  stats: DeliveryStats,
+  namespace: string = METRICS_NAMESPACE,
+): void {
   const dimensions = { [DIMENSION.app]: app };
   sink.emit(dimensions, {
     [METRIC.logErrorLines]: { value: stats.errorLines, unit: "Count" },
@@ -43,7 +55,8 @@ export function emitDeliveryMetrics(sink: MetricsSink, app: string, stats: Deliv
     const metrics = new Metrics({ namespace });
     metrics.clearDefaultDimensions();
     metrics.addDimension(DIMENSION.app, app);
-    for (const ms of stats.durationsMs.slice(i, i + VALUES_PER_RECORD)) metrics.addMetric(METRIC.requestDuration, "Milliseconds", ms);
+    for (const ms of stats.durationsMs.slice(i, i + VALUES_PER_RECORD))
+      metrics.addMetric(METRIC.requestDuration, "Milliseconds", ms);
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
 }

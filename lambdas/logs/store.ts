@@ -63,13 +63,21 @@ export async function writeLogObjects(s3: S3Client, bucket: string, objects: Log
       ),
     ),
   );
-  const failed = results.flatMap((r, i) => (r.status === "rejected" ? [`${objects[i].key}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : []));
-  if (failed.length) throw new Error(`could not store ${failed.length} of ${objects.length} log objects: ${failed.join("; ")}`);
+  const failed = results.flatMap((r, i) =>
+    r.status === "rejected"
+      ? [`${objects[i].key}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`]
+      : [],
+  );
+  if (failed.length)
+    throw new Error(`could not store ${failed.length} of ${objects.length} log objects: ${failed.join("; ")}`);
 }
 
 /** The lines of one stored object, as delivered. */
 export async function readLogLines(s3: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<string[]> {
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
   const bytes = await object.Body!.transformToByteArray();
-  return gunzipSync(bytes).toString("utf8").split("\n").filter((line) => line !== "");
+  return gunzipSync(bytes)
+    .toString("utf8")
+    .split("\n")
+    .filter((line) => line !== "");
 }

@@ -2,11 +2,17 @@
 // most; the guide keeps metrics 2 years. Each UTC day of every metric the stack emits or alarms
 // on is read with GetMetricData and written as one gzip NDJSON object under metrics/YYYY/MM/DD/
 // of the logs bucket (kept 731 days), which the Glue table of infra/metrics-archive.ts reads.
-import { GetMetricDataCommand, ListMetricsCommand, type CloudWatchClient, type Metric, type MetricDataQuery } from "@aws-sdk/client-cloudwatch";
+import {
+  GetMetricDataCommand,
+  ListMetricsCommand,
+  type CloudWatchClient,
+  type Metric,
+  type MetricDataQuery,
+} from "@aws-sdk/client-cloudwatch";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { gunzipSync, gzipSync, strFromU8, strToU8 } from "fflate";
 import { LOG_PREFIXES, METRIC, METRICS_NAMESPACE } from "../core/contract";
-import { addDays, dayRange, utcDay } from "../report/week";
+import { addDays, dayRange, utcDay } from "../lib/week";
 
 /** One datapoint, one NDJSON line; the Glue table's columns (infra/metrics-archive.ts). */
 export interface ExportedPoint {
@@ -52,7 +58,9 @@ export async function stackMetrics(cloudwatch: CloudWatchClient, app: string, si
   for (const source of sources) {
     let token: string | undefined;
     do {
-      const page = await cloudwatch.send(new ListMetricsCommand({ Namespace: source.namespace, NextToken: token }), { abortSignal: signal });
+      const page = await cloudwatch.send(new ListMetricsCommand({ Namespace: source.namespace, NextToken: token }), {
+        abortSignal: signal,
+      });
       for (const m of page.Metrics ?? []) {
         const name = source.dimension && m.Dimensions?.find((d) => d.Name === source.dimension)?.Value;
         if (!source.dimension || name?.startsWith(`${app}-`)) metrics.push(m);
@@ -70,13 +78,26 @@ export function periodFor(day: string, now: Date): number {
 }
 
 /** Every datapoint of `day` for these metrics, sorted so the same data gives the same bytes. */
-export async function readDay(cloudwatch: CloudWatchClient, metrics: Metric[], day: string, now: Date, signal?: AbortSignal): Promise<ExportedPoint[]> {
+export async function readDay(
+  cloudwatch: CloudWatchClient,
+  metrics: Metric[],
+  day: string,
+  now: Date,
+  signal?: AbortSignal,
+): Promise<ExportedPoint[]> {
   const { start, end } = dayRange(day);
   const period = periodFor(day, now);
   const queries: { query: MetricDataQuery; metric: Metric; stat: string }[] = metrics.flatMap((metric) =>
-    [...STATS, ...(DISTRIBUTIONS.has(metric.MetricName ?? "") ? PERCENTILES : [])].map((stat) => ({ metric, stat, query: {} as MetricDataQuery })),
+    [...STATS, ...(DISTRIBUTIONS.has(metric.MetricName ?? "") ? PERCENTILES : [])].map((stat) => ({
+      metric,
+      stat,
+      query: {} as MetricDataQuery,
+    })),
   );
-  queries.forEach((q, i) => (q.query = { Id: `q${i}`, MetricStat: { Metric: q.metric, Period: period, Stat: q.stat }, ReturnData: true }));
+  queries.forEach(
+    (q, i) =>
+      (q.query = { Id: `q${i}`, MetricStat: { Metric: q.metric, Period: period, Stat: q.stat }, ReturnData: true }),
+  );
   const points: ExportedPoint[] = [];
   for (let i = 0; i < queries.length; i += QUERIES_PER_CALL) {
     const batch = queries.slice(i, i + QUERIES_PER_CALL);
@@ -84,33 +105,59 @@ export async function readDay(cloudwatch: CloudWatchClient, metrics: Metric[], d
     let token: string | undefined;
     do {
       const page = await cloudwatch.send(
-        new GetMetricDataCommand({ StartTime: start, EndTime: end, MetricDataQueries: batch.map((q) => q.query), ScanBy: "TimestampAscending", NextToken: token }),
+        new GetMetricDataCommand({
+          StartTime: start,
+          EndTime: end,
+          MetricDataQueries: batch.map((q) => q.query),
+          ScanBy: "TimestampAscending",
+          NextToken: token,
+        }),
         { abortSignal: signal },
       );
       for (const result of page.MetricDataResults ?? []) {
         const q = byId.get(result.Id);
         if (!q) continue;
-        const dimensions = Object.fromEntries((q.metric.Dimensions ?? []).map((d) => [d.Name ?? "", d.Value ?? ""]).sort(([a], [b]) => a.localeCompare(b)));
+        const dimensions = Object.fromEntries(
+          (q.metric.Dimensions ?? []).map((d) => [d.Name ?? "", d.Value ?? ""]).sort(([a], [b]) => a.localeCompare(b)),
+        );
         (result.Timestamps ?? []).forEach((t, j) => {
           const value = result.Values?.[j];
           if (value === undefined) return;
-          points.push({ namespace: q.metric.Namespace ?? "", metric: q.metric.MetricName ?? "", dimensions, stat: q.stat, period, time: new Date(t).toISOString(), value });
+          points.push({
+            namespace: q.metric.Namespace ?? "",
+            metric: q.metric.MetricName ?? "",
+            dimensions,
+            stat: q.stat,
+            period,
+            time: new Date(t).toISOString(),
+            value,
+          });
         });
       }
       token = page.NextToken;
     } while (token);
   }
-  const sortKey = (p: ExportedPoint) => `${p.namespace}\u0000${p.metric}\u0000${JSON.stringify(p.dimensions)}\u0000${p.stat}\u0000${p.time}`;
-  return points.map((p) => [sortKey(p), p] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, p]) => p);
+  const sortKey = (p: ExportedPoint) =>
+    `${p.namespace}\u0000${p.metric}\u0000${JSON.stringify(p.dimensions)}\u0000${p.stat}\u0000${p.time}`;
+  return points
+    .map((p) => [sortKey(p), p] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, p]) => p);
 }
 
 /** gzip NDJSON with no timestamp in the header: the same points give the same object. */
 export const encodePoints = (points: ExportedPoint[]): Uint8Array =>
-  gzipSync(strToU8(points.map((p) => JSON.stringify(p)).join("\n") + (points.length ? "\n" : "")), { level: 6, mtime: 0 });
+  gzipSync(strToU8(points.map((p) => JSON.stringify(p)).join("\n") + (points.length ? "\n" : "")), {
+    level: 6,
+    mtime: 0,
+  });
 
 export function decodePoints(body: Uint8Array): ExportedPoint[] {
   const text = strFromU8(gunzipSync(body));
-  return text.split("\n").filter((line) => line.length > 0).map((line) => JSON.parse(line) as ExportedPoint);
+  return text
+    .split("\n")
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as ExportedPoint);
 }
 
 export interface ExportDeps {
@@ -125,13 +172,23 @@ export interface ExportDeps {
 }
 
 /** Exports one day (overwriting its object). */
-export async function exportDay(deps: ExportDeps, day: string, metrics?: Metric[]): Promise<{ day: string; key: string; points: number }> {
+export async function exportDay(
+  deps: ExportDeps,
+  day: string,
+  metrics?: Metric[],
+): Promise<{ day: string; key: string; points: number }> {
   const now = deps.now ?? new Date();
   const list = metrics ?? (await stackMetrics(deps.cloudwatch, deps.app, deps.signal));
   const points = await readDay(deps.cloudwatch, list, day, now, deps.signal);
   const key = exportKey(day);
   await deps.s3.send(
-    new PutObjectCommand({ Bucket: deps.logsBucket, Key: key, Body: encodePoints(points), ContentType: "application/x-ndjson", ContentEncoding: "gzip" }),
+    new PutObjectCommand({
+      Bucket: deps.logsBucket,
+      Key: key,
+      Body: encodePoints(points),
+      ContentType: "application/x-ndjson",
+      ContentEncoding: "gzip",
+    }),
     { abortSignal: deps.signal },
   );
   deps.log?.(`${key}: ${points.length} datapoints`);
@@ -153,22 +210,32 @@ async function exists(s3: S3Client, bucket: string, key: string, signal?: AbortS
  * The scheduled run: yesterday (always, overwritten), then every earlier day of the last
  * CATCH_UP_DAYS that has no object yet (a run that failed or did not happen).
  */
-export async function exportMetrics(deps: ExportDeps): Promise<{ exported: { day: string; key: string; points: number }[] }> {
+export async function exportMetrics(
+  deps: ExportDeps,
+): Promise<{ exported: { day: string; key: string; points: number }[] }> {
   const now = deps.now ?? new Date();
   const yesterday = addDays(utcDay(now), -1);
   const metrics = await stackMetrics(deps.cloudwatch, deps.app, deps.signal);
   const exported = [await exportDay({ ...deps, now }, yesterday, metrics)];
   for (let back = 1; back < CATCH_UP_DAYS; back++) {
     const day = addDays(yesterday, -back);
-    if (!(await exists(deps.s3, deps.logsBucket, exportKey(day), deps.signal))) exported.push(await exportDay({ ...deps, now }, day, metrics));
+    if (!(await exists(deps.s3, deps.logsBucket, exportKey(day), deps.signal)))
+      exported.push(await exportDay({ ...deps, now }, day, metrics));
   }
   return { exported };
 }
 
 /** One exported day's points, or none when the day was never exported. */
-export async function readExportedDay(s3: S3Client, bucket: string, day: string, signal?: AbortSignal): Promise<ExportedPoint[]> {
+export async function readExportedDay(
+  s3: S3Client,
+  bucket: string,
+  day: string,
+  signal?: AbortSignal,
+): Promise<ExportedPoint[]> {
   try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: exportKey(day) }), { abortSignal: signal });
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: exportKey(day) }), {
+      abortSignal: signal,
+    });
     return decodePoints(await object.Body!.transformToByteArray());
   } catch (error) {
     const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };

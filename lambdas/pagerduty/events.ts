@@ -20,7 +20,15 @@ export interface PagerDutyEvent {
   routing_key: string;
   event_action: "trigger" | "resolve";
   dedup_key: string;
-  payload?: { summary: string; source: string; severity: string; timestamp?: string; component?: string; group?: string; custom_details?: Record<string, unknown> };
+  payload?: {
+    summary: string;
+    source: string;
+    severity: string;
+    timestamp?: string;
+    component?: string;
+    group?: string;
+    custom_details?: Record<string, unknown>;
+  };
 }
 
 /** The event for one SNS message, or undefined when there is nothing to tell PagerDuty. */
@@ -39,11 +47,17 @@ export function toEvent(message: string, level: Level, routingKey: string): Page
         timestamp: incident.at,
         component: incident.domain,
         group: incident.checklist,
-        custom_details: { status: incident.status, details: incident.details, runbook: incident.runbook, responseTime: incident.responseTime },
+        custom_details: {
+          status: incident.status,
+          details: incident.details,
+          runbook: incident.runbook,
+          responseTime: incident.responseTime,
+        },
       },
     };
   }
-  if (!body.AlarmName || !body.NewStateValue) throw new Error("SNS message is neither a CloudWatch alarm nor an elegance-ops incident");
+  if (!body.AlarmName || !body.NewStateValue)
+    throw new Error("SNS message is neither a CloudWatch alarm nor an elegance-ops incident");
   // INSUFFICIENT_DATA says nothing about the service; the alarms that matter treat missing data as breaching.
   if (body.NewStateValue === "INSUFFICIENT_DATA") return undefined;
   const dedupKey = body.AlarmArn ?? body.AlarmName;
@@ -63,13 +77,24 @@ export function toEvent(message: string, level: Level, routingKey: string): Page
 }
 
 /** POSTs one event; retries 429 and 5xx with backoff; another 4xx is a bug worth failing on. */
-export async function sendEvent(event: PagerDutyEvent, url = EVENTS_URL, attempts = 4, baseDelayMs = 500): Promise<void> {
+export async function sendEvent(
+  event: PagerDutyEvent,
+  url = EVENTS_URL,
+  attempts = 4,
+  baseDelayMs = 500,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event), signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(event),
+      signal: AbortSignal.timeout(10_000),
+    });
     if (response.ok) return;
     const text = await response.text();
     const retriable = response.status === 429 || response.status >= 500;
-    if (!retriable || attempt >= attempts) throw new Error(`PagerDuty answered ${response.status} for ${event.dedup_key}: ${text.slice(0, 300)}`);
+    if (!retriable || attempt >= attempts)
+      throw new Error(`PagerDuty answered ${response.status} for ${event.dedup_key}: ${text.slice(0, 300)}`);
     await new Promise((r) => setTimeout(r, baseDelayMs * 2 ** (attempt - 1)));
   }
 }
@@ -79,7 +104,10 @@ export interface SnsEvent {
 }
 
 /** Forwards every record; the level comes from the topic the record came from. */
-export async function forwardSnsEvent(event: SnsEvent, deps: { topics: Record<string, string>; routingKey: () => Promise<string>; url?: string; baseDelayMs?: number }): Promise<number> {
+export async function forwardSnsEvent(
+  event: SnsEvent,
+  deps: { topics: Record<string, string>; routingKey: () => Promise<string>; url?: string; baseDelayMs?: number },
+): Promise<number> {
   const levelOf = new Map(Object.entries(deps.topics).map(([level, arn]) => [arn, Number(level) as Level]));
   let sent = 0;
   for (const record of event.Records) {

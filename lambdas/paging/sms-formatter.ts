@@ -32,13 +32,18 @@ export interface FormatterDeps {
 }
 
 /** The text of one page, and whether it is about the database; undefined when there is nothing to say. */
-export function pageText(message: string, level: Level, deps: Pick<FormatterDeps, "app" | "runbookBaseUrl" | "databaseAlarmPrefix">) {
+export function pageText(
+  message: string,
+  level: Level,
+  deps: Pick<FormatterDeps, "app" | "runbookBaseUrl" | "databaseAlarmPrefix">,
+) {
   const body = JSON.parse(message) as Partial<AlarmNotification & IncidentMessage>;
   if (body.kind === "incident" && body.source === "elegance-ops") {
     const incident = body as IncidentMessage;
     return { text: incidentSms(incident, deps.runbookBaseUrl), database: incident.domain === "database" };
   }
-  if (!body.AlarmName || !body.NewStateValue) throw new Error("SNS message is neither a CloudWatch alarm nor an elegance-ops incident");
+  if (!body.AlarmName || !body.NewStateValue)
+    throw new Error("SNS message is neither a CloudWatch alarm nor an elegance-ops incident");
   const text = alarmSms(body as AlarmNotification, level, deps.app, deps.runbookBaseUrl);
   return text === undefined ? undefined : { text, database: body.AlarmName.startsWith(deps.databaseAlarmPrefix) };
 }
@@ -58,10 +63,19 @@ export async function textPages(event: SnsEvent, deps: FormatterDeps): Promise<n
     if (!level) throw new Error(`message from ${record.Sns.TopicArn}, which is not a paging topic`);
     const page = pageText(record.Sns.Message, level, deps);
     if (!page) continue;
-    const numbers = new Set([...(routes.levels[String(level)] ?? []), ...(page.database ? (routes.database?.[String(level)] ?? []) : [])]);
+    const numbers = new Set([
+      ...(routes.levels[String(level)] ?? []),
+      ...(page.database ? (routes.database?.[String(level)] ?? []) : []),
+    ]);
     for (const [i, phone] of [...numbers].entries()) {
       try {
-        await deps.sns.send(new PublishCommand({ PhoneNumber: phone, Message: page.text, MessageAttributes: { "AWS.SNS.SMS.SMSType": { DataType: "String", StringValue: "Transactional" } } }));
+        await deps.sns.send(
+          new PublishCommand({
+            PhoneNumber: phone,
+            Message: page.text,
+            MessageAttributes: { "AWS.SNS.SMS.SMSType": { DataType: "String", StringValue: "Transactional" } },
+          }),
+        );
         sent++;
       } catch (error) {
         // The number is a secret: name its position only.

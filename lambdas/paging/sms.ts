@@ -25,7 +25,23 @@ export function gsm7Length(text: string): number | undefined {
   return n;
 }
 
-const PUNCTUATION: Record<string, string> = { "—": "-", "–": "-", "’": "'", "‘": "'", "«": '"', "»": '"', "“": '"', "”": '"', "…": "...", "\u00a0": " ", "\u202f": " ", "·": "-", "›": ">", "≥": ">=", "≤": "<=" };
+const PUNCTUATION: Record<string, string> = {
+  "—": "-",
+  "–": "-",
+  "’": "'",
+  "‘": "'",
+  "«": '"',
+  "»": '"',
+  "“": '"',
+  "”": '"',
+  "…": "...",
+  "\u00a0": " ",
+  "\u202f": " ",
+  "·": "-",
+  "›": ">",
+  "≥": ">=",
+  "≤": "<=",
+};
 
 /** Plain ASCII-ish text: dashes, quotes and accents transliterated, anything else `?`; one line. */
 export function toGsm7(text: string): string {
@@ -40,7 +56,12 @@ export function toGsm7(text: string): string {
 
 /** `07:42`, Paris time (the team's clock). */
 export function parisTime(at: Date): string {
-  return new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(at);
+  return new Intl.DateTimeFormat("fr-FR", {
+    timeZone: "Europe/Paris",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).format(at);
 }
 
 export interface SmsPage {
@@ -58,7 +79,9 @@ export interface SmsPage {
 /** The one-segment text of a page: level, app, what, when, where to read on. */
 export function smsText(page: SmsPage): string {
   const head = toGsm7(`N${page.level} ${page.app}: ${page.resolved ? "RETABLI " : ""}`);
-  const tail = toGsm7(` ${page.resolved ? "a" : "depuis"} ${parisTime(page.since)} - runbook: ${page.runbookUrl ?? "voir e-mail"}`);
+  const tail = toGsm7(
+    ` ${page.resolved ? "a" : "depuis"} ${parisTime(page.since)} - runbook: ${page.runbookUrl ?? "voir e-mail"}`,
+  );
   let what = toGsm7(page.what).trim();
   const room = SMS_MAX_CHARS - head.length - tail.length;
   if (what.length > room) what = `${what.slice(0, Math.max(0, room - 3)).trimEnd()}...`;
@@ -66,7 +89,8 @@ export function smsText(page: SmsPage): string {
 }
 
 /** The link to a page's runbook: `<base>/<id>`, or none without a base. */
-export const runbookLink = (base: string | undefined, id: string) => (base ? `${base.replace(/\/$/, "")}/${id}` : undefined);
+export const runbookLink = (base: string | undefined, id: string) =>
+  base ? `${base.replace(/\/$/, "")}/${id}` : undefined;
 
 /** A check-list incident as an SMS. */
 export function incidentSms(incident: IncidentMessage, runbookBaseUrl?: string): string {
@@ -100,7 +124,12 @@ export function alarmWhat(alarm: AlarmNotification): string {
 }
 
 /** A CloudWatch alarm as an SMS, or undefined for INSUFFICIENT_DATA (says nothing about the service). */
-export function alarmSms(alarm: AlarmNotification, level: Level, app: string, runbookBaseUrl?: string): string | undefined {
+export function alarmSms(
+  alarm: AlarmNotification,
+  level: Level,
+  app: string,
+  runbookBaseUrl?: string,
+): string | undefined {
   if (alarm.NewStateValue === "INSUFFICIENT_DATA") return undefined;
   return smsText({
     level,
@@ -108,6 +137,9 @@ export function alarmSms(alarm: AlarmNotification, level: Level, app: string, ru
     what: alarmWhat(alarm),
     since: alarm.StateChangeTime ? new Date(alarm.StateChangeTime) : new Date(),
     resolved: alarm.NewStateValue === "OK",
-    runbookUrl: runbookLink(runbookBaseUrl, alarm.AlarmName.startsWith(`${app}-`) ? alarm.AlarmName.slice(app.length + 1) : alarm.AlarmName),
+    runbookUrl: runbookLink(
+      runbookBaseUrl,
+      alarm.AlarmName.startsWith(`${app}-`) ? alarm.AlarmName.slice(app.length + 1) : alarm.AlarmName,
+    ),
   });
 }

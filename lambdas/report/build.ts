@@ -4,7 +4,7 @@ import type { AlarmHistoryItem } from "@aws-sdk/client-cloudwatch";
 import type { RunRecord } from "../core/check";
 import { BUSINESS_METRIC, LEVELS, METRIC, type Level } from "../core/contract";
 import type { Point } from "./data";
-import { addDays, dayRange, utcDay } from "./week";
+import { addDays, dayRange, utcDay } from "../lib/week";
 
 export interface Incident {
   source: "alarm" | "checklist";
@@ -26,7 +26,11 @@ export interface DayValue {
 }
 
 export interface Metrics {
-  latency: { thresholdP95Ms: number; days: { day: string; p50: number | null; p95: number | null }[]; slowestHours: { hour: string; p95: number }[] };
+  latency: {
+    thresholdP95Ms: number;
+    days: { day: string; p50: number | null; p95: number | null }[];
+    slowestHours: { hour: string; p95: number }[];
+  };
   tasks: { task: string; metric: string; runs: number; averageSeconds: number; maxSeconds: number }[];
   lists: { list: string; runs: number; ok: number; warn: number; fail: number }[];
   databaseBytes: DayValue[];
@@ -51,7 +55,13 @@ export interface MaintenanceReport {
   week: string;
   days: string[];
   generatedAt: string;
-  uptimeDetail: { minutesUp: number; minutesProbed: number; warnBelowPercent: number; failBelowPercent: number; days: { day: string; percent: number | null }[] };
+  uptimeDetail: {
+    minutesUp: number;
+    minutesProbed: number;
+    warnBelowPercent: number;
+    failBelowPercent: number;
+    days: { day: string; percent: number | null }[];
+  };
   business: BusinessFigure[];
 }
 
@@ -92,12 +102,14 @@ export interface ReportInputs {
 
 export function buildReport(input: ReportInputs): MaintenanceReport {
   const { days } = input;
-  const byMetric = (metric: string, stat: string) => input.weekPoints.filter((p) => p.metric === metric && p.stat === stat);
+  const byMetric = (metric: string, stat: string) =>
+    input.weekPoints.filter((p) => p.metric === metric && p.stat === stat);
 
   // Uptime: probed minutes (SampleCount of Up) and the minutes it was up (Sum), per day.
   const probed = byMetric(METRIC.up, "SampleCount");
   const up = byMetric(METRIC.up, "Sum");
-  const perDay = (points: Point[]) => days.map((day) => points.filter((p) => dayOf(p.time) === day).reduce((s, p) => s + p.value, 0));
+  const perDay = (points: Point[]) =>
+    days.map((day) => points.filter((p) => dayOf(p.time) === day).reduce((s, p) => s + p.value, 0));
   const probedDays = perDay(probed);
   const upDays = perDay(up);
   const minutesProbed = probedDays.reduce((a, b) => a + b, 0);
@@ -107,7 +119,10 @@ export function buildReport(input: ReportInputs): MaintenanceReport {
   // Latency: the probe runs once a minute, so each minute's Average is one measure.
   const latency = byMetric(METRIC.latency, "Average");
   const latencyDays = days.map((day) => {
-    const v = latency.filter((p) => dayOf(p.time) === day).map((p) => p.value).sort((a, b) => a - b);
+    const v = latency
+      .filter((p) => dayOf(p.time) === day)
+      .map((p) => p.value)
+      .sort((a, b) => a - b);
     return { day, p50: round(quantile(v, 0.5), 0), p95: round(quantile(v, 0.95), 0) };
   });
   const hours = new Map<string, number[]>();
@@ -116,7 +131,16 @@ export function buildReport(input: ReportInputs): MaintenanceReport {
     hours.set(hour, [...(hours.get(hour) ?? []), p.value]);
   }
   const slowestHours = [...hours]
-    .map(([hour, v]) => ({ hour: `${hour}:00Z`, p95: round(quantile(v.sort((a, b) => a - b), 0.95), 0)! }))
+    .map(([hour, v]) => ({
+      hour: `${hour}:00Z`,
+      p95: round(
+        quantile(
+          v.sort((a, b) => a - b),
+          0.95,
+        ),
+        0,
+      )!,
+    }))
     .sort((a, b) => b.p95 - a.p95)
     .slice(0, 5);
 
@@ -138,7 +162,8 @@ export function buildReport(input: ReportInputs): MaintenanceReport {
       return { list, runs: runs.length, ok: count("ok"), warn: count("warn"), fail: count("fail") };
     })
     .filter((l) => l.runs > 0);
-  const lastOfDay = (points: Point[], day: string) => points.filter((p) => dayOf(p.time) === day).sort((a, b) => b.time - a.time)[0]?.value ?? null;
+  const lastOfDay = (points: Point[], day: string) =>
+    points.filter((p) => dayOf(p.time) === day).sort((a, b) => b.time - a.time)[0]?.value ?? null;
   const databaseBytes = days.map((day) => ({ day, value: lastOfDay(byMetric("DatabaseBytes", "Maximum"), day) }));
 
   const business = Object.keys(BUSINESS_LABELS).map((metric) => {
@@ -162,7 +187,12 @@ export function buildReport(input: ReportInputs): MaintenanceReport {
 
   return {
     uptime,
-    performance: { latency: { thresholdP95Ms: input.thresholds.p95LatencyMs, days: latencyDays, slowestHours }, tasks, lists, databaseBytes },
+    performance: {
+      latency: { thresholdP95Ms: input.thresholds.p95LatencyMs, days: latencyDays, slowestHours },
+      tasks,
+      lists,
+      databaseBytes,
+    },
     incidents: incidents(input),
     recommendations: recommendations(input, { databaseBytes, tasks }),
     week: input.week,
@@ -173,7 +203,10 @@ export function buildReport(input: ReportInputs): MaintenanceReport {
       minutesProbed,
       warnBelowPercent: input.thresholds.warnBelowPercent,
       failBelowPercent: input.thresholds.failBelowPercent,
-      days: days.map((day, i) => ({ day, percent: probedDays[i] ? round((100 * upDays[i]) / probedDays[i], 2) : null })),
+      days: days.map((day, i) => ({
+        day,
+        percent: probedDays[i] ? round((100 * upDays[i]) / probedDays[i], 2) : null,
+      })),
     },
     business,
   };
@@ -195,7 +228,9 @@ function incidents(input: ReportInputs): Incident[] {
       level,
       summary: `Alarme ${name}`,
       start: start.toISOString(),
-      ...(end ? { end: end.toISOString(), durationMinutes: minutes, responseMet: minutes! <= LEVELS[level].responseMinutes } : {}),
+      ...(end
+        ? { end: end.toISOString(), durationMinutes: minutes, responseMet: minutes! <= LEVELS[level].responseMinutes }
+        : {}),
     });
   };
   const items = [...input.alarmHistory].sort((a, b) => (a.Timestamp?.getTime() ?? 0) - (b.Timestamp?.getTime() ?? 0));
@@ -213,7 +248,13 @@ function incidents(input: ReportInputs): Incident[] {
   for (const record of input.records) {
     for (const r of record.results) {
       if (r.status === "ok") continue;
-      found.push({ source: "checklist", name: `${record.list}/${r.id}`, level: r.level ?? 1, summary: `${r.title} : ${r.summary}`, start: record.startedAt });
+      found.push({
+        source: "checklist",
+        name: `${record.list}/${r.id}`,
+        level: r.level ?? 1,
+        summary: `${r.title} : ${r.summary}`,
+        start: record.startedAt,
+      });
     }
   }
   return found.sort((a, b) => a.start.localeCompare(b.start));
@@ -243,12 +284,18 @@ function recommendations(input: ReportInputs, found: Pick<Metrics, "databaseByte
     if (r.status === "ok") continue;
     const commands = [...new Set(commandsIn(r.details))].slice(0, 5);
     const line = `${r.title} (${id}) : ${r.summary}.${commands.length ? ` À exécuter : ${commands.join(" ")}` : ""}`;
-    if (!seen.has(line)) lines.push(line), seen.add(line);
+    if (!seen.has(line)) {
+      lines.push(line);
+      seen.add(line);
+    }
   }
   const sizes = found.databaseBytes.map((d) => d.value).filter((v): v is number => v !== null);
   if (sizes.length >= 2 && sizes[sizes.length - 1] > sizes[0] * 1.1) {
-    lines.push(`La base a grossi de ${Math.round((100 * (sizes[sizes.length - 1] - sizes[0])) / sizes[0])} % cette semaine : vérifier les plus grosses tables (npm run ops -- db check) et l'archivage des courses (npm run ops -- db archive-rides --dry-run).`);
+    lines.push(
+      `La base a grossi de ${Math.round((100 * (sizes[sizes.length - 1] - sizes[0])) / sizes[0])} % cette semaine : vérifier les plus grosses tables (npm run ops -- db check) et l'archivage des courses (npm run ops -- db archive-rides --dry-run).`,
+    );
   }
-  if (input.thresholds && lines.length === 0) lines.push("Aucune action : toutes les vérifications de la semaine sont passées.");
+  if (input.thresholds && lines.length === 0)
+    lines.push("Aucune action : toutes les vérifications de la semaine sont passées.");
   return lines;
 }

@@ -7,18 +7,25 @@ import type { MaintenanceReport } from "./build";
 
 const WEEKDAYS = ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."];
 /** `lun. 23/11` for a `2026-11-23` day. */
-export const dayLabel = (day: string) => `${WEEKDAYS[new Date(`${day}T00:00:00Z`).getUTCDay()]} ${day.slice(8, 10)}/${day.slice(5, 7)}`;
+export const dayLabel = (day: string) =>
+  `${WEEKDAYS[new Date(`${day}T00:00:00Z`).getUTCDay()]} ${day.slice(8, 10)}/${day.slice(5, 7)}`;
 
 const CONFIG: vl.TopLevelSpec["config"] = {
   font: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-  axis: { labelFontSize: 11, titleFontSize: 11, titleFontWeight: "normal", gridColor: "#e5e7eb", domainColor: "#9ca3af" },
+  axis: {
+    labelFontSize: 11,
+    titleFontSize: 11,
+    titleFontWeight: "normal",
+    gridColor: "#e5e7eb",
+    domainColor: "#9ca3af",
+  },
   legend: { labelFontSize: 11, titleFontSize: 11, orient: "bottom" },
   view: { stroke: null },
   background: "white",
 };
 
 async function render(spec: vl.TopLevelSpec): Promise<string> {
-  const compiled = vl.compile({ width: 460, height: 170, config: CONFIG, ...spec } as vl.TopLevelSpec).spec;
+  const compiled = vl.compile({ width: 460, height: 170, config: CONFIG, ...spec }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
   try {
     return await view.toSVG();
@@ -37,16 +44,30 @@ export interface Chart {
 }
 
 export async function reportCharts(report: MaintenanceReport): Promise<Chart[]> {
-  const uptime = report.uptimeDetail.days.filter((d) => d.percent !== null).map((d) => ({ label: dayLabel(d.day), percent: d.percent }));
+  const uptime = report.uptimeDetail.days
+    .filter((d) => d.percent !== null)
+    .map((d) => ({ label: dayLabel(d.day), percent: d.percent }));
   const latency = report.performance.latency.days.flatMap((d) =>
-    d.p95 === null ? [] : [{ label: dayLabel(d.day), série: "p50", ms: d.p50 }, { label: dayLabel(d.day), série: "p95", ms: d.p95 }],
+    d.p95 === null
+      ? []
+      : [
+          { label: dayLabel(d.day), série: "p50", ms: d.p50 },
+          { label: dayLabel(d.day), série: "p95", ms: d.p95 },
+        ],
   );
   const rides = report.business
     .filter((b) => ["RidesCreated", "RidesCompleted", "RidesCancelled", "SignUps"].includes(b.metric))
-    .flatMap((b) => b.days.filter((d) => d.value !== null).map((d) => ({ label: dayLabel(d.day), série: b.label, n: d.value })));
-  const size = report.performance.databaseBytes.filter((d) => d.value !== null).map((d) => ({ label: dayLabel(d.day), mo: Math.round((d.value! / 1048576) * 10) / 10 }));
+    .flatMap((b) =>
+      b.days.filter((d) => d.value !== null).map((d) => ({ label: dayLabel(d.day), série: b.label, n: d.value })),
+    );
+  const size = report.performance.databaseBytes
+    .filter((d) => d.value !== null)
+    .map((d) => ({ label: dayLabel(d.day), mo: Math.round((d.value! / 1048576) * 10) / 10 }));
   const threshold = report.performance.latency.thresholdP95Ms;
-  const floor = Math.max(0, Math.floor(Math.min(report.uptimeDetail.failBelowPercent - 1, ...uptime.map((d) => d.percent! - 0.5))));
+  const floor = Math.max(
+    0,
+    Math.floor(Math.min(report.uptimeDetail.failBelowPercent - 1, ...uptime.map((d) => d.percent! - 0.5))),
+  );
 
   const specs: { id: string; title: string; data: object[]; spec: vl.TopLevelSpec }[] = [
     {
@@ -64,9 +85,13 @@ export async function reportCharts(report: MaintenanceReport): Promise<Chart[]> 
               y2: { datum: floor },
             },
           },
-          { data: { values: [{ s: report.uptimeDetail.warnBelowPercent }] }, mark: { type: "rule", color: "#dc2626", strokeDash: [4, 3] }, encoding: { y: { field: "s", type: "quantitative" } } },
+          {
+            data: { values: [{ s: report.uptimeDetail.warnBelowPercent }] },
+            mark: { type: "rule", color: "#dc2626", strokeDash: [4, 3] },
+            encoding: { y: { field: "s", type: "quantitative" } },
+          },
         ],
-      } as vl.TopLevelSpec,
+      },
     },
     {
       id: "latency",
@@ -82,9 +107,13 @@ export async function reportCharts(report: MaintenanceReport): Promise<Chart[]> 
               color: { field: "série", type: "nominal", title: null, scale: { range: ["#2563eb", "#ea580c"] } },
             },
           },
-          { data: { values: [{ s: threshold }] }, mark: { type: "rule", color: "#dc2626", strokeDash: [4, 3] }, encoding: { y: { field: "s", type: "quantitative" } } },
+          {
+            data: { values: [{ s: threshold }] },
+            mark: { type: "rule", color: "#dc2626", strokeDash: [4, 3] },
+            encoding: { y: { field: "s", type: "quantitative" } },
+          },
         ],
-      } as vl.TopLevelSpec,
+      },
     },
     {
       id: "business",
@@ -111,6 +140,10 @@ export async function reportCharts(report: MaintenanceReport): Promise<Chart[]> 
     },
   ];
   return Promise.all(
-    specs.map(async ({ id, title, data, spec }) => ({ id, title, svg: data.length ? await render({ data: { values: data }, ...spec } as vl.TopLevelSpec) : null })),
+    specs.map(async ({ id, title, data, spec }) => ({
+      id,
+      title,
+      svg: data.length ? await render({ data: { values: data }, ...spec }) : null,
+    })),
   );
 }

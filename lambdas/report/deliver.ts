@@ -13,7 +13,12 @@ export function reportText(built: WeeklyReport, bucket: string): string {
     `Disponibilité : ${r.uptimeDetail.minutesProbed ? `${r.uptime} %` : "pas de mesure"} (seuil ${r.uptimeDetail.warnBelowPercent} %)`,
     `p95 du pire jour : ${p95.length ? `${Math.max(...p95)} ms` : "—"} (seuil ${r.performance.latency.thresholdP95Ms} ms)`,
     `Incidents : ${r.incidents.length}`,
-    ...r.incidents.slice(0, 10).map((i) => `  - N${i.level} ${i.start} ${i.summary}${i.durationMinutes !== undefined ? ` (${i.durationMinutes} min)` : ""}`),
+    ...r.incidents
+      .slice(0, 10)
+      .map(
+        (i) =>
+          `  - N${i.level} ${i.start} ${i.summary}${i.durationMinutes !== undefined ? ` (${i.durationMinutes} min)` : ""}`,
+      ),
     `Recommandations : ${r.recommendations.length}`,
     ...r.recommendations.map((line) => `  - ${line}`),
     "",
@@ -28,7 +33,11 @@ export interface DeliveryTargets {
   level1TopicArn?: string;
 }
 
-export async function deliverReport(built: WeeklyReport, bucket: string, targets: DeliveryTargets): Promise<"email" | "topic" | "none"> {
+export async function deliverReport(
+  built: WeeklyReport,
+  bucket: string,
+  targets: DeliveryTargets,
+): Promise<"email" | "topic" | "none"> {
   const subject = `Rapport de maintenance ${built.report.week} : disponibilité ${built.report.uptime} %, ${built.report.incidents.length} incident(s)`;
   const text = reportText(built, bucket);
   if (targets.email && targets.email.to.length) {
@@ -36,14 +45,22 @@ export async function deliverReport(built: WeeklyReport, bucket: string, targets
       new SendEmailCommand({
         FromEmailAddress: targets.email.from,
         Destination: { ToAddresses: targets.email.to },
-        Content: { Simple: { Subject: { Data: subject, Charset: "UTF-8" }, Body: { Html: { Data: built.html, Charset: "UTF-8" }, Text: { Data: text, Charset: "UTF-8" } } } },
+        Content: {
+          Simple: {
+            Subject: { Data: subject, Charset: "UTF-8" },
+            Body: { Html: { Data: built.html, Charset: "UTF-8" }, Text: { Data: text, Charset: "UTF-8" } },
+          },
+        },
       }),
     );
     return "email";
   }
   if (!targets.level1TopicArn) return "none";
   // SNS subjects are ASCII-only, at most 100 characters.
-  const ascii = subject.normalize("NFD").replace(/[^\x20-\x7e]/g, "").slice(0, 100);
+  const ascii = subject
+    .normalize("NFD")
+    .replace(/[^\x20-\x7e]/g, "")
+    .slice(0, 100);
   await targets.sns.send(new PublishCommand({ TopicArn: targets.level1TopicArn, Subject: ascii, Message: text }));
   return "topic";
 }

@@ -5,9 +5,19 @@ import { LEVELS } from "../core/contract";
 import type { MaintenanceReport } from "./build";
 import { dayLabel, type Chart } from "./charts";
 
-const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-const num = (n: number | null | undefined, digits = 0) => (n === null || n === undefined ? "—" : n.toLocaleString("fr-FR", { maximumFractionDigits: digits }));
-const paris = (iso: string) => new Date(iso).toLocaleString("fr-FR", { timeZone: "Europe/Paris", weekday: "short", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
+const esc = (s: unknown) =>
+  String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const num = (n: number | null | undefined, digits = 0) =>
+  n === null || n === undefined ? "—" : n.toLocaleString("fr-FR", { maximumFractionDigits: digits });
+const paris = (iso: string) =>
+  new Date(iso).toLocaleString("fr-FR", {
+    timeZone: "Europe/Paris",
+    weekday: "short",
+    day: "2-digit",
+    month: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
 
 const CSS = `
 *{box-sizing:border-box}
@@ -55,9 +65,21 @@ export function reportHtml(report: MaintenanceReport, charts: Chart[]): string {
   const threshold = report.performance.latency.thresholdP95Ms;
   const missed = report.incidents.filter((i) => i.responseMet === false).length;
   const tiles = [
-    { v: report.uptimeDetail.minutesProbed ? `${num(report.uptime, 3)} %` : "—", l: `Disponibilité (seuil ${report.uptimeDetail.warnBelowPercent} %)`, c: statusClass(report) },
-    { v: worstP95 === null ? "—" : `${num(worstP95)} ms`, l: `p95 du pire jour (seuil ${threshold} ms)`, c: worstP95 === null ? "warn" : worstP95 > threshold ? "fail" : "ok" },
-    { v: num(report.incidents.length), l: `Incidents${missed ? `, dont ${missed} hors délai` : ""}`, c: missed ? "fail" : report.incidents.length ? "warn" : "ok" },
+    {
+      v: report.uptimeDetail.minutesProbed ? `${num(report.uptime, 3)} %` : "—",
+      l: `Disponibilité (seuil ${report.uptimeDetail.warnBelowPercent} %)`,
+      c: statusClass(report),
+    },
+    {
+      v: worstP95 === null ? "—" : `${num(worstP95)} ms`,
+      l: `p95 du pire jour (seuil ${threshold} ms)`,
+      c: worstP95 === null ? "warn" : worstP95 > threshold ? "fail" : "ok",
+    },
+    {
+      v: num(report.incidents.length),
+      l: `Incidents${missed ? `, dont ${missed} hors délai` : ""}`,
+      c: missed ? "fail" : report.incidents.length ? "warn" : "ok",
+    },
     { v: num(report.recommendations.length), l: "Recommandations", c: "ok" },
   ];
   const incidents = report.incidents.length
@@ -70,7 +92,9 @@ export function reportHtml(report: MaintenanceReport, charts: Chart[]): string {
     : `<p class="empty">Aucun incident cette semaine.</p>`;
   const business = `<div class="scroll"><table><thead><tr><th>Indicateur</th>${report.days.map((d) => `<th class="n">${esc(dayLabel(d))}</th>`).join("")}<th class="n">Semaine</th><th class="n">Moy. 4 sem.</th></tr></thead><tbody>${report.business
     .map((b) => {
-      const delta = b.previousWeeksAverage ? Math.round((100 * (b.weekTotal - b.previousWeeksAverage)) / b.previousWeeksAverage) : null;
+      const delta = b.previousWeeksAverage
+        ? Math.round((100 * (b.weekTotal - b.previousWeeksAverage)) / b.previousWeeksAverage)
+        : null;
       // Revenue is counted in cents: shown in euros.
       const k = b.metric === "RevenueCents" ? 0.01 : 1;
       const v = (n: number | null) => num(n === null ? null : n * k);
@@ -79,9 +103,15 @@ export function reportHtml(report: MaintenanceReport, charts: Chart[]): string {
     .join("")}</tbody></table></div>`;
   const tasks = report.performance.tasks.length
     ? `<table><thead><tr><th>Tâche</th><th class="n">Exécutions</th><th class="n">Durée moy.</th><th class="n">Durée max.</th></tr></thead><tbody>${report.performance.tasks
-        .map((t) => `<tr><td>${esc(t.task)}</td><td class="n">${t.runs}</td><td class="n">${num(t.averageSeconds, 1)} s</td><td class="n">${num(t.maxSeconds, 1)} s</td></tr>`)
+        .map(
+          (t) =>
+            `<tr><td>${esc(t.task)}</td><td class="n">${t.runs}</td><td class="n">${num(t.averageSeconds, 1)} s</td><td class="n">${num(t.maxSeconds, 1)} s</td></tr>`,
+        )
         .join("")}${report.performance.lists
-        .map((l) => `<tr><td>Check-list ${esc(l.list)}</td><td class="n">${l.runs}</td><td class="n" colspan="2">${l.ok} ok · ${l.warn} avert. · ${l.fail} échecs</td></tr>`)
+        .map(
+          (l) =>
+            `<tr><td>Check-list ${esc(l.list)}</td><td class="n">${l.runs}</td><td class="n" colspan="2">${l.ok} ok · ${l.warn} avert. · ${l.fail} échecs</td></tr>`,
+        )
         .join("")}</tbody></table>`
     : `<p class="empty">Aucune tâche mesurée cette semaine.</p>`;
   const slow = report.performance.latency.slowestHours.length

@@ -8,7 +8,7 @@ import { buildReport, type MaintenanceReport } from "./build";
 import { reportCharts } from "./charts";
 import { readAlarmHistory, readAlarmLevels, readPoints, readRunRecords, type Point } from "./data";
 import { reportHtml } from "./html";
-import { addDays, weekDays } from "./week";
+import { addDays, weekDays } from "../lib/week";
 
 export type { MaintenanceReport } from "./build";
 
@@ -38,7 +38,10 @@ export interface WeeklyReport {
 const BUSINESS = Object.values(BUSINESS_METRIC);
 const WEEK_METRICS = [METRIC.up, METRIC.latency, METRIC.backupSeconds, METRIC.drillSeconds, ...BUSINESS];
 
-export const reportKeys = (week: string) => ({ json: `${WEEKLY_REPORTS_PREFIX}${week}.json`, html: `${WEEKLY_REPORTS_PREFIX}${week}.html` });
+export const reportKeys = (week: string) => ({
+  json: `${WEEKLY_REPORTS_PREFIX}${week}.json`,
+  html: `${WEEKLY_REPORTS_PREFIX}${week}.html`,
+});
 
 export async function buildWeeklyReport(args: WeeklyReportArgs): Promise<WeeklyReport> {
   const days = weekDays(args.week);
@@ -46,11 +49,17 @@ export async function buildWeeklyReport(args: WeeklyReportArgs): Promise<WeeklyR
   const wanted = (metrics: readonly string[]) => [{ namespace: METRICS_NAMESPACE, metrics }];
   // Days one after the other: a day of 1-minute data is parsed, filtered and dropped before the next.
   const weekPoints: Point[] = [];
-  for (const day of days) weekPoints.push(...(await readPoints(args.s3, args.logsBucket, day, wanted(WEEK_METRICS), args.signal)));
+  for (const day of days)
+    weekPoints.push(...(await readPoints(args.s3, args.logsBucket, day, wanted(WEEK_METRICS), args.signal)));
   const previousPoints: Point[] = [];
-  for (let d = 1; d <= 28; d++) previousPoints.push(...(await readPoints(args.s3, args.logsBucket, addDays(days[0], -d), wanted(BUSINESS), args.signal)));
+  for (let d = 1; d <= 28; d++)
+    previousPoints.push(
+      ...(await readPoints(args.s3, args.logsBucket, addDays(days[0], -d), wanted(BUSINESS), args.signal)),
+    );
   const records = await readRunRecords(args.s3, args.logsBucket, days[0], days[6], args.signal);
-  const alarmHistory = args.cloudwatch ? await readAlarmHistory(args.cloudwatch, app, days[0], days[6], args.signal) : [];
+  const alarmHistory = args.cloudwatch
+    ? await readAlarmHistory(args.cloudwatch, app, days[0], days[6], args.signal)
+    : [];
   const alarmLevels = args.cloudwatch ? await readAlarmLevels(args.cloudwatch, app, args.signal) : new Map();
   const report = buildReport({
     week: args.week,
@@ -68,7 +77,23 @@ export async function buildWeeklyReport(args: WeeklyReportArgs): Promise<WeeklyR
 }
 
 /** Writes the JSON and the page (a rebuilt week overwrites its report). */
-export async function writeWeeklyReport(s3: S3Client, bucket: string, built: WeeklyReport, signal?: AbortSignal): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: built.keys.json, Body: built.json, ContentType: "application/json" }), { abortSignal: signal });
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: built.keys.html, Body: built.html, ContentType: "text/html; charset=utf-8" }), { abortSignal: signal });
+export async function writeWeeklyReport(
+  s3: S3Client,
+  bucket: string,
+  built: WeeklyReport,
+  signal?: AbortSignal,
+): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: built.keys.json, Body: built.json, ContentType: "application/json" }),
+    { abortSignal: signal },
+  );
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: built.keys.html,
+      Body: built.html,
+      ContentType: "text/html; charset=utf-8",
+    }),
+    { abortSignal: signal },
+  );
 }

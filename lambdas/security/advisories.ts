@@ -64,7 +64,11 @@ interface NpmBulkAdvisory {
 }
 
 /** POST /-/npm/v1/security/advisories/bulk with `{name: [versions]}`; npm filters, semver re-checks each version. */
-export async function npmAdvisories(client: JsonClient, registry: string, versions: Record<string, string[]>): Promise<Advisory[]> {
+export async function npmAdvisories(
+  client: JsonClient,
+  registry: string,
+  versions: Record<string, string[]>,
+): Promise<Advisory[]> {
   const answer = await client.request<Record<string, NpmBulkAdvisory[]>>({
     source: "npm registry",
     url: `${base(registry)}/-/npm/v1/security/advisories/bulk`,
@@ -101,7 +105,11 @@ interface OsvVuln {
   aliases?: string[];
   database_specific?: { severity?: string };
   references?: { type: string; url: string }[];
-  affected?: { package?: { ecosystem?: string; name?: string }; ranges?: { type: string; events: Record<string, string>[] }[]; versions?: string[] }[];
+  affected?: {
+    package?: { ecosystem?: string; name?: string };
+    ranges?: { type: string; events: Record<string, string>[] }[];
+    versions?: string[];
+  }[];
 }
 
 /** OSV's SEMVER/ECOSYSTEM events as an npm range: `>=introduced <fixed` per interval. */
@@ -129,8 +137,15 @@ export function osvRange(vuln: OsvVuln, name: string): string | undefined {
  * POST /v1/querybatch (1,000 queries each), then GET /v1/vulns/<id> for the ids not in `known`
  * (npm's GHSA ids: the same advisory, already described).
  */
-export async function osvAdvisories(client: JsonClient, osvUrl: string, versions: Record<string, string[]>, known: Set<string>): Promise<Advisory[]> {
-  const queries = Object.entries(versions).flatMap(([name, list]) => list.map((version) => ({ package: { name, ecosystem: "npm" }, version })));
+export async function osvAdvisories(
+  client: JsonClient,
+  osvUrl: string,
+  versions: Record<string, string[]>,
+  known: Set<string>,
+): Promise<Advisory[]> {
+  const queries = Object.entries(versions).flatMap(([name, list]) =>
+    list.map((version) => ({ package: { name, ecosystem: "npm" }, version })),
+  );
   const hits: { name: string; version: string; id: string }[] = [];
   for (let i = 0; i < queries.length; i += 1000) {
     const batch = queries.slice(i, i + 1000);
@@ -147,14 +162,27 @@ export async function osvAdvisories(client: JsonClient, osvUrl: string, versions
   const details = new Map<string, OsvVuln>();
   for (const id of new Set(hits.map((h) => h.id))) {
     if (known.has(id.toUpperCase())) continue;
-    const vuln = await client.request<OsvVuln>({ source: "OSV", url: `${base(osvUrl)}/v1/vulns/${encodeURIComponent(id)}` });
+    const vuln = await client.request<OsvVuln>({
+      source: "OSV",
+      url: `${base(osvUrl)}/v1/vulns/${encodeURIComponent(id)}`,
+    });
     if (vuln) details.set(id, vuln);
   }
   return hits.map(({ name, version, id }) => {
     const vuln = details.get(id);
-    if (!vuln) return { ids: [id.toUpperCase()], name, version, severity: "moderate" as const, title: id, url: `https://osv.dev/vulnerability/${id}`, sources: ["osv" as const] };
+    if (!vuln)
+      return {
+        ids: [id.toUpperCase()],
+        name,
+        version,
+        severity: "moderate" as const,
+        title: id,
+        url: `https://osv.dev/vulnerability/${id}`,
+        sources: ["osv" as const],
+      };
     const range = osvRange(vuln, name);
-    const advisoryUrl = vuln.references?.find((r) => r.type === "ADVISORY")?.url ?? `https://osv.dev/vulnerability/${id}`;
+    const advisoryUrl =
+      vuln.references?.find((r) => r.type === "ADVISORY")?.url ?? `https://osv.dev/vulnerability/${id}`;
     return {
       ids: [vuln.id, ...(vuln.aliases ?? [])].map((x) => x.toUpperCase()),
       name,

@@ -2,7 +2,15 @@
 // advisories and OSV (batched: a handful of requests for the whole file), merged, then judged
 // by `security.levels` and `security.ignore`. A source that stays unavailable is reported as
 // such (the check warns), never read as "no vulnerabilities".
-import { DEFAULT_OSV_URL, DEFAULT_REGISTRY, npmAdvisories, osvAdvisories, SEVERITIES, type Advisory, type Severity } from "./advisories";
+import {
+  DEFAULT_OSV_URL,
+  DEFAULT_REGISTRY,
+  npmAdvisories,
+  osvAdvisories,
+  SEVERITIES,
+  type Advisory,
+  type Severity,
+} from "./advisories";
 import { findingsOf, type Finding, type SecuritySettings } from "./findings";
 import { JsonClient, SourceUnavailableError } from "./http";
 import { versionsByName, type Lockfile } from "./lockfile";
@@ -42,9 +50,16 @@ export async function auditLockfile(lock: Lockfile, options: AuditOptions): Prom
   const known = new Set(advisories.flatMap((a) => a.ids.map((id) => id.toUpperCase())));
   await read("osv", () => osvAdvisories(options.client, options.osvUrl ?? DEFAULT_OSV_URL, versions, known));
   const findings = findingsOf(lock, advisories, options.settings, options.today);
-  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, findings.filter((f) => f.severity === s && f.disposition !== "ignored").length])) as Record<Severity, number>;
+  const counts = Object.fromEntries(
+    SEVERITIES.map((s) => [s, findings.filter((f) => f.severity === s && f.disposition !== "ignored").length]),
+  ) as Record<Severity, number>;
   return {
-    lockfile: { file: lock.file, kind: lock.kind, packages: lock.packages.length, direct: Object.keys(lock.direct).length },
+    lockfile: {
+      file: lock.file,
+      kind: lock.kind,
+      packages: lock.packages.length,
+      direct: Object.keys(lock.direct).length,
+    },
     findings,
     counts,
     sources,

@@ -66,12 +66,17 @@ export function mergeAdvisories(all: Advisory[]): Advisory[] {
   return merged;
 }
 
-const COMMANDS = { npm: { fix: "npm audit fix", install: "npm install" }, pnpm: { fix: "pnpm update", install: "pnpm add" }, yarn: { fix: "yarn upgrade", install: "yarn add" } };
+const COMMANDS = {
+  npm: { fix: "npm audit fix", install: "npm install" },
+  pnpm: { fix: "pnpm update", install: "pnpm add" },
+  yarn: { fix: "yarn upgrade", install: "yarn add" },
+};
 
 /** The command that fixes it: a direct dependency is bumped, a transitive one updated within its parents' ranges, else its parents bumped. */
 export function fixCommand(lock: Lockfile, name: string, direct: boolean, via: string[], fixedIn?: string): string {
   const c = COMMANDS[lock.kind];
-  if (!fixedIn) return `no fixed version yet: remove or replace ${direct ? name : `${name} (through ${via.join(", ") || "?"})`}, or accept the risk in security.ignore`;
+  if (!fixedIn)
+    return `no fixed version yet: remove or replace ${direct ? name : `${name} (through ${via.join(", ") || "?"})`}, or accept the risk in security.ignore`;
   if (direct) {
     const declared = lock.direct[name];
     const inRange = declared && semver.validRange(declared) && semver.satisfies(fixedIn, declared);
@@ -81,7 +86,12 @@ export function fixCommand(lock: Lockfile, name: string, direct: boolean, via: s
 }
 
 /** Findings of a lock-file's merged advisories on `today` (YYYY-MM-DD), worst first. */
-export function findingsOf(lock: Lockfile, advisories: Advisory[], settings: SecuritySettings, today: string): Finding[] {
+export function findingsOf(
+  lock: Lockfile,
+  advisories: Advisory[],
+  settings: SecuritySettings,
+  today: string,
+): Finding[] {
   const installed = new Map(lock.packages.map((p) => [`${p.name}@${p.version}`, p]));
   const findings = mergeAdvisories(advisories).map((a): Finding => {
     const p = installed.get(`${a.name}@${a.version}`);
@@ -100,5 +110,8 @@ export function findingsOf(lock: Lockfile, advisories: Advisory[], settings: Sec
       ...(entry ? { ignore: { ...entry, expired } } : {}),
     };
   });
-  return findings.sort((x, y) => RANK[x.severity] - RANK[y.severity] || x.package.localeCompare(y.package) || x.version.localeCompare(y.version));
+  return findings.sort(
+    (x, y) =>
+      RANK[x.severity] - RANK[y.severity] || x.package.localeCompare(y.package) || x.version.localeCompare(y.version),
+  );
 }

@@ -64,14 +64,21 @@ export class JsonClient {
       try {
         response = await fetch(req.url, {
           method: req.method ?? "GET",
-          headers: { accept: "application/json", ...(req.body !== undefined ? { "content-type": "application/json" } : {}), ...req.headers },
+          headers: {
+            accept: "application/json",
+            ...(req.body !== undefined ? { "content-type": "application/json" } : {}),
+            ...req.headers,
+          },
           body: req.body !== undefined ? JSON.stringify(req.body) : undefined,
           signal: AbortSignal.any(signals),
         });
       } catch (error) {
         if (this.options.signal?.aborted) throw error;
         const e = error as Error & { cause?: { code?: string } };
-        const detail = e.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : `request failed: ${e.cause?.code ?? e.message}`;
+        const detail =
+          e.name === "TimeoutError"
+            ? `no answer within ${timeoutMs} ms`
+            : `request failed: ${e.cause?.code ?? e.message}`;
         if (last) throw new SourceUnavailableError(req.source, `${where}: ${detail} (after ${attempt + 1} attempts)`);
         await sleep(Math.min(retryBaseMs * 2 ** attempt, maxRetryDelayMs));
         continue;
@@ -81,7 +88,10 @@ export class JsonClient {
         try {
           return JSON.parse(text) as T;
         } catch {
-          throw new SourceUnavailableError(req.source, `${where}: HTTP ${response.status} with a body that is not JSON`);
+          throw new SourceUnavailableError(
+            req.source,
+            `${where}: HTTP ${response.status} with a body that is not JSON`,
+          );
         }
       }
       if (req.allow?.includes(response.status)) return undefined;
@@ -92,7 +102,10 @@ export class JsonClient {
         continue;
       }
       const tries = retryable ? ` (after ${attempt + 1} attempts)` : "";
-      throw new SourceUnavailableError(req.source, `${where}: HTTP ${response.status} ${text.trim().slice(0, 160)}${tries}`);
+      throw new SourceUnavailableError(
+        req.source,
+        `${where}: HTTP ${response.status} ${text.trim().slice(0, 160)}${tries}`,
+      );
     }
   }
 }

@@ -36,7 +36,11 @@ export class LockfileError extends Error {
   }
 }
 
-export const LOCKFILE_NAMES: Record<string, LockfileKind> = { "package-lock.json": "npm", "pnpm-lock.yaml": "pnpm", "yarn.lock": "yarn" };
+export const LOCKFILE_NAMES: Record<string, LockfileKind> = {
+  "package-lock.json": "npm",
+  "pnpm-lock.yaml": "pnpm",
+  "yarn.lock": "yarn",
+};
 
 /** The kind from the file name (any directory), else from the content. */
 export function lockfileKind(file: string, text: string): LockfileKind {
@@ -74,7 +78,14 @@ function resolveVia(nodes: Map<string, Node>, roots: Map<string, string>): Map<s
   return via;
 }
 
-function build(file: string, kind: LockfileKind, nodes: Map<string, Node>, roots: Map<string, string>, direct: Record<string, string>, warnings: string[]): Lockfile {
+function build(
+  file: string,
+  kind: LockfileKind,
+  nodes: Map<string, Node>,
+  roots: Map<string, string>,
+  direct: Record<string, string>,
+  warnings: string[],
+): Lockfile {
   const via = resolveVia(nodes, roots);
   const rootIds = new Set(roots.values());
   const packages = [...nodes.entries()].map(([id, n]) => ({
@@ -91,7 +102,23 @@ type Deps = Record<string, string> | undefined;
 const depNames = (...lists: Deps[]) => lists.flatMap((l) => Object.keys(l ?? {}));
 
 function parseNpm(file: string, text: string): Lockfile {
-  let lock: { lockfileVersion?: number; packages?: Record<string, { name?: string; version?: string; dev?: boolean; link?: boolean; resolved?: string; dependencies?: Deps; devDependencies?: Deps; optionalDependencies?: Deps; peerDependencies?: Deps }> };
+  let lock: {
+    lockfileVersion?: number;
+    packages?: Record<
+      string,
+      {
+        name?: string;
+        version?: string;
+        dev?: boolean;
+        link?: boolean;
+        resolved?: string;
+        dependencies?: Deps;
+        devDependencies?: Deps;
+        optionalDependencies?: Deps;
+        peerDependencies?: Deps;
+      }
+    >;
+  };
   try {
     lock = JSON.parse(text);
   } catch (error) {
@@ -99,7 +126,10 @@ function parseNpm(file: string, text: string): Lockfile {
   }
   if (!lock || typeof lock !== "object" || !lock.packages || typeof lock.packages !== "object") {
     const version = lock && typeof lock === "object" ? lock.lockfileVersion : undefined;
-    throw new LockfileError(file, `no "packages" map (lockfileVersion ${version ?? "missing"}); regenerate it with npm 7 or later (lockfileVersion 2 or 3)`);
+    throw new LockfileError(
+      file,
+      `no "packages" map (lockfileVersion ${version ?? "missing"}); regenerate it with npm 7 or later (lockfileVersion 2 or 3)`,
+    );
   }
   const entries = lock.packages;
   const root = entries[""] ?? {};
@@ -109,7 +139,8 @@ function parseNpm(file: string, text: string): Lockfile {
     let dir = from;
     for (;;) {
       const candidate = `${dir ? `${dir}/` : ""}node_modules/${name}`;
-      if (entries[candidate]) return entries[candidate].link && entries[candidate].resolved ? entries[candidate].resolved : candidate;
+      if (entries[candidate])
+        return entries[candidate].link && entries[candidate].resolved ? entries[candidate].resolved : candidate;
       if (!dir) return undefined;
       const cut = dir.lastIndexOf("/node_modules/");
       dir = cut < 0 ? "" : dir.slice(0, cut);
@@ -119,10 +150,16 @@ function parseNpm(file: string, text: string): Lockfile {
     if (!path || entry.link || !path.includes("node_modules/")) continue;
     const name = entry.name ?? path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
     if (!entry.version) throw new LockfileError(file, `packages["${path}"] has no version`);
-    const deps = depNames(entry.dependencies, entry.optionalDependencies, entry.peerDependencies).map((d) => resolve(path, d)).filter((d): d is string => !!d);
+    const deps = depNames(entry.dependencies, entry.optionalDependencies, entry.peerDependencies)
+      .map((d) => resolve(path, d))
+      .filter((d): d is string => !!d);
     nodes.set(path, { name, version: entry.version, dev: !!entry.dev, deps });
   }
-  const direct: Record<string, string> = { ...root.optionalDependencies, ...root.devDependencies, ...root.dependencies };
+  const direct: Record<string, string> = {
+    ...root.optionalDependencies,
+    ...root.devDependencies,
+    ...root.dependencies,
+  };
   const roots = new Map<string, string>();
   for (const name of Object.keys(direct)) {
     const id = resolve("", name);
@@ -140,20 +177,28 @@ function pnpmKey(key: string): { name: string; version: string } | undefined {
 }
 
 function parsePnpm(file: string, text: string): Lockfile {
-  let lock: { lockfileVersion?: string | number; importers?: Record<string, PnpmImporter>; packages?: Record<string, PnpmPackage>; snapshots?: Record<string, PnpmPackage> } & PnpmImporter;
+  let lock: {
+    lockfileVersion?: string | number;
+    importers?: Record<string, PnpmImporter>;
+    packages?: Record<string, PnpmPackage>;
+    snapshots?: Record<string, PnpmPackage>;
+  } & PnpmImporter;
   try {
     lock = parseYaml(text);
   } catch (error) {
     throw new LockfileError(file, `not valid YAML (${(error as Error).message.split("\n")[0]})`);
   }
-  if (!lock || typeof lock !== "object" || lock.lockfileVersion === undefined) throw new LockfileError(file, "no lockfileVersion: not a pnpm lock-file");
+  if (!lock || typeof lock !== "object" || lock.lockfileVersion === undefined)
+    throw new LockfileError(file, "no lockfileVersion: not a pnpm lock-file");
   const graph = lock.snapshots ?? lock.packages ?? {};
   const idOf = (name: string, version: string) => (lock.snapshots ? `${name}@${version}` : `/${name}@${version}`);
   const nodes = new Map<string, Node>();
   for (const [key, entry] of Object.entries(graph)) {
     const parsed = pnpmKey(key);
     if (!parsed) continue;
-    const deps = Object.entries({ ...entry?.dependencies, ...entry?.optionalDependencies }).map(([n, v]) => idOf(n, String(v)));
+    const deps = Object.entries({ ...entry?.dependencies, ...entry?.optionalDependencies }).map(([n, v]) =>
+      idOf(n, String(v)),
+    );
     nodes.set(key, { name: parsed.name, version: parsed.version, dev: !!entry?.dev, deps });
   }
   const importer = lock.importers?.["."] ?? lock;
@@ -162,7 +207,7 @@ function parsePnpm(file: string, text: string): Lockfile {
   for (const group of [importer.optionalDependencies, importer.devDependencies, importer.dependencies]) {
     for (const [name, spec] of Object.entries(group ?? {})) {
       const version = typeof spec === "string" ? spec : String(spec.version);
-      direct[name] = typeof spec === "string" ? spec : spec.specifier ?? version;
+      direct[name] = typeof spec === "string" ? spec : (spec.specifier ?? version);
       if (!version.startsWith("link:")) roots.set(name, idOf(name, version));
     }
   }
@@ -181,17 +226,30 @@ interface PnpmPackage {
 }
 
 /** yarn.lock v1 needs the app's package.json to tell direct from transitive. */
-function parseYarnLock(file: string, text: string, manifest?: { dependencies?: Deps; devDependencies?: Deps }): Lockfile {
-  if (/^__metadata:/m.test(text)) throw new LockfileError(file, "a Yarn 2+ (berry) lock-file: run `yarn npm audit` in the app, or add a package-lock.json");
+function parseYarnLock(
+  file: string,
+  text: string,
+  manifest?: { dependencies?: Deps; devDependencies?: Deps },
+): Lockfile {
+  if (/^__metadata:/m.test(text))
+    throw new LockfileError(
+      file,
+      "a Yarn 2+ (berry) lock-file: run `yarn npm audit` in the app, or add a package-lock.json",
+    );
   const parsed = parseYarn(text);
   if (parsed.type !== "success") throw new LockfileError(file, `yarn could not parse it (${parsed.type})`);
-  const entries = parsed.object as Record<string, { version: string; dependencies?: Deps; optionalDependencies?: Deps }>;
+  const entries = parsed.object as Record<
+    string,
+    { version: string; dependencies?: Deps; optionalDependencies?: Deps }
+  >;
   const nameOf = (key: string) => key.slice(0, key.lastIndexOf("@"));
   const nodes = new Map<string, Node>();
   const idOfKey = (key: string) => (entries[key] ? `${nameOf(key)}@${entries[key].version}` : undefined);
   for (const [key, entry] of Object.entries(entries)) {
     const id = idOfKey(key)!;
-    const deps = Object.entries({ ...entry.dependencies, ...entry.optionalDependencies }).map(([n, r]) => idOfKey(`${n}@${r}`)).filter((d): d is string => !!d);
+    const deps = Object.entries({ ...entry.dependencies, ...entry.optionalDependencies })
+      .map(([n, r]) => idOfKey(`${n}@${r}`))
+      .filter((d): d is string => !!d);
     nodes.set(id, { name: nameOf(key), version: entry.version, dev: false, deps });
   }
   const warnings: string[] = [];
@@ -201,12 +259,17 @@ function parseYarnLock(file: string, text: string, manifest?: { dependencies?: D
     const id = idOfKey(`${name}@${range}`);
     if (id) roots.set(name, id);
   }
-  if (!manifest) warnings.push(`${file}: no package.json beside it, so direct and transitive dependencies are not told apart`);
+  if (!manifest)
+    warnings.push(`${file}: no package.json beside it, so direct and transitive dependencies are not told apart`);
   return build(file, "yarn", nodes, roots, direct, warnings);
 }
 
 /** Parses a lock-file; `manifest` (the app's package.json) is only needed for yarn.lock. */
-export function parseLockfile(file: string, text: string, manifest?: { dependencies?: Deps; devDependencies?: Deps }): Lockfile {
+export function parseLockfile(
+  file: string,
+  text: string,
+  manifest?: { dependencies?: Deps; devDependencies?: Deps },
+): Lockfile {
   if (!text.trim()) throw new LockfileError(file, "empty file");
   const kind = lockfileKind(file, text);
   if (kind === "npm") return parseNpm(file, text);

@@ -21,9 +21,17 @@ export interface DeploymentLockfile {
 }
 
 /** A file's content: Vercel answers `{"data": "<base64>"}`. */
-async function fileText(api: VercelApi, deploymentId: string, fileId: string, path: string): Promise<string | undefined> {
+async function fileText(
+  api: VercelApi,
+  deploymentId: string,
+  fileId: string,
+  path: string,
+): Promise<string | undefined> {
   try {
-    const answer = await api.get<{ data?: string } | string>(`/v8/deployments/${deploymentId}/files/${encodeURIComponent(fileId)}`, { path });
+    const answer = await api.get<{ data?: string } | string>(
+      `/v8/deployments/${deploymentId}/files/${encodeURIComponent(fileId)}`,
+      { path },
+    );
     if (typeof answer === "string") return answer;
     return answer.data !== undefined ? Buffer.from(answer.data, "base64").toString("utf8") : JSON.stringify(answer);
   } catch (error) {
@@ -34,12 +42,15 @@ async function fileText(api: VercelApi, deploymentId: string, fileId: string, pa
 
 /** The lock-file of the project's current READY production deployment. */
 export async function deploymentLockfile(api: VercelApi, projectId: string): Promise<DeploymentLockfile> {
-  const { deployments } = await api.get<{ deployments: { uid: string; url: string; created: number }[] }>("/v6/deployments", {
-    projectId,
-    target: "production",
-    state: "READY",
-    limit: 1,
-  });
+  const { deployments } = await api.get<{ deployments: { uid: string; url: string; created: number }[] }>(
+    "/v6/deployments",
+    {
+      projectId,
+      target: "production",
+      state: "READY",
+      limit: 1,
+    },
+  );
   const current = deployments[0];
   if (!current) throw new Error(`Vercel project ${projectId}: no READY production deployment`);
   const tree = await api.get<FileTreeEntry[]>(`/v6/deployments/${current.uid}/files`);
@@ -48,11 +59,17 @@ export async function deploymentLockfile(api: VercelApi, projectId: string): Pro
   const at = (name: string) => roots.map((r) => r.find((e) => e.name === name && e.type === "file")).find(Boolean);
   const deployment = { id: current.uid, url: current.url, created: current.created };
   const manifestEntry = at("package.json");
-  const manifestText = manifestEntry?.uid ? await fileText(api, current.uid, manifestEntry.uid, "package.json") : undefined;
+  const manifestText = manifestEntry?.uid
+    ? await fileText(api, current.uid, manifestEntry.uid, "package.json")
+    : undefined;
   for (const name of PREFERRED) {
     const entry = at(name);
     // A Git deployment's tree may not list the sources: ask for the path.
-    const text = entry?.uid ? await fileText(api, current.uid, entry.uid, name) : tree.length ? undefined : await fileText(api, current.uid, name, name);
+    const text = entry?.uid
+      ? await fileText(api, current.uid, entry.uid, name)
+      : tree.length
+        ? undefined
+        : await fileText(api, current.uid, name, name);
     if (text === undefined) continue;
     let manifest: Record<string, Record<string, string>> | undefined;
     try {
@@ -62,7 +79,10 @@ export async function deploymentLockfile(api: VercelApi, projectId: string): Pro
     }
     return { deployment, lock: parseLockfile(`${name} of deployment ${current.uid}`, text, manifest) };
   }
-  throw new LockfileError(`deployment ${current.uid} (${current.url})`, `no ${PREFERRED.join(", ")} among its source files`);
+  throw new LockfileError(
+    `deployment ${current.uid} (${current.url})`,
+    `no ${PREFERRED.join(", ")} among its source files`,
+  );
 }
 
 /** The stack's own package-lock.json: esbuild inlines the JSON into the bundle, so it is the one deployed. */

@@ -49,28 +49,47 @@ export async function moveGuarded(
   // joins the planner picks (a full read of each referencing table per statement, twice a batch).
   const indexed = [...refs.blockers, ...refs.dependents.map((d) => d.parent)].every((k) => k.indexed);
   const joins = indexed ? ["SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off"] : [];
-  const sql = ["BEGIN ISOLATION LEVEL REPEATABLE READ", "SET LOCAL synchronous_commit = off", ...joins, counters(tables), ...dependentStatements, ...rideStatements, counters(tables)];
+  const sql = [
+    "BEGIN ISOLATION LEVEL REPEATABLE READ",
+    "SET LOCAL synchronous_commit = off",
+    ...joins,
+    counters(tables),
+    ...dependentStatements,
+    ...rideStatements,
+    counters(tables),
+  ];
   try {
     const all = (await client.query(sql.join(";\n"))) as unknown as QueryResult[];
     const at = 2 + joins.length;
     const before = all[at].rows[0];
     const after = all[all.length - 1].rows[0];
-    const delta = (kind: "i" | "d" | "u", table: string) => Number(after[`${kind}${tables.indexOf(table)}`]) - Number(before[`${kind}${tables.indexOf(table)}`]);
+    const delta = (kind: "i" | "d" | "u", table: string) =>
+      Number(after[`${kind}${tables.indexOf(table)}`]) - Number(before[`${kind}${tables.indexOf(table)}`]);
     const rides = read(all.slice(at + 1 + dependentStatements.length, all.length - 1));
     const problems: string[] = [];
     if (delta("d", RIDES) !== rides.moved || delta("i", "public.rides_archive") !== rides.inserted) {
-      problems.push(`rides: ${delta("d", RIDES)} deleted, ${delta("i", "public.rides_archive")} archived, for ${rides.moved} moved`);
+      problems.push(
+        `rides: ${delta("d", RIDES)} deleted, ${delta("i", "public.rides_archive")} archived, for ${rides.moved} moved`,
+      );
     }
     const dependents: Record<string, number> = {};
     refs.dependents.forEach((d, i) => {
       const [inserted, deleted] = [all[at + 1 + 2 * i].rowCount ?? 0, all[at + 2 + 2 * i].rowCount ?? 0];
       dependents[d.table] = deleted;
-      if (inserted !== deleted || delta("d", d.table) !== deleted || delta("i", d.archive) !== inserted || delta("u", d.table) !== 0) {
-        problems.push(`${d.table}: ${delta("d", d.table)} deleted and ${delta("u", d.table)} updated, ${delta("i", d.archive)} archived, for ${deleted} moved`);
+      if (
+        inserted !== deleted ||
+        delta("d", d.table) !== deleted ||
+        delta("i", d.archive) !== inserted ||
+        delta("u", d.table) !== 0
+      ) {
+        problems.push(
+          `${d.table}: ${delta("d", d.table)} deleted and ${delta("u", d.table)} updated, ${delta("i", d.archive)} archived, for ${deleted} moved`,
+        );
       }
     });
     for (const t of stays) {
-      if (delta("d", t) || delta("u", t)) problems.push(`${t} stays, yet ${delta("d", t)} of its rows would be deleted and ${delta("u", t)} updated`);
+      if (delta("d", t) || delta("u", t))
+        problems.push(`${t} stays, yet ${delta("d", t)} of its rows would be deleted and ${delta("u", t)} updated`);
     }
     if (problems.length) throw new GuardError(`batch ${selection} rolled back: ${problems.join("; ")}`);
     await client.query("COMMIT");
@@ -98,7 +117,8 @@ export const checkedMoveSql = (selection: string) =>
 /** Reads a checked move's one row; a copy that differs rolls the batch back. */
 export function readChecked(result: QueryResult): { moved: number; inserted: number } {
   const r = result.rows[0] as { moved: string; inserted: string; differing: string[] | null };
-  if (r.differing?.length) throw new Error(differingCopies(r.differing, "they and the rest of their batch stay in rides"));
+  if (r.differing?.length)
+    throw new Error(differingCopies(r.differing, "they and the rest of their batch stay in rides"));
   return { moved: Number(r.moved), inserted: Number(r.inserted) };
 }
 
@@ -109,14 +129,20 @@ export function readChecked(result: QueryResult): { moved: number; inserted: num
  */
 export async function moveReferenced(client: Client, refs: References, selection: string, checkedFromStart: boolean) {
   let checked = checkedFromStart;
-  for (let redone = 0; ; ) {
+  for (let redone = 0; ;) {
     try {
       const { value, ms } = checked
         ? await moveGuarded(client, refs, selection, [checkedMoveSql(selection)], ([r]) => readChecked(r))
-        : await moveGuarded(client, refs, selection, [
-            `INSERT INTO public.rides_archive SELECT * FROM public.rides r WHERE ${selection}`,
-            `DELETE FROM public.rides r WHERE ${selection}`,
-          ], ([inserted, deleted]) => ({ inserted: inserted.rowCount ?? 0, moved: deleted.rowCount ?? 0 }));
+        : await moveGuarded(
+            client,
+            refs,
+            selection,
+            [
+              `INSERT INTO public.rides_archive SELECT * FROM public.rides r WHERE ${selection}`,
+              `DELETE FROM public.rides r WHERE ${selection}`,
+            ],
+            ([inserted, deleted]) => ({ inserted: inserted.rowCount ?? 0, moved: deleted.rowCount ?? 0 }),
+          );
       return { value: { ...value, redone, checked }, ms };
     } catch (error) {
       const code = (error as { code?: string }).code;

@@ -29,9 +29,16 @@ export interface References {
   dependents: { table: string; archive: string; parent: ForeignKey }[];
 }
 
-export const ON_DELETE: Record<string, string> = { a: "NO ACTION", r: "RESTRICT", c: "CASCADE", n: "SET NULL", d: "SET DEFAULT" };
+export const ON_DELETE: Record<string, string> = {
+  a: "NO ACTION",
+  r: "RESTRICT",
+  c: "CASCADE",
+  n: "SET NULL",
+  d: "SET DEFAULT",
+};
 
-const qualified = (oid: string) => `(SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ${oid})`;
+const qualified = (oid: string) =>
+  `(SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ${oid})`;
 const columnsOf = (rel: string, keys: string) =>
   `(SELECT array_agg(quote_ident(a.attname) ORDER BY u.i) FROM unnest(${keys}) WITH ORDINALITY u(n, i) JOIN pg_attribute a ON a.attrelid = ${rel} AND a.attnum = u.n)`;
 
@@ -51,9 +58,15 @@ async function foreignKeysOnto(client: Client, tables: string[]): Promise<Foreig
 export async function findReferences(client: Client, withDependents: string[] = []): Promise<References> {
   const listed: string[] = [];
   for (const name of withDependents) {
-    const { rows: [t] } = await client.query<{ t: string | null }>(`SELECT ${qualified("to_regclass($1)")} AS t`, [name]);
-    if (!t.t) throw new Error(`database.tasks.archive.withDependents lists ${name}, which does not exist; nothing was moved`);
-    if (t.t === RIDES) throw new Error("database.tasks.archive.withDependents lists public.rides itself; list the tables that reference it");
+    const {
+      rows: [t],
+    } = await client.query<{ t: string | null }>(`SELECT ${qualified("to_regclass($1)")} AS t`, [name]);
+    if (!t.t)
+      throw new Error(`database.tasks.archive.withDependents lists ${name}, which does not exist; nothing was moved`);
+    if (t.t === RIDES)
+      throw new Error(
+        "database.tasks.archive.withDependents lists public.rides itself; list the tables that reference it",
+      );
     listed.push(t.t);
   }
   const moved = new Set([RIDES, ...listed]);
@@ -61,18 +74,28 @@ export async function findReferences(client: Client, withDependents: string[] = 
   const blockers = keys.filter((k) => !moved.has(k.table));
   // Each listed table's way to rides: its key onto rides, else onto another listed table.
   const parentOf = new Map<string, ForeignKey>();
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const t of listed) {
       if (parentOf.has(t)) continue;
-      const up = keys.find((k) => k.table === t && k.ref === RIDES) ?? keys.find((k) => k.table === t && k.ref !== t && parentOf.has(k.ref));
-      if (up) (parentOf.set(t, up), (changed = true));
+      const up =
+        keys.find((k) => k.table === t && k.ref === RIDES) ??
+        keys.find((k) => k.table === t && k.ref !== t && parentOf.has(k.ref));
+      if (up) {
+        parentOf.set(t, up);
+        changed = true;
+      }
     }
   }
   const lost = listed.filter((t) => !parentOf.has(t));
-  if (lost.length) throw new Error(`database.tasks.archive.withDependents lists ${lost.join(", ")}, which reference(s) neither public.rides nor another listed table; nothing was moved`);
+  if (lost.length)
+    throw new Error(
+      `database.tasks.archive.withDependents lists ${lost.join(", ")}, which reference(s) neither public.rides nor another listed table; nothing was moved`,
+    );
   const depth = (t: string): number => (t === RIDES ? 0 : 1 + depth(parentOf.get(t)!.ref));
-  const dependents = [...listed].sort((a, b) => depth(b) - depth(a)).map((t) => ({ table: t, archive: archiveOf(t), parent: parentOf.get(t)! }));
+  const dependents = [...listed]
+    .sort((a, b) => depth(b) - depth(a))
+    .map((t) => ({ table: t, archive: archiveOf(t), parent: parentOf.get(t)! }));
   return { blockers, dependents };
 }
 
@@ -83,7 +106,8 @@ export function archiveOf(table: string): string {
   return `${m[1]}.${/^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`}`;
 }
 
-const on = (k: ForeignKey, child: string, parent: string) => k.columns.map((c, i) => `${child}.${c} = ${parent}.${k.refColumns[i]}`).join(" AND ");
+const on = (k: ForeignKey, child: string, parent: string) =>
+  k.columns.map((c, i) => `${child}.${c} = ${parent}.${k.refColumns[i]}`).join(" AND ");
 
 /** Rows of `table` (as `alias`) whose ride `selection` (a predicate on `r`) picks: nested semi-joins up to rides. */
 export function rowsOf(refs: References, table: string, alias: string, selection: string, depth = 1): string {
@@ -108,14 +132,18 @@ export function reaches(refs: References, blocker: ForeignKey): string {
 }
 
 /** A predicate on `r`: no table that stays references the ride (or its listed dependents). */
-export const unreferenced = (refs: References): string => (refs.blockers.length ? refs.blockers.map((b) => `NOT ${reaches(refs, b)}`).join(" AND ") : "true");
+export const unreferenced = (refs: References): string =>
+  refs.blockers.length ? refs.blockers.map((b) => `NOT ${reaches(refs, b)}`).join(" AND ") : "true";
 
 /** Creates the listed tables' archives like the originals (columns, defaults, checks, indexes; no foreign keys). */
 export async function createDependentArchives(client: Client, refs: References): Promise<void> {
   for (const d of refs.dependents) {
-    await client.query(`CREATE TABLE IF NOT EXISTS ${d.archive} (LIKE ${d.table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${d.archive} (LIKE ${d.table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)`,
+    );
   }
 }
 
 /** `public.ride_payments (ride_payments_ride_id_fkey, ON DELETE CASCADE)` */
-export const describeKey = (k: ForeignKey) => `${k.table} (${k.name}, ON DELETE ${ON_DELETE[k.onDelete] ?? k.onDelete})`;
+export const describeKey = (k: ForeignKey) =>
+  `${k.table} (${k.name}, ON DELETE ${ON_DELETE[k.onDelete] ?? k.onDelete})`;

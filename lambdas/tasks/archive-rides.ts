@@ -14,7 +14,15 @@
 import type { Client } from "pg";
 import { batchInOneTrip, inTransaction, runTask } from "../core/session";
 import { pageRanges, rowsPerPageSql } from "./page-ranges";
-import { createDependentArchives, describeKey, findReferences, reaches, References, rowsOf, unreferenced } from "./archive-references";
+import {
+  createDependentArchives,
+  describeKey,
+  findReferences,
+  reaches,
+  References,
+  rowsOf,
+  unreferenced,
+} from "./archive-references";
 import { checkedMoveSql, differingCopies, moveReferenced, readChecked } from "./archive-guarded";
 import { phaseTimer, progressOf, TaskOptions, TaskResult } from "../core/task";
 
@@ -42,7 +50,10 @@ async function columnsOf(client: Client, table: string): Promise<string[]> {
 export function columnDifferences(rides: string[], archive: string[], names = ["rides", "rides_archive"]): string[] {
   const diffs: string[] = [];
   for (let i = 0; i < Math.max(rides.length, archive.length); i++) {
-    if (rides[i] !== archive[i]) diffs.push(`column ${i + 1}: ${names[0]} has ${rides[i] ?? "nothing"}, ${names[1]} has ${archive[i] ?? "nothing"}`);
+    if (rides[i] !== archive[i])
+      diffs.push(
+        `column ${i + 1}: ${names[0]} has ${rides[i] ?? "nothing"}, ${names[1]} has ${archive[i] ?? "nothing"}`,
+      );
   }
   return diffs;
 }
@@ -60,14 +71,25 @@ export async function archiveRides(databaseUrl: string, options: ArchiveOptions 
  * app update is redone.
  */
 type Mode = "straight" | "checked";
-interface Batch { moved: number; inserted: number; dependents?: Record<string, number>; redone?: number; checked?: boolean }
+interface Batch {
+  moved: number;
+  inserted: number;
+  dependents?: Record<string, number>;
+  redone?: number;
+  checked?: boolean;
+}
 
-
-async function run(client: Client, options: Required<Pick<ArchiveOptions, "batchSize" | "olderThanMonths">> & ArchiveOptions, began: number): Promise<TaskResult> {
+async function run(
+  client: Client,
+  options: Required<Pick<ArchiveOptions, "batchSize" | "olderThanMonths">> & ArchiveOptions,
+  began: number,
+): Promise<TaskResult> {
   const dryRun = !!options.dryRun;
   const timer = phaseTimer(began);
   // One cutoff for the whole run, so batches and the final check agree; as text, to the microsecond.
-  const { rows: [{ cutoff, at }] } = await client.query<{ cutoff: string; at: Date }>(
+  const {
+    rows: [{ cutoff, at }],
+  } = await client.query<{ cutoff: string; at: Date }>(
     `SELECT c::text AS cutoff, c AS at FROM coalesce($2::timestamptz, now() - make_interval(months => $1)) AS c`,
     [options.olderThanMonths, options.before ?? null],
   );
@@ -79,18 +101,32 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
   const referenced = refs.blockers.length + refs.dependents.length > 0;
   for (const d of refs.dependents) {
     if ((await client.query("SELECT to_regclass($1) AS t", [d.archive])).rows[0].t === null) continue;
-    const diffs = columnDifferences(await columnsOf(client, d.table), await columnsOf(client, d.archive), [d.table, d.archive]);
-    if (diffs.length) throw new Error(`${d.archive} does not have the columns of ${d.table}; nothing was moved. Align the tables first: ${diffs.join("; ")}`);
+    const diffs = columnDifferences(await columnsOf(client, d.table), await columnsOf(client, d.archive), [
+      d.table,
+      d.archive,
+    ]);
+    if (diffs.length)
+      throw new Error(
+        `${d.archive} does not have the columns of ${d.table}; nothing was moved. Align the tables first: ${diffs.join("; ")}`,
+      );
   }
   const movable = referenced ? `${old} AND ${unreferenced(refs)}` : old;
   let copies = 0;
   let before = 0;
   if (archiveExists) {
-    const diffs = columnDifferences(await columnsOf(client, "public.rides"), await columnsOf(client, "public.rides_archive"));
-    if (diffs.length) throw new Error(`rides_archive does not have the columns of rides; nothing was moved. Align the tables first: ${diffs.join("; ")}`);
+    const diffs = columnDifferences(
+      await columnsOf(client, "public.rides"),
+      await columnsOf(client, "public.rides_archive"),
+    );
+    if (diffs.length)
+      throw new Error(
+        `rides_archive does not have the columns of rides; nothing was moved. Align the tables first: ${diffs.join("; ")}`,
+      );
     // Copies left by the guide's INSERT … SELECT: identical ones are fine, different ones are not
     // ours to settle. Counted in one snapshot with the archive's rows, for the final check.
-    const { rows: [found] } = await client.query<{ copies: string; differing: string[] | null; archived: string }>(
+    const {
+      rows: [found],
+    } = await client.query<{ copies: string; differing: string[] | null; archived: string }>(
       `SELECT count(*) AS copies, (array_agg(r.id::text ORDER BY r.id) FILTER (WHERE r::text IS DISTINCT FROM a::text))[1:10] AS differing,
          (SELECT count(*) FROM public.rides_archive) AS archived
        FROM public.rides r JOIN public.rides_archive a ON a.id = r.id WHERE ${old}`,
@@ -102,12 +138,16 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
   if (dryRun) return dryRunOf(client, { old, movable, refs, at, archiveExists, batchSize: options.batchSize, began });
   if (!archiveExists) {
     // Columns and NOT NULLs of rides; no identity (archived ids are kept as they were), its own key.
-    await client.query("CREATE TABLE IF NOT EXISTS public.rides_archive (LIKE public.rides INCLUDING DEFAULTS INCLUDING CONSTRAINTS, PRIMARY KEY (id))");
+    await client.query(
+      "CREATE TABLE IF NOT EXISTS public.rides_archive (LIKE public.rides INCLUDING DEFAULTS INCLUDING CONSTRAINTS, PRIMARY KEY (id))",
+    );
     await client.query("CREATE INDEX IF NOT EXISTS rides_archive_created_at_idx ON public.rides_archive (created_at)");
   }
   await createDependentArchives(client, refs);
   // A unique key on id (ours has one) turns a copy made by hand during the run into an error.
-  const { rows: [{ keyed }] } = await client.query<{ keyed: boolean }>(
+  const {
+    rows: [{ keyed }],
+  } = await client.query<{ keyed: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
        WHERE i.indrelid = 'public.rides_archive'::regclass AND i.indisunique AND i.indnatts = 1 AND a.attname = 'id') AS keyed`,
   );
@@ -117,8 +157,11 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
   // run. Rides are inserted in created_at order, so the old ones lie there; any elsewhere (an
   // update moved it) is taken by the stragglers' pass below. The count (progress only) is an
   // index-only scan where the visibility map allows.
-  const ends = (order: string) => `(SELECT (r.ctid::text::point)[0]::int FROM public.rides r WHERE ${old} ORDER BY r.created_at ${order} LIMIT 1)`;
-  const { rows: [found] } = await client.query<{ n: string; a: number | null; b: number | null; perPage: number }>(
+  const ends = (order: string) =>
+    `(SELECT (r.ctid::text::point)[0]::int FROM public.rides r WHERE ${old} ORDER BY r.created_at ${order} LIMIT 1)`;
+  const {
+    rows: [found],
+  } = await client.query<{ n: string; a: number | null; b: number | null; perPage: number }>(
     `SELECT (SELECT count(*) FROM public.rides r WHERE ${old}) AS n, ${ends("ASC")} AS a, ${ends("DESC")} AS b, ${rowsPerPageSql("public.rides")} AS "perPage"`,
   );
   let total = Number(found.n);
@@ -146,7 +189,8 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
     done.longest = Math.max(done.longest, outcome.ms);
     done.moved += outcome.value.moved;
     done.inserted += outcome.value.inserted;
-    for (const [t, n] of Object.entries(outcome.value.dependents ?? {})) done.dependents[t] = (done.dependents[t] ?? 0) + n;
+    for (const [t, n] of Object.entries(outcome.value.dependents ?? {}))
+      done.dependents[t] = (done.dependents[t] ?? 0) + n;
     done.redone += outcome.value.redone ?? 0;
     if (outcome.value.checked) mode = "checked";
     if (outcome.value.moved) {
@@ -158,18 +202,24 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
   };
   if (found.a !== null && found.b !== null) {
     const [first, last] = [Math.min(found.a, found.b), Math.max(found.a, found.b)];
-    for (const range of pageRanges("r", first, last, found.perPage, options.batchSize)) await move(`${range} AND ${movable}`);
+    for (const range of pageRanges("r", first, last, found.perPage, options.batchSize))
+      await move(`${range} AND ${movable}`);
   }
   timer.mark("pages");
   // Old rides the pages missed (an app update moved one behind the pass, or past its last page)
   // are taken by the created_at index; the empty read that ends this loop is the proof that no
   // old ride is left in rides but those still referenced.
-  for (let idle = 0; ; ) {
-    const { rows } = await client.query<{ t: string }>(`SELECT r.ctid::text AS t FROM public.rides r WHERE ${movable} LIMIT ${Number(options.batchSize)}`);
+  for (let idle = 0; ;) {
+    const { rows } = await client.query<{ t: string }>(
+      `SELECT r.ctid::text AS t FROM public.rides r WHERE ${movable} LIMIT ${Number(options.batchSize)}`,
+    );
     if (!rows.length) break;
     const tids = rows.map((r) => r.t).filter((t) => /^\(\d+,\d+\)$/.test(t));
     // Rows found but not moved were updated in between: read again, a few times at most.
-    if ((await move(`r.ctid = ANY ('{${tids.map((t) => `"${t}"`).join(",")}}'::tid[]) AND ${movable}`)) === 0 && ++idle >= 5) {
+    if (
+      (await move(`r.ctid = ANY ('{${tids.map((t) => `"${t}"`).join(",")}}'::tid[]) AND ${movable}`)) === 0 &&
+      ++idle >= 5
+    ) {
       throw new Error(`old rides keep changing while being archived; ${done.moved} moved so far, re-run later`);
     }
   }
@@ -177,53 +227,114 @@ async function run(client: Client, options: Required<Pick<ArchiveOptions, "batch
 
   // The counts must add up: the archive grew by what the batches inserted, plus the copies made
   // by hand during the run that the batches then found there.
-  const { rows: [{ after }] } = await client.query<{ after: string }>("SELECT count(*) AS after FROM public.rides_archive");
+  const {
+    rows: [{ after }],
+  } = await client.query<{ after: string }>("SELECT count(*) AS after FROM public.rides_archive");
   const alreadyArchived = done.moved - done.inserted;
   const grew = Number(after) - before;
   if (grew !== done.inserted + alreadyArchived - copies) {
-    throw new Error(`counts do not add up: archive grew by ${grew} for ${done.inserted} inserted and ${alreadyArchived - copies} copied by hand during the run`);
+    throw new Error(
+      `counts do not add up: archive grew by ${grew} for ${done.inserted} inserted and ${alreadyArchived - copies} copied by hand during the run`,
+    );
   }
   const kept = referenced ? await keptBy(client, refs, old) : undefined;
   timer.mark("verify");
-  const withDeps = Object.entries(done.dependents).map(([t, n]) => `, ${n} rows of ${t}`).join("");
+  const withDeps = Object.entries(done.dependents)
+    .map(([t, n]) => `, ${n} rows of ${t}`)
+    .join("");
   return {
-    task: TASK, dryRun, counts: { moved: done.moved, alreadyArchived, batches: done.batches, archiveRows: Number(after), ...(kept ? { kept: kept.total } : {}) },
-    longestTransactionMs: Math.round(done.longest), durationMs: performance.now() - began,
-    details: { phasesMs: timer.phases, mode, redoneAfterAppUpdates: done.redone, ...(referenced ? { keptBy: kept?.by, dependentsMoved: done.dependents } : {}) },
+    task: TASK,
+    dryRun,
+    counts: {
+      moved: done.moved,
+      alreadyArchived,
+      batches: done.batches,
+      archiveRows: Number(after),
+      ...(kept ? { kept: kept.total } : {}),
+    },
+    longestTransactionMs: Math.round(done.longest),
+    durationMs: performance.now() - began,
+    details: {
+      phasesMs: timer.phases,
+      mode,
+      redoneAfterAppUpdates: done.redone,
+      ...(referenced ? { keptBy: kept?.by, dependentsMoved: done.dependents } : {}),
+    },
     summary: `moved ${done.moved} rides created before ${at.toISOString()} to rides_archive${withDeps}${alreadyArchived ? ` (${alreadyArchived} were already archived identically)` : ""}; archive holds ${after}${kept ? keptSummary(kept) : ""}`,
   };
 }
 
 /** Old rides still referenced, in total and per referencing table (a ride may count for several). */
-async function keptBy(client: Client, refs: References, old: string): Promise<{ total: number; by: Record<string, number> }> {
+async function keptBy(
+  client: Client,
+  refs: References,
+  old: string,
+): Promise<{ total: number; by: Record<string, number> }> {
   const tables = [...new Set(refs.blockers.map((b) => b.table))];
-  const reached = (t: string) => refs.blockers.filter((b) => b.table === t).map((b) => reaches(refs, b)).join(" OR ");
-  const { rows: [k] } = await client.query(
+  const reached = (t: string) =>
+    refs.blockers
+      .filter((b) => b.table === t)
+      .map((b) => reaches(refs, b))
+      .join(" OR ");
+  const {
+    rows: [k],
+  } = await client.query(
     `SELECT count(*) FILTER (WHERE NOT (${unreferenced(refs)})) AS total${tables.map((t, i) => `, count(*) FILTER (WHERE ${reached(t)}) AS k${i}`).join("")} FROM public.rides r WHERE ${old}`,
   );
   return { total: Number(k.total), by: Object.fromEntries(tables.map((t, i) => [t, Number(k[`k${i}`])])) };
 }
 
 const keptSummary = (kept: { total: number; by: Record<string, number> }) =>
-  kept.total ? `; kept: ${Object.entries(kept.by).filter(([, n]) => n).map(([t, n]) => `${n.toLocaleString("en")} rides still referenced by ${t}`).join(", ")}` : "";
+  kept.total
+    ? `; kept: ${Object.entries(kept.by)
+        .filter(([, n]) => n)
+        .map(([t, n]) => `${n.toLocaleString("en")} rides still referenced by ${t}`)
+        .join(", ")}`
+    : "";
 
-async function dryRunOf(client: Client, o: { old: string; movable: string; refs: References; at: Date; archiveExists: boolean; batchSize: number; began: number }): Promise<TaskResult> {
+async function dryRunOf(
+  client: Client,
+  o: {
+    old: string;
+    movable: string;
+    refs: References;
+    at: Date;
+    archiveExists: boolean;
+    batchSize: number;
+    began: number;
+  },
+): Promise<TaskResult> {
   const referenced = o.refs.blockers.length + o.refs.dependents.length > 0;
-  const { rows: [found] } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM public.rides r WHERE ${o.movable}`);
+  const {
+    rows: [found],
+  } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM public.rides r WHERE ${o.movable}`);
   const total = Number(found.n);
   const batches = Math.ceil(total / o.batchSize);
   const kept = referenced ? await keptBy(client, o.refs, o.old) : undefined;
   const withDeps: Record<string, number> = {};
   for (const d of o.refs.dependents) {
-    withDeps[d.table] = Number((await client.query(`SELECT count(*) AS n FROM ${d.table} d WHERE ${rowsOf(o.refs, d.table, "d", o.movable)}`)).rows[0].n);
+    withDeps[d.table] = Number(
+      (await client.query(`SELECT count(*) AS n FROM ${d.table} d WHERE ${rowsOf(o.refs, d.table, "d", o.movable)}`))
+        .rows[0].n,
+    );
   }
   const plan = [
     ...o.refs.dependents.map((d) => `${withDeps[d.table]} rows of ${d.table} move with their rides to ${d.archive}`),
     ...o.refs.blockers.map((b) => `${describeKey(b)} keeps the rides it references`),
   ];
   return {
-    task: TASK, dryRun: true, counts: { toMove: total, batches, batchSize: o.batchSize, createArchive: o.archiveExists ? 0 : 1, ...(kept ? { kept: kept.total } : {}) },
-    longestTransactionMs: 0, durationMs: performance.now() - o.began, details: referenced ? { keptBy: kept?.by, dependents: withDeps, plan } : undefined,
+    task: TASK,
+    dryRun: true,
+    counts: {
+      toMove: total,
+      batches,
+      batchSize: o.batchSize,
+      createArchive: o.archiveExists ? 0 : 1,
+      ...(kept ? { kept: kept.total } : {}),
+    },
+    longestTransactionMs: 0,
+    durationMs: performance.now() - o.began,
+    details: referenced ? { keptBy: kept?.by, dependents: withDeps, plan } : undefined,
     summary: `would move ${total} rides created before ${o.at.toISOString()} in ${batches} batches of ${o.batchSize}${o.archiveExists ? "" : ", after creating rides_archive"}${plan.length ? `; ${plan.join("; ")}` : ""}${kept ? keptSummary(kept) : ""}`,
   };
 }
@@ -234,13 +345,23 @@ async function dryRunOf(client: Client, o: { old: string; movable: string; refs:
  * deleted are exactly the rows copied; an app update in between fails the batch (40001).
  */
 async function moveStraight(client: Client, selection: string): Promise<{ value: Batch; ms: number }> {
-  const { results: [inserted, deleted], ms } = await batchInOneTrip(client, [
-    `INSERT INTO public.rides_archive SELECT * FROM public.rides r WHERE ${selection}`,
-    `DELETE FROM public.rides r WHERE ${selection}`,
-  ], "REPEATABLE READ");
+  const {
+    results: [inserted, deleted],
+    ms,
+  } = await batchInOneTrip(
+    client,
+    [
+      `INSERT INTO public.rides_archive SELECT * FROM public.rides r WHERE ${selection}`,
+      `DELETE FROM public.rides r WHERE ${selection}`,
+    ],
+    "REPEATABLE READ",
+  );
   const value = { moved: deleted.rowCount ?? 0, inserted: inserted.rowCount ?? 0 };
   // One snapshot for both statements makes these equal; anything else is a bug to stop on.
-  if (value.moved !== value.inserted) throw new Error(`batch ${selection}: deleted ${value.moved} rides but archived ${value.inserted}; compare the tables before re-running`);
+  if (value.moved !== value.inserted)
+    throw new Error(
+      `batch ${selection}: deleted ${value.moved} rides but archived ${value.inserted}; compare the tables before re-running`,
+    );
   return { value, ms };
 }
 

@@ -25,7 +25,9 @@ const TASK = "clean-sessions";
 
 /** The sessions the rules pick, on `s`, with the run's cutoffs inlined (computed once, so dry and real runs agree). */
 async function ruleOf(client: Client, options: CleanSessionsOptions): Promise<string> {
-  const { rows: [c] } = await client.query<{ expired: string; inactive: string }>(
+  const {
+    rows: [c],
+  } = await client.query<{ expired: string; inactive: string }>(
     "SELECT (now() - make_interval(days => $1))::text AS expired, (now() - make_interval(days => $2))::text AS inactive",
     [options.expiredDays ?? 30, options.inactiveDays ?? 0],
   );
@@ -52,20 +54,35 @@ async function run(client: Client, options: CleanSessionsOptions, began: number)
   const where = await ruleOf(client, options);
   const rule = `not_after older than ${options.expiredDays ?? 30} days${options.inactiveDays !== undefined ? ` or inactive for ${options.inactiveDays} days` : ""}`;
   if (options.dryRun) {
-    const { rows: [found] } = await client.query<{ sessions: string; refresh_tokens: string; mfa_amr_claims: string }>(
+    const {
+      rows: [found],
+    } = await client.query<{ sessions: string; refresh_tokens: string; mfa_amr_claims: string }>(
       `SELECT (SELECT count(*) FROM auth.sessions s WHERE ${where}) AS sessions, c.* FROM (${childrenOf(where)}) c`,
     );
     const total = Number(found.sessions);
     const batches = Math.ceil(total / batchSize);
     return {
-      task: TASK, dryRun: true, longestTransactionMs: 0, durationMs: performance.now() - began,
-      counts: { sessions: total, refreshTokens: Number(found.refresh_tokens), mfaAmrClaims: Number(found.mfa_amr_claims), batches, batchSize },
-      summary: total ? `would delete ${total} sessions (${rule}) with ${found.refresh_tokens} refresh tokens and ${found.mfa_amr_claims} MFA claims, in ${batches} batches of ${batchSize}` : `no session matches (${rule}): nothing to delete`,
+      task: TASK,
+      dryRun: true,
+      longestTransactionMs: 0,
+      durationMs: performance.now() - began,
+      counts: {
+        sessions: total,
+        refreshTokens: Number(found.refresh_tokens),
+        mfaAmrClaims: Number(found.mfa_amr_claims),
+        batches,
+        batchSize,
+      },
+      summary: total
+        ? `would delete ${total} sessions (${rule}) with ${found.refresh_tokens} refresh tokens and ${found.mfa_amr_claims} MFA claims, in ${batches} batches of ${batchSize}`
+        : `no session matches (${rule}): nothing to delete`,
     };
   }
   const timer = phaseTimer(began);
   // How many, and the heap pages they lie on; then the pages in ranges of about a batch.
-  const { rows: [found] } = await client.query<{ n: string; first: number | null; last: number | null; per_page: number; counted: boolean }>(
+  const {
+    rows: [found],
+  } = await client.query<{ n: string; first: number | null; last: number | null; per_page: number; counted: boolean }>(
     `SELECT count(*) AS n, ${pageBoundsSql("s")}, ${rowsPerPageSql("auth.sessions")} AS per_page,
        current_setting('track_counts')::bool AS counted
      FROM auth.sessions s WHERE ${where}`,
@@ -80,9 +97,13 @@ async function run(client: Client, options: CleanSessionsOptions, began: number)
     const statements = found.counted
       ? [CHILDREN_DELETED, `DELETE FROM auth.sessions s WHERE ${selection}`, CHILDREN_DELETED]
       : [childrenOf(selection), `DELETE FROM auth.sessions s WHERE ${selection}`];
-    const { results: [first, deleted, last], ms } = await batchInOneTrip(client, statements);
+    const {
+      results: [first, deleted, last],
+      ms,
+    } = await batchInOneTrip(client, statements);
     // With counters: what this transaction deleted between the two reads; without: the children counted before.
-    const cascaded = (k: "refresh_tokens" | "mfa_amr_claims") => (last ? Number(last.rows[0][k]) - Number(first.rows[0][k]) : Number(first.rows[0][k]));
+    const cascaded = (k: "refresh_tokens" | "mfa_amr_claims") =>
+      last ? Number(last.rows[0][k]) - Number(first.rows[0][k]) : Number(first.rows[0][k]);
     longest = Math.max(longest, ms);
     const n = deleted.rowCount ?? 0;
     if (n) {
@@ -95,19 +116,26 @@ async function run(client: Client, options: CleanSessionsOptions, began: number)
     return n;
   };
   if (found.first !== null && found.last !== null) {
-    for (const range of pageRanges("s", found.first, found.last, found.per_page, batchSize)) await remove(`${range} AND ${where}`);
+    for (const range of pageRanges("s", found.first, found.last, found.per_page, batchSize))
+      await remove(`${range} AND ${where}`);
   }
   timer.mark("pages");
   // Sessions the pages missed (updated behind the pass): the empty read that ends this loop is
   // the proof that none matching the rules is left.
-  for (let idle = 0; ; ) {
+  for (let idle = 0; ;) {
     const picked = `s.ctid = ANY (ARRAY(SELECT s.ctid FROM auth.sessions s WHERE ${where} LIMIT ${Number(batchSize)})) AND ${where}`;
     if (!(await client.query(`SELECT 1 FROM auth.sessions s WHERE ${where} LIMIT 1`)).rowCount) break;
-    if ((await remove(picked)) === 0 && ++idle >= 5) throw new Error(`sessions keep changing while being deleted; ${counts.sessions} deleted so far, re-run later`);
+    if ((await remove(picked)) === 0 && ++idle >= 5)
+      throw new Error(`sessions keep changing while being deleted; ${counts.sessions} deleted so far, re-run later`);
   }
   timer.mark("stragglers");
   return {
-    task: TASK, dryRun: false, counts, longestTransactionMs: Math.round(longest), durationMs: performance.now() - began, details: { phasesMs: timer.phases },
+    task: TASK,
+    dryRun: false,
+    counts,
+    longestTransactionMs: Math.round(longest),
+    durationMs: performance.now() - began,
+    details: { phasesMs: timer.phases },
     summary: counts.sessions
       ? `deleted ${counts.sessions} sessions (${rule}) with ${counts.refreshTokens} refresh tokens and ${counts.mfaAmrClaims} MFA claims`
       : `no session matched (${rule}): nothing to delete (an earlier run or Supabase Auth removed them)`,

@@ -7,16 +7,38 @@ import { purgeTemporaryData } from "./purge-temporary";
 import { reindex } from "./reindex";
 import { vacuumAnalyze } from "./vacuum-analyze";
 
-export const cleanSessionsCheck: Check = taskCheck("clean-sessions", "Suppression des sessions expirées", (url, { tasks }) =>
-    cleanSessions(url, { expiredDays: tasks.sessionsExpiredDays, inactiveDays: tasks.sessionsInactiveDays, batchSize: tasks.batchSize }),
+export const cleanSessionsCheck: Check = taskCheck(
+  "clean-sessions",
+  "Suppression des sessions expirées",
+  (url, { tasks }) =>
+    cleanSessions(url, {
+      expiredDays: tasks.sessionsExpiredDays,
+      inactiveDays: tasks.sessionsInactiveDays,
+      batchSize: tasks.batchSize,
+    }),
 );
-export const archiveRidesCheck: Check = taskCheck("archive-rides", "Archive des anciennes courses (déplacées, par lots)", (url, { tasks }) =>
-    archiveRides(url, { olderThanMonths: tasks.ridesOlderThanMonths, batchSize: tasks.batchSize, withDependents: tasks.archive?.withDependents }),
+export const archiveRidesCheck: Check = taskCheck(
+  "archive-rides",
+  "Archive des anciennes courses (déplacées, par lots)",
+  (url, { tasks }) =>
+    archiveRides(url, {
+      olderThanMonths: tasks.ridesOlderThanMonths,
+      batchSize: tasks.batchSize,
+      withDependents: tasks.archive?.withDependents,
+    }),
 );
-export const vacuumAnalyzeCheck: Check = taskCheck("vacuum-analyze", "VACUUM (ANALYZE) table par table", (url) => vacuumAnalyze(url));
-export const reindexCheck: Check = taskCheck("reindex", "Réindexation des seuls index invalides ou gonflés", (url, { database }) => reindex(url, { thresholds: database }));
+export const vacuumAnalyzeCheck: Check = taskCheck("vacuum-analyze", "VACUUM (ANALYZE) table par table", (url) =>
+  vacuumAnalyze(url),
+);
+export const reindexCheck: Check = taskCheck(
+  "reindex",
+  "Réindexation des seuls index invalides ou gonflés",
+  (url, { database }) => reindex(url, { thresholds: database }),
+);
 
 /** The weekly list's task. */
-export const temporaryDataCheck: Check = taskCheck("temporary-data", "Nettoyage des données temporaires", (url, { tasks }) =>
-  purgeTemporaryData(url, tasks.temporaryData, { batchSize: tasks.batchSize }),
+export const temporaryDataCheck: Check = taskCheck(
+  "temporary-data",
+  "Nettoyage des données temporaires",
+  (url, { tasks }) => purgeTemporaryData(url, tasks.temporaryData, { batchSize: tasks.batchSize }),
 );

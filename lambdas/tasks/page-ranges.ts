@@ -11,7 +11,13 @@ export const pageBoundsSql = (alias: string) =>
   `(min(${alias}.ctid)::text::point)[0]::int AS first, (max(${alias}.ctid)::text::point)[0]::int AS last`;
 
 /** Predicates on `alias.ctid` covering pages first..last, in ranges of about `batchSize` rows. */
-export function* pageRanges(alias: string, first: number, last: number, rowsPerPage: number, batchSize: number): Generator<string> {
+export function* pageRanges(
+  alias: string,
+  first: number,
+  last: number,
+  rowsPerPage: number,
+  batchSize: number,
+): Generator<string> {
   const step = Math.max(1, Math.floor(batchSize / Math.max(1, rowsPerPage)));
   for (let page = first; page <= last; page += step) {
     yield `${alias}.ctid >= '(${page},0)'::tid AND ${alias}.ctid < '(${page + step},0)'::tid`;

@@ -13,9 +13,17 @@ export interface TemporaryData {
 }
 
 const TASK = "purge-temporary";
-const ident = (name: string) => name.split(".").map((part) => `"${part.replace(/"/g, '""')}"`).join(".");
+const ident = (name: string) =>
+  name
+    .split(".")
+    .map((part) => `"${part.replace(/"/g, '""')}"`)
+    .join(".");
 
-export async function purgeTemporaryData(databaseUrl: string, targets: TemporaryData[], options: TaskOptions = {}): Promise<TaskResult> {
+export async function purgeTemporaryData(
+  databaseUrl: string,
+  targets: TemporaryData[],
+  options: TaskOptions = {},
+): Promise<TaskResult> {
   return runTask(TASK, databaseUrl, options, (client, began) => run(client, targets, options, began));
 }
 
@@ -25,7 +33,11 @@ async function run(client: Client, targets: TemporaryData[], options: TaskOption
   let longest = 0;
   for (const target of targets) {
     const where = `${ident(target.column)} < now() - make_interval(days => $1)`;
-    const { rows: [{ n }] } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(target.table)} WHERE ${where}`, [target.maxAgeDays]);
+    const {
+      rows: [{ n }],
+    } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(target.table)} WHERE ${where}`, [
+      target.maxAgeDays,
+    ]);
     const total = Number(n);
     if (options.dryRun) {
       counts[target.table] = total;
@@ -35,7 +47,10 @@ async function run(client: Client, targets: TemporaryData[], options: TaskOption
     const started = performance.now();
     for (;;) {
       const { value, ms } = await inTransaction(client, () =>
-        client.query(`DELETE FROM ${ident(target.table)} WHERE ctid IN (SELECT ctid FROM ${ident(target.table)} WHERE ${where} LIMIT ${Number(batchSize)})`, [target.maxAgeDays]),
+        client.query(
+          `DELETE FROM ${ident(target.table)} WHERE ctid IN (SELECT ctid FROM ${ident(target.table)} WHERE ${where} LIMIT ${Number(batchSize)})`,
+          [target.maxAgeDays],
+        ),
       );
       longest = Math.max(longest, ms);
       if (!value.rowCount) break;
@@ -46,7 +61,13 @@ async function run(client: Client, targets: TemporaryData[], options: TaskOption
   }
   const words = targets.map((t) => `${counts[t.table]} from ${t.table} (${t.column} older than ${t.maxAgeDays} days)`);
   return {
-    task: TASK, dryRun: !!options.dryRun, counts, longestTransactionMs: Math.round(longest), durationMs: performance.now() - began,
-    summary: targets.length ? `${options.dryRun ? "would delete" : "deleted"} ${words.join("; ")}` : "no temporary data configured (database.tasks.temporaryData)",
+    task: TASK,
+    dryRun: !!options.dryRun,
+    counts,
+    longestTransactionMs: Math.round(longest),
+    durationMs: performance.now() - began,
+    summary: targets.length
+      ? `${options.dryRun ? "would delete" : "deleted"} ${words.join("; ")}`
+      : "no temporary data configured (database.tasks.temporaryData)",
   };
 }

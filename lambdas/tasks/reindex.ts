@@ -37,8 +37,14 @@ async function run(client: Client, options: ReindexOptions, began: number): Prom
   const plan = [...stale.map((index) => `DROP INDEX CONCURRENTLY ${index};`), ...targets.map((i) => i.statement)];
   if (options.dryRun) {
     return {
-      task: TASK, dryRun: true, counts: { leftoversToDrop: stale.length, toReindex: targets.length }, longestTransactionMs: 0, durationMs: performance.now() - began,
-      summary: plan.length ? `would run, one at a time: ${plan.join(" ")}` : `nothing to rebuild in ${t.maintainedSchemas.join(", ")}`,
+      task: TASK,
+      dryRun: true,
+      counts: { leftoversToDrop: stale.length, toReindex: targets.length },
+      longestTransactionMs: 0,
+      durationMs: performance.now() - began,
+      summary: plan.length
+        ? `would run, one at a time: ${plan.join(" ")}`
+        : `nothing to rebuild in ${t.maintainedSchemas.join(", ")}`,
       details: { leftovers: stale, targets },
     };
   }
@@ -61,10 +67,16 @@ async function run(client: Client, options: ReindexOptions, began: number): Prom
     await client.query(`DROP INDEX CONCURRENTLY ${index}`).catch(() => undefined);
   }
   if (failed.length) {
-    throw new Error(`reindex: ${failed.length} of ${plan.length} statements failed: ${failed.map((f) => `${f.statement} → ${f.error}`).join("; ")}`);
+    throw new Error(
+      `reindex: ${failed.length} of ${plan.length} statements failed: ${failed.map((f) => `${f.statement} → ${f.error}`).join("; ")}`,
+    );
   }
   return {
-    task: TASK, dryRun: false, counts: { droppedLeftovers: stale.length, reindexed: targets.length }, longestTransactionMs: Math.round(longest), durationMs: performance.now() - began,
+    task: TASK,
+    dryRun: false,
+    counts: { droppedLeftovers: stale.length, reindexed: targets.length },
+    longestTransactionMs: Math.round(longest),
+    durationMs: performance.now() - began,
     summary: plan.length ? `ran ${done.join(" ")}` : `nothing to rebuild in ${t.maintainedSchemas.join(", ")}`,
     details: { done },
   };

@@ -29,7 +29,11 @@ async function run(client: Client, options: VacuumOptions, began: number): Promi
   );
   if (options.dryRun) {
     return {
-      task: TASK, dryRun: true, counts: { tables: tables.length }, longestTransactionMs: 0, durationMs: performance.now() - began,
+      task: TASK,
+      dryRun: true,
+      counts: { tables: tables.length },
+      longestTransactionMs: 0,
+      durationMs: performance.now() - began,
       summary: `would VACUUM (ANALYZE, SKIP_LOCKED) ${tables.length} tables of ${schemas.join(", ")}, one at a time`,
       details: tables.map((t) => `${t.schema}.${t.name}`),
     };
@@ -56,10 +60,19 @@ async function run(client: Client, options: VacuumOptions, began: number): Promi
       client.off("notice", onNotice);
       longest = Math.max(longest, performance.now() - t0);
     }
-    options.onProgress?.({ done: i + 1, total: tables.length, rate: (i + 1) / ((performance.now() - started) / 1000 || 1), etaSeconds: 0 });
+    options.onProgress?.({
+      done: i + 1,
+      total: tables.length,
+      rate: (i + 1) / ((performance.now() - started) / 1000 || 1),
+      etaSeconds: 0,
+    });
   }
   return {
-    task: TASK, dryRun: false, counts: { vacuumed: done.length, skipped: skipped.length }, longestTransactionMs: Math.round(longest), durationMs: performance.now() - began,
+    task: TASK,
+    dryRun: false,
+    counts: { vacuumed: done.length, skipped: skipped.length },
+    longestTransactionMs: Math.round(longest),
+    durationMs: performance.now() - began,
     summary: `VACUUM (ANALYZE) done on ${done.length} tables${skipped.length ? `; ${skipped.length} skipped (not ours or locked): ${skipped.map((s) => s.table).join(", ")}` : ""}`,
     details: { vacuumed: done, skipped },
   };

@@ -30,7 +30,9 @@ export class VercelApiError extends Error {
     readonly code: string | undefined,
     detail: string,
   ) {
-    super(`Vercel API ${method} ${path}: ${status !== undefined ? `HTTP ${status}${code ? ` ${code}` : ""}: ` : ""}${detail}`);
+    super(
+      `Vercel API ${method} ${path}: ${status !== undefined ? `HTTP ${status}${code ? ` ${code}` : ""}: ` : ""}${detail}`,
+    );
     this.name = "VercelApiError";
   }
 }
@@ -52,7 +54,8 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 function errorDetail(status: number, statusText: string, body: string): { code?: string; message: string } {
   try {
     const error = (JSON.parse(body) as { error?: { code?: unknown; message?: unknown } }).error;
-    if (error && typeof error.message === "string") return { code: typeof error.code === "string" ? error.code : undefined, message: error.message };
+    if (error && typeof error.message === "string")
+      return { code: typeof error.code === "string" ? error.code : undefined, message: error.message };
   } catch {
     // not JSON: fall through
   }
@@ -90,7 +93,8 @@ export class VercelApi {
 
   url(path: string, query: Query = {}): string {
     const url = new URL(`${this.baseUrl}${path}`);
-    for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, String(value));
+    for (const [name, value] of Object.entries(query))
+      if (value !== undefined) url.searchParams.set(name, String(value));
     const team = this.options.team;
     if (team) url.searchParams.set(team.startsWith("team_") ? "teamId" : "slug", team);
     return url.toString();
@@ -114,8 +118,12 @@ export class VercelApi {
         });
       } catch (error) {
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        const detail = (error as Error).name === "TimeoutError" ? `no answer within ${this.timeoutMs} ms` : `request failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`;
-        if (!retriesLeft) throw new VercelApiError(method, path, undefined, undefined, `${detail} (after ${attempt + 1} attempts)`);
+        const detail =
+          (error as Error).name === "TimeoutError"
+            ? `no answer within ${this.timeoutMs} ms`
+            : `request failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`;
+        if (!retriesLeft)
+          throw new VercelApiError(method, path, undefined, undefined, `${detail} (after ${attempt + 1} attempts)`);
         await sleep(this.backoff(attempt, undefined));
         continue;
       }

@@ -11,7 +11,9 @@ export const MAINTENANCE_RECORDS_PREFIX = `${LOG_PREFIXES.security}maintenance/`
 /** The item's value: undefined when the Edge Config has no such item (the app then serves normally). */
 export async function readMaintenance(api: VercelApi, edgeConfigId: string): Promise<boolean | undefined> {
   try {
-    const item = await api.get<{ value?: unknown }>(`/v1/edge-config/${encodeURIComponent(edgeConfigId)}/item/${MAINTENANCE_ITEM}`);
+    const item = await api.get<{ value?: unknown }>(
+      `/v1/edge-config/${encodeURIComponent(edgeConfigId)}/item/${MAINTENANCE_ITEM}`,
+    );
     return item.value === true;
   } catch (error) {
     // 404 is "no such item" only when the Edge Config itself exists; otherwise it is a wrong id.
@@ -72,7 +74,7 @@ export interface FlipOptions {
  */
 export async function flipMaintenance(api: VercelApi, options: FlipOptions): Promise<FlipResult> {
   const reason = options.reason?.trim();
-  if (options.on && !reason) throw new Error("maintenance on needs a reason (--reason \"…\")");
+  if (options.on && !reason) throw new Error('maintenance on needs a reason (--reason "…")');
   const action = options.on ? "on" : "off";
   const previous = await readMaintenance(api, options.edgeConfigId);
   const at = (options.now ?? (() => new Date()))();
@@ -91,15 +93,26 @@ export async function flipMaintenance(api: VercelApi, options: FlipOptions): Pro
 
   await writeMaintenance(api, options.edgeConfigId, options.on);
   const now = await readMaintenance(api, options.edgeConfigId);
-  if (now !== options.on) throw new Error(`the Edge Config ${options.edgeConfigId} still says maintenance=${now} after the update to ${options.on}`);
+  if (now !== options.on)
+    throw new Error(
+      `the Edge Config ${options.edgeConfigId} still says maintenance=${now} after the update to ${options.on}`,
+    );
 
   const recordKey = maintenanceRecordKey(at, action);
   try {
     await options.s3.send(
-      new PutObjectCommand({ Bucket: options.logsBucket, Key: recordKey, Body: JSON.stringify(record, null, 2), ContentType: "application/json" }),
+      new PutObjectCommand({
+        Bucket: options.logsBucket,
+        Key: recordKey,
+        Body: JSON.stringify(record, null, 2),
+        ContentType: "application/json",
+      }),
     );
   } catch (error) {
-    throw new Error(`maintenance is now ${action}, but its record could not be written to s3://${options.logsBucket}/${recordKey}: ${(error as Error).message}`);
+    throw new Error(
+      `maintenance is now ${action}, but its record could not be written to s3://${options.logsBucket}/${recordKey}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   return { record, changed: true, recordKey };
 }

@@ -65,25 +65,41 @@ export function describeDeployment(d: Deployment): string {
 }
 
 export async function getProject(api: VercelApi, idOrName: string): Promise<Project> {
-  const raw = await api.get<{ id: string; name: string; targets?: { production?: { id: string; createdAt?: number } | null }; lastAliasRequest?: Project["lastAliasRequest"] }>(
-    `/v9/projects/${encodeURIComponent(idOrName)}`,
-  );
+  const raw = await api.get<{
+    id: string;
+    name: string;
+    targets?: { production?: { id: string; createdAt?: number } | null };
+    lastAliasRequest?: Project["lastAliasRequest"];
+  }>(`/v9/projects/${encodeURIComponent(idOrName)}`);
   const production = raw.targets?.production ?? undefined;
-  return { id: raw.id, name: raw.name, productionId: production?.id, productionCreated: production?.createdAt, lastAliasRequest: raw.lastAliasRequest };
+  return {
+    id: raw.id,
+    name: raw.name,
+    productionId: production?.id,
+    productionCreated: production?.createdAt,
+    lastAliasRequest: raw.lastAliasRequest,
+  };
 }
 
 /** READY production deployments, newest first, up to `limit` (following Vercel's pagination). */
-export async function listProductionDeployments(api: VercelApi, projectId: string, limit: number): Promise<Deployment[]> {
+export async function listProductionDeployments(
+  api: VercelApi,
+  projectId: string,
+  limit: number,
+): Promise<Deployment[]> {
   const found: Deployment[] = [];
   let until: number | undefined;
   while (found.length < limit) {
-    const page = await api.get<{ deployments: RawDeployment[]; pagination?: { next?: number | null } }>("/v6/deployments", {
-      projectId,
-      target: "production",
-      state: "READY",
-      limit: Math.min(100, limit - found.length),
-      until,
-    });
+    const page = await api.get<{ deployments: RawDeployment[]; pagination?: { next?: number | null } }>(
+      "/v6/deployments",
+      {
+        projectId,
+        target: "production",
+        state: "READY",
+        limit: Math.min(100, limit - found.length),
+        until,
+      },
+    );
     found.push(...page.deployments.map(normalise));
     until = page.pagination?.next ?? undefined;
     if (!until || page.deployments.length === 0) break;
@@ -109,17 +125,25 @@ export interface PlanOptions {
 
 const SHA = /^[0-9a-f]{7,40}$/i;
 
-async function resolveTo(api: VercelApi, project: Project, recent: Deployment[], to: string): Promise<Deployment | undefined> {
+async function resolveTo(
+  api: VercelApi,
+  project: Project,
+  recent: Deployment[],
+  to: string,
+): Promise<Deployment | undefined> {
   const byId = recent.find((d) => d.id === to || d.url === to.replace(/^https?:\/\//, ""));
   if (byId) return byId;
   if (to.startsWith("dpl_")) {
     // Older than the recent ones: ask for it, and promote it only if it is a READY production build of this project.
     try {
       const d = await api.get<RawDeployment>(`/v13/deployments/${encodeURIComponent(to)}`);
-      if (d.projectId && d.projectId !== project.id) throw new Error(`deployment ${to} belongs to another project (${d.projectId}), not ${project.name}`);
+      if (d.projectId && d.projectId !== project.id)
+        throw new Error(`deployment ${to} belongs to another project (${d.projectId}), not ${project.name}`);
       const deployment = normalise(d);
       if (deployment.target !== "production" || deployment.state !== "READY") {
-        throw new Error(`deployment ${describeDeployment(deployment)} is not a READY production deployment (target ${deployment.target ?? "preview"}, state ${deployment.state})`);
+        throw new Error(
+          `deployment ${describeDeployment(deployment)} is not a READY production deployment (target ${deployment.target ?? "preview"}, state ${deployment.state})`,
+        );
       }
       return deployment;
     } catch (error) {
@@ -141,16 +165,26 @@ export async function planRollback(api: VercelApi, options: PlanOptions): Promis
   if (options.to) {
     const target = await resolveTo(api, project, recent, options.to);
     if (!target) {
-      throw new Error(`no READY production deployment of ${project.name} matches --to ${options.to} (a deployment id, a git sha, or the git ref a deployment was built from) among the last ${recent.length}; for a tag, give its commit: git rev-parse <tag>^{commit} in the app's repository`);
+      throw new Error(
+        `no READY production deployment of ${project.name} matches --to ${options.to} (a deployment id, a git sha, or the git ref a deployment was built from) among the last ${recent.length}; for a tag, give its commit: git rev-parse <tag>^{commit} in the app's repository`,
+      );
     }
     return { project, current, target, recent };
   }
   // "Previous" is relative to what serves now: after one rollback, the next goes one further back.
   const currentCreated = current?.created ?? project.productionCreated ?? Infinity;
-  const target = recent.find((d) => d.id !== project.productionId && d.id !== current?.id && d.created < currentCreated && d.isRollbackCandidate !== false);
+  const target = recent.find(
+    (d) =>
+      d.id !== project.productionId &&
+      d.id !== current?.id &&
+      d.created < currentCreated &&
+      d.isRollbackCandidate !== false,
+  );
   if (!target) {
-    const serving = current ? describeDeployment(current) : project.productionId ?? "none";
-    throw new Error(`no previous production deployment of ${project.name} to roll back to: ${recent.length} READY production deployment(s) in the last ${limit}, the current one is ${serving}`);
+    const serving = current ? describeDeployment(current) : (project.productionId ?? "none");
+    throw new Error(
+      `no previous production deployment of ${project.name} to roll back to: ${recent.length} READY production deployment(s) in the last ${limit}, the current one is ${serving}`,
+    );
   }
   return { project, current, target, recent };
 }
@@ -194,17 +228,27 @@ export interface RollbackResult {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls the project until its production target is the deployment; throws on a failed job or the time limit. */
-export async function waitForProduction(api: VercelApi, project: Project, target: Deployment, timeoutMs: number, pollIntervalMs: number): Promise<number> {
+export async function waitForProduction(
+  api: VercelApi,
+  project: Project,
+  target: Deployment,
+  timeoutMs: number,
+  pollIntervalMs: number,
+): Promise<number> {
   const began = Date.now();
   for (;;) {
     const now = await getProject(api, project.id);
     if (now.productionId === target.id) return Date.now() - began;
     const job = now.lastAliasRequest;
     if (job?.toDeploymentId === target.id && job.jobStatus === "failed") {
-      throw new Error(`Vercel reports the promotion of ${describeDeployment(target)} as failed; production still serves ${now.productionId ?? "nothing"}`);
+      throw new Error(
+        `Vercel reports the promotion of ${describeDeployment(target)} as failed; production still serves ${now.productionId ?? "nothing"}`,
+      );
     }
     if (Date.now() - began >= timeoutMs) {
-      throw new Error(`promotion of ${describeDeployment(target)} requested, but after ${Math.round(timeoutMs / 1000)} s production still serves ${now.productionId ?? "nothing"} (job ${job?.jobStatus ?? "unknown"})`);
+      throw new Error(
+        `promotion of ${describeDeployment(target)} requested, but after ${Math.round(timeoutMs / 1000)} s production still serves ${now.productionId ?? "nothing"} (job ${job?.jobStatus ?? "unknown"})`,
+      );
     }
     await sleep(pollIntervalMs);
   }
@@ -223,8 +267,16 @@ export async function rollback(api: VercelApi, options: RollbackOptions): Promis
     progress(`promoting ${describeDeployment(target)}…`);
     await api.post(`/v10/projects/${encodeURIComponent(project.id)}/promote/${encodeURIComponent(target.id)}`, {});
     promoted = true;
-    waitedMs = await waitForProduction(api, project, target, options.waitTimeoutMs ?? 180_000, options.pollIntervalMs ?? 2_000);
-    progress(`production serves ${target.id} (after ${(waitedMs / 1000).toFixed(1)} s); checking ${options.healthUrl}…`);
+    waitedMs = await waitForProduction(
+      api,
+      project,
+      target,
+      options.waitTimeoutMs ?? 180_000,
+      options.pollIntervalMs ?? 2_000,
+    );
+    progress(
+      `production serves ${target.id} (after ${(waitedMs / 1000).toFixed(1)} s); checking ${options.healthUrl}…`,
+    );
   }
 
   const attempts = Math.max(1, options.healthAttempts ?? 3);
@@ -235,7 +287,8 @@ export async function rollback(api: VercelApi, options: RollbackOptions): Promis
     await sleep(options.pollIntervalMs ?? 2_000);
   }
   if (!health!.healthy) {
-    const answer = health!.status !== undefined ? `HTTP ${health!.status} ${JSON.stringify(health!.answer)}` : health!.answer;
+    const answer =
+      health!.status !== undefined ? `HTTP ${health!.status} ${JSON.stringify(health!.answer)}` : health!.answer;
     throw new Error(
       `${project.name} now serves ${describeDeployment(target)}, but its health check failed ${attempts} time(s): ${health!.url} answered ${answer}`,
     );

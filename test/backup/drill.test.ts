@@ -36,8 +36,15 @@ describe("restore drill and backup check", () => {
   const db = useFreshDatabase();
   let s3: TestS3;
   let admin: Client;
-  const inputs = (): TaskInputs => ({ ...DEFAULT_INPUTS, checkLevels: {}, taskName: "test", backupsBucket: BUCKET, logsBucket: LOGS } as TaskInputs);
-  const check = (c: ReturnType<typeof backupsCheck>, now: Date) => c.run({ inputs: inputs(), now, signal: new AbortController().signal, metrics: noMetrics });
+  const inputs = (): TaskInputs => ({
+    ...DEFAULT_INPUTS,
+    checkLevels: {},
+    taskName: "test",
+    backupsBucket: BUCKET,
+    logsBucket: LOGS,
+  });
+  const check = (c: ReturnType<typeof backupsCheck>, now: Date) =>
+    c.run({ inputs: inputs(), now, signal: new AbortController().signal, metrics: noMetrics });
   const backup = async (at: Date): Promise<Manifest> => {
     const result = await runBackup({ databaseUrl: db().url, s3: s3.client, bucket: BUCKET, now: () => at });
     if (!("manifest" in result)) throw new Error("skipped");
@@ -56,15 +63,28 @@ describe("restore drill and backup check", () => {
   });
 
   it("no backup at all is a fail", async () => {
-    const result = await check(backupsCheck(() => s3.client), NOW);
+    const result = await check(
+      backupsCheck(() => s3.client),
+      NOW,
+    );
     expect(result).toMatchObject({ status: "fail", summary: expect.stringContaining("no complete backup") });
   });
 
   it("a sound backup passes the check and the drill, in the test bed's server and in a scratch server", async () => {
     const manifest = await backup(NOW);
-    const result = await check(backupsCheck(() => s3.client), new Date(NOW.getTime() + 2 * HOUR));
+    const result = await check(
+      backupsCheck(() => s3.client),
+      new Date(NOW.getTime() + 2 * HOUR),
+    );
     expect(result).toMatchObject({ status: "ok", details: { key: manifest.key, sha256Verified: true } });
-    expect((await check(backupsCheck(() => s3.client), new Date(NOW.getTime() + 30 * HOUR))).summary).toContain("30 h old (limit 26 h)");
+    expect(
+      (
+        await check(
+          backupsCheck(() => s3.client),
+          new Date(NOW.getTime() + 30 * HOUR),
+        )
+      ).summary,
+    ).toContain("30 h old (limit 26 h)");
 
     const drill = await runDrill({ s3: s3.client, bucket: BUCKET, scratchUrl: superuserUrl() });
     expect(drill.status).toBe("ok");
@@ -76,7 +96,9 @@ describe("restore drill and backup check", () => {
     expect(Object.values(drill.details.missing).flat()).toEqual([]);
     // The scratch database is gone afterwards.
     const c = await connect(superuserUrl());
-    expect((await c.query("SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'drill\\_%'")).rows[0].n).toBe(0);
+    expect((await c.query("SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'drill\\_%'")).rows[0].n).toBe(
+      0,
+    );
     await c.end();
 
     // The Lambda's way: its own scratch server from the server binaries.
@@ -88,9 +110,15 @@ describe("restore drill and backup check", () => {
       const own = await runDrill({ s3: s3.client, bucket: BUCKET, scratchUrl: scratch.url });
       expect(own).toMatchObject({ status: "ok", details: { rowCountMismatches: [] } });
       const key = await writeDrillRecord(s3.client, LOGS, own, NOW, { finishedAt: NOW });
-      const weekly = await check(backupDrillCheck(() => s3.client) as ReturnType<typeof backupsCheck>, new Date(NOW.getTime() + 3 * HOUR));
+      const weekly = await check(
+        backupDrillCheck(() => s3.client),
+        new Date(NOW.getTime() + 3 * HOUR),
+      );
       expect(weekly).toMatchObject({ status: "ok", details: { record: key } });
-      const late = await check(backupDrillCheck(() => s3.client) as ReturnType<typeof backupsCheck>, new Date(NOW.getTime() + 9 * 24 * HOUR));
+      const late = await check(
+        backupDrillCheck(() => s3.client),
+        new Date(NOW.getTime() + 9 * 24 * HOUR),
+      );
       expect(late).toMatchObject({ status: "fail", summary: expect.stringContaining("9 days old") });
     } finally {
       await scratch.stop();
@@ -101,7 +129,11 @@ describe("restore drill and backup check", () => {
   it("restores from a local copy with pg_restore --jobs, or streamed in one transaction when told to", async () => {
     const local = await runDrill({ s3: s3.client, bucket: BUCKET, scratchUrl: superuserUrl() });
     const streamed = await runDrill({ s3: s3.client, bucket: BUCKET, scratchUrl: superuserUrl(), localCopy: false });
-    for (const drill of [local, streamed]) expect(drill).toMatchObject({ status: "ok", details: { rowCountMismatches: [], sequencesBehind: [], corruptIndexes: [] } });
+    for (const drill of [local, streamed])
+      expect(drill).toMatchObject({
+        status: "ok",
+        details: { rowCountMismatches: [], sequencesBehind: [], corruptIndexes: [] },
+      });
     expect([local.details.restoredFrom, streamed.details.restoredFrom]).toEqual(["local copy", "stream"]);
     // The manifest records the archive's size inside the gzip (what the local copy takes on disk).
     const manifest = await findBackup(s3.client, BUCKET, "latest");
@@ -118,7 +150,9 @@ describe("restore drill and backup check", () => {
       await backup(new Date(NOW.getTime() + HOUR));
       const drill = await runDrill({ s3: s3.client, bucket: BUCKET, scratchUrl: superuserUrl() });
       expect(drill.status).toBe("fail");
-      expect(drill.details.sequencesBehind).toEqual([{ sequence: "counters_id_seq", column: "counters.id", nextValue: "11", columnMax: "50" }]);
+      expect(drill.details.sequencesBehind).toEqual([
+        { sequence: "counters_id_seq", column: "counters.id", nextValue: "11", columnMax: "50" },
+      ]);
       expect(drill.summary).toContain("1 sequence(s) behind their column");
     } finally {
       await admin.query("DROP TABLE public.counters");
@@ -132,14 +166,31 @@ describe("restore drill and backup check", () => {
       tables: manifest.tables.map((t) => (t.name === "rides" ? { ...t, rows: t.rows + 1 } : t)),
       policies: [...manifest.policies, "public.rides: nobody wrote this policy"],
     };
-    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: manifestKeyOf(manifest.key), Body: JSON.stringify(promised) }));
+    await s3.client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: manifestKeyOf(manifest.key), Body: JSON.stringify(promised) }),
+    );
     const rides = manifest.tables.find((t) => t.name === "rides")!;
-    const drill = await runDrill({ s3: s3.client, bucket: BUCKET, scratchUrl: superuserUrl(), backup: manifest.key, parallelism: 3, heapAllIndexed: "all" });
+    const drill = await runDrill({
+      s3: s3.client,
+      bucket: BUCKET,
+      scratchUrl: superuserUrl(),
+      backup: manifest.key,
+      parallelism: 3,
+      heapAllIndexed: "all",
+    });
     expect(drill.status).toBe("fail");
-    expect(drill.details.rowCountMismatches).toEqual([{ table: `${rides.schema}.rides`, manifest: rides.rows + 1, restored: rides.rows }]);
+    expect(drill.details.rowCountMismatches).toEqual([
+      { table: `${rides.schema}.rides`, manifest: rides.rows + 1, restored: rides.rows },
+    ]);
     expect(drill.details.missing.policies).toEqual(["public.rides: nobody wrote this policy"]);
-    expect(drill.details).toMatchObject({ sequencesBehind: [], corruptIndexes: [], indexesHeapChecked: drill.details.indexesChecked });
-    expect(drill.summary).toContain("1 table(s) with other row counts than the manifest; 1 object(s) of the manifest missing");
+    expect(drill.details).toMatchObject({
+      sequencesBehind: [],
+      corruptIndexes: [],
+      indexesHeapChecked: drill.details.indexesChecked,
+    });
+    expect(drill.summary).toContain(
+      "1 table(s) with other row counts than the manifest; 1 object(s) of the manifest missing",
+    );
   });
 
   it("a flipped byte: restore and drill fail naming the checksum, nothing committed, the check fails", async () => {
@@ -151,16 +202,25 @@ describe("restore drill and backup check", () => {
 
     const target = await emptyDatabase(`restore_corrupt_${process.pid}`);
     try {
-      await expect(restoreBackup({ s3: s3.client, bucket: BUCKET, manifest, targetUrl: target.url })).rejects.toThrow(/checksum mismatch .*nothing was committed/);
+      await expect(restoreBackup({ s3: s3.client, bucket: BUCKET, manifest, targetUrl: target.url })).rejects.toThrow(
+        /checksum mismatch .*nothing was committed/,
+      );
       const c = await connect(target.url);
-      const { rows } = await c.query("SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname IN ('public', 'auth')");
+      const { rows } = await c.query(
+        "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname IN ('public', 'auth')",
+      );
       await c.end();
       expect(rows[0].n).toBe(0);
     } finally {
       await target.drop();
     }
-    await expect(runDrill({ s3: s3.client, bucket: BUCKET, scratchUrl: superuserUrl() })).rejects.toThrow(/checksum mismatch/);
-    const result = await check(backupsCheck(() => s3.client), new Date(NOW.getTime() + 3 * HOUR));
+    await expect(runDrill({ s3: s3.client, bucket: BUCKET, scratchUrl: superuserUrl() })).rejects.toThrow(
+      /checksum mismatch/,
+    );
+    const result = await check(
+      backupsCheck(() => s3.client),
+      new Date(NOW.getTime() + 3 * HOUR),
+    );
     expect(result).toMatchObject({ status: "fail", summary: expect.stringContaining("checksum mismatch") });
   });
 
@@ -168,7 +228,10 @@ describe("restore drill and backup check", () => {
     for (const hours of [24, 48, 72]) await backup(new Date(NOW.getTime() + hours * HOUR));
     await admin.query("DELETE FROM public.rides WHERE id % 10 <> 0");
     const shrunk = await backup(new Date(NOW.getTime() + 96 * HOUR));
-    const result = await check(backupsCheck(() => s3.client), new Date(NOW.getTime() + 97 * HOUR));
+    const result = await check(
+      backupsCheck(() => s3.client),
+      new Date(NOW.getTime() + 97 * HOUR),
+    );
     expect(result.status).toBe("fail");
     expect(result.summary).toContain(`${shrunk.key}: the latest dump is`);
     expect(result.summary).toMatch(/% of the usual size/);

@@ -8,7 +8,7 @@ import type { Client } from "pg";
 import { runBackup } from "../../lambdas/backup/dump";
 import { listBackups } from "../../lambdas/backup/manifest";
 import { backupsCheck } from "../../lambdas/checks/backups";
-import { DEFAULT_INPUTS, type TaskInputs } from "../../lambdas/core/inputs";
+import { DEFAULT_INPUTS } from "../../lambdas/core/inputs";
 import { noMetrics } from "../../lambdas/core/metrics";
 import { connect, superuserUrl, useFreshDatabase } from "../support/db";
 import { startS3, type TestS3 } from "../support/s3";
@@ -39,8 +39,10 @@ describe("interrupted backups", () => {
     await s3.createBucket(name);
     return name;
   }
-  const pending = async (s: TestS3, name: string) => (await s.client.send(new ListMultipartUploadsCommand({ Bucket: name }))).Uploads ?? [];
-  const objects = async (s: TestS3, name: string) => ((await s.client.send(new ListObjectsV2Command({ Bucket: name }))).Contents ?? []).map((o) => o.Key!);
+  const pending = async (s: TestS3, name: string) =>
+    (await s.client.send(new ListMultipartUploadsCommand({ Bucket: name }))).Uploads ?? [];
+  const objects = async (s: TestS3, name: string) =>
+    ((await s.client.send(new ListObjectsV2Command({ Bucket: name }))).Contents ?? []).map((o) => o.Key!);
   /** A backup into `name` that calls `cut` once, when `atBytes` have been dumped; `wasCut()` tells whether it came to that. */
   function backupCutAt(name: string, atBytes: number, cut: () => void) {
     let done = false;
@@ -60,7 +62,7 @@ describe("interrupted backups", () => {
   }
   const check = (s: TestS3, name: string) =>
     backupsCheck(() => s.client).run({
-      inputs: { ...DEFAULT_INPUTS, checkLevels: {}, taskName: "test", backupsBucket: name } as TaskInputs,
+      inputs: { ...DEFAULT_INPUTS, checkLevels: {}, taskName: "test", backupsBucket: name },
       now: NOW,
       signal: new AbortController().signal,
       metrics: noMetrics,
@@ -73,14 +75,19 @@ describe("interrupted backups", () => {
       const admin = await connect(superuserUrl());
       // The dump's own backend: the one streaming COPY out.
       const { attempt, wasCut } = backupCutAt(name, cutAt, () => {
-        void admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'elegance-ops:backup' AND query LIKE 'COPY %'");
+        void admin.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'elegance-ops:backup' AND query LIKE 'COPY %'",
+        );
       });
       await expect(attempt).rejects.toThrow(/pg_dump failed/);
       await admin.end();
       expect(wasCut()).toBe(true);
       expect(await objects(s3, name)).toEqual([]);
       expect(await pending(s3, name)).toEqual([]);
-      expect(await check(s3, name)).toMatchObject({ status: "fail", summary: expect.stringContaining("no complete backup") });
+      expect(await check(s3, name)).toMatchObject({
+        status: "fail",
+        summary: expect.stringContaining("no complete backup"),
+      });
     }
   });
 
@@ -98,7 +105,13 @@ describe("interrupted backups", () => {
     expect(await listBackups(s3.client, name)).toEqual([]);
     expect((await check(s3, name)).status).toBe("fail");
 
-    const result = await runBackup({ databaseUrl: db().url, s3: s3.client, bucket: name, now: () => NOW, partSizeBytes: PART });
+    const result = await runBackup({
+      databaseUrl: db().url,
+      s3: s3.client,
+      bucket: name,
+      now: () => NOW,
+      partSizeBytes: PART,
+    });
     expect(result).toMatchObject({ abortedStaleUploads: expect.any(Number) });
     expect(await pending(s3, name)).toEqual([]);
     expect((await check(s3, name)).status).toBe("ok");
@@ -107,24 +120,38 @@ describe("interrupted backups", () => {
   it("the process killed mid-upload: no manifest; the next run aborts what it left and completes", async () => {
     const name = await newBucket();
     const root = path.join(__dirname, "..", "..");
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/ops.ts", "backup", "--part-size-mb", "5"], {
-      cwd: root,
-      env: { PATH: process.env.PATH, ...s3.env, DATABASE_URL: db().url, BACKUPS_BUCKET: name },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", "bin/ops.ts", "backup", "--part-size-mb", "5"],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH, ...s3.env, DATABASE_URL: db().url, BACKUPS_BUCKET: name },
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
     // Progress lines go to stderr (not a terminal: one line each); kill once 2 parts are out.
     await new Promise<void>((resolve, reject) => {
       child.stderr.setEncoding("utf8").on("data", (line: string) => {
         const mb = Number(/backup: ([\d.]+) MB/.exec(line)?.[1] ?? 0);
         if (mb >= 12) child.kill("SIGKILL");
       });
-      child.on("exit", (_code, signal) => (signal === "SIGKILL" ? resolve() : reject(new Error(`backup ended before it could be killed (${signal ?? _code})`))));
+      child.on("exit", (_code, signal) =>
+        signal === "SIGKILL"
+          ? resolve()
+          : reject(new Error(`backup ended before it could be killed (${signal ?? _code})`)),
+      );
     });
     expect(await listBackups(s3.client, name)).toEqual([]);
     expect((await check(s3, name)).status).toBe("fail");
     const leftovers = (await pending(s3, name)).length;
 
-    const result = await runBackup({ databaseUrl: db().url, s3: s3.client, bucket: name, now: () => NOW, partSizeBytes: PART });
+    const result = await runBackup({
+      databaseUrl: db().url,
+      s3: s3.client,
+      bucket: name,
+      now: () => NOW,
+      partSizeBytes: PART,
+    });
     expect(result).toMatchObject({ abortedStaleUploads: leftovers });
     expect(await pending(s3, name)).toEqual([]);
     expect(await listBackups(s3.client, name)).toHaveLength(1);

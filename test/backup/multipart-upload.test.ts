@@ -2,7 +2,12 @@
 // the chunk sizes, parts are exactly the part size (reused buffers: no more than queueSize + 1
 // allocated), a short body is one PutObject, and a failure leaves neither object nor parts.
 import { randomBytes } from "node:crypto";
-import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, UploadPartCommand } from "@aws-sdk/client-s3";
+import {
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
 import { multipartUpload } from "../../lambdas/lib/multipart-upload";
 import { startS3, type TestS3 } from "../support/s3";
 
@@ -32,9 +37,12 @@ describe("multipartUpload", () => {
     await s3.createBucket(name);
     return name;
   }
-  const read = async (Bucket: string, Key: string) => Buffer.from(await (await s3.client.send(new GetObjectCommand({ Bucket, Key }))).Body!.transformToByteArray());
-  const pending = async (Bucket: string) => (await s3.client.send(new ListMultipartUploadsCommand({ Bucket }))).Uploads ?? [];
-  const keys = async (Bucket: string) => ((await s3.client.send(new ListObjectsV2Command({ Bucket }))).Contents ?? []).map((o) => o.Key);
+  const read = async (Bucket: string, Key: string) =>
+    Buffer.from(await (await s3.client.send(new GetObjectCommand({ Bucket, Key }))).Body!.transformToByteArray());
+  const pending = async (Bucket: string) =>
+    (await s3.client.send(new ListMultipartUploadsCommand({ Bucket }))).Uploads ?? [];
+  const keys = async (Bucket: string) =>
+    ((await s3.client.send(new ListObjectsV2Command({ Bucket }))).Contents ?? []).map((o) => o.Key);
 
   it("uploads the exact bytes in parts of the part size, allocating queueSize + 1 part buffers", async () => {
     const name = await bucket();
@@ -42,10 +50,21 @@ describe("multipartUpload", () => {
     const allocations = jest.spyOn(Buffer, "allocUnsafeSlow");
     const sent = jest.spyOn(s3.client, "send");
     try {
-      await multipartUpload(s3.client, { Bucket: name, Key: "a.dump" }, chunked(data), { partSize: PART, queueSize: 2 });
+      await multipartUpload(s3.client, { Bucket: name, Key: "a.dump" }, chunked(data), {
+        partSize: PART,
+        queueSize: 2,
+      });
       expect(allocations.mock.calls.filter(([size]) => size === PART)).toHaveLength(3);
-      const parts = sent.mock.calls.map(([command]) => command).filter((c) => c instanceof UploadPartCommand) as UploadPartCommand[];
-      expect(parts.map((c) => [c.input.PartNumber, (c.input.Body as Buffer).length])).toEqual([[1, PART], [2, PART], [3, PART], [4, PART], [5, 12_345]]);
+      const parts = sent.mock.calls
+        .map(([command]) => command)
+        .filter((c) => c instanceof UploadPartCommand) as UploadPartCommand[];
+      expect(parts.map((c) => [c.input.PartNumber, (c.input.Body as Buffer).length])).toEqual([
+        [1, PART],
+        [2, PART],
+        [3, PART],
+        [4, PART],
+        [5, 12_345],
+      ]);
     } finally {
       allocations.mockRestore();
       sent.mockRestore();
@@ -67,12 +86,16 @@ describe("multipartUpload", () => {
   it("a body that fails after parts went out: its error, no object, no parts left", async () => {
     const name = await bucket();
     const data = randomBytes(5 * PART);
-    await expect(multipartUpload(s3.client, { Bucket: name, Key: "cut" }, chunked(data, 3 * PART), { partSize: PART })).rejects.toThrow("pg_dump failed (test)");
+    await expect(
+      multipartUpload(s3.client, { Bucket: name, Key: "cut" }, chunked(data, 3 * PART), { partSize: PART }),
+    ).rejects.toThrow("pg_dump failed (test)");
     expect(await keys(name)).toEqual([]);
     expect(await pending(name)).toEqual([]);
   });
 
   it("refuses parts under S3's 5 MiB minimum", async () => {
-    await expect(multipartUpload(s3.client, { Bucket: "any", Key: "k" }, chunked(Buffer.alloc(1)), { partSize: MiB })).rejects.toThrow(/below S3's 5 MiB minimum/);
+    await expect(
+      multipartUpload(s3.client, { Bucket: "any", Key: "k" }, chunked(Buffer.alloc(1)), { partSize: MiB }),
+    ).rejects.toThrow(/below S3's 5 MiB minimum/);
   });
 });

@@ -14,7 +14,10 @@ const MiB = 1024 * 1024;
 function sample(bytes: number): Buffer {
   const parts: Buffer[] = [];
   for (let n = 0, i = 0; n < bytes; i++) {
-    const part = i % 7 === 0 ? randomBytes(3000) : Buffer.from(`${i}\tdriver-${i % 300}\t2026-11-${(i % 28) + 1}\t${(i * 37) % 10000}\tcompleted\n`.repeat(50));
+    const part =
+      i % 7 === 0
+        ? randomBytes(3000)
+        : Buffer.from(`${i}\tdriver-${i % 300}\t2026-11-${(i % 28) + 1}\t${(i * 37) % 10000}\tcompleted\n`.repeat(50));
     parts.push(part);
     n += part.length;
   }

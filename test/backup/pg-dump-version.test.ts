@@ -39,10 +39,14 @@ describe("pg_dump's version (issue 19: Debian/Ubuntu version strings)", () => {
   });
 
   it("names the program when it is missing or prints no version", () => {
-    expect(() => toolVersion("pg_dump", { PG_BINDIR: "/nonexistent/bin" })).toThrow("pg_dump not found or not runnable at /nonexistent/bin/pg_dump");
+    expect(() => toolVersion("pg_dump", { PG_BINDIR: "/nonexistent/bin" })).toThrow(
+      "pg_dump not found or not runnable at /nonexistent/bin/pg_dump",
+    );
     const fake = fakeBindir("hello");
     try {
-      expect(() => toolVersion("pg_dump", fake.env)).toThrow(/pg_dump --version printed no PostgreSQL version: "hello"/);
+      expect(() => toolVersion("pg_dump", fake.env)).toThrow(
+        /pg_dump --version printed no PostgreSQL version: "hello"/,
+      );
     } finally {
       fake.remove();
     }
@@ -59,19 +63,22 @@ describe("pg_dump's version (issue 19: Debian/Ubuntu version strings)", () => {
       await s3?.stop();
     });
 
-    it.each(["pg_dump (PostgreSQL) 14.10", "pg_dump (PostgreSQL) 14.10 (Debian 14.10-1.pgdg120+1)", "pg_dump (PostgreSQL) 14.11 (Ubuntu 14.11-0ubuntu0.22.04.1)"])(
-      "refuses %j against the PostgreSQL 15 server, before dumping anything",
-      async (line) => {
-        const fake = fakeBindir(line);
-        try {
-          await expect(runBackup({ databaseUrl: db().url, s3: s3.client, bucket: "backups", env: fake.env })).rejects.toThrow(
-            /^pg_dump 14\.1[01] is older than the server \(15\.\d+\); it cannot dump it: install the PostgreSQL 15 client$/,
-          );
-          expect((await s3.client.send(new ListObjectsV2Command({ Bucket: "backups" }))).Contents ?? []).toEqual([]);
-        } finally {
-          fake.remove();
-        }
-      },
-    );
+    it.each([
+      "pg_dump (PostgreSQL) 14.10",
+      "pg_dump (PostgreSQL) 14.10 (Debian 14.10-1.pgdg120+1)",
+      "pg_dump (PostgreSQL) 14.11 (Ubuntu 14.11-0ubuntu0.22.04.1)",
+    ])("refuses %j against the PostgreSQL 15 server, before dumping anything", async (line) => {
+      const fake = fakeBindir(line);
+      try {
+        await expect(
+          runBackup({ databaseUrl: db().url, s3: s3.client, bucket: "backups", env: fake.env }),
+        ).rejects.toThrow(
+          /^pg_dump 14\.1[01] is older than the server \(15\.\d+\); it cannot dump it: install the PostgreSQL 15 client$/,
+        );
+        expect((await s3.client.send(new ListObjectsV2Command({ Bucket: "backups" }))).Contents ?? []).toEqual([]);
+      } finally {
+        fake.remove();
+      }
+    });
   });
 });

@@ -36,7 +36,9 @@ describe("backup and restore round trip", () => {
   it("writes the dump, the roles and a manifest whose counts are the database's", async () => {
     expect(manifest.key).toMatch(new RegExp(`^daily/2026/11/20/${db().name}-20261120T060000Z\\.dump\\.gz$`));
     expect(manifest.tier).toBe("daily");
-    const keys = (await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents!.map((o) => o.Key).sort();
+    const keys = (await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET })))
+      .Contents!.map((o) => o.Key)
+      .sort();
     expect(keys).toEqual([manifest.key, manifest.rolesKey, `${manifest.key}.manifest.json`].sort());
     const counts = Object.fromEntries(manifest.tables.map((t) => [`${t.schema}.${t.name}`, t.rows]));
     expect(counts["public.rides"]).toBe(20_000);
@@ -45,7 +47,9 @@ describe("backup and restore round trip", () => {
     expect(manifest.rlsTables).toEqual(expect.arrayContaining(["public.rides", "public.drivers"]));
     expect(manifest.policies).toContain("public.rides: Riders can view their own rides");
     expect(manifest.extensions.map((e) => e.name)).toEqual(expect.arrayContaining(["pgcrypto", "pg_stat_statements"]));
-    const roles = await (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: manifest.rolesKey }))).Body!.transformToString();
+    const roles = await (
+      await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: manifest.rolesKey }))
+    ).Body!.transformToString();
     expect(roles).toContain("CREATE ROLE authenticated");
     expect(roles).not.toMatch(/PASSWORD '/);
     expect(await listBackups(s3.client, BUCKET)).toEqual([manifest]);
@@ -69,7 +73,12 @@ describe("backup and restore round trip", () => {
     const archive = gunzipSync(Buffer.from(await object.Body!.transformToByteArray()));
     expect(archive.subarray(0, 5).toString()).toBe("PGDMP");
     // A backup taken before compression moved out of pg_dump: the archive as is, no `compression`.
-    const legacy: Manifest = { ...manifest, key: manifest.key.replace(/\.gz$/, ""), sizeBytes: archive.length, sha256: createHash("sha256").update(archive).digest("hex") };
+    const legacy: Manifest = {
+      ...manifest,
+      key: manifest.key.replace(/\.gz$/, ""),
+      sizeBytes: archive.length,
+      sha256: createHash("sha256").update(archive).digest("hex"),
+    };
     delete legacy.compression;
     await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: legacy.key, Body: archive }));
     const target = await emptyDatabase(`restore_legacy_${process.pid}`);
@@ -86,10 +95,21 @@ describe("backup and restore round trip", () => {
   it("a --table restore brings back that table only, identical", async () => {
     const target = await emptyDatabase(`restore_table_${process.pid}`);
     try {
-      await restoreBackup({ s3: s3.client, bucket: BUCKET, manifest, targetUrl: target.url, tables: ["public.drivers"], noOwner: true });
-      expect(await tableDigests(target.url, ["public.drivers"])).toEqual(await tableDigests(db().superuserUrl, ["public.drivers"]));
+      await restoreBackup({
+        s3: s3.client,
+        bucket: BUCKET,
+        manifest,
+        targetUrl: target.url,
+        tables: ["public.drivers"],
+        noOwner: true,
+      });
+      expect(await tableDigests(target.url, ["public.drivers"])).toEqual(
+        await tableDigests(db().superuserUrl, ["public.drivers"]),
+      );
       const c = await connect(target.url);
-      const { rows } = await c.query<{ t: string }>("SELECT n.nspname || '.' || c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')");
+      const { rows } = await c.query<{ t: string }>(
+        "SELECT n.nspname || '.' || c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')",
+      );
       await c.end();
       expect(rows.map((r) => r.t)).toEqual(["public.drivers"]);
     } finally {
@@ -99,9 +119,19 @@ describe("backup and restore round trip", () => {
 
   it("lists backups newest first by their time, whatever the database's name or the tier", async () => {
     await s3.createBucket("sorting");
-    const keys = ["daily/2026/11/20/zeta-20261120T060000Z.dump.gz", "monthly/2026/11/01/beta-20261101T060000Z.dump.gz", "daily/2026/11/21/alpha-20261121T060000Z.dump.gz"];
+    const keys = [
+      "daily/2026/11/20/zeta-20261120T060000Z.dump.gz",
+      "monthly/2026/11/01/beta-20261101T060000Z.dump.gz",
+      "daily/2026/11/21/alpha-20261121T060000Z.dump.gz",
+    ];
     for (const key of keys) {
-      await s3.client.send(new PutObjectCommand({ Bucket: "sorting", Key: `${key}.manifest.json`, Body: JSON.stringify({ ...manifest, key }) }));
+      await s3.client.send(
+        new PutObjectCommand({
+          Bucket: "sorting",
+          Key: `${key}.manifest.json`,
+          Body: JSON.stringify({ ...manifest, key }),
+        }),
+      );
     }
     expect((await listBackups(s3.client, "sorting")).map((m) => m.key)).toEqual([keys[2], keys[0], keys[1]]);
     expect((await findBackup(s3.client, "sorting", "latest")).key).toBe(keys[2]);
@@ -110,14 +140,25 @@ describe("backup and restore round trip", () => {
   it("tells the production database apart from others", () => {
     const prod = "postgresql://postgres:pw@db.abcdefghijklmnopqrst.supabase.co:5432/postgres";
     expect(isSameDatabase(prod, "postgresql://postgres:other@DB.abcdefghijklmnopqrst.supabase.co/postgres")).toBe(true);
-    expect(isSameDatabase(prod, "postgresql://postgres.abcdefghijklmnopqrst:pw@aws-0-eu-west-3.pooler.supabase.com:5432/postgres")).toBe(true);
-    expect(isSameDatabase(prod, "postgresql://postgres:pw@db.abcdefghijklmnopqrst.supabase.co:5432/staging")).toBe(false);
-    expect(isSameDatabase(prod, "postgresql://postgres:pw@db.zzzzzzzzzzzzzzzzzzzz.supabase.co:5432/postgres")).toBe(false);
+    expect(
+      isSameDatabase(
+        prod,
+        "postgresql://postgres.abcdefghijklmnopqrst:pw@aws-0-eu-west-3.pooler.supabase.com:5432/postgres",
+      ),
+    ).toBe(true);
+    expect(isSameDatabase(prod, "postgresql://postgres:pw@db.abcdefghijklmnopqrst.supabase.co:5432/staging")).toBe(
+      false,
+    );
+    expect(isSameDatabase(prod, "postgresql://postgres:pw@db.zzzzzzzzzzzzzzzzzzzz.supabase.co:5432/postgres")).toBe(
+      false,
+    );
     expect(isSameDatabase("postgres://u@127.0.0.1:5433/app", "postgres://v@127.0.0.1:5433/app")).toBe(true);
     expect(isSameDatabase("postgres://u@127.0.0.1:5433/app", "postgres://u@127.0.0.1:5434/app")).toBe(false);
     // Issue 19: names of one host.
     expect(isSameDatabase("postgres://u@localhost:5433/app", "postgres://u@127.0.0.1:5433/app")).toBe(true);
-    expect(isSameDatabase(prod, "postgresql://postgres:pw@db.abcdefghijklmnopqrst.supabase.co.:5432/postgres")).toBe(true);
+    expect(isSameDatabase(prod, "postgresql://postgres:pw@db.abcdefghijklmnopqrst.supabase.co.:5432/postgres")).toBe(
+      true,
+    );
   });
 
   it("tells the same server by what it says of itself: system identifier and database, else addresses and port (issue 19)", async () => {
@@ -138,7 +179,10 @@ describe("backup and restore round trip", () => {
     const other = await identity(db().superuserUrl.replace(`/${db().name}`, "/postgres"));
     expect(sameServerDatabase(a, other)).toBe(false);
     // Where pg_control_system() is revoked: the resolved addresses and the port.
-    const [x, y] = [{ ...a, systemIdentifier: undefined }, { ...b, systemIdentifier: undefined }];
+    const [x, y] = [
+      { ...a, systemIdentifier: undefined },
+      { ...b, systemIdentifier: undefined },
+    ];
     expect(x.addresses).toEqual(["loopback"]);
     expect(sameServerDatabase(x, y)).toBe(true);
     expect(sameServerDatabase(x, { ...y, port: y.port + 1 })).toBe(false);

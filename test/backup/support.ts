@@ -21,7 +21,11 @@ export async function tableDigests(url: string, tables: string[]): Promise<Recor
     for (const table of tables) {
       const [schema, name] = table.split(".");
       const relation = `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(name)}`;
-      const { rows: [r] } = await client.query(`SELECT count(*) AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS d FROM ${relation} t`);
+      const {
+        rows: [r],
+      } = await client.query(
+        `SELECT count(*) AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS d FROM ${relation} t`,
+      );
       out[table] = `${r.n}:${r.d}`;
     }
     return out;

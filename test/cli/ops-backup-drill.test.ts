@@ -24,7 +24,9 @@ const alive = (pid: number) => {
 async function drillDatabases(): Promise<string[]> {
   const c = await connect(superuserUrl());
   try {
-    return (await c.query<{ name: string }>("SELECT datname AS name FROM pg_database WHERE datname LIKE 'drill\\_%'")).rows.map((r) => r.name);
+    return (
+      await c.query<{ name: string }>("SELECT datname AS name FROM pg_database WHERE datname LIKE 'drill\\_%'")
+    ).rows.map((r) => r.name);
   } finally {
     await c.end();
   }
@@ -32,7 +34,8 @@ async function drillDatabases(): Promise<string[]> {
 
 /** Polls `ready` every 20 ms (20 s at most); true once it held. */
 async function waitFor(ready: () => Promise<boolean> | boolean): Promise<boolean> {
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) if (await ready()) return true;
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20)))
+    if (await ready()) return true;
   return false;
 }
 
@@ -40,11 +43,20 @@ describe("ops backup drill: interrupted and as root (issue 19)", () => {
   const db = useFreshDatabase();
   let s3: TestS3;
   let bindir: string;
-  const env = () => ({ PATH: process.env.PATH, HOME: process.env.HOME, ...s3.env, DATABASE_URL: db().url, BACKUPS_BUCKET: "backups" });
+  const env = () => ({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...s3.env,
+    DATABASE_URL: db().url,
+    BACKUPS_BUCKET: "backups",
+  });
 
   /** The drill as a child; `interrupt` decides when to send `signal`. */
   async function interrupted(args: string[], signal: NodeJS.Signals, when: () => Promise<boolean> | boolean) {
-    const child = spawn(process.execPath, [CLI_FILE, "backup", "drill", ...args], { env: env(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI_FILE, "backup", "drill", ...args], {
+      env: env(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));

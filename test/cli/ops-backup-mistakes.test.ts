@@ -28,12 +28,21 @@ describe("ops backup and ops restore: mistakes named (issue 19)", () => {
       const alias = new URL(db().superuserUrl);
       alias.hostname = host;
       const r = await ops(["restore", "--target", alias.toString()], env());
-      expect({ host, code: r.code, stderr: r.stderr }).toEqual({ host, code: 2, stderr: expect.stringContaining("--target is the production database (the same server and database as --database-url); refusing") });
+      expect({ host, code: r.code, stderr: r.stderr }).toEqual({
+        host,
+        code: 2,
+        stderr: expect.stringContaining(
+          "--target is the production database (the same server and database as --database-url); refusing",
+        ),
+      });
     }
     // The same server, another database: not production.
     const other = await emptyDatabase(`guard_${process.pid}`);
     try {
-      const r = await ops(["restore", "--target", other.url.replace("127.0.0.1", "localhost"), "--table", "public.drivers"], env());
+      const r = await ops(
+        ["restore", "--target", other.url.replace("127.0.0.1", "localhost"), "--table", "public.drivers"],
+        env(),
+      );
       expect(r.stderr).not.toContain("production");
       expect(r.code).toBe(0);
     } finally {
@@ -45,18 +54,27 @@ describe("ops backup and ops restore: mistakes named (issue 19)", () => {
   it("--table not in the backup, --backup that does not exist, --target that is not a URL: exit 2, named", async () => {
     const target = await emptyDatabase(`mistakes_${process.pid}`);
     try {
-      const nope = await ops(["restore", "--target", target.url, "--table", "public.nope", "--table", "public.ride"], env());
+      const nope = await ops(
+        ["restore", "--target", target.url, "--table", "public.nope", "--table", "public.ride"],
+        env(),
+      );
       expect(nope.code).toBe(2);
-      expect(nope.stderr).toBe(`ops: --table: not in backup ${key}: public.nope; public.ride (closest: public.rides); nothing was restored\n`);
+      expect(nope.stderr).toBe(
+        `ops: --table: not in backup ${key}: public.nope; public.ride (closest: public.rides); nothing was restored\n`,
+      );
       const missing = await ops(["restore", "--target", target.url, "--backup", "nope"], env());
       expect(missing.code).toBe(2);
-      expect(missing.stderr).toBe("ops: --backup nope: s3://backups/nope does not exist (run `ops backup list` for the complete backups)\n");
+      expect(missing.stderr).toBe(
+        "ops: --backup nope: s3://backups/nope does not exist (run `ops backup list` for the complete backups)\n",
+      );
       const bad = await ops(["restore", "--target", "notaurl"], env());
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain("ops: --target: not a postgresql:// URL with a host");
       const refused = await ops(["restore", "--target", "postgres://u:secret@127.0.0.1:1/x"], env());
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(/^ops: --target postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/x does not accept the connection: .*; nothing was downloaded\n$/);
+      expect(refused.stderr).toMatch(
+        /^ops: --target postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/x does not accept the connection: .*; nothing was downloaded\n$/,
+      );
     } finally {
       await target.drop();
     }
@@ -65,7 +83,9 @@ describe("ops backup and ops restore: mistakes named (issue 19)", () => {
   it("backup: a mistyped command is named with the closest; parts over S3's 5 GiB are refused", async () => {
     const typo = await ops(["backup", "lsit"], env());
     expect(typo.code).toBe(2);
-    expect(typo.stderr).toBe("ops: backup: unknown command 'lsit' (did you mean list?); the commands are run, list, drill\n");
+    expect(typo.stderr).toBe(
+      "ops: backup: unknown command 'lsit' (did you mean list?); the commands are run, list, drill\n",
+    );
     const big = await ops(["backup", "run", "--part-size-mb", "100000"], env());
     expect(big.code).toBe(2);
     expect(big.stderr).toContain("--part-size-mb must be at most 5120 (S3's largest part, 5 GiB), got 100000");

@@ -32,14 +32,18 @@ describe("ops backup and ops restore", () => {
     const drill = await ops(["backup", "drill", "--scratch-url", superuserUrl(), "--logs-bucket", "logs"], env());
     expect(drill.code).toBe(0);
     expect(drill.stdout).toContain(`drill: ok: restore drill of ${latest.key}`);
-    const records = await s3.client.send(new ListObjectsV2Command({ Bucket: "logs", Prefix: "reports/backups/drills/" }));
+    const records = await s3.client.send(
+      new ListObjectsV2Command({ Bucket: "logs", Prefix: "reports/backups/drills/" }),
+    );
     expect(records.Contents).toHaveLength(1);
   });
 
   it("refuses the production database as a target, --clean without confirmation, and parts S3 would refuse", async () => {
     const prod = await ops(["restore", "--target", db().url], env());
     expect(prod.code).toBe(2);
-    expect(prod.stderr).toContain("--target is the production database (the same server and database as --database-url); refusing");
+    expect(prod.stderr).toContain(
+      "--target is the production database (the same server and database as --database-url); refusing",
+    );
     const clean = await ops(["restore", "--target", superuserUrl("postgres"), "--clean"], env());
     expect(clean.code).toBe(2);
     expect(clean.stderr).toContain("--clean without a terminal needs --yes; nothing done");
@@ -55,7 +59,9 @@ describe("ops backup and ops restore", () => {
       expect(restored.stderr).not.toMatch(/^ops:/m);
       expect(restored.code).toBe(0);
       expect(restored.stdout).toMatch(/^restore: \S+ into ops_restore_\d+: [\d.]+ MB, sha-256 verified, committed in/);
-      expect(await tableDigests(target.url, ["public.drivers"])).toEqual(await tableDigests(db().superuserUrl, ["public.drivers"]));
+      expect(await tableDigests(target.url, ["public.drivers"])).toEqual(
+        await tableDigests(db().superuserUrl, ["public.drivers"]),
+      );
     } finally {
       await target.drop();
     }

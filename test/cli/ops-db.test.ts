@@ -17,7 +17,11 @@ describe("ops db", () => {
   const env = () => ({ DATABASE_URL: db().url });
 
   it("archive-rides: the dry run announces what the run then does", async () => {
-    const { rows: [{ old }] } = await admin.query("SELECT count(*)::int AS old FROM public.rides WHERE created_at < now() - interval '6 months'");
+    const {
+      rows: [{ old }],
+    } = await admin.query(
+      "SELECT count(*)::int AS old FROM public.rides WHERE created_at < now() - interval '6 months'",
+    );
     const dry = await ops(["db", "archive-rides", "--dry-run", "--json", "--batch-size", "1000"], env());
     expect(dry.code).toBe(0);
     expect(JSON.parse(dry.stdout).counts).toMatchObject({ toMove: old, batches: Math.ceil(old / 1000) });
@@ -29,7 +33,9 @@ describe("ops db", () => {
 
   it("clean-sessions and vacuum run; a bad flag value is a usage error", async () => {
     const dry = await ops(["db", "clean-sessions", "--dry-run"], env());
-    expect(dry.stdout).toMatch(/^clean-sessions \(dry run\): would delete \d+ sessions \(not_after older than 30 days\)/);
+    expect(dry.stdout).toMatch(
+      /^clean-sessions \(dry run\): would delete \d+ sessions \(not_after older than 30 days\)/,
+    );
     const real = await ops(["db", "clean-sessions", "--json"], env());
     expect(JSON.parse(real.stdout).counts.sessions).toBeGreaterThan(0);
     const vacuum = await ops(["db", "vacuum", "--schema", "public"], env());
@@ -41,7 +47,9 @@ describe("ops db", () => {
   });
 
   it("reindex: nothing to rebuild on a healthy database, in the dry run and for real", async () => {
-    expect((await ops(["db", "reindex", "--dry-run"], env())).stdout).toBe("reindex (dry run): nothing to rebuild in public\n");
+    expect((await ops(["db", "reindex", "--dry-run"], env())).stdout).toBe(
+      "reindex (dry run): nothing to rebuild in public\n",
+    );
     expect((await ops(["db", "reindex"], env())).stdout).toBe("reindex: nothing to rebuild in public\n");
   });
 
@@ -49,7 +57,8 @@ describe("ops db", () => {
     const { code, stdout } = await ops(["db", "check"], env());
     expect(stdout).toContain("check-list db:");
     expect(stdout).toMatch(/database-reachable\s*│ ok/);
-    for (const id of ["vacuum", "wraparound", "sequences", "activity", "primary-keys", "large-tables", "indexes"]) expect(stdout).toContain(id);
+    for (const id of ["vacuum", "wraparound", "sequences", "activity", "primary-keys", "large-tables", "indexes"])
+      expect(stdout).toContain(id);
     expect([0, 1]).toContain(code);
   });
 });

@@ -47,18 +47,29 @@ describe("ops maintenance", () => {
     );
   }
   // The CLI's own lines on stderr (Node and npm may add warnings of theirs).
-  const clean = (text: string) => text.split("\n").filter((line) => line.startsWith("ops:")).join("\n");
+  const clean = (text: string) =>
+    text
+      .split("\n")
+      .filter((line) => line.startsWith("ops:"))
+      .join("\n");
 
   it("on: flips the item to true, says previous → new, records who, when, why under security/", async () => {
     const before = (await records()).length;
     const began = Date.now();
-    const { code, stdout, stderr } = await ops(["maintenance", "on", "--reason", "Supabase down, incident #42", "--by", "alice@elegance-mobilite.fr"], env());
+    const { code, stdout, stderr } = await ops(
+      ["maintenance", "on", "--reason", "Supabase down, incident #42", "--by", "alice@elegance-mobilite.fr"],
+      env(),
+    );
     expect(clean(stderr)).toBe("");
     expect(code).toBe(0);
     expect(flag()).toBe(true);
-    expect(stdout).toContain(`maintenance: off → on (edge config ${EDGE_CONFIG}, by alice@elegance-mobilite.fr, reason "Supabase down, incident #42")`);
+    expect(stdout).toContain(
+      `maintenance: off → on (edge config ${EDGE_CONFIG}, by alice@elegance-mobilite.fr, reason "Supabase down, incident #42")`,
+    );
     // Vercel's batch update, on behalf of the team, with the token in the header only.
-    expect(JSON.parse(patches()[0].body)).toEqual({ items: [{ operation: "upsert", key: "maintenance", value: true }] });
+    expect(JSON.parse(patches()[0].body)).toEqual({
+      items: [{ operation: "upsert", key: "maintenance", value: true }],
+    });
     expect(patches()[0].query.get("teamId")).toBe(TEAM);
     expect(stdout + stderr).not.toContain(TOKEN);
 
@@ -69,8 +80,17 @@ describe("ops maintenance", () => {
     expect(at.getTime()).toBeGreaterThanOrEqual(began - 1000);
     expect(at.getTime()).toBeLessThanOrEqual(Date.now());
     const day = at.toISOString().slice(0, 10).replace(/-/g, "/");
-    expect(key).toMatch(new RegExp(`^security/maintenance/${day}/\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\d\\.\\d{3}Z-on\\.json$`));
-    expect(body).toMatchObject({ action: "on", edgeConfigId: EDGE_CONFIG, by: "alice@elegance-mobilite.fr", reason: "Supabase down, incident #42", previous: false, value: true });
+    expect(key).toMatch(
+      new RegExp(`^security/maintenance/${day}/\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\d\\.\\d{3}Z-on\\.json$`),
+    );
+    expect(body).toMatchObject({
+      action: "on",
+      edgeConfigId: EDGE_CONFIG,
+      by: "alice@elegance-mobilite.fr",
+      reason: "Supabase down, incident #42",
+      previous: false,
+      value: true,
+    });
 
     const status = await ops(["maintenance", "status"], env());
     expect(status.code).toBe(0);
@@ -81,7 +101,10 @@ describe("ops maintenance", () => {
 
   it("on without --reason is a usage error (exit 2): nothing read, changed or recorded", async () => {
     const before = (await records()).length;
-    for (const args of [["maintenance", "on"], ["maintenance", "on", "--reason", "   "]]) {
+    for (const args of [
+      ["maintenance", "on"],
+      ["maintenance", "on", "--reason", "   "],
+    ]) {
       const { code, stderr } = await ops(args, env());
       expect(code).toBe(2);
       expect(stderr).toContain('maintenance on needs --reason "…"');
@@ -106,7 +129,9 @@ describe("ops maintenance", () => {
 
     const again = await ops(["maintenance", "off"], env());
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe(`maintenance: already off (edge config ${EDGE_CONFIG}); nothing changed, nothing recorded\n`);
+    expect(again.stdout).toBe(
+      `maintenance: already off (edge config ${EDGE_CONFIG}); nothing changed, nothing recorded\n`,
+    );
     expect(patches()).toHaveLength(1);
     expect(await records()).toHaveLength(before + 1);
   });
@@ -114,17 +139,25 @@ describe("ops maintenance", () => {
   it("status without the item says the app serves normally; on creates it (previous: absent)", async () => {
     api.edgeConfigs.set(EDGE_CONFIG, new Map());
     const status = await ops(["maintenance", "status"], env());
-    expect(status.stdout).toBe(`maintenance: off (no item "maintenance": the app serves normally) (edge config ${EDGE_CONFIG})\n`);
+    expect(status.stdout).toBe(
+      `maintenance: off (no item "maintenance": the app serves normally) (edge config ${EDGE_CONFIG})\n`,
+    );
     const on = await ops(["maintenance", "on", "--reason", "migration", "--by", "bob"], env());
     expect(on.code).toBe(0);
     expect(on.stdout).toContain("maintenance: absent → on");
-    expect((await records()).find((r) => on.stdout.includes(r.key))!.body).toMatchObject({ previous: null, value: true });
+    expect((await records()).find((r) => on.stdout.includes(r.key))!.body).toMatchObject({
+      previous: null,
+      value: true,
+    });
   });
 
   it("a wrong token: the 401 named with what to check, exit 1, nothing changed or recorded, no token printed", async () => {
     const before = (await records()).length;
     const wrong = "vcp_wrong-token-0000";
-    const { code, stdout, stderr } = await ops(["maintenance", "on", "--reason", "test", "--vercel-token", wrong], env());
+    const { code, stdout, stderr } = await ops(
+      ["maintenance", "on", "--reason", "test", "--vercel-token", wrong],
+      env(),
+    );
     expect(code).toBe(1);
     expect(clean(stderr)).toBe(
       `ops: Vercel API GET /v1/edge-config/${EDGE_CONFIG}/item/maintenance: HTTP 401 forbidden: Not authorized — check the token (--vercel-token / VERCEL_TOKEN) and the team (--team-id / VERCEL_TEAM_ID)`,
@@ -146,7 +179,9 @@ describe("ops maintenance", () => {
 
     const unknown = await ops(["maintenance", "status", "--edge-config-id", "ecfg_nope"], env());
     expect(unknown.code).toBe(1);
-    expect(clean(unknown.stderr)).toBe("ops: Vercel API GET /v1/edge-config/ecfg_nope: HTTP 404 not_found: The Edge Config was not found.");
+    expect(clean(unknown.stderr)).toBe(
+      "ops: Vercel API GET /v1/edge-config/ecfg_nope: HTTP 404 not_found: The Edge Config was not found.",
+    );
   });
 
   it("names the flag and the variable of a missing input, exit 2", async () => {

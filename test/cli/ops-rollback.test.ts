@@ -28,8 +28,15 @@ describe("ops rollback", () => {
   let app: TestServer;
   let healthy = true;
   beforeAll(async () => {
-    api = await startVercelApi({ token: TOKEN, teamId: TEAM, projectId: "prj_elegance", projectName: "elegance-mobilite" });
-    app = await startHttpServer((_req, res) => res.writeHead(healthy ? 200 : 503).end(healthy ? '{"status":"ok"}' : '{"status":"down","db":"timeout"}'));
+    api = await startVercelApi({
+      token: TOKEN,
+      teamId: TEAM,
+      projectId: "prj_elegance",
+      projectName: "elegance-mobilite",
+    });
+    app = await startHttpServer((_req, res) =>
+      res.writeHead(healthy ? 200 : 503).end(healthy ? '{"status":"ok"}' : '{"status":"down","db":"timeout"}'),
+    );
   });
   afterAll(async () => {
     await api?.close();
@@ -52,10 +59,20 @@ describe("ops rollback", () => {
     api.project.lastAliasRequest = undefined;
   });
 
-  const env = (): NodeJS.ProcessEnv => ({ VERCEL_TOKEN: TOKEN, VERCEL_TEAM_ID: TEAM, VERCEL_PROJECT_ID: "elegance-mobilite", VERCEL_API_URL: api.url, APP_URL: app.url });
+  const env = (): NodeJS.ProcessEnv => ({
+    VERCEL_TOKEN: TOKEN,
+    VERCEL_TEAM_ID: TEAM,
+    VERCEL_PROJECT_ID: "elegance-mobilite",
+    VERCEL_API_URL: api.url,
+    APP_URL: app.url,
+  });
   const rollback = (...args: string[]) => ops(["rollback", "--poll-interval-ms", "50", ...args], env());
   const promotes = () => api.log.filter((r) => r.method === "POST").map((r) => r.path);
-  const opsLines = (stderr: string) => stderr.split("\n").filter((line) => line.startsWith("ops:")).join("\n");
+  const opsLines = (stderr: string) =>
+    stderr
+      .split("\n")
+      .filter((line) => line.startsWith("ops:"))
+      .join("\n");
 
   it("promotes the production deployment before the current one, waits until it serves, checks /api/health", async () => {
     const { code, stdout, stderr } = await rollback();
@@ -65,9 +82,13 @@ describe("ops rollback", () => {
     expect(api.project.production).toBe("dpl_2");
     // It waited: the project was read again after the promote until production was dpl_2.
     const promotedAt = api.log.findIndex((r) => r.method === "POST");
-    expect(api.log.slice(promotedAt + 1).filter((r) => r.path === "/v9/projects/prj_elegance").length).toBeGreaterThanOrEqual(2);
+    expect(
+      api.log.slice(promotedAt + 1).filter((r) => r.path === "/v9/projects/prj_elegance").length,
+    ).toBeGreaterThanOrEqual(2);
     expect(app.requests.map((r) => r.url)).toEqual(["/api/health"]);
-    expect(stdout).toContain("production now: dpl_3 (elegance-mobilite-3.vercel.app, 3333333 main, 2025-05-01 11:00 UTC)");
+    expect(stdout).toContain(
+      "production now: dpl_3 (elegance-mobilite-3.vercel.app, 3333333 main, 2025-05-01 11:00 UTC)",
+    );
     expect(stdout).toContain("promoted: dpl_2 (elegance-mobilite-2.vercel.app, 2222222 main, 2025-05-01 10:00 UTC)");
     expect(stdout).toContain(`health: ${app.url}/api/health answered HTTP 200 "{\\"status\\":\\"ok\\"}"`);
     expect(stdout).toContain("rollback: elegance-mobilite serves dpl_2 and is healthy");
@@ -88,7 +109,11 @@ describe("ops rollback", () => {
     expect(api.project.production).toBe("dpl_2");
     expect((await rollback("--to", "v1.4.0")).code).toBe(0);
     expect(api.project.production).toBe("dpl_1");
-    expect(promotes()).toEqual(["/v10/projects/prj_elegance/promote/dpl_0", "/v10/projects/prj_elegance/promote/dpl_2", "/v10/projects/prj_elegance/promote/dpl_1"]);
+    expect(promotes()).toEqual([
+      "/v10/projects/prj_elegance/promote/dpl_0",
+      "/v10/projects/prj_elegance/promote/dpl_2",
+      "/v10/projects/prj_elegance/promote/dpl_1",
+    ]);
   });
 
   it("--to a deployment older than the recent ones is looked up; a preview or unknown one is refused", async () => {
@@ -102,14 +127,18 @@ describe("ops rollback", () => {
     expect(opsLines(preview.stderr)).toContain("is not a READY production deployment (target preview, state READY)");
     const unknown = await rollback("--to", "deadbeef");
     expect(unknown.code).toBe(1);
-    expect(opsLines(unknown.stderr)).toContain("ops: no READY production deployment of elegance-mobilite matches --to deadbeef");
+    expect(opsLines(unknown.stderr)).toContain(
+      "ops: no READY production deployment of elegance-mobilite matches --to deadbeef",
+    );
     expect(promotes()).toEqual(["/v10/projects/prj_elegance/promote/dpl_0"]);
   });
 
   it("--dry-run names the deployment and changes nothing", async () => {
     const { code, stdout } = await rollback("--dry-run");
     expect(code).toBe(0);
-    expect(stdout).toContain("would promote: dpl_2 (elegance-mobilite-2.vercel.app, 2222222 main, 2025-05-01 10:00 UTC)");
+    expect(stdout).toContain(
+      "would promote: dpl_2 (elegance-mobilite-2.vercel.app, 2222222 main, 2025-05-01 10:00 UTC)",
+    );
     expect(stdout).toMatch(/→ dpl_2 .*\n.*dpl_1/);
     expect(stdout).toContain("* dpl_3");
     expect(stdout).toContain("rollback (dry run): nothing changed");
@@ -130,10 +159,15 @@ describe("ops rollback", () => {
   });
 
   it("a persistent API error: retried (bounded), then a clear message and exit 1, nothing promoted", async () => {
-    api.fail({ method: "GET", path: /^\/v6\/deployments$/ }, 500, { retryAfter: "0", message: "An unexpected internal error occurred" });
+    api.fail({ method: "GET", path: /^\/v6\/deployments$/ }, 500, {
+      retryAfter: "0",
+      message: "An unexpected internal error occurred",
+    });
     const { code, stderr } = await rollback();
     expect(code).toBe(1);
-    expect(opsLines(stderr)).toBe("ops: Vercel API GET /v6/deployments: HTTP 500 internal_server_error: An unexpected internal error occurred (after 4 attempts)");
+    expect(opsLines(stderr)).toBe(
+      "ops: Vercel API GET /v6/deployments: HTTP 500 internal_server_error: An unexpected internal error occurred (after 4 attempts)",
+    );
     expect(api.log.filter((r) => r.path === "/v6/deployments")).toHaveLength(4);
     expect(promotes()).toEqual([]);
     expect(api.project.production).toBe("dpl_3");
@@ -154,7 +188,9 @@ describe("ops rollback", () => {
   it("a wrong token: the 401 named with what to check, exit 1, nothing promoted", async () => {
     const wrong = await ops(["rollback", "--vercel-token", "vcp_nope"], env());
     expect(wrong.code).toBe(1);
-    expect(opsLines(wrong.stderr)).toContain("ops: Vercel API GET /v9/projects/elegance-mobilite: HTTP 401 forbidden: Not authorized — check the token");
+    expect(opsLines(wrong.stderr)).toContain(
+      "ops: Vercel API GET /v9/projects/elegance-mobilite: HTTP 401 forbidden: Not authorized — check the token",
+    );
     expect(wrong.stderr + wrong.stdout).not.toContain("vcp_nope");
     expect(promotes()).toEqual([]);
   });

@@ -6,9 +6,14 @@ import { CLI_FILE } from "../../bin/build-cli";
 
 const run = promisify(execFile);
 
-export async function ops(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function ops(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI_FILE, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+    const { stdout, stderr } = await run(process.execPath, [CLI_FILE, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };

@@ -20,13 +20,22 @@ test("the plan's monthly estimate stays within ±10 % of the pinned one (update 
   const { total, afterFree, largest } = totals(estimate(plan, app, table));
   within10(total, 22.9);
   within10(afterFree, 17.9);
-  expect(largest.map((i) => `${i.service} ${i.item}`)).toEqual(["CloudWatch custom metrics", "CloudWatch alarms", expect.stringMatching(/^SNS SMS to France/)]);
+  expect(largest.map((i) => `${i.service} ${i.item}`)).toEqual([
+    "CloudWatch custom metrics",
+    "CloudWatch alarms",
+    expect.stringMatching(/^SNS SMS to France/),
+  ]);
 });
 
 test("every price has a unit, a source and a date; every item is priced from the table", () => {
-  const data = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "cost", `prices.${table.region}.json`), "utf8")) as PriceTable;
+  const data = JSON.parse(
+    readFileSync(path.join(__dirname, "..", "..", "cost", `prices.${table.region}.json`), "utf8"),
+  ) as PriceTable;
   for (const [name, p] of Object.entries(data.prices)) {
-    expect({ name, ok: p.usd > 0 && !!p.per && /^https:\/\/aws\.amazon\.com\//.test(p.source) && /^\d{4}-\d\d-\d\d$/.test(p.date) }).toEqual({ name, ok: true });
+    expect({
+      name,
+      ok: p.usd > 0 && !!p.per && /^https:\/\/aws\.amazon\.com\//.test(p.source) && /^\d{4}-\d\d-\d\d$/.test(p.date),
+    }).toEqual({ name, ok: true });
   }
   for (const item of estimate(plan, app, table)) expect(data.prices).toHaveProperty([item.price]);
 });
@@ -36,11 +45,15 @@ test("counts come from the plan: alarms, secrets, the metric filters and the sch
   const count = (type: string) => plan.resources.filter((r) => r.type === type).length;
   expect(items.find((i) => i.item === "alarms")!.quantity).toBe(count("aws:cloudwatch/metricAlarm:MetricAlarm"));
   expect(items.find((i) => i.item === "secrets")!.quantity).toBe(count("aws:secretsmanager/secret:Secret"));
-  expect(customMetrics(plan, app).find((m) => m.name === "security metric filters")!.series).toBe(count("aws:cloudwatch/logMetricFilter:LogMetricFilter"));
+  expect(customMetrics(plan, app).find((m) => m.name === "security metric filters")!.series).toBe(
+    count("aws:cloudwatch/logMetricFilter:LogMetricFilter"),
+  );
   expect(runsPerMonth("rate(1 minute)")).toBeCloseTo(43_833.6, 0);
   expect(runsPerMonth("cron(0 8 ? * MON *)")).toBeCloseTo(4.35, 2);
   expect(runsPerMonth("cron(0 3 1 * ? *)")).toBe(1);
-  expect(() => runsPerMonth("at(2026-12-24T10:00:00)")).toThrow(/at\(2026-12-24T10:00:00\): not a rate\(\) or cron\(\)/);
+  expect(() => runsPerMonth("at(2026-12-24T10:00:00)")).toThrow(
+    /at\(2026-12-24T10:00:00\): not a rate\(\) or cron\(\)/,
+  );
 });
 
 test("free allowances only lower the bill, and each is spent once", () => {

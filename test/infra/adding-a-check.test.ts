@@ -6,7 +6,11 @@ import type { Check } from "../../lambdas/core/check";
 import { requiredInputs, runList } from "../../bin/ops/checklist-run";
 import { find, planStack, type Plan } from "../support/pulumi";
 
-const EXAMPLE: Check = { id: "example-backup-sizes", title: "Example", run: async () => ({ status: "ok", summary: "fine" }) };
+const EXAMPLE: Check = {
+  id: "example-backup-sizes",
+  title: "Example",
+  run: async () => ({ status: "ok", summary: "fine" }),
+};
 const ENTRY: CatalogEntry = {
   id: EXAMPLE.id,
   title: "Exemple : tailles des backups",
@@ -14,18 +18,25 @@ const ENTRY: CatalogEntry = {
   domain: "backups",
   levels: { warn: 1, fail: 2 },
   runbook: ["Lire le détail"],
-  needs: { inputs: ["backupsBucket"], settings: ["backupThresholds"], readsBackups: true, logs: { write: ["reports/example/"] } },
+  needs: {
+    inputs: ["backupsBucket"],
+    settings: ["backupThresholds"],
+    readsBackups: true,
+    logs: { write: ["reports/example/"] },
+  },
   check: async () => EXAMPLE,
 };
 
 const weekly = CHECKLISTS.weekly as CatalogEntry[];
 const statements = (plan: Plan) =>
-  JSON.parse(find(plan, "aws:iam/rolePolicy:RolePolicy", "elegance-mobilite-weekly-checklist-policy").inputs.policy).Statement as {
+  JSON.parse(find(plan, "aws:iam/rolePolicy:RolePolicy", "elegance-mobilite-weekly-checklist-policy").inputs.policy)
+    .Statement as {
     Sid: string;
     Action: string | string[];
     Resource: string | string[];
   }[];
-const env = (plan: Plan) => find(plan, "aws:lambda/function:Function", "elegance-mobilite-weekly-checklist").inputs.environment.variables;
+const env = (plan: Plan) =>
+  find(plan, "aws:lambda/function:Function", "elegance-mobilite-weekly-checklist").inputs.environment.variables;
 
 describe("a new catalogue entry", () => {
   let before: Plan;
@@ -49,13 +60,19 @@ describe("a new catalogue entry", () => {
     expect(bySid.ReadBackups).toMatchObject({ Action: "s3:GetObject" });
     expect(bySid.ListBackups).toMatchObject({ Action: "s3:ListBucket" });
     expect(bySid.WriteLogs.Resource).toContainEqual(expect.stringMatching(/logs-\w+\/reports\/example\/\*$/));
-    expect(bySid.WriteLogs.Resource).toContainEqual(expect.stringMatching(/logs-\w+\/reports\/checklists\/weekly\/\*$/));
+    expect(bySid.WriteLogs.Resource).toContainEqual(
+      expect.stringMatching(/logs-\w+\/reports\/checklists\/weekly\/\*$/),
+    );
   });
 
   it("makes the CLI ask for its input, naming the flag and the variable", async () => {
     expect(requiredInputs("weekly")).toContain("backupsBucket");
-    await expect(runList("weekly", { stackFile: "Pulumi.prod.yaml" }, { DATABASE_URL: "postgresql://u:p@127.0.0.1:1/db", LOGS_BUCKET: "logs" })).rejects.toThrow(
-      "missing --backups-bucket (or the BACKUPS_BUCKET environment variable)",
-    );
+    await expect(
+      runList(
+        "weekly",
+        { stackFile: "Pulumi.prod.yaml" },
+        { DATABASE_URL: "postgresql://u:p@127.0.0.1:1/db", LOGS_BUCKET: "logs" },
+      ),
+    ).rejects.toThrow("missing --backups-bucket (or the BACKUPS_BUCKET environment variable)");
   });
 });

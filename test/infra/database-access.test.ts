@@ -16,13 +16,26 @@ describe("database access", () => {
 
   it("creates a LOGIN role that is nothing more, with a generated password", () => {
     expect(find(plan, "postgresql:index/role:Role", "elegance-mobilite-maintenance-role").inputs).toEqual({
-      name: "elegance_ops_maintenance", login: true, password: "[secret]", connectionLimit: 5, superuser: false, createDatabase: false, createRole: false,
+      name: "elegance_ops_maintenance",
+      login: true,
+      password: "[secret]",
+      connectionLimit: 5,
+      superuser: false,
+      createDatabase: false,
+      createRole: false,
     });
-    expect(find(plan, "random:index/randomPassword:RandomPassword", "elegance-mobilite-maintenance-password").inputs).toEqual({ length: 40, special: false });
+    expect(
+      find(plan, "random:index/randomPassword:RandomPassword", "elegance-mobilite-maintenance-password").inputs,
+    ).toEqual({ length: 40, special: false });
   });
 
   it("grants exactly what the tasks and checks need", () => {
-    const grants = ofType(plan, "postgresql:index/grant:Grant").map((g) => `${g.inputs.schema}.${(g.inputs.objects ?? ["*"]).join(",")} ${g.inputs.objectType}: ${g.inputs.privileges.join(",")}`).sort();
+    const grants = ofType(plan, "postgresql:index/grant:Grant")
+      .map(
+        (g) =>
+          `${g.inputs.schema}.${(g.inputs.objects ?? ["*"]).join(",")} ${g.inputs.objectType}: ${g.inputs.privileges.join(",")}`,
+      )
+      .sort();
     expect(grants).toEqual([
       "auth.* schema: USAGE",
       "auth.refresh_tokens,mfa_amr_claims table: SELECT",
@@ -31,7 +44,9 @@ describe("database access", () => {
       "public.rides table: SELECT,DELETE",
     ]);
     expect(ofType(plan, "postgresql:index/grantRole:GrantRole").map((g) => g.inputs.grantRole)).toEqual(["pg_monitor"]);
-    expect(find(plan, "postgresql:index/extension:Extension", "elegance-mobilite-pg-stat-statements").inputs).toMatchObject({ name: "pg_stat_statements", schema: "extensions" });
+    expect(
+      find(plan, "postgresql:index/extension:Extension", "elegance-mobilite-pg-stat-statements").inputs,
+    ).toMatchObject({ name: "pg_stat_statements", schema: "extensions" });
   });
 
   it("PostgreSQL 17 adds pg_maintain; a CA switches TLS to verify-full and reaches the functions", async () => {
@@ -39,25 +54,41 @@ describe("database access", () => {
       const db = JSON.parse(raw["elegance-ops:database"]);
       raw["elegance-ops:database"] = JSON.stringify({ ...db, postgresMajor: 17, caCert: CA });
     });
-    expect(ofType(edited, "postgresql:index/grantRole:GrantRole").map((g) => g.inputs.grantRole).sort()).toEqual(["pg_maintain", "pg_monitor"]);
+    expect(
+      ofType(edited, "postgresql:index/grantRole:GrantRole")
+        .map((g) => g.inputs.grantRole)
+        .sort(),
+    ).toEqual(["pg_maintain", "pg_monitor"]);
     const provider = find(edited, "pulumi:providers:postgresql", "elegance-mobilite-postgresql").inputs;
     expect(provider.sslmode).toBe("verify-full");
     expect(provider.sslrootcert).toMatch(/^\.build\/database-ca-[0-9a-f]{12}\.pem$/);
-    const daily = find(edited, "aws:lambda/function:Function", "elegance-mobilite-daily-checklist").inputs.environment.variables;
+    const daily = find(edited, "aws:lambda/function:Function", "elegance-mobilite-daily-checklist").inputs.environment
+      .variables;
     expect(daily.DATABASE_CA_CERT).toBe(CA);
   });
 
   it("grants DELETE on exactly the tables of the weekly temporary-data purge", async () => {
     const edited = await planStack((raw) => {
       const db = JSON.parse(raw["elegance-ops:database"]);
-      raw["elegance-ops:database"] = JSON.stringify({ ...db, tasks: { ...db.tasks, temporaryData: [{ table: "public.ride_quotes", column: "created_at", maxAgeDays: 7 }] } });
+      raw["elegance-ops:database"] = JSON.stringify({
+        ...db,
+        tasks: { ...db.tasks, temporaryData: [{ table: "public.ride_quotes", column: "created_at", maxAgeDays: 7 }] },
+      });
     });
-    expect(find(edited, "postgresql:index/grant:Grant", "elegance_ops_maintenance-temporary-public-ride_quotes").inputs).toMatchObject({
-      schema: "public", objectType: "table", objects: ["ride_quotes"], privileges: ["SELECT", "DELETE"],
+    expect(
+      find(edited, "postgresql:index/grant:Grant", "elegance_ops_maintenance-temporary-public-ride_quotes").inputs,
+    ).toMatchObject({
+      schema: "public",
+      objectType: "table",
+      objects: ["ride_quotes"],
+      privileges: ["SELECT", "DELETE"],
     });
   });
 
   it("stores the maintenance role's URL, a secret, in Secrets Manager for the functions", () => {
-    expect(find(plan, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-database-url-value").inputs.secretString).toBe("[secret]");
+    expect(
+      find(plan, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-database-url-value").inputs
+        .secretString,
+    ).toBe("[secret]");
   });
 });

@@ -8,8 +8,15 @@ const VERCEL = { teamId: "team_abc123", projectId: "prj_abc123", token: "AbCdEfG
 const FN = "elegance-mobilite-log-ingest";
 const topicArn = (level: number) => `arn:aws:sns:eu-west-3:123456789012:elegance-mobilite-incidents-level-${level}`;
 
-type Statement = { Sid: string; Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown };
-const statementsOf = (plan: Plan, name: string): Statement[] => JSON.parse(find(plan, "aws:iam/rolePolicy:RolePolicy", name).inputs.policy).Statement;
+type Statement = {
+  Sid: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: unknown;
+};
+const statementsOf = (plan: Plan, name: string): Statement[] =>
+  JSON.parse(find(plan, "aws:iam/rolePolicy:RolePolicy", name).inputs.policy).Statement;
 const alarm = (plan: Plan, name: string) => find(plan, "aws:cloudwatch/metricAlarm:MetricAlarm", name).inputs;
 
 let plan: Plan;
@@ -24,12 +31,18 @@ beforeAll(async () => {
 describe("the ingest function", () => {
   it("runs the bundled log-ingest handler with the bucket, app, secret ARN, verification code and body limit", () => {
     const fn = find(plan, "aws:lambda/function:Function", FN).inputs;
-    expect(fn).toMatchObject({ runtime: "nodejs24.x", handler: "index.handler", code: { archive: ["index.js", "index.js.map"] }, description: expect.stringContaining("lambdas/handlers/log-ingest.ts") });
+    expect(fn).toMatchObject({
+      runtime: "nodejs24.x",
+      handler: "index.handler",
+      code: { archive: ["index.js", "index.js.map"] },
+      description: expect.stringContaining("lambdas/handlers/log-ingest.ts"),
+    });
     expect(fn.environment.variables).toEqual({
       NODE_OPTIONS: "--enable-source-maps",
       [ENV.appName]: "elegance-mobilite",
       [ENV.logsBucket]: plan.outputs.logsBucket,
-      [ENV.logDrainSecretArn]: "arn:aws:secretsmanager:eu-west-3:123456789012:secret:elegance-mobilite/log-drain-secret",
+      [ENV.logDrainSecretArn]:
+        "arn:aws:secretsmanager:eu-west-3:123456789012:secret:elegance-mobilite/log-drain-secret",
       [ENV.vercelVerifyCode]: "fake-vercel-verification-code",
       // What a Function URL takes: a bigger delivery never reaches the function.
       [ENV.logDrainMaxBytes]: "6000000",
@@ -41,8 +54,14 @@ describe("the ingest function", () => {
   });
 
   it("answers on a public, buffered Function URL (Vercel can't sign SigV4; the handler checks the signature)", () => {
-    expect(find(plan, "aws:lambda/functionUrl:FunctionUrl", `${FN}-url`).inputs).toEqual({ functionName: FN, authorizationType: "NONE", invokeMode: "BUFFERED" });
-    const permissions = ofType(plan, "aws:lambda/permission:Permission").filter((p) => p.inputs.function === FN).map((p) => p.inputs);
+    expect(find(plan, "aws:lambda/functionUrl:FunctionUrl", `${FN}-url`).inputs).toEqual({
+      functionName: FN,
+      authorizationType: "NONE",
+      invokeMode: "BUFFERED",
+    });
+    const permissions = ofType(plan, "aws:lambda/permission:Permission")
+      .filter((p) => p.inputs.function === FN)
+      .map((p) => p.inputs);
     expect(permissions).toEqual(
       expect.arrayContaining([
         { function: FN, action: "lambda:InvokeFunctionUrl", principal: "*", functionUrlAuthType: "NONE" },
@@ -57,16 +76,34 @@ describe("the ingest role (least privilege)", () => {
   it("may put objects under app/vercel/ and access/vercel/ only, and nothing else of the bucket", () => {
     const statements = statementsOf(plan, `${FN}-policy`);
     const onBucket = statements.filter((s) => [s.Resource].flat().some((r) => r.startsWith(bucketArn)));
-    expect(onBucket).toEqual([{ Sid: "WriteDrainDeliveries", Effect: "Allow", Action: "s3:PutObject", Resource: [`${bucketArn}/app/vercel/*`, `${bucketArn}/access/vercel/*`] }]);
+    expect(onBucket).toEqual([
+      {
+        Sid: "WriteDrainDeliveries",
+        Effect: "Allow",
+        Action: "s3:PutObject",
+        Resource: [`${bucketArn}/app/vercel/*`, `${bucketArn}/access/vercel/*`],
+      },
+    ]);
     expect(statements.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith("s3:"))).toEqual(["s3:PutObject"]);
   });
 
   it("reads the drain's secret only, uses the stack's key, writes its own logs; no wildcard action or resource", () => {
     const statements = statementsOf(plan, `${FN}-policy`);
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-    expect(Object.keys(bySid).sort()).toEqual(["ReadOwnSecrets", "UseStackKey", "WriteDrainDeliveries", "WriteOwnLogs"]);
-    expect(bySid.ReadOwnSecrets).toMatchObject({ Action: "secretsmanager:GetSecretValue", Resource: ["arn:aws:secretsmanager:eu-west-3:123456789012:secret:elegance-mobilite/log-drain-secret"] });
-    expect(bySid.UseStackKey).toMatchObject({ Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: plan.outputs.kmsKeyArn });
+    expect(Object.keys(bySid).sort()).toEqual([
+      "ReadOwnSecrets",
+      "UseStackKey",
+      "WriteDrainDeliveries",
+      "WriteOwnLogs",
+    ]);
+    expect(bySid.ReadOwnSecrets).toMatchObject({
+      Action: "secretsmanager:GetSecretValue",
+      Resource: ["arn:aws:secretsmanager:eu-west-3:123456789012:secret:elegance-mobilite/log-drain-secret"],
+    });
+    expect(bySid.UseStackKey).toMatchObject({
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: plan.outputs.kmsKeyArn,
+    });
     expect(bySid.WriteOwnLogs.Resource).toBe(`arn:aws:logs:eu-west-3:123456789012:log-group:/aws/lambda/${FN}:*`);
     for (const s of statements) {
       expect(s.Effect).toBe("Allow");
@@ -78,36 +115,70 @@ describe("the ingest role (least privilege)", () => {
 
 describe("the ingest's alarms", () => {
   it("the function failing pages level 2", () => {
-    expect(alarm(plan, `${FN}-errors`)).toMatchObject({ namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: FN }, alarmActions: [topicArn(2)], okActions: [topicArn(2)] });
+    expect(alarm(plan, `${FN}-errors`)).toMatchObject({
+      namespace: "AWS/Lambda",
+      metricName: "Errors",
+      dimensions: { FunctionName: FN },
+      alarmActions: [topicArn(2)],
+      okActions: [topicArn(2)],
+    });
   });
 
   it("a burst of 5xx (the daily warn count in 5 minutes) pages level 2", () => {
     expect(alarm(plan, "elegance-mobilite-app-5xx")).toMatchObject({
-      namespace: "EleganceOps", metricName: METRIC.http5xxResponses, dimensions: { App: "elegance-mobilite" }, statistic: "Sum", period: 300,
-      threshold: 10, comparisonOperator: "GreaterThanOrEqualToThreshold", treatMissingData: "notBreaching", alarmActions: [topicArn(2)],
+      namespace: "EleganceOps",
+      metricName: METRIC.http5xxResponses,
+      dimensions: { App: "elegance-mobilite" },
+      statistic: "Sum",
+      period: 300,
+      threshold: 10,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [topicArn(2)],
     });
   });
 
   it("a delivery refused for its size (413, logs lost) pages level 1", () => {
     expect(alarm(plan, `${FN}-deliveries-too-large`)).toMatchObject({
-      namespace: "EleganceOps", metricName: METRIC.logDeliveriesTooLarge, dimensions: { App: "elegance-mobilite" }, statistic: "Sum", period: 300,
-      threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold", treatMissingData: "notBreaching", alarmActions: [topicArn(1)],
+      namespace: "EleganceOps",
+      metricName: METRIC.logDeliveriesTooLarge,
+      dimensions: { App: "elegance-mobilite" },
+      statistic: "Sum",
+      period: 300,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [topicArn(1)],
     });
     expect(alarm(plan, `${FN}-deliveries-too-large`).alarmDescription).toContain("dépassent 6000000 octets");
   });
 
   it("a burst of error lines pages level 1", () => {
     expect(alarm(plan, "elegance-mobilite-app-error-lines")).toMatchObject({
-      metricName: METRIC.logErrorLines, statistic: "Sum", period: 300, threshold: 50, alarmActions: [topicArn(1)], okActions: [topicArn(1)],
+      metricName: METRIC.logErrorLines,
+      statistic: "Sum",
+      period: 300,
+      threshold: 50,
+      alarmActions: [topicArn(1)],
+      okActions: [topicArn(1)],
     });
   });
 
   it("a p95 request duration above the health threshold for 15 minutes pages level 2", () => {
     expect(alarm(plan, "elegance-mobilite-app-requests-slow")).toMatchObject({
-      metricName: METRIC.requestDuration, extendedStatistic: "p95", period: 300, evaluationPeriods: 3, datapointsToAlarm: 3,
-      threshold: 1500, comparisonOperator: "GreaterThanThreshold", treatMissingData: "notBreaching", alarmActions: [topicArn(2)],
+      metricName: METRIC.requestDuration,
+      extendedStatistic: "p95",
+      period: 300,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      threshold: 1500,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [topicArn(2)],
     });
-    expect(alarm(plan, "elegance-mobilite-app-requests-slow").alarmDescription).toMatch(/^Niveau 2 \(majeur\), réponse < 1 h .*\nRunbook:\n1\. /s);
+    expect(alarm(plan, "elegance-mobilite-app-requests-slow").alarmDescription).toMatch(
+      /^Niveau 2 \(majeur\), réponse < 1 h .*\nRunbook:\n1\. /s,
+    );
   });
 
   it("takes its thresholds from the config", async () => {
@@ -123,10 +194,18 @@ describe("the ingest's alarms", () => {
 
 describe("the daily list, with a drain to read", () => {
   it("is told the drain is on and gets the log thresholds", () => {
-    const env = find(plan, "aws:lambda/function:Function", "elegance-mobilite-daily-checklist").inputs.environment.variables;
+    const env = find(plan, "aws:lambda/function:Function", "elegance-mobilite-daily-checklist").inputs.environment
+      .variables;
     expect(env[ENV.logDrainEnabled]).toBe("true");
-    expect(JSON.parse(env[ENV.logThresholds])).toEqual({ errorLinesWarn: 50, errorLinesFail: 500, http5xxWarn: 10, http5xxFail: 100, topMessages: 10 });
-    const weekly = find(plan, "aws:lambda/function:Function", "elegance-mobilite-weekly-checklist").inputs.environment.variables;
+    expect(JSON.parse(env[ENV.logThresholds])).toEqual({
+      errorLinesWarn: 50,
+      errorLinesFail: 500,
+      http5xxWarn: 10,
+      http5xxFail: 100,
+      topMessages: 10,
+    });
+    const weekly = find(plan, "aws:lambda/function:Function", "elegance-mobilite-weekly-checklist").inputs.environment
+      .variables;
     expect(weekly).not.toHaveProperty(ENV.logDrainEnabled);
   });
 
@@ -134,8 +213,15 @@ describe("the daily list, with a drain to read", () => {
     const statements = statementsOf(plan, "elegance-mobilite-daily-checklist-policy");
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
     expect(bySid.ListLogs).toMatchObject({ Action: "s3:ListBucket", Resource: bucketArn });
-    expect((bySid.ListLogs.Condition as { StringLike: Record<string, string[]> }).StringLike["s3:prefix"]).toEqual(expect.arrayContaining(["app/vercel/*", "access/vercel/*"]));
-    expect(bySid.ReadLogs).toEqual({ Sid: "ReadLogs", Effect: "Allow", Action: "s3:GetObject", Resource: [`${bucketArn}/app/vercel/*`, `${bucketArn}/access/vercel/*`] });
+    expect((bySid.ListLogs.Condition as { StringLike: Record<string, string[]> }).StringLike["s3:prefix"]).toEqual(
+      expect.arrayContaining(["app/vercel/*", "access/vercel/*"]),
+    );
+    expect(bySid.ReadLogs).toEqual({
+      Sid: "ReadLogs",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: [`${bucketArn}/app/vercel/*`, `${bucketArn}/access/vercel/*`],
+    });
     const writes = statements.filter((s) => [s.Action].flat().includes("s3:PutObject"));
     for (const s of writes) expect(JSON.stringify(s.Resource)).not.toContain("vercel");
     expect(JSON.stringify(statementsOf(plan, "elegance-mobilite-weekly-checklist-policy"))).not.toContain("vercel");

@@ -10,7 +10,11 @@ beforeAll(async () => {
 
 describe("custom metrics", () => {
   it("are each alarmed on, or for the dashboard, never both nor neither", () => {
-    const alarmed = new Set(ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "EleganceOps").map((a) => a.inputs.metricName as string));
+    const alarmed = new Set(
+      ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm")
+        .filter((a) => a.inputs.namespace === "EleganceOps")
+        .map((a) => a.inputs.metricName as string),
+    );
     for (const name of Object.values(METRIC)) {
       expect([name, alarmed.has(name) || DASHBOARD_METRICS.includes(name)]).toEqual([name, true]);
       expect([name, alarmed.has(name) && DASHBOARD_METRICS.includes(name)]).toEqual([name, false]);

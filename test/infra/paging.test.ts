@@ -16,7 +16,9 @@ const subscriptions = (p: Plan): Sub[] =>
       level: Number(s.inputs.topic.match(/level-(\d)$/)[1]),
       protocol: s.inputs.protocol,
       who: s.name.replace(/^elegance-mobilite-level-\d-(email|sms)-/, "").replace(/-\d+(-database)?$/, ""),
-      ...(s.inputs.filterPolicy ? { filter: JSON.parse(s.inputs.filterPolicy), scope: s.inputs.filterPolicyScope } : {}),
+      ...(s.inputs.filterPolicy
+        ? { filter: JSON.parse(s.inputs.filterPolicy), scope: s.inputs.filterPolicyScope }
+        : {}),
     }))
     .sort((a, b) => a.level - b.level || a.protocol.localeCompare(b.protocol) || a.who.localeCompare(b.who));
 
@@ -25,13 +27,24 @@ describe("paging topics", () => {
     const topics = ofType(plan, "aws:sns/topic:Topic");
     expect(topics.map((t) => t.inputs.name)).toEqual([1, 2, 3].map((l) => `elegance-mobilite-incidents-level-${l}`));
     for (const t of topics) expect(t.inputs.kmsMasterKeyId).toMatch(/^arn:aws:kms:eu-west-3:123456789012:key\//);
-    const policy = JSON.parse(find(plan, "aws:sns/topicPolicy:TopicPolicy", "elegance-mobilite-incidents-level-3-policy").inputs.policy);
+    const policy = JSON.parse(
+      find(plan, "aws:sns/topicPolicy:TopicPolicy", "elegance-mobilite-incidents-level-3-policy").inputs.policy,
+    );
     expect(policy.Statement[0]).toEqual({
-      Sid: "AlarmsOfThisAccountPublish", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish",
-      Resource: topicArn(3), Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
+      Sid: "AlarmsOfThisAccountPublish",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: topicArn(3),
+      Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
     });
     const key = JSON.parse(find(plan, "aws:kms/key:Key", "elegance-mobilite-key").inputs.policy);
-    expect(key.Statement.find((s: { Sid: string }) => s.Sid === "CloudWatchAlarmsPublishToEncryptedTopics")).toMatchObject({ Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"] });
+    expect(
+      key.Statement.find((s: { Sid: string }) => s.Sid === "CloudWatchAlarmsPublishToEncryptedTopics"),
+    ).toMatchObject({
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+    });
   });
 });
 
@@ -53,17 +66,27 @@ describe("subscriptions follow the contacts and the routes", () => {
     // Texts go through the SMS formatter (test/infra/sms.test.ts): CloudWatch's JSON is no SMS.
     expect(subscriptions(plan).filter((s) => s.protocol === "sms")).toEqual([]);
     // Endpoints are the contacts' secret e-mails.
-    for (const s of ofType(plan, "aws:sns/topicSubscription:TopicSubscription").filter((s) => s.inputs.protocol === "email")) expect(s.inputs.endpoint).toBe("[secret]");
+    for (const s of ofType(plan, "aws:sns/topicSubscription:TopicSubscription").filter(
+      (s) => s.inputs.protocol === "email",
+    ))
+      expect(s.inputs.endpoint).toBe("[secret]");
   });
 
   it("change with the config: a fourth contact e-mailed at level 3", async () => {
     const edited = await planStack((raw) => {
       const contacts = JSON.parse(raw["elegance-ops:contacts"]);
-      contacts.push({ name: "Léa Petit", role: "devops", email: "lea.petit@elegance-mobilite.fr", phone: "+33645678901" });
+      contacts.push({
+        name: "Léa Petit",
+        role: "devops",
+        email: "lea.petit@elegance-mobilite.fr",
+        phone: "+33645678901",
+      });
       raw["elegance-ops:contacts"] = JSON.stringify(contacts);
       raw["elegance-ops:paging"] = JSON.stringify({ level1: { email: ["lead-dev"], sms: ["devops"] } });
     });
-    expect(subscriptions(edited).filter((s) => s.level === 1 && s.protocol === "email")).toEqual([{ level: 1, protocol: "email", who: "camille-martin" }]);
+    expect(subscriptions(edited).filter((s) => s.level === 1 && s.protocol === "email")).toEqual([
+      { level: 1, protocol: "email", who: "camille-martin" },
+    ]);
     expect(subscriptions(edited).filter((s) => s.level === 3 && s.protocol === "email")).toHaveLength(4);
   });
 });
@@ -88,8 +111,13 @@ describe("every alarm of the stack", () => {
       expect(d.startsWith(`${LEVELS[level].name}, réponse ${LEVELS[level].responseTime}`)).toBe(true);
       expect(d).toMatch(/\nRunbook:\n1\. .+\n2\. /);
     }
-    expect(find(plan, "aws:cloudwatch/metricAlarm:MetricAlarm", "elegance-mobilite-app-down").inputs.alarmDescription).toContain("Mode maintenance");
-    expect(find(plan, "aws:cloudwatch/metricAlarm:MetricAlarm", "elegance-mobilite-daily-checklist-heartbeat").inputs.alarmDescription).toContain("npm run ops -- checklist run daily");
+    expect(
+      find(plan, "aws:cloudwatch/metricAlarm:MetricAlarm", "elegance-mobilite-app-down").inputs.alarmDescription,
+    ).toContain("Mode maintenance");
+    expect(
+      find(plan, "aws:cloudwatch/metricAlarm:MetricAlarm", "elegance-mobilite-daily-checklist-heartbeat").inputs
+        .alarmDescription,
+    ).toContain("npm run ops -- checklist run daily");
   });
 });
 
@@ -103,20 +131,41 @@ describe("PagerDuty (optional)", () => {
       raw["elegance-ops:paging"] = JSON.stringify({ pagerdutyRoutingKey: "R0123456789abcdef0123456789abcde" });
     });
     const secret = find(edited, "aws:secretsmanager/secret:Secret", "elegance-mobilite-pagerduty-routing-key").inputs;
-    expect(secret).toMatchObject({ name: "elegance-mobilite/pagerduty-routing-key", kmsKeyId: expect.stringMatching(/^arn:aws:kms:/) });
-    expect(find(edited, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-pagerduty-routing-key-value").inputs.secretString).toBe("[secret]");
+    expect(secret).toMatchObject({
+      name: "elegance-mobilite/pagerduty-routing-key",
+      kmsKeyId: expect.stringMatching(/^arn:aws:kms:/),
+    });
+    expect(
+      find(edited, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-pagerduty-routing-key-value")
+        .inputs.secretString,
+    ).toBe("[secret]");
 
     const fn = find(edited, "aws:lambda/function:Function", "elegance-mobilite-pagerduty-forwarder").inputs;
     expect(fn).toMatchObject({ runtime: "nodejs24.x", architectures: ["arm64"] });
-    expect(fn.environment.variables.PAGERDUTY_ROUTING_KEY_SECRET_ARN).toContain("secret:elegance-mobilite/pagerduty-routing-key");
+    expect(fn.environment.variables.PAGERDUTY_ROUTING_KEY_SECRET_ARN).toContain(
+      "secret:elegance-mobilite/pagerduty-routing-key",
+    );
     expect(JSON.stringify(fn.environment)).not.toContain("R0123456789abcdef0123456789abcde");
-    const policy = JSON.parse(find(edited, "aws:iam/rolePolicy:RolePolicy", "elegance-mobilite-pagerduty-forwarder-policy").inputs.policy);
-    expect(policy.Statement.find((s: { Sid: string }) => s.Sid === "ReadOwnSecrets").Resource).toEqual([fn.environment.variables.PAGERDUTY_ROUTING_KEY_SECRET_ARN]);
+    const policy = JSON.parse(
+      find(edited, "aws:iam/rolePolicy:RolePolicy", "elegance-mobilite-pagerduty-forwarder-policy").inputs.policy,
+    );
+    expect(policy.Statement.find((s: { Sid: string }) => s.Sid === "ReadOwnSecrets").Resource).toEqual([
+      fn.environment.variables.PAGERDUTY_ROUTING_KEY_SECRET_ARN,
+    ]);
 
     for (const level of [1, 2, 3]) {
-      expect(find(edited, "aws:sns/topicSubscription:TopicSubscription", `elegance-mobilite-level-${level}-pagerduty`).inputs).toMatchObject({ topic: topicArn(level), protocol: "lambda" });
-      expect(find(edited, "aws:lambda/permission:Permission", `elegance-mobilite-pagerduty-forwarder-from-level-${level}`).inputs).toMatchObject({ principal: "sns.amazonaws.com", sourceArn: topicArn(level) });
+      expect(
+        find(edited, "aws:sns/topicSubscription:TopicSubscription", `elegance-mobilite-level-${level}-pagerduty`)
+          .inputs,
+      ).toMatchObject({ topic: topicArn(level), protocol: "lambda" });
+      expect(
+        find(edited, "aws:lambda/permission:Permission", `elegance-mobilite-pagerduty-forwarder-from-level-${level}`)
+          .inputs,
+      ).toMatchObject({ principal: "sns.amazonaws.com", sourceArn: topicArn(level) });
     }
-    expect(find(edited, "aws:cloudwatch/metricAlarm:MetricAlarm", "elegance-mobilite-pagerduty-forwarder-errors").inputs.alarmActions).toEqual([topicArn(2)]);
+    expect(
+      find(edited, "aws:cloudwatch/metricAlarm:MetricAlarm", "elegance-mobilite-pagerduty-forwarder-errors").inputs
+        .alarmActions,
+    ).toEqual([topicArn(2)]);
   });
 });

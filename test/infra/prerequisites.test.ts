@@ -21,16 +21,22 @@ const withPath = (dir: string) => (command: string, args: string[]) =>
 
 describe("dockerProblem", () => {
   it("no docker on PATH: says Docker is needed for the backup image and what to do", () => {
-    expect(dockerProblem(withPath(pathWith()))).toMatch(/^Docker is needed to build the backup image \(images\/backup\/Dockerfile\) and did not answer: .*ENOENT.*start the daemon, check `docker version`/);
+    expect(dockerProblem(withPath(pathWith()))).toMatch(
+      /^Docker is needed to build the backup image \(images\/backup\/Dockerfile\) and did not answer: .*ENOENT.*start the daemon, check `docker version`/,
+    );
   });
 
   it("a daemon that is down: quotes docker's own first line", () => {
-    const dir = pathWith('echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1');
+    const dir = pathWith(
+      'echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1',
+    );
     expect(dockerProblem(withPath(dir))).toContain("did not answer: Cannot connect to the Docker daemon");
   });
 
   it("no buildx: names the plugin", () => {
-    const dir = pathWith('if [ "$1" = buildx ]; then echo "docker: \'buildx\' is not a docker command." >&2; exit 1; fi; echo 27.3.1');
+    const dir = pathWith(
+      'if [ "$1" = buildx ]; then echo "docker: \'buildx\' is not a docker command." >&2; exit 1; fi; echo 27.3.1',
+    );
     expect(dockerProblem(withPath(dir))).toMatch(/^Docker's buildx plugin is needed.*'buildx' is not a docker command/);
   });
 

@@ -23,12 +23,18 @@ describe("the prod stack", () => {
         "2": expect.stringMatching(/:elegance-mobilite-incidents-level-2$/),
         "3": expect.stringMatching(/:elegance-mobilite-incidents-level-3$/),
       },
-      checklistFunctions: { daily: "elegance-mobilite-daily-checklist", weekly: "elegance-mobilite-weekly-checklist", monthly: "elegance-mobilite-monthly-checklist" },
+      checklistFunctions: {
+        daily: "elegance-mobilite-daily-checklist",
+        weekly: "elegance-mobilite-weekly-checklist",
+        monthly: "elegance-mobilite-monthly-checklist",
+      },
       healthProbeFunction: "elegance-mobilite-health-probe",
       smsFormatterFunction: "elegance-mobilite-sms-formatter",
       backupFunction: "elegance-mobilite-backup",
       backupDrillFunction: "elegance-mobilite-backup-drill",
-      backupImageUri: expect.stringMatching(/^123456789012\.dkr\.ecr\.eu-west-3\.amazonaws\.com\/elegance-mobilite-backup@sha256:[0-9a-f]{64}$/),
+      backupImageUri: expect.stringMatching(
+        /^123456789012\.dkr\.ecr\.eu-west-3\.amazonaws\.com\/elegance-mobilite-backup@sha256:[0-9a-f]{64}$/,
+      ),
       // The app on Vercel, on in the prod stack file.
       logIngestUrl: expect.stringMatching(/^https:\/\//),
       edgeConfigId: expect.any(String),
@@ -36,16 +42,32 @@ describe("the prod stack", () => {
   });
 
   it("takes the backups' rotation and Object Lock from the stack file", () => {
-    const ids = rules(plan, "elegance-mobilite-backups-lifecycle").map((r) => [r.filter?.tag?.value, r.expiration?.days]);
-    expect(ids).toEqual(expect.arrayContaining([["daily", 35], ["monthly", 365], ["yearly", 1827]]));
-    const lock = find(plan, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "elegance-mobilite-backups-object-lock");
+    const ids = rules(plan, "elegance-mobilite-backups-lifecycle").map((r) => [
+      r.filter?.tag?.value,
+      r.expiration?.days,
+    ]);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        ["daily", 35],
+        ["monthly", 365],
+        ["yearly", 1827],
+      ]),
+    );
+    const lock = find(
+      plan,
+      "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+      "elegance-mobilite-backups-object-lock",
+    );
     expect(lock.inputs.rule.defaultRetention).toEqual({ mode: "GOVERNANCE", days: 14 });
   });
 
   it("keeps the database URL in Secrets Manager, encrypted with the stack's key, as a Pulumi secret", () => {
     const secret = find(plan, "aws:secretsmanager/secret:Secret", "elegance-mobilite-database-url").inputs;
     expect(secret).toMatchObject({ name: "elegance-mobilite/database-url", kmsKeyId: plan.outputs.kmsKeyArn });
-    expect(find(plan, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-database-url-value").inputs.secretString).toBe("[secret]");
+    expect(
+      find(plan, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-database-url-value").inputs
+        .secretString,
+    ).toBe("[secret]");
   });
 });
 
@@ -56,10 +78,12 @@ describe("config flows into the resources", () => {
       const retention = JSON.parse(raw["elegance-ops:logRetention"]);
       raw["elegance-ops:logRetention"] = JSON.stringify({ ...retention, accessDays: 180 });
     });
-    const access = (p: Plan) => rules(p, "elegance-mobilite-logs-lifecycle").find((r) => r.filter?.prefix === "access/");
+    const access = (p: Plan) =>
+      rules(p, "elegance-mobilite-logs-lifecycle").find((r) => r.filter?.prefix === "access/");
     expect(access(before).expiration.days).toBe(90);
     expect(access(after).expiration.days).toBe(180);
-    const others = (p: Plan) => rules(p, "elegance-mobilite-logs-lifecycle").filter((r) => r.filter?.prefix !== "access/");
+    const others = (p: Plan) =>
+      rules(p, "elegance-mobilite-logs-lifecycle").filter((r) => r.filter?.prefix !== "access/");
     expect(others(after)).toEqual(others(before));
   });
 });

@@ -1,7 +1,13 @@
 // The CIS monitoring controls on the trail's log group: every filter's pattern, its alarm's
 // level, threshold and runbook, in the whole prod stack as `pulumi up` would build it.
 import { alarmDescription } from "../../infra/alarms";
-import { bucketPolicyChangesPattern, CIS_CONTROLS, PATTERNS, SECURITY_NAMESPACE, securityRunbook } from "../../infra/security-monitoring";
+import {
+  bucketPolicyChangesPattern,
+  CIS_CONTROLS,
+  PATTERNS,
+  SECURITY_NAMESPACE,
+  securityRunbook,
+} from "../../infra/security-monitoring";
 import { find, ofType, Plan, planStack } from "../support/pulumi";
 
 const FILTER = "aws:cloudwatch/logMetricFilter:LogMetricFilter";
@@ -18,10 +24,22 @@ const topicArn = (level: number) => find(plan, "aws:sns/topic:Topic", `${APP}-in
 
 describe("the CIS metric filters", () => {
   it.each([
-    ["root-account-use", '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }'],
-    ["console-sign-in-without-mfa", '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && ($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }'],
-    ["unauthorized-api-calls", '{ (($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*")) && ($.sourceIPAddress != "delivery.logs.amazonaws.com") && ($.eventName != "HeadBucket") }'],
-    ["kms-key-disabled-or-deleted", "{ ($.eventSource = kms.amazonaws.com) && (($.eventName = DisableKey) || ($.eventName = ScheduleKeyDeletion)) }"],
+    [
+      "root-account-use",
+      '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }',
+    ],
+    [
+      "console-sign-in-without-mfa",
+      '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && ($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }',
+    ],
+    [
+      "unauthorized-api-calls",
+      '{ (($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*")) && ($.sourceIPAddress != "delivery.logs.amazonaws.com") && ($.eventName != "HeadBucket") }',
+    ],
+    [
+      "kms-key-disabled-or-deleted",
+      "{ ($.eventSource = kms.amazonaws.com) && (($.eventName = DisableKey) || ($.eventName = ScheduleKeyDeletion)) }",
+    ],
   ])("%s matches the benchmark's pattern", (id, pattern) => {
     const filter = find(plan, FILTER, `${APP}-security-${id}-filter`).inputs;
     expect(filter.pattern).toBe(pattern);
@@ -29,9 +47,22 @@ describe("the CIS metric filters", () => {
   });
 
   it.each([
-    ["iam-policy-changes", ["PutRolePolicy", "DeleteRolePolicy", "CreatePolicyVersion", "AttachRolePolicy", "DetachUserPolicy", "AttachGroupPolicy"]],
+    [
+      "iam-policy-changes",
+      [
+        "PutRolePolicy",
+        "DeleteRolePolicy",
+        "CreatePolicyVersion",
+        "AttachRolePolicy",
+        "DetachUserPolicy",
+        "AttachGroupPolicy",
+      ],
+    ],
     ["cloudtrail-changes", ["CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging"]],
-    ["security-group-changes", ["AuthorizeSecurityGroupIngress", "RevokeSecurityGroupEgress", "CreateSecurityGroup", "DeleteSecurityGroup"]],
+    [
+      "security-group-changes",
+      ["AuthorizeSecurityGroupIngress", "RevokeSecurityGroupEgress", "CreateSecurityGroup", "DeleteSecurityGroup"],
+    ],
     ["network-acl-changes", ["CreateNetworkAclEntry", "ReplaceNetworkAclAssociation"]],
     ["network-gateway-changes", ["AttachInternetGateway", "DeleteCustomerGateway"]],
     ["route-table-changes", ["CreateRoute", "DisassociateRouteTable"]],
@@ -47,15 +78,24 @@ describe("the CIS metric filters", () => {
     const pattern: string = find(plan, FILTER, `${APP}-security-bucket-policy-changes-filter`).inputs.pattern;
     const buckets = ofType(plan, "aws:s3/bucket:Bucket").map((b) => b.name);
     expect(buckets.sort()).toEqual([`${APP}-backups`, `${APP}-logs`, `${APP}-security-logs`]);
-    for (const name of [plan.outputs.logsBucket, plan.outputs.backupsBucket]) expect(pattern).toContain(`($.requestParameters.bucketName = "${name}")`);
+    for (const name of [plan.outputs.logsBucket, plan.outputs.backupsBucket])
+      expect(pattern).toContain(`($.requestParameters.bucketName = "${name}")`);
     expect(pattern).toMatch(new RegExp(`bucketName = "${APP}-security-logs-`));
-    for (const event of ["PutBucketPolicy", "DeleteBucketPolicy", "PutBucketLifecycle", "PutBucketReplication", "PutObjectLockConfiguration"]) {
+    for (const event of [
+      "PutBucketPolicy",
+      "DeleteBucketPolicy",
+      "PutBucketLifecycle",
+      "PutBucketReplication",
+      "PutObjectLockConfiguration",
+    ]) {
       expect(pattern).toContain(`($.eventName = ${event})`);
     }
     expect(pattern.startsWith("{ ($.eventSource = s3.amazonaws.com) && (")).toBe(true);
     // CloudWatch refuses filter patterns over 1024 characters.
     expect(pattern.length).toBeLessThanOrEqual(1024);
-    expect(bucketPolicyChangesPattern(["a".repeat(63), "b".repeat(63), "c".repeat(63)]).length).toBeLessThanOrEqual(1024);
+    expect(bucketPolicyChangesPattern(["a".repeat(63), "b".repeat(63), "c".repeat(63)]).length).toBeLessThanOrEqual(
+      1024,
+    );
   });
 
   it("counts each match as 1 in the security namespace, one filter per control", () => {
@@ -102,7 +142,9 @@ describe("the CIS alarms", () => {
     });
     expect(alarm.alarmActions).toEqual([expect.stringMatching(new RegExp(`:${topicArn(level)}$`))]);
     expect(alarm.okActions).toEqual(alarm.alarmActions);
-    expect(alarm.alarmDescription).toBe(alarmDescription(level as 1 | 2 | 3, `${control.problem} (${control.cis})`, securityRunbook(control, LOG_GROUP)));
+    expect(alarm.alarmDescription).toBe(
+      alarmDescription(level as 1 | 2 | 3, `${control.problem} (${control.cis})`, securityRunbook(control, LOG_GROUP)),
+    );
   });
 
   it("describe the level, the problem and a French runbook that fits whole", () => {

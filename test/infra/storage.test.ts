@@ -19,19 +19,22 @@ let plan: Plan;
 let outputs: Record<string, any>;
 
 beforeAll(async () => {
-  plan = await planProgram(() => {
-    const storage = new Storage("em", args, {});
-    const logGroup = storage.logGroup("daily-checklist", "/aws/lambda/em-daily-checklist");
-    return {
-      keyArn: storage.key.arn,
-      logsBucketId: storage.logs.bucket.id,
-      logsBucket: storage.logs.bucket.bucket,
-      securityBucket: storage.security.bucket.bucket.bucket,
-      backupsBucketId: storage.backups.bucket.id,
-      backupsArn: storage.backups.bucket.arn,
-      logGroup: logGroup.name,
-    };
-  }, { "aws:region": "eu-west-3" });
+  plan = await planProgram(
+    () => {
+      const storage = new Storage("em", args, {});
+      const logGroup = storage.logGroup("daily-checklist", "/aws/lambda/em-daily-checklist");
+      return {
+        keyArn: storage.key.arn,
+        logsBucketId: storage.logs.bucket.id,
+        logsBucket: storage.logs.bucket.bucket,
+        securityBucket: storage.security.bucket.bucket.bucket,
+        backupsBucketId: storage.backups.bucket.id,
+        backupsArn: storage.backups.bucket.arn,
+        logGroup: logGroup.name,
+      };
+    },
+    { "aws:region": "eu-west-3" },
+  );
   outputs = plan.outputs;
 });
 
@@ -60,9 +63,16 @@ describe("KMS key", () => {
 
   it("encrypts both buckets by default with SSE-KMS and a bucket key", () => {
     for (const bucket of ["em-logs", "em-backups"]) {
-      const enc = find(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", `${bucket}-encryption`);
+      const enc = find(
+        plan,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        `${bucket}-encryption`,
+      );
       expect(enc.inputs.rules).toEqual([
-        { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: outputs.keyArn }, bucketKeyEnabled: true },
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: outputs.keyArn },
+          bucketKeyEnabled: true,
+        },
       ]);
     }
   });
@@ -72,11 +82,34 @@ describe("logs bucket: the guide's retention table", () => {
   it.each([
     ["app/", 30, []],
     ["access/", 90, [{ days: 30, storageClass: "STANDARD_IA" }]],
-    ["security/", 365, [{ days: 30, storageClass: "STANDARD_IA" }, { days: 90, storageClass: "GLACIER_IR" }]],
-    ["metrics/", 731, [{ days: 30, storageClass: "STANDARD_IA" }, { days: 90, storageClass: "GLACIER_IR" }]],
-    ["reports/", 731, [{ days: 30, storageClass: "STANDARD_IA" }, { days: 90, storageClass: "GLACIER_IR" }]],
+    [
+      "security/",
+      365,
+      [
+        { days: 30, storageClass: "STANDARD_IA" },
+        { days: 90, storageClass: "GLACIER_IR" },
+      ],
+    ],
+    [
+      "metrics/",
+      731,
+      [
+        { days: 30, storageClass: "STANDARD_IA" },
+        { days: 90, storageClass: "GLACIER_IR" },
+      ],
+    ],
+    [
+      "reports/",
+      731,
+      [
+        { days: 30, storageClass: "STANDARD_IA" },
+        { days: 90, storageClass: "GLACIER_IR" },
+      ],
+    ],
   ])("%s expires after %i days with cost-saving transitions", (prefix, days, transitions) => {
-    const rules = find(plan, LIFECYCLE, "em-logs-lifecycle").inputs.rules.filter((r: any) => r.filter?.prefix === prefix);
+    const rules = find(plan, LIFECYCLE, "em-logs-lifecycle").inputs.rules.filter(
+      (r: any) => r.filter?.prefix === prefix,
+    );
     expect(rules).toHaveLength(1);
     expect(rules[0]).toMatchObject({ status: "Enabled", expiration: { days } });
     expect(rules[0].transitions ?? []).toEqual(transitions);
@@ -86,7 +119,10 @@ describe("logs bucket: the guide's retention table", () => {
     const lifecycle = find(plan, LIFECYCLE, "em-logs-lifecycle").inputs;
     expect(lifecycle.bucket).toBe(outputs.logsBucketId);
     expect(lifecycle.transitionDefaultMinimumObjectSize).toBe("all_storage_classes_128K");
-    expect(rule("em-logs-lifecycle", /abort/)).toMatchObject({ filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } });
+    expect(rule("em-logs-lifecycle", /abort/)).toMatchObject({
+      filter: {},
+      abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+    });
   });
 });
 
@@ -94,19 +130,34 @@ describe("backups bucket", () => {
   it("is versioned with Object Lock from config", () => {
     const bucket = find(plan, BUCKET, "em-backups").inputs;
     expect(bucket.objectLockEnabled).toBe(true);
-    expect(find(plan, "aws:s3/bucketVersioning:BucketVersioning", "em-backups-versioning").inputs.versioningConfiguration).toEqual({ status: "Enabled" });
-    const lock = find(plan, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "em-backups-object-lock").inputs;
-    expect(lock).toMatchObject({ objectLockEnabled: "Enabled", rule: { defaultRetention: { mode: "GOVERNANCE", days: 35 } } });
+    expect(
+      find(plan, "aws:s3/bucketVersioning:BucketVersioning", "em-backups-versioning").inputs.versioningConfiguration,
+    ).toEqual({ status: "Enabled" });
+    const lock = find(
+      plan,
+      "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+      "em-backups-object-lock",
+    ).inputs;
+    expect(lock).toMatchObject({
+      objectLockEnabled: "Enabled",
+      rule: { defaultRetention: { mode: "GOVERNANCE", days: 35 } },
+    });
     expect(find(plan, BUCKET, "em-logs").inputs.objectLockEnabled).toBe(false);
   });
 
   it("rotates grandfather-father-son by tag and removes noncurrent versions", () => {
-    expect(rule("em-backups-lifecycle", /daily/)).toMatchObject({ filter: { tag: { key: "retention", value: "daily" } }, expiration: { days: 35 } });
+    expect(rule("em-backups-lifecycle", /daily/)).toMatchObject({
+      filter: { tag: { key: "retention", value: "daily" } },
+      expiration: { days: 35 },
+    });
     expect(rule("em-backups-lifecycle", /daily/).transitions ?? []).toEqual([]);
     expect(rule("em-backups-lifecycle", /monthly/)).toMatchObject({
       filter: { tag: { key: "retention", value: "monthly" } },
       expiration: { days: 365 },
-      transitions: [{ days: 30, storageClass: "STANDARD_IA" }, { days: 90, storageClass: "GLACIER_IR" }],
+      transitions: [
+        { days: 30, storageClass: "STANDARD_IA" },
+        { days: 90, storageClass: "GLACIER_IR" },
+      ],
     });
     expect(rule("em-backups-lifecycle", /noncurrent/)).toMatchObject({
       noncurrentVersionExpiration: { noncurrentDays: 7 },
@@ -119,7 +170,11 @@ describe("backups bucket", () => {
 
   it("delivers its server access logs to access/ of the logs bucket", () => {
     const logging = find(plan, "aws:s3/bucketLogging:BucketLogging", "em-backups-access-logging").inputs;
-    expect(logging).toMatchObject({ bucket: outputs.backupsBucketId, targetBucket: outputs.logsBucketId, targetPrefix: "access/s3/backups/" });
+    expect(logging).toMatchObject({
+      bucket: outputs.backupsBucketId,
+      targetBucket: outputs.logsBucketId,
+      targetPrefix: "access/s3/backups/",
+    });
     const grant = statements("em-logs-policy").find((s) => s.Sid === "S3ServerAccessLogsWrite");
     expect(grant.Principal).toEqual({ Service: "logging.s3.amazonaws.com" });
     expect(grant.Resource).toMatch(/\/access\/s3\/backups\/\*$/);
@@ -129,22 +184,35 @@ describe("backups bucket", () => {
 
 describe("both buckets", () => {
   it.each(["em-logs", "em-backups"])("%s blocks all public access and disables ACLs", (bucket) => {
-    expect(find(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${bucket}-public-access-block`).inputs).toMatchObject({
+    expect(
+      find(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${bucket}-public-access-block`).inputs,
+    ).toMatchObject({
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    expect(find(plan, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", `${bucket}-ownership`).inputs.rule).toEqual({ objectOwnership: "BucketOwnerEnforced" });
+    expect(
+      find(plan, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", `${bucket}-ownership`).inputs.rule,
+    ).toEqual({ objectOwnership: "BucketOwnerEnforced" });
   });
 
   it.each(["em-logs-policy", "em-backups-policy"])("%s denies plain HTTP and TLS older than 1.2", (policy) => {
     const deny = statements(policy).filter((s) => s.Effect === "Deny");
     expect(deny).toEqual([
-      expect.objectContaining({ Principal: "*", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
-      expect.objectContaining({ Principal: "*", Action: "s3:*", Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } } }),
+      expect.objectContaining({
+        Principal: "*",
+        Action: "s3:*",
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      }),
+      expect.objectContaining({
+        Principal: "*",
+        Action: "s3:*",
+        Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
+      }),
     ]);
-    for (const s of deny) expect(s.Resource).toEqual([expect.stringMatching(/^arn:aws:s3:::[^/]+$/), expect.stringMatching(/\/\*$/)]);
+    for (const s of deny)
+      expect(s.Resource).toEqual([expect.stringMatching(/^arn:aws:s3:::[^/]+$/), expect.stringMatching(/\/\*$/)]);
   });
 });
 
@@ -166,7 +234,9 @@ describe("CloudTrail", () => {
   it("is allowed by the security-logs bucket policy only for this account's prefix and this trail", () => {
     const write = statements("em-security-logs-policy").find((s) => s.Sid === "CloudTrailWrite");
     expect(write.Resource).toMatch(new RegExp(`/security/AWSLogs/${FAKE_ACCOUNT}/\\*$`));
-    expect(write.Condition.StringEquals["aws:SourceArn"]).toBe(`arn:aws:cloudtrail:eu-west-3:${FAKE_ACCOUNT}:trail/em-security`);
+    expect(write.Condition.StringEquals["aws:SourceArn"]).toBe(
+      `arn:aws:cloudtrail:eu-west-3:${FAKE_ACCOUNT}:trail/em-security`,
+    );
     expect(find(plan, "aws:cloudtrail/trail:Trail", "em-trail").inputs.name).toBe("em-security");
   });
 });

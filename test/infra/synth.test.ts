@@ -11,11 +11,19 @@ const run = promisify(execFile);
 const root = path.join(__dirname, "..", "..");
 
 /** stderr without npm's own warnings about the machine's npm config. */
-const ours = (stderr: string) => stderr.split("\n").filter((line) => !line.startsWith("npm warn")).join("\n").trim();
+const ours = (stderr: string) =>
+  stderr
+    .split("\n")
+    .filter((line) => !line.startsWith("npm warn"))
+    .join("\n")
+    .trim();
 
 async function synth(env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await run("npm", ["run", "--silent", "synth"], { cwd: root, env: { ...process.env, ...env } });
+    const { stdout, stderr } = await run("npm", ["run", "--silent", "synth"], {
+      cwd: root,
+      env: { ...process.env, ...env },
+    });
     return { code: 0, stdout, stderr: ours(stderr) };
   } catch (error: any) {
     return { code: error.code as number, stdout: error.stdout as string, stderr: ours(error.stderr as string) };
@@ -39,23 +47,53 @@ describe("npm run synth", () => {
   });
 
   it("contains the buckets, their lifecycle rules and the trail", () => {
-    expect(ofType("aws:s3/bucket:Bucket").map((r) => r.name).sort()).toEqual(["elegance-mobilite-backups", "elegance-mobilite-logs", "elegance-mobilite-metrics-athena-results", "elegance-mobilite-security-logs"]);
+    expect(
+      ofType("aws:s3/bucket:Bucket")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual([
+      "elegance-mobilite-backups",
+      "elegance-mobilite-logs",
+      "elegance-mobilite-metrics-athena-results",
+      "elegance-mobilite-security-logs",
+    ]);
     const prefixes = ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
       .flatMap((r) => r.inputs.rules)
       .map((rule: any) => `${rule.filter?.prefix ?? rule.filter?.tag?.value ?? "*"}=${rule.expiration?.days ?? "-"}`);
-    expect(prefixes).toEqual(expect.arrayContaining(["app/=30", "access/=90", "security/=365", "metrics/=731", "reports/=731", "daily=35", "monthly=365"]));
-    expect(ofType("aws:cloudtrail/trail:Trail")).toEqual([expect.objectContaining({ inputs: expect.objectContaining({ s3KeyPrefix: "security" }) })]);
+    expect(prefixes).toEqual(
+      expect.arrayContaining([
+        "app/=30",
+        "access/=90",
+        "security/=365",
+        "metrics/=731",
+        "reports/=731",
+        "daily=35",
+        "monthly=365",
+      ]),
+    );
+    expect(ofType("aws:cloudtrail/trail:Trail")).toEqual([
+      expect.objectContaining({ inputs: expect.objectContaining({ s3KeyPrefix: "security" }) }),
+    ]);
   });
 
   it("shows the pages' SMS path, the failed-run destinations, no reserved concurrency and the app on Vercel", () => {
-    expect(ofType("aws:sns/smsPreferences:SmsPreferences")).toEqual([expect.objectContaining({ inputs: expect.objectContaining({ defaultSmsType: "Transactional", monthlySpendLimit: 1 }) })]);
+    expect(ofType("aws:sns/smsPreferences:SmsPreferences")).toEqual([
+      expect.objectContaining({
+        inputs: expect.objectContaining({ defaultSmsType: "Transactional", monthlySpendLimit: 1 }),
+      }),
+    ]);
     expect(ofType("aws:lambda/function:Function").map((r) => r.name)).toContain("elegance-mobilite-sms-formatter");
-    expect(ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => r.name)).toContain("elegance-mobilite-sms-formatter-errors");
+    expect(ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => r.name)).toContain(
+      "elegance-mobilite-sms-formatter-errors",
+    );
     const scheduled = ofType("aws:scheduler/schedule:Schedule").map((s) => s.inputs.target.arn);
     const configs = ofType("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
-    expect(configs.map((c) => `arn:aws:lambda:eu-west-3:123456789012:function:${c.inputs.functionName}`).sort()).toEqual(scheduled.sort());
+    expect(
+      configs.map((c) => `arn:aws:lambda:eu-west-3:123456789012:function:${c.inputs.functionName}`).sort(),
+    ).toEqual(scheduled.sort());
     for (const c of configs) expect(c.inputs.destinationConfig.onFailure.destination).toMatch(/^arn:aws:sqs:/);
-    for (const f of ofType("aws:lambda/function:Function")) expect(f.inputs).not.toHaveProperty("reservedConcurrentExecutions");
+    for (const f of ofType("aws:lambda/function:Function"))
+      expect(f.inputs).not.toHaveProperty("reservedConcurrentExecutions");
     expect(ofType("vercel:index/logDrain:LogDrain")).toHaveLength(1);
     expect(ofType("vercel:index/edgeConfig:EdgeConfig")).toHaveLength(1);
   });

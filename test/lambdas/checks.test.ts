@@ -17,7 +17,12 @@ import { useFreshDatabase } from "../support/db";
 import { captureEmf } from "../support/emf";
 import { startS3, TestS3 } from "../support/s3";
 
-const inputs = (over: Partial<TaskInputs> = {}): TaskInputs => ({ ...DEFAULT_INPUTS, checkLevels: {}, taskName: "t", ...over });
+const inputs = (over: Partial<TaskInputs> = {}): TaskInputs => ({
+  ...DEFAULT_INPUTS,
+  checkLevels: {},
+  taskName: "t",
+  ...over,
+});
 const ctx = (over: Partial<TaskInputs> = {}, now = new Date()) => ({ inputs: inputs(over), now, metrics: noMetrics });
 
 describe("the catalogue's code", () => {
@@ -31,7 +36,9 @@ describe("the catalogue's code", () => {
 
   it("refuses an entry whose code is another check", async () => {
     const [first, second] = CHECKLISTS.daily;
-    await expect(loadChecks([{ ...first, check: second.check }])).rejects.toThrow(`catalogue entry ${first.id} loads check ${second.id}`);
+    await expect(loadChecks([{ ...first, check: second.check }])).rejects.toThrow(
+      `catalogue entry ${first.id} loads check ${second.id}`,
+    );
   });
 
   it("gives every id once across the lists (levels and runbooks are looked up by id)", () => {
@@ -56,7 +63,9 @@ describe("database-reachable", () => {
     url.password = "not-the-password-42";
     const result = await runCheck(databaseReachable, ctx({ databaseUrl: async () => url.toString() }));
     expect(result.status).toBe("fail");
-    expect(result.summary).toMatch(/^database unreachable \(auth\): cannot connect to postgres(ql)?:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\S+: password authentication failed/);
+    expect(result.summary).toMatch(
+      /^database unreachable \(auth\): cannot connect to postgres(ql)?:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\S+: password authentication failed/,
+    );
     expect(JSON.stringify(result)).not.toContain("not-the-password-42");
   });
 
@@ -70,10 +79,19 @@ describe("lambda-runtime", () => {
   const at = (iso: string, env?: string) => runCheck(lambdaRuntime, ctx({ executionEnv: env }, new Date(iso)));
 
   it("is ok far from the end of support, warns within 180 days, fails past it or when unknown", async () => {
-    expect(await at("2026-11-24T00:00:00Z", "AWS_Lambda_nodejs24.x")).toMatchObject({ status: "ok", details: { endOfSupport: "2028-04-30" } });
+    expect(await at("2026-11-24T00:00:00Z", "AWS_Lambda_nodejs24.x")).toMatchObject({
+      status: "ok",
+      details: { endOfSupport: "2028-04-30" },
+    });
     expect(await at("2027-12-01T00:00:00Z", "AWS_Lambda_nodejs24.x")).toMatchObject({ status: "warn" });
-    expect(await at("2026-11-24T00:00:00Z", "AWS_Lambda_nodejs20.x")).toMatchObject({ status: "fail", summary: expect.stringContaining("reached end of support on 2026-04-30") });
-    expect(await at("2026-11-24T00:00:00Z", "AWS_Lambda_nodejs12.x")).toMatchObject({ status: "fail", summary: expect.stringContaining("no known end-of-support date") });
+    expect(await at("2026-11-24T00:00:00Z", "AWS_Lambda_nodejs20.x")).toMatchObject({
+      status: "fail",
+      summary: expect.stringContaining("reached end of support on 2026-04-30"),
+    });
+    expect(await at("2026-11-24T00:00:00Z", "AWS_Lambda_nodejs12.x")).toMatchObject({
+      status: "fail",
+      summary: expect.stringContaining("no known end-of-support date"),
+    });
   });
 
   it("outside Lambda, judges the runtime infra/ deploys", async () => {
@@ -85,29 +103,50 @@ describe("uptime", () => {
   const cloudwatch = mockClient(CloudWatchClient);
   const check = uptimeCheck(() => new CloudWatchClient({ region: "eu-west-3" }));
   const answer = (up: number, samples: number, p95?: number) =>
-    cloudwatch.reset().on(GetMetricDataCommand).resolves({
-      MetricDataResults: [
-        { Id: "up", Values: samples ? [up] : [] },
-        { Id: "samples", Values: samples ? [samples] : [] },
-        { Id: "p95", Values: p95 === undefined ? [] : [p95] },
-      ],
-    });
+    cloudwatch
+      .reset()
+      .on(GetMetricDataCommand)
+      .resolves({
+        MetricDataResults: [
+          { Id: "up", Values: samples ? [up] : [] },
+          { Id: "samples", Values: samples ? [samples] : [] },
+          { Id: "p95", Values: p95 === undefined ? [] : [p95] },
+        ],
+      });
 
   it("asks CloudWatch for the probe's week, and grades availability and p95", async () => {
     answer(10080, 10080, 420);
-    expect(await runCheck(check, ctx())).toMatchObject({ status: "ok", summary: "availability 100.000% over 10080 probed minutes, p95 420 ms" });
+    expect(await runCheck(check, ctx())).toMatchObject({
+      status: "ok",
+      summary: "availability 100.000% over 10080 probed minutes, p95 420 ms",
+    });
     const query = cloudwatch.commandCalls(GetMetricDataCommand)[0].args[0].input;
-    expect(query.MetricDataQueries!.map((q) => [q.MetricStat!.Metric!.MetricName, q.MetricStat!.Stat])).toEqual([["Up", "Sum"], ["Up", "SampleCount"], ["Latency", "p95"]]);
-    expect(query.MetricDataQueries![0].MetricStat!.Metric!.Dimensions).toEqual([{ Name: "App", Value: "elegance-mobilite" }]);
+    expect(query.MetricDataQueries!.map((q) => [q.MetricStat!.Metric!.MetricName, q.MetricStat!.Stat])).toEqual([
+      ["Up", "Sum"],
+      ["Up", "SampleCount"],
+      ["Latency", "p95"],
+    ]);
+    expect(query.MetricDataQueries![0].MetricStat!.Metric!.Dimensions).toEqual([
+      { Name: "App", Value: "elegance-mobilite" },
+    ]);
 
     answer(10060, 10080, 420);
     expect(await runCheck(check, ctx())).toMatchObject({ status: "warn" });
     answer(9000, 10080, 420);
-    expect(await runCheck(check, ctx())).toMatchObject({ status: "fail", summary: expect.stringContaining("below 99%") });
+    expect(await runCheck(check, ctx())).toMatchObject({
+      status: "fail",
+      summary: expect.stringContaining("below 99%"),
+    });
     answer(10080, 10080, 2400);
-    expect(await runCheck(check, ctx())).toMatchObject({ status: "warn", summary: expect.stringContaining("p95 above 1500 ms") });
+    expect(await runCheck(check, ctx())).toMatchObject({
+      status: "warn",
+      summary: expect.stringContaining("p95 above 1500 ms"),
+    });
     answer(0, 0);
-    expect(await runCheck(check, ctx())).toMatchObject({ status: "fail", summary: "no probe data this week: the health probe is not running" });
+    expect(await runCheck(check, ctx())).toMatchObject({
+      status: "fail",
+      summary: "no probe data this week: the health probe is not running",
+    });
   });
 });
 
@@ -125,17 +164,38 @@ describe("checklist-freshness", () => {
   const check = checklistFreshness(() => s3.client);
   const HOUR = 3_600_000;
   const run = async (logsBucket: string, hoursLater: number) =>
-    captureEmf(() => runCheck(check, { inputs: inputs({ logsBucket }), now: new Date(Date.now() + hoursLater * HOUR), metrics: emfMetrics() }));
+    captureEmf(() =>
+      runCheck(check, {
+        inputs: inputs({ logsBucket }),
+        now: new Date(Date.now() + hoursLater * HOUR),
+        metrics: emfMetrics(),
+      }),
+    );
 
   it("is ok while both lists and the restore drill ran within their period, and emits how old each last run is", async () => {
-    const name = await bucketWith(["reports/checklists/daily/2026-11-01.json", "reports/checklists/weekly/2026-11-23.json", "reports/checklists/monthly/2026-11-01.json", "reports/backups/drills/2026-11-23.json"]);
+    const name = await bucketWith([
+      "reports/checklists/daily/2026-11-01.json",
+      "reports/checklists/weekly/2026-11-23.json",
+      "reports/checklists/monthly/2026-11-01.json",
+      "reports/backups/drills/2026-11-23.json",
+    ]);
     const { result, records } = await run(name, 48);
-    expect(result).toMatchObject({ status: "ok", summary: "weekly ran 48 h ago; monthly ran 48 h ago; backup-drill ran 48 h ago" });
-    expect(records.map((r) => [r.dimensions.Task, r.metrics.HoursSinceLastRun])).toEqual([["weekly-checklist", 48], ["monthly-checklist", 48], ["backup-drill", 48]]);
+    expect(result).toMatchObject({
+      status: "ok",
+      summary: "weekly ran 48 h ago; monthly ran 48 h ago; backup-drill ran 48 h ago",
+    });
+    expect(records.map((r) => [r.dimensions.Task, r.metrics.HoursSinceLastRun])).toEqual([
+      ["weekly-checklist", 48],
+      ["monthly-checklist", 48],
+      ["backup-drill", 48],
+    ]);
   });
 
   it("fails when the weekly run is overdue", async () => {
-    const name = await bucketWith(["reports/checklists/weekly/2026-11-01.json", "reports/checklists/monthly/2026-11-01.json"]);
+    const name = await bucketWith([
+      "reports/checklists/weekly/2026-11-01.json",
+      "reports/checklists/monthly/2026-11-01.json",
+    ]);
     const { result } = await run(name, 200);
     expect(result.status).toBe("fail");
     expect(result.summary).toContain("weekly last ran 200 h ago (reports/checklists/weekly/2026-11-01.json)");
@@ -143,11 +203,16 @@ describe("checklist-freshness", () => {
 
   it("with no run yet: ok on a young stack, fail once the daily list has run longer than a period", async () => {
     const name = await bucketWith(["reports/checklists/daily/2026-11-01.json"]);
-    expect((await run(name, 24)).result).toMatchObject({ status: "ok", summary: "weekly has no run recorded yet (not due); monthly has no run recorded yet (not due); backup-drill has no run recorded yet (not due)" });
+    expect((await run(name, 24)).result).toMatchObject({
+      status: "ok",
+      summary:
+        "weekly has no run recorded yet (not due); monthly has no run recorded yet (not due); backup-drill has no run recorded yet (not due)",
+    });
     const late = await run(name, 200);
     expect(late.result).toMatchObject({
       status: "fail",
-      summary: "weekly never ran, and the daily list has run for 200 h: a weekly run was due; backup-drill never ran, and the daily list has run for 200 h: a backup-drill run was due",
+      summary:
+        "weekly never ran, and the daily list has run for 200 h: a weekly run was due; backup-drill never ran, and the daily list has run for 200 h: a backup-drill run was due",
     });
     expect(late.records.map((r) => r.metrics.HoursSinceLastRun)).toEqual([200, 200, 200]);
   });

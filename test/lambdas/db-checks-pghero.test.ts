@@ -12,7 +12,8 @@ import { checkContext, detailsOf, runChecked, until } from "../support/db-checks
 
 const db = useFreshDatabase();
 const d = detailsOf;
-const run = (check: Check, database: Partial<DatabaseThresholds> = {}) => runChecked(check, checkContext(db().url, database));
+const run = (check: Check, database: Partial<DatabaseThresholds> = {}) =>
+  runChecked(check, checkContext(db().url, database));
 
 describe("invalid-constraints", () => {
   beforeAll(async () => {
@@ -35,20 +36,42 @@ describe("invalid-constraints", () => {
     const result = await run(constraintsCheck);
     expect(result.status).toBe("warn");
     expect(d(result).findings).toEqual([
-      { table: "public.cars", constraint: "Seats Positive", type: "check", definition: "CHECK ((seats > 0)) NOT VALID", statement: `ALTER TABLE public.cars VALIDATE CONSTRAINT "Seats Positive";` },
-      { table: "public.cars", constraint: "cars_fleet_id_fkey", type: "foreign key", definition: "FOREIGN KEY (fleet_id) REFERENCES fleets(id) NOT VALID", statement: "ALTER TABLE public.cars VALIDATE CONSTRAINT cars_fleet_id_fkey;" },
-      { domain: "public.fare", constraint: "fare_not_negative", type: "check", definition: "CHECK ((VALUE >= (0)::numeric)) NOT VALID", statement: "ALTER DOMAIN public.fare VALIDATE CONSTRAINT fare_not_negative;" },
+      {
+        table: "public.cars",
+        constraint: "Seats Positive",
+        type: "check",
+        definition: "CHECK ((seats > 0)) NOT VALID",
+        statement: `ALTER TABLE public.cars VALIDATE CONSTRAINT "Seats Positive";`,
+      },
+      {
+        table: "public.cars",
+        constraint: "cars_fleet_id_fkey",
+        type: "foreign key",
+        definition: "FOREIGN KEY (fleet_id) REFERENCES fleets(id) NOT VALID",
+        statement: "ALTER TABLE public.cars VALIDATE CONSTRAINT cars_fleet_id_fkey;",
+      },
+      {
+        domain: "public.fare",
+        constraint: "fare_not_negative",
+        type: "check",
+        definition: "CHECK ((VALUE >= (0)::numeric)) NOT VALID",
+        statement: "ALTER DOMAIN public.fare VALIDATE CONSTRAINT fare_not_negative;",
+      },
     ]);
     expect(result.metrics).toEqual({ invalidConstraints: 3 });
     // Another schema only when it is maintained.
     const reporting = await run(constraintsCheck, { maintainedSchemas: ["reporting"] });
-    expect(d(reporting).findings.map((f: any) => f.statement)).toEqual(["ALTER TABLE reporting.totals VALIDATE CONSTRAINT totals_n_check;"]);
+    expect(d(reporting).findings.map((f: any) => f.statement)).toEqual([
+      "ALTER TABLE reporting.totals VALIDATE CONSTRAINT totals_n_check;",
+    ]);
   });
 
   it("the statements given validate them, as postgres; then ok", async () => {
     const owner = await db().client();
     for (const f of d(await run(constraintsCheck)).findings) await owner.query(f.statement);
-    const { rows } = await owner.query("SELECT count(*)::int AS n FROM pg_constraint WHERE NOT convalidated AND connamespace = 'public'::regnamespace");
+    const { rows } = await owner.query(
+      "SELECT count(*)::int AS n FROM pg_constraint WHERE NOT convalidated AND connamespace = 'public'::regnamespace",
+    );
     expect(rows[0].n).toBe(0);
     expect(await run(constraintsCheck)).toMatchObject({ status: "ok", summary: "no NOT VALID constraint in public" });
   });
@@ -81,7 +104,11 @@ describe("wraparound, table by table", () => {
     const result = await run(wraparoundCheck, { freezeMaxAgeRatioWarn: 0.001 });
     expect(result.status).toBe("warn");
     const early = d(result).tables.find((x: any) => x.table === "public.early_freeze");
-    expect(early).toMatchObject({ freezeMaxAge: 100000, status: "warn", statement: "VACUUM (FREEZE, ANALYZE) public.early_freeze;" });
+    expect(early).toMatchObject({
+      freezeMaxAge: 100000,
+      status: "warn",
+      statement: "VACUUM (FREEZE, ANALYZE) public.early_freeze;",
+    });
     expect(early.xidAge).toBeGreaterThanOrEqual(300);
     expect(early.freezeMaxAgeRatio).toBe(Number((early.xidAge / 100000).toFixed(4)));
     // Younger than 100 (0.001 × 100000) transactions: not listed; nor is any table at 200M.
@@ -101,7 +128,8 @@ describe("activity: long queries", () => {
     const [app, watcher] = [await db().client(), await db().client()];
     const pid = (app as any).processID as number;
     const sleeping = app.query("SELECT pg_sleep(60)").catch((e: Error) => e);
-    const runningFor = "SELECT state = 'active' AND now() - query_start > $2::interval AS ok FROM pg_stat_activity WHERE pid = $1";
+    const runningFor =
+      "SELECT state = 'active' AND now() - query_start > $2::interval AS ok FROM pg_stat_activity WHERE pid = $1";
     try {
       await until(watcher, runningFor, [pid, "1.2 seconds"]);
       const warn = await run(activityCheck, { longQueryWarnSeconds: 1, longQueryFailSeconds: 2.5 });
@@ -111,7 +139,14 @@ describe("activity: long queries", () => {
 
       expect(warn.status).toBe("warn");
       expect(warn.summary).toContain(`1 query running > 1 s (pid ${pid})`);
-      expect(d(warn).longQueries).toEqual([expect.objectContaining({ pid, query: "SELECT pg_sleep(60)", status: "warn", statement: `SELECT pg_cancel_backend(${pid});` })]);
+      expect(d(warn).longQueries).toEqual([
+        expect.objectContaining({
+          pid,
+          query: "SELECT pg_sleep(60)",
+          status: "warn",
+          statement: `SELECT pg_cancel_backend(${pid});`,
+        }),
+      ]);
       expect(fail.status).toBe("fail");
       expect(fail.summary).toContain(`1 query running > 2.5 s (pid ${pid})`);
       expect(d(fail).longQueries).toEqual([expect.objectContaining({ pid, status: "fail" })]);

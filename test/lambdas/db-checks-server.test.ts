@@ -38,7 +38,11 @@ afterAll(async () => {
 
 describe("replication-slots", () => {
   it("no slot: ok", async () => {
-    expect(await run(replicationSlotsCheck)).toMatchObject({ status: "ok", summary: "no replication slot", details: { inactive: [], active: [] } });
+    expect(await run(replicationSlotsCheck)).toMatchObject({
+      status: "ok",
+      summary: "no replication slot",
+      details: { inactive: [], active: [] },
+    });
   });
 
   it("an abandoned physical and logical slot, with the WAL they retain; fails above the configured size", async () => {
@@ -47,17 +51,37 @@ describe("replication-slots", () => {
     await admin.query("SELECT pg_create_physical_replication_slot('replica_gone', true)");
     await admin.query("SELECT pg_create_logical_replication_slot('cdc_gone', 'test_decoding')");
     const from = await lsn();
-    await admin.query("CREATE TABLE rides_wal (id int, v text); INSERT INTO rides_wal SELECT i, md5(i::text) FROM generate_series(1, 200000) i");
-    const { rows: [{ written }] } = await admin.query("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1)::float8 AS written", [from]);
+    await admin.query(
+      "CREATE TABLE rides_wal (id int, v text); INSERT INTO rides_wal SELECT i, md5(i::text) FROM generate_series(1, 200000) i",
+    );
+    const {
+      rows: [{ written }],
+    } = await admin.query("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1)::float8 AS written", [from]);
     expect(written).toBeGreaterThan(2 * 1024 ** 2);
 
     const result = await run(replicationSlotsCheck);
     expect(result.status).toBe("warn");
     const bySlot = Object.fromEntries(d(result).inactive.map((s: any) => [s.slot, s]));
-    expect(bySlot.replica_gone).toMatchObject({ type: "physical", plugin: null, database: null, walStatus: "reserved", status: "warn", statement: "SELECT pg_drop_replication_slot('replica_gone');" });
-    expect(bySlot.cdc_gone).toMatchObject({ type: "logical", plugin: "test_decoding", database: "postgres", walStatus: "reserved", status: "warn", catalogXminAge: expect.any(Number) });
+    expect(bySlot.replica_gone).toMatchObject({
+      type: "physical",
+      plugin: null,
+      database: null,
+      walStatus: "reserved",
+      status: "warn",
+      statement: "SELECT pg_drop_replication_slot('replica_gone');",
+    });
+    expect(bySlot.cdc_gone).toMatchObject({
+      type: "logical",
+      plugin: "test_decoding",
+      database: "postgres",
+      walStatus: "reserved",
+      status: "warn",
+      catalogXminAge: expect.any(Number),
+    });
     for (const s of [bySlot.replica_gone, bySlot.cdc_gone]) expect(s.retainedBytes).toBeGreaterThanOrEqual(written);
-    expect(result.summary).toMatch(/^2 inactive replication slot\(s\): .*replica_gone \(physical, [\d.]+ MB of WAL, reserved\)/);
+    expect(result.summary).toMatch(
+      /^2 inactive replication slot\(s\): .*replica_gone \(physical, [\d.]+ MB of WAL, reserved\)/,
+    );
     expect(result.summary).toMatch(/cdc_gone \(logical test_decoding, [\d.]+ MB of WAL, reserved\)/);
     expect(result.metrics).toMatchObject({ inactiveReplicationSlots: 2 });
 
@@ -88,7 +112,9 @@ describe("connections", () => {
     expect(reachable.metrics!.connections).toBe(activity.metrics!.connections);
     expect(reachable.summary).toContain(`${ours}/200 connections`);
     // pg_stat_activity also lists the checkpointer, walwriter, autovacuum launcher, ….
-    const { rows: [{ all }] } = await admin.query("SELECT count(*)::int AS all FROM pg_stat_activity");
+    const {
+      rows: [{ all }],
+    } = await admin.query("SELECT count(*)::int AS all FROM pg_stat_activity");
     expect(all).toBeGreaterThan(clients.length);
   });
 
@@ -97,7 +123,10 @@ describe("connections", () => {
     expect((await runCheck(databaseReachable, ctx(low))).status).toBe("warn");
     expect((await run(activityCheck, low)).status).toBe("warn");
     const lower = { connectionsWarn: 0.001, connectionsFail: 0.002 };
-    expect(await runCheck(databaseReachable, ctx(lower))).toMatchObject({ status: "fail", summary: expect.stringContaining("(≥ 0.2% of max_connections)") });
+    expect(await runCheck(databaseReachable, ctx(lower))).toMatchObject({
+      status: "fail",
+      summary: expect.stringContaining("(≥ 0.2% of max_connections)"),
+    });
     expect((await run(activityCheck, lower)).status).toBe("fail");
   });
 });

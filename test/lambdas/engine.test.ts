@@ -14,7 +14,11 @@ import { captureEmf } from "../support/emf";
 import { startS3, TestS3 } from "../support/s3";
 
 const BUCKET = "logs";
-const TOPICS = { "1": "arn:aws:sns:eu-west-3:123456789012:l1", "2": "arn:aws:sns:eu-west-3:123456789012:l2", "3": "arn:aws:sns:eu-west-3:123456789012:l3" };
+const TOPICS = {
+  "1": "arn:aws:sns:eu-west-3:123456789012:l1",
+  "2": "arn:aws:sns:eu-west-3:123456789012:l2",
+  "3": "arn:aws:sns:eu-west-3:123456789012:l3",
+};
 let s3: TestS3;
 beforeAll(async () => {
   s3 = await startS3();
@@ -22,14 +26,38 @@ beforeAll(async () => {
 });
 afterAll(() => s3?.stop());
 
-const inputs = (over: Partial<TaskInputs> = {}): TaskInputs => ({ ...DEFAULT_INPUTS, checkLevels: {}, taskName: "daily-checklist", logsBucket: BUCKET, ...over });
+const inputs = (over: Partial<TaskInputs> = {}): TaskInputs => ({
+  ...DEFAULT_INPUTS,
+  checkLevels: {},
+  taskName: "daily-checklist",
+  logsBucket: BUCKET,
+  ...over,
+});
 
 // `app-health` and `database-reachable` are catalogue ids (their levels and runbooks apply); the others are not.
 const checks: Check[] = [
-  { id: "app-health", title: "throws", run: async () => { throw new Error("socket hang up"); } },
-  { id: "database-reachable", title: "hangs", timeoutMs: 200, run: (ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", () => resolve({ status: "ok", summary: "too late" }))) },
+  {
+    id: "app-health",
+    title: "throws",
+    run: async () => {
+      throw new Error("socket hang up");
+    },
+  },
+  {
+    id: "database-reachable",
+    title: "hangs",
+    timeoutMs: 200,
+    run: (ctx) =>
+      new Promise((resolve) =>
+        ctx.signal.addEventListener("abort", () => resolve({ status: "ok", summary: "too late" })),
+      ),
+  },
   { id: "passes", title: "passes", run: async () => ({ status: "ok", summary: "fine", metrics: { n: 1 } }) },
-  { id: "warns", title: "warns", run: async () => ({ status: "warn", summary: "getting close", details: [{ table: "rides", deadTuples: 12000 }] }) },
+  {
+    id: "warns",
+    title: "warns",
+    run: async () => ({ status: "warn", summary: "getting close", details: [{ table: "rides", deadTuples: 12000 }] }),
+  },
 ];
 
 describe("runChecklist", () => {
@@ -60,8 +88,17 @@ describe("runChecklist", () => {
 
     // The record in the bucket holds every result.
     expect(record.recordKey).toMatch(/^reports\/checklists\/daily\/\d{4}-\d{2}-\d{2}\.json$/);
-    const stored = JSON.parse(await (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: record.recordKey }))).Body!.transformToString());
-    expect(stored.results.map((r: { id: string; status: string }) => `${r.id}:${r.status}`)).toEqual(["app-health:fail", "database-reachable:fail", "passes:ok", "warns:warn"]);
+    const stored = JSON.parse(
+      await (
+        await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: record.recordKey }))
+      ).Body!.transformToString(),
+    );
+    expect(stored.results.map((r: { id: string; status: string }) => `${r.id}:${r.status}`)).toEqual([
+      "app-health:fail",
+      "database-reachable:fail",
+      "passes:ok",
+      "warns:warn",
+    ]);
     expect(stored.results[3].details).toEqual([{ table: "rides", deadTuples: 12000 }]);
 
     // One incident per warn/fail, on its level's topic.
@@ -69,11 +106,15 @@ describe("runChecklist", () => {
     expect(published.map((p) => p.TopicArn)).toEqual([TOPICS["2"], TOPICS["3"], TOPICS["1"]]);
     // One message per channel: the JSON the forwarders parse, the page by e-mail, one segment by SMS.
     expect(published.every((p) => p.MessageStructure === "json")).toBe(true);
-    const messages = published.map((p) => JSON.parse(p.Message!) as Record<"default" | "email" | "sms" | "lambda", string>);
+    const messages = published.map(
+      (p) => JSON.parse(p.Message!) as Record<"default" | "email" | "sms" | "lambda", string>,
+    );
     const bodies = messages.map((m) => JSON.parse(m.lambda) as IncidentMessage);
     expect(messages[1].default).toBe(messages[1].lambda);
     expect(messages[1].email).toBe(bodies[1].page);
-    expect(messages[1].sms).toMatch(/^N3 elegance-mobilite: database-reachable en echec \(daily\): timed out after 200 ms depuis \d\d:\d\d - runbook: voir e-mail$/);
+    expect(messages[1].sms).toMatch(
+      /^N3 elegance-mobilite: database-reachable en echec \(daily\): timed out after 200 ms depuis \d\d:\d\d - runbook: voir e-mail$/,
+    );
     expect(bodies.map((b) => [b.check, b.status, b.level, b.responseTime, b.domain])).toEqual([
       ["app-health", "fail", 2, "< 1 h", "app"],
       ["database-reachable", "fail", 3, "< 15 min", "database"],
@@ -87,15 +128,39 @@ describe("runChecklist", () => {
 
     // EMF: counts per status for the list, and the heartbeat of the task.
     expect(records).toEqual([
-      { namespace: "EleganceOps", dimensions: { Checklist: "daily" }, metrics: { ChecksOk: 1, ChecksWarn: 1, ChecksFail: 2, ChecksSkipped: 0 }, units: { ChecksOk: "Count", ChecksWarn: "Count", ChecksFail: "Count", ChecksSkipped: "Count" } },
-      { namespace: "EleganceOps", dimensions: { Task: "daily-checklist" }, metrics: { Heartbeat: 1 }, units: { Heartbeat: "Count" } },
+      {
+        namespace: "EleganceOps",
+        dimensions: { Checklist: "daily" },
+        metrics: { ChecksOk: 1, ChecksWarn: 1, ChecksFail: 2, ChecksSkipped: 0 },
+        units: { ChecksOk: "Count", ChecksWarn: "Count", ChecksFail: "Count", ChecksSkipped: "Count" },
+      },
+      {
+        namespace: "EleganceOps",
+        dimensions: { Task: "daily-checklist" },
+        metrics: { Heartbeat: 1 },
+        units: { Heartbeat: "Count" },
+      },
     ]);
   });
 
   it("keeps the record and the other incidents when a publish fails, and reports the failure", async () => {
-    sns.reset().on(PublishCommand).resolves({ MessageId: "m" }).on(PublishCommand, { TopicArn: TOPICS["2"] }).rejects(new Error("KMS key disabled"));
-    const record = await runChecklist("daily", { inputs: inputs(), incidents: new SnsIncidentSink(TOPICS, new SNSClient({ region: "eu-west-3" })), metrics: noMetrics, s3: s3.client, checks });
-    expect(record.incidentErrors).toEqual(["elegance-mobilite/daily/app-health: KMS key disabled", "elegance-mobilite/daily/database-reachable: KMS key disabled"]);
+    sns
+      .reset()
+      .on(PublishCommand)
+      .resolves({ MessageId: "m" })
+      .on(PublishCommand, { TopicArn: TOPICS["2"] })
+      .rejects(new Error("KMS key disabled"));
+    const record = await runChecklist("daily", {
+      inputs: inputs(),
+      incidents: new SnsIncidentSink(TOPICS, new SNSClient({ region: "eu-west-3" })),
+      metrics: noMetrics,
+      s3: s3.client,
+      checks,
+    });
+    expect(record.incidentErrors).toEqual([
+      "elegance-mobilite/daily/app-health: KMS key disabled",
+      "elegance-mobilite/daily/database-reachable: KMS key disabled",
+    ]);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(3);
     expect(record.results).toHaveLength(4);
     // A second run the same day gets its own record instead of overwriting the first.
@@ -105,7 +170,12 @@ describe("runChecklist", () => {
   it("prints incidents on the terminal for local runs, once each", async () => {
     const printed: string[] = [];
     const sink = new TerminalIncidentSink((t) => printed.push(t));
-    const record = await runChecklist("daily", { inputs: inputs({ logsBucket: undefined }), incidents: sink, metrics: noMetrics, checks });
+    const record = await runChecklist("daily", {
+      inputs: inputs({ logsBucket: undefined }),
+      incidents: sink,
+      metrics: noMetrics,
+      checks,
+    });
     expect(record.recordKey).toBeUndefined();
     expect(sink.raised.map((i) => i.check)).toEqual(["app-health", "database-reachable", "warns"]);
     expect(printed).toHaveLength(3);
@@ -115,8 +185,20 @@ describe("runChecklist", () => {
   it("budgets a run from the invocation's remaining time: checks that overrun are cut, the rest marked not run, and record, incidents and heartbeat still go out", async () => {
     // The invocation has the finishing margin and 1.5 s more: the first check gets only that.
     const deadline = Date.now() + FINISH_MARGIN_MS + 1500;
-    const hang = (id: string): Check => ({ id, title: id, timeoutMs: 60_000, run: (ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", () => resolve({ status: "ok", summary: "too late" }))) });
-    const overrunning = [hang("app-health"), hang("database-reachable"), { id: "passes", title: "passes", run: async () => ({ status: "ok" as const, summary: "fine" }) }];
+    const hang = (id: string): Check => ({
+      id,
+      title: id,
+      timeoutMs: 60_000,
+      run: (ctx) =>
+        new Promise((resolve) =>
+          ctx.signal.addEventListener("abort", () => resolve({ status: "ok", summary: "too late" })),
+        ),
+    });
+    const overrunning = [
+      hang("app-health"),
+      hang("database-reachable"),
+      { id: "passes", title: "passes", run: async () => ({ status: "ok" as const, summary: "fine" }) },
+    ];
     // A bucket of its own: the first record of the day, at the plain key.
     await s3.createBucket("logs-deadline");
     const began = Date.now();
@@ -138,19 +220,35 @@ describe("runChecklist", () => {
       ["passes", "fail", NOT_RUN_SUMMARY],
     ]);
     expect(record.recordKey).toMatch(/^reports\/checklists\/daily\/\d{4}-\d{2}-\d{2}\.json$/);
-    const stored = JSON.parse(await (await s3.client.send(new GetObjectCommand({ Bucket: "logs-deadline", Key: record.recordKey }))).Body!.transformToString());
+    const stored = JSON.parse(
+      await (
+        await s3.client.send(new GetObjectCommand({ Bucket: "logs-deadline", Key: record.recordKey }))
+      ).Body!.transformToString(),
+    );
     expect(stored.results.map((r: { id: string; summary: string }) => `${r.id}:${r.summary}`)).toEqual([
       `app-health:${record.results[0].summary}`,
       `database-reachable:${NOT_RUN_SUMMARY}`,
       `passes:${NOT_RUN_SUMMARY}`,
     ]);
-    const incidents = sns.commandCalls(PublishCommand).map((c) => JSON.parse(JSON.parse(c.args[0].input.Message!).lambda) as IncidentMessage);
+    const incidents = sns
+      .commandCalls(PublishCommand)
+      .map((c) => JSON.parse(JSON.parse(c.args[0].input.Message!).lambda) as IncidentMessage);
     expect(incidents.map((i) => [i.check, i.status, i.summary])).toEqual([
       ["app-health", "fail", record.results[0].summary],
       ["database-reachable", "fail", NOT_RUN_SUMMARY],
       ["passes", "fail", NOT_RUN_SUMMARY],
     ]);
-    expect(records).toContainEqual({ namespace: "EleganceOps", dimensions: { Task: "daily-checklist" }, metrics: { Heartbeat: 1 }, units: { Heartbeat: "Count" } });
-    expect(records).toContainEqual(expect.objectContaining({ dimensions: { Checklist: "daily" }, metrics: { ChecksOk: 0, ChecksWarn: 0, ChecksFail: 3, ChecksSkipped: 0 } }));
+    expect(records).toContainEqual({
+      namespace: "EleganceOps",
+      dimensions: { Task: "daily-checklist" },
+      metrics: { Heartbeat: 1 },
+      units: { Heartbeat: "Count" },
+    });
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        dimensions: { Checklist: "daily" },
+        metrics: { ChecksOk: 0, ChecksWarn: 0, ChecksFail: 3, ChecksSkipped: 0 },
+      }),
+    );
   });
 });

@@ -12,14 +12,21 @@ let app: TestServer;
 beforeAll(async () => {
   app = await startHttpServer((req, res) => {
     // unref: a response still pending when the suite ends must not keep Jest alive.
-    const send = (status: number, body: string, delayMs = 0) => void setTimeout(() => res.writeHead(status, { "content-type": "application/json" }).end(body), delayMs).unref();
+    const send = (status: number, body: string, delayMs = 0) =>
+      void setTimeout(() => res.writeHead(status, { "content-type": "application/json" }).end(body), delayMs).unref();
     switch (req.url) {
-      case "/healthy": return send(200, '{"status":"ok","db":"up"}');
-      case "/slow": return send(200, '{"status":"ok"}', 300);
-      case "/error": return send(500, '{"status":"error"}');
-      case "/wrong-body": return send(200, "<html>Vercel: deployment not found</html>");
-      case "/hang": return send(200, '{"status":"ok"}', 5000);
-      default: return send(404, "");
+      case "/healthy":
+        return send(200, '{"status":"ok","db":"up"}');
+      case "/slow":
+        return send(200, '{"status":"ok"}', 300);
+      case "/error":
+        return send(500, '{"status":"error"}');
+      case "/wrong-body":
+        return send(200, "<html>Vercel: deployment not found</html>");
+      case "/hang":
+        return send(200, '{"status":"ok"}', 5000);
+      default:
+        return send(404, "");
     }
   });
 });
@@ -79,17 +86,44 @@ describe("probeHealth", () => {
   });
 
   it("reads the usual health body shapes", () => {
-    for (const body of ['{"status":"ok"}', '{"status":"healthy"}', '{"status":"UP"}', '{"ok":true}', '{"healthy":true}', "ok"]) expect(saysHealthy(body)).toBe(true);
-    for (const body of ['{"status":"degraded"}', '{"ok":false}', "", "null", "<html></html>"]) expect(saysHealthy(body)).toBe(false);
+    for (const body of [
+      '{"status":"ok"}',
+      '{"status":"healthy"}',
+      '{"status":"UP"}',
+      '{"ok":true}',
+      '{"healthy":true}',
+      "ok",
+    ])
+      expect(saysHealthy(body)).toBe(true);
+    for (const body of ['{"status":"degraded"}', '{"ok":false}', "", "null", "<html></html>"])
+      expect(saysHealthy(body)).toBe(false);
   });
 });
 
 describe("app-health check", () => {
-  const ctx = (path: string, p95LatencyMs = 1500) => ({ inputs: { ...DEFAULT_INPUTS, appUrl: app.url, healthPath: path, p95LatencyMs, healthTimeoutMs: 1000, checkLevels: {}, taskName: "t" }, now: new Date(), metrics: noMetrics });
+  const ctx = (path: string, p95LatencyMs = 1500) => ({
+    inputs: {
+      ...DEFAULT_INPUTS,
+      appUrl: app.url,
+      healthPath: path,
+      p95LatencyMs,
+      healthTimeoutMs: 1000,
+      checkLevels: {},
+      taskName: "t",
+    },
+    now: new Date(),
+    metrics: noMetrics,
+  });
 
   it("ok when healthy and fast, warn when slower than the p95 threshold, fail when down", async () => {
     expect(await runCheck(appHealth, ctx("/healthy"))).toMatchObject({ status: "ok" });
-    expect(await runCheck(appHealth, ctx("/slow", 100))).toMatchObject({ status: "warn", summary: expect.stringContaining("above 100 ms") });
-    expect(await runCheck(appHealth, ctx("/error"))).toMatchObject({ status: "fail", summary: expect.stringContaining("is down: HTTP 500") });
+    expect(await runCheck(appHealth, ctx("/slow", 100))).toMatchObject({
+      status: "warn",
+      summary: expect.stringContaining("above 100 ms"),
+    });
+    expect(await runCheck(appHealth, ctx("/error"))).toMatchObject({
+      status: "fail",
+      summary: expect.stringContaining("is down: HTTP 500"),
+    });
   });
 });

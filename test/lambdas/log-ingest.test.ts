@@ -20,7 +20,16 @@ const sign = (body: string | Buffer, secret = SECRET) => createHmac("sha1", secr
 
 const logs = useBucketPerTest("logs");
 
-const deps = (over: Partial<IngestDeps> = {}): IngestDeps => ({ secret: SECRET, verifyCode: VERIFY, maxBytes: 1024 * 1024, s3: logs.s3().client, bucket: logs.bucket(), appName: APP, metrics: emfMetrics(), ...over });
+const deps = (over: Partial<IngestDeps> = {}): IngestDeps => ({
+  secret: SECRET,
+  verifyCode: VERIFY,
+  maxBytes: 1024 * 1024,
+  s3: logs.s3().client,
+  bucket: logs.bucket(),
+  appName: APP,
+  metrics: emfMetrics(),
+  ...over,
+});
 
 type Options = { signature?: string | null; method?: string; deps?: Partial<IngestDeps> };
 
@@ -44,12 +53,16 @@ async function stored(): Promise<Record<string, string[]>> {
   for (const o of listed.Contents ?? []) out[o.Key!] = await readLogLines(logs.s3().client, logs.bucket(), o.Key!);
   return out;
 }
-const prefixes = (objects: Record<string, string[]>) => Object.keys(objects).map((k) => k.replace(/[^/]+$/, "")).sort();
+const prefixes = (objects: Record<string, string[]>) =>
+  Object.keys(objects)
+    .map((k) => k.replace(/[^/]+$/, ""))
+    .sort();
 
 // Two UTC days: 23:59:58 on the 23rd and 00:00:01 on the 24th.
 const LATE = Date.UTC(2026, 10, 23, 23, 59, 58);
 const EARLY = Date.UTC(2026, 10, 24, 0, 0, 1);
-const proxy = (statusCode: number, extra = "") => `{"timestamp":${EARLY},"method":"GET","host":"www.elegance-mobilite.fr","path":"/api/rides","userAgent":["Mozilla/5.0"],"region":"cdg1","statusCode":${statusCode}${extra}}`;
+const proxy = (statusCode: number, extra = "") =>
+  `{"timestamp":${EARLY},"method":"GET","host":"www.elegance-mobilite.fr","path":"/api/rides","userAgent":["Mozilla/5.0"],"region":"cdg1","statusCode":${statusCode}${extra}}`;
 
 // As Vercel sends them, with odd spacing and non-ASCII to show the bytes are kept.
 const LINES = {
@@ -64,7 +77,14 @@ const LINES = {
 describe("classification and parsing", () => {
   it("files request records under access and program output (even with a proxy) under app", () => {
     const kinds = Object.fromEntries(Object.entries(LINES).map(([name, line]) => [name, classify(JSON.parse(line))]));
-    expect(kinds).toEqual({ functionStdout: "app", functionStderr: "app", build: "app", edgeRequest: "access", staticRequest: "access", firewall: "access" });
+    expect(kinds).toEqual({
+      functionStdout: "app",
+      functionStderr: "app",
+      build: "app",
+      edgeRequest: "access",
+      staticRequest: "access",
+      firewall: "access",
+    });
     expect(classify({ source: "redirect", timestamp: 1 })).toBe("access");
     expect(classify({ source: "static", type: "stdout", message: "x" })).toBe("app");
   });
@@ -77,7 +97,12 @@ describe("classification and parsing", () => {
   });
 
   it("reads the duration of a function's REPORT line, not its billed duration", () => {
-    expect(durationMs({ type: "report", message: "REPORT RequestId: r1 Duration: 123.45 ms Billed Duration: 124 ms Memory Size: 1024 MB" })).toBe(123.45);
+    expect(
+      durationMs({
+        type: "report",
+        message: "REPORT RequestId: r1 Duration: 123.45 ms Billed Duration: 124 ms Memory Size: 1024 MB",
+      }),
+    ).toBe(123.45);
     expect(durationMs({ type: "report", message: "REPORT RequestId: r1 Billed Duration: 124 ms" })).toBeUndefined();
     expect(durationMs({ type: "stdout", message: "Duration: 5 ms" })).toBeUndefined();
   });
@@ -92,7 +117,12 @@ describe("a valid signed delivery", () => {
     expect(response.json).toMatchObject({ entries: 6, app: 3, access: 3, errorLines: 1, http5xxResponses: 0 });
 
     const objects = await stored();
-    expect(prefixes(objects)).toEqual(["access/vercel/2026/11/23/", "access/vercel/2026/11/24/", "app/vercel/2026/11/23/", "app/vercel/2026/11/24/"]);
+    expect(prefixes(objects)).toEqual([
+      "access/vercel/2026/11/23/",
+      "access/vercel/2026/11/24/",
+      "app/vercel/2026/11/23/",
+      "app/vercel/2026/11/24/",
+    ]);
     const under = (prefix: string) => Object.entries(objects).find(([k]) => k.startsWith(prefix))![1];
     expect(under("app/vercel/2026/11/23/")).toEqual([LINES.functionStdout]);
     expect(under("app/vercel/2026/11/24/")).toEqual([LINES.functionStderr, LINES.build]);
@@ -100,7 +130,9 @@ describe("a valid signed delivery", () => {
     expect(under("access/vercel/2026/11/24/")).toEqual([LINES.edgeRequest, LINES.firewall]);
     expect(Object.keys(objects).sort()).toEqual([...response.json.objects].sort());
     // Named by the first entry's time and the body's hash.
-    expect(Object.keys(objects).find((k) => k.startsWith("app/vercel/2026/11/24/"))).toMatch(/^app\/vercel\/2026\/11\/24\/000001Z-[0-9a-f]{24}\.ndjson\.gz$/);
+    expect(Object.keys(objects).find((k) => k.startsWith("app/vercel/2026/11/24/"))).toMatch(
+      /^app\/vercel\/2026\/11\/24\/000001Z-[0-9a-f]{24}\.ndjson\.gz$/,
+    );
   });
 
   it("json: each element stored as its own text; an element spread over lines is re-serialised", async () => {
@@ -133,7 +165,12 @@ describe("a valid signed delivery", () => {
 
   it("50 concurrent deliveries are all stored, none overwriting another", async () => {
     const bodies = Array.from({ length: 50 }, (_, i) =>
-      [0, 1, 2].map((j) => `{"id":"${i}-${j}","timestamp":${EARLY + j},"source":"lambda","type":"stdout","message":"delivery ${i} line ${j}"}`).join("\n"),
+      [0, 1, 2]
+        .map(
+          (j) =>
+            `{"id":"${i}-${j}","timestamp":${EARLY + j},"source":"lambda","type":"stdout","message":"delivery ${i} line ${j}"}`,
+        )
+        .join("\n"),
     );
     const { result: responses, records } = await captureEmf(() => Promise.all(bodies.map((b) => send(b))));
     expect(responses.map((r) => r.statusCode)).toEqual(Array(50).fill(200));
@@ -154,17 +191,34 @@ describe("a refused delivery stores nothing", () => {
     ["a body over the limit", () => deliver(body, { deps: { maxBytes: 100 } }), 413],
     ["json cut short", () => deliver(`[${LINES.functionStderr},`), 400],
     ["a json array holding a non-object", () => deliver(`[${LINES.functionStderr}, 42]`), 400],
-    ["one bad ndjson line among good ones", () => deliver([LINES.functionStderr, '{"id":"x", oops}', LINES.edgeRequest].join("\n")), 400],
+    [
+      "one bad ndjson line among good ones",
+      () => deliver([LINES.functionStderr, '{"id":"x", oops}', LINES.edgeRequest].join("\n")),
+      400,
+    ],
     ["an ndjson line that is not an object", () => deliver([LINES.functionStderr, '"just a string"'].join("\n")), 400],
     ["a body that is not JSON at all", () => deliver("hello"), 400],
-    ["invalid UTF-8", () => deliver(Buffer.concat([Buffer.from(`[{"message":"`), Buffer.from([0xc3, 0x28]), Buffer.from(`"}]`)])), 400],
+    [
+      "invalid UTF-8",
+      () => deliver(Buffer.concat([Buffer.from(`[{"message":"`), Buffer.from([0xc3, 0x28]), Buffer.from(`"}]`)])),
+      400,
+    ],
   ])("%s", async (_, send, status) => {
     const response = await send();
     expect(response.statusCode).toBe(status);
     expect(response.headers["x-vercel-verify"]).toBe(VERIFY);
     // Only a refusal for size is counted: that metric pages (those logs are lost).
     expect(response.records).toEqual(
-      status === 413 ? [{ namespace: "EleganceOps", dimensions: { App: APP }, metrics: { LogDeliveriesTooLarge: 1 }, units: { LogDeliveriesTooLarge: "Count" } }] : [],
+      status === 413
+        ? [
+            {
+              namespace: "EleganceOps",
+              dimensions: { App: APP },
+              metrics: { LogDeliveriesTooLarge: 1 },
+              units: { LogDeliveriesTooLarge: "Count" },
+            },
+          ]
+        : [],
     );
     expect(await stored()).toEqual({});
   });
@@ -197,7 +251,11 @@ describe("endpoint verification", () => {
 
 describe("metrics", () => {
   it("counts error lines, 5xx requests once each, and emits every duration for the p95", async () => {
-    const reports = Array.from({ length: 150 }, (_, i) => `{"id":"r${i}","timestamp":${EARLY},"source":"lambda","type":"report","requestId":"q${i}","message":"REPORT RequestId: q${i} Duration: ${i + 1}.5 ms Billed Duration: ${i + 2} ms"}`);
+    const reports = Array.from(
+      { length: 150 },
+      (_, i) =>
+        `{"id":"r${i}","timestamp":${EARLY},"source":"lambda","type":"report","requestId":"q${i}","message":"REPORT RequestId: q${i} Duration: ${i + 1}.5 ms Billed Duration: ${i + 2} ms"}`,
+    );
     const body = [
       LINES.functionStderr, // stderr + level error: one error line
       `{"id":"a","timestamp":${EARLY},"source":"lambda","type":"stdout","level":"fatal","message":"boom"}`,
@@ -215,10 +273,22 @@ describe("metrics", () => {
     const response = await deliver(body);
     expect(response.json).toMatchObject({ errorLines: 3, http5xxResponses: 3, durations: 150 });
     const [counts, ...durations] = response.records;
-    expect(counts).toMatchObject({ namespace: "EleganceOps", dimensions: { App: APP }, metrics: { LogErrorLines: 3, Http5xxResponses: 3 }, units: { LogErrorLines: "Count" } });
+    expect(counts).toMatchObject({
+      namespace: "EleganceOps",
+      dimensions: { App: APP },
+      metrics: { LogErrorLines: 3, Http5xxResponses: 3 },
+      units: { LogErrorLines: "Count" },
+    });
     expect(durations).toHaveLength(2);
-    for (const d of durations) expect(d).toMatchObject({ namespace: "EleganceOps", dimensions: { App: APP }, units: { RequestDuration: "Milliseconds" } });
-    expect(durations.flatMap((d) => d.metrics.RequestDuration as unknown as number[])).toEqual(Array.from({ length: 150 }, (_, i) => i + 1.5));
+    for (const d of durations)
+      expect(d).toMatchObject({
+        namespace: "EleganceOps",
+        dimensions: { App: APP },
+        units: { RequestDuration: "Milliseconds" },
+      });
+    expect(durations.flatMap((d) => d.metrics.RequestDuration as unknown as number[])).toEqual(
+      Array.from({ length: 150 }, (_, i) => i + 1.5),
+    );
   });
 });
 
@@ -228,7 +298,13 @@ describe("the Function URL handler", () => {
   const saved = { ...process.env };
   beforeEach(() => {
     secrets.reset().on(GetSecretValueCommand, { SecretId: ARN }).resolves({ SecretString: SECRET });
-    Object.assign(process.env, logs.s3().env, { LOG_DRAIN_SECRET_ARN: ARN, LOGS_BUCKET: logs.bucket(), VERCEL_VERIFY_CODE: VERIFY, LOG_DRAIN_MAX_BYTES: "2048", APP_NAME: "app-x" });
+    Object.assign(process.env, logs.s3().env, {
+      LOG_DRAIN_SECRET_ARN: ARN,
+      LOGS_BUCKET: logs.bucket(),
+      VERCEL_VERIFY_CODE: VERIFY,
+      LOG_DRAIN_MAX_BYTES: "2048",
+      APP_NAME: "app-x",
+    });
   });
   afterAll(() => {
     process.env = saved;
@@ -246,10 +322,16 @@ describe("the Function URL handler", () => {
 
   it("decodes a base64 body, checks it with the secret from Secrets Manager, stores it", async () => {
     const body = [LINES.functionStderr, LINES.edgeRequest].join("\n");
-    const { result, records } = await captureEmf(() => handler(event(body, { "content-type": "application/x-ndjson", "x-vercel-signature": sign(body) }, true)));
+    const { result, records } = await captureEmf(() =>
+      handler(event(body, { "content-type": "application/x-ndjson", "x-vercel-signature": sign(body) }, true)),
+    );
     expect(result).toMatchObject({ statusCode: 200, headers: { "x-vercel-verify": VERIFY } });
     expect(records[0].dimensions).toEqual({ App: "app-x" });
-    expect(Object.values(await stored()).flat().sort()).toEqual([LINES.edgeRequest, LINES.functionStderr].sort());
+    expect(
+      Object.values(await stored())
+        .flat()
+        .sort(),
+    ).toEqual([LINES.edgeRequest, LINES.functionStderr].sort());
   });
 
   it("applies LOG_DRAIN_MAX_BYTES and refuses an unsigned body", async () => {
@@ -260,6 +342,9 @@ describe("the Function URL handler", () => {
   });
 
   it("answers Vercel's verification GET", async () => {
-    expect(await handler(event("", {}, false, "GET"))).toMatchObject({ statusCode: 200, headers: { "x-vercel-verify": VERIFY } });
+    expect(await handler(event("", {}, false, "GET"))).toMatchObject({
+      statusCode: 200,
+      headers: { "x-vercel-verify": VERIFY },
+    });
   });
 });

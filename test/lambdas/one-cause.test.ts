@@ -25,7 +25,12 @@ const inputs = (databaseUrl: string, over: Partial<TaskInputs> = {}): TaskInputs
   ...over,
 });
 const run = (url: string, incidents: IncidentSink, over: Partial<TaskInputs> = {}) =>
-  runChecklist("db", { inputs: inputs(url, over), incidents, metrics: noMetrics, checks: [databaseReachable, ...DATABASE_CHECKS] });
+  runChecklist("db", {
+    inputs: inputs(url, over),
+    incidents,
+    metrics: noMetrics,
+    checks: [databaseReachable, ...DATABASE_CHECKS],
+  });
 
 describe("one cause, one page (issue 19: a wrong password paged six database incidents, one at level 3)", () => {
   const db = useFreshDatabase();
@@ -37,7 +42,9 @@ describe("one cause, one page (issue 19: a wrong password paged six database inc
     const record = await run(url.toString(), incidents);
     const [first, ...others] = record.results;
     expect(first).toMatchObject({ id: "database-reachable", status: "fail", level: 2, details: { reason: "auth" } });
-    expect(first.summary).toMatch(/^database unreachable \(auth\): cannot connect to postgres(ql)?:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\S+: password authentication failed/);
+    expect(first.summary).toMatch(
+      /^database unreachable \(auth\): cannot connect to postgres(ql)?:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\S+: password authentication failed/,
+    );
     expect(others.length).toBe(DATABASE_CHECKS.length);
     for (const r of others) expect(r).toMatchObject({ status: "skipped", summary: "skipped: database unreachable" });
     for (const r of others) expect(r.level).toBeUndefined();
@@ -57,12 +64,18 @@ describe("one cause, one page (issue 19: a wrong password paged six database inc
   it("a database URL that cannot be read (Secrets Manager down) is the same one cause, not a crash of the run", async () => {
     const incidents = collect();
     const record = await runChecklist("db", {
-      inputs: inputs("unused", { databaseUrl: async () => Promise.reject(new Error("AccessDeniedException: secretsmanager:GetSecretValue")) }),
+      inputs: inputs("unused", {
+        databaseUrl: async () => Promise.reject(new Error("AccessDeniedException: secretsmanager:GetSecretValue")),
+      }),
       incidents,
       metrics: noMetrics,
       checks: [databaseReachable, ...DATABASE_CHECKS],
     });
-    expect(record.results[0]).toMatchObject({ status: "fail", details: { reason: "secret" }, summary: expect.stringContaining("AccessDeniedException") });
+    expect(record.results[0]).toMatchObject({
+      status: "fail",
+      details: { reason: "secret" },
+      summary: expect.stringContaining("AccessDeniedException"),
+    });
     expect(record.results.slice(1).every((r) => r.status === "skipped")).toBe(true);
     expect(incidents.raised).toHaveLength(1);
   });
@@ -89,13 +102,18 @@ describe("one cause, one page (issue 19: a wrong password paged six database inc
     // a session is counted when it ends).
     const sessions = async () => {
       await admin.query("SELECT pg_stat_clear_snapshot()");
-      return (await admin.query<{ n: number }>("SELECT sessions::int AS n FROM pg_stat_database WHERE datname = $1", [db().name])).rows[0].n;
+      return (
+        await admin.query<{ n: number }>("SELECT sessions::int AS n FROM pg_stat_database WHERE datname = $1", [
+          db().name,
+        ])
+      ).rows[0].n;
     };
     const before = await sessions();
     const record = await run(db().url, collect());
     expect(record.results.map((r) => r.status).filter((s) => s === "skipped" || s === "fail")).toEqual([]);
     let after = await sessions();
-    for (let i = 0; i < 20 && after === before; i++) after = await new Promise((r) => setTimeout(r, 100)).then(sessions);
+    for (let i = 0; i < 20 && after === before; i++)
+      after = await new Promise((r) => setTimeout(r, 100)).then(sessions);
     expect(after - before).toBe(1);
   });
 });
@@ -116,8 +134,12 @@ describe("a run record that cannot be written (issue 19: the results were thrown
       });
       expect(record.results).toEqual([expect.objectContaining({ id: "database-reachable", status: "ok" })]);
       expect(record.recordKey).toBeUndefined();
-      expect(record.recordError).toMatch(/^run record not written to s3:\/\/nosuch-logs\/reports\/checklists\/db\/: .*bucket does not exist/i);
-      expect(incidents.raised).toEqual([expect.objectContaining({ check: "run-record", level: 1, summary: record.recordError })]);
+      expect(record.recordError).toMatch(
+        /^run record not written to s3:\/\/nosuch-logs\/reports\/checklists\/db\/: .*bucket does not exist/i,
+      );
+      expect(incidents.raised).toEqual([
+        expect.objectContaining({ check: "run-record", level: 1, summary: record.recordError }),
+      ]);
     } finally {
       await s3.stop();
     }

@@ -46,7 +46,9 @@ export function policyResources(plan: Plan): PolicyResource[] {
   for (const [i, r] of plan.resources.entries()) {
     for (const [prop, value] of Object.entries(r.inputs)) {
       const vs = strings(value);
-      const deps = refs.filter(({ r: other, names }) => other !== r && vs.some(names)).map(({ r: other }) => byUrn.get(urnOf(other))!);
+      const deps = refs
+        .filter(({ r: other, names }) => other !== r && vs.some(names))
+        .map(({ r: other }) => byUrn.get(urnOf(other))!);
       if (deps.length) {
         out[i].propertyDependencies[prop] = deps;
         out[i].dependencies.push(...deps);
@@ -64,13 +66,17 @@ export async function evaluate(plan: Plan, policies = POLICIES): Promise<Violati
     if (typeof resourcePolicy.validateResource === "function") {
       for (const r of resources) {
         const args = { ...r, getConfig: () => ({}), notApplicable: () => undefined } as any;
-        await resourcePolicy.validateResource(args, (message) => violations.push({ policy: policy.name, resource: r.name, message }));
+        await resourcePolicy.validateResource(args, (message) =>
+          violations.push({ policy: policy.name, resource: r.name, message }),
+        );
       }
     }
     const stackPolicy = policy as StackValidationPolicy;
     if (typeof stackPolicy.validateStack === "function") {
       const args = { resources, getConfig: () => ({}), notApplicable: () => undefined } as any;
-      await stackPolicy.validateStack(args, (message, urn) => violations.push({ policy: policy.name, resource: urn, message }));
+      await stackPolicy.validateStack(args, (message, urn) =>
+        violations.push({ policy: policy.name, resource: urn, message }),
+      );
     }
   }
   return violations;

@@ -3,7 +3,15 @@
 import { chromium } from "playwright-core";
 import { pathToFileURL } from "node:url";
 
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 
 export interface OpenedPage {
   consoleErrors: string[];
@@ -17,7 +25,11 @@ export interface OpenedPage {
 }
 
 export async function openOffline(file: string, screenshot: string): Promise<OpenedPage> {
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ARGS, timeout: 30_000 });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ARGS,
+    timeout: 30_000,
+  });
   try {
     const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, offline: true });
     const page = await context.newPage();
@@ -34,12 +46,16 @@ export async function openOffline(file: string, screenshot: string): Promise<Ope
     });
     await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
     const charts = await page.$$eval("figure[id^=chart-]", (figures) =>
-      figures.map((f) => ({ id: f.id, svg: f.querySelector("svg") !== null, marks: f.querySelectorAll("svg g.role-mark > path, svg g.role-mark > line").length })),
+      figures.map((f) => ({
+        id: f.id,
+        svg: f.querySelector("svg") !== null,
+        marks: f.querySelectorAll("svg g.role-mark > path, svg g.role-mark > line").length,
+      })),
     );
     const text = await page.innerText("body");
     await page.screenshot({ path: screenshot, fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
-    const phoneOverflow = (await page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")) as boolean;
+    const phoneOverflow = await page.evaluate<boolean>("document.documentElement.scrollWidth > window.innerWidth + 1");
     await page.screenshot({ path: screenshot.replace(/\.png$/, "-phone.png"), fullPage: true });
     return { consoleErrors, blockedRequests, charts, text, phoneOverflow, close: () => browser.close() };
   } catch (error) {

@@ -19,11 +19,20 @@ describe("business-metrics", () => {
 
   beforeAll(async () => {
     const c = await db().client();
-    await c.query(`INSERT INTO auth.users (id, email, created_at) SELECT gen_random_uuid(), 'u' || g || '@example.test', '2026-11-24T10:00:00Z' FROM generate_series(1, 4) g`);
-    await c.query(`INSERT INTO auth.users (id, email, created_at) VALUES (gen_random_uuid(), 'old@example.test', '2026-10-01T10:00:00Z')`);
-    await c.query(`INSERT INTO public.drivers (name, vehicle, license_plate, is_active) VALUES ('A', 'Classe E', 'AA-001-AA', true), ('B', 'Classe S', 'AA-002-AA', false)`);
+    await c.query(
+      `INSERT INTO auth.users (id, email, created_at) SELECT gen_random_uuid(), 'u' || g || '@example.test', '2026-11-24T10:00:00Z' FROM generate_series(1, 4) g`,
+    );
+    await c.query(
+      `INSERT INTO auth.users (id, email, created_at) VALUES (gen_random_uuid(), 'old@example.test', '2026-10-01T10:00:00Z')`,
+    );
+    await c.query(
+      `INSERT INTO public.drivers (name, vehicle, license_plate, is_active) VALUES ('A', 'Classe E', 'AA-001-AA', true), ('B', 'Classe S', 'AA-002-AA', false)`,
+    );
     const ride = (status: string, at: string, price: number) =>
-      c.query(`INSERT INTO public.rides (status, pickup_address, pickup_lat, pickup_lng, dropoff_address, dropoff_lat, dropoff_lng, created_at, price_cents) VALUES ($1, 'a', 48.8, 2.3, 'b', 48.9, 2.4, $2, $3)`, [status, at, price]);
+      c.query(
+        `INSERT INTO public.rides (status, pickup_address, pickup_lat, pickup_lng, dropoff_address, dropoff_lat, dropoff_lng, created_at, price_cents) VALUES ($1, 'a', 48.8, 2.3, 'b', 48.9, 2.4, $2, $3)`,
+        [status, at, price],
+      );
     await ride("completed", "2026-11-24T08:00:00Z", 2500);
     await ride("completed", "2026-11-24T21:00:00Z", 4000);
     await ride("cancelled", "2026-11-24T12:00:00Z", 0);
@@ -39,7 +48,14 @@ describe("business-metrics", () => {
     expect(emitted).toHaveLength(1);
     expect(emitted[0].dims).toEqual({ App: "elegance-mobilite" });
     const values = Object.fromEntries(Object.entries(emitted[0].metrics).map(([k, v]) => [k, v.value]));
-    expect(values).toMatchObject({ RidesCreated: 3, RidesCompleted: 2, RidesCancelled: 1, RevenueCents: 6500, ActiveDrivers: 1, SignUps: 4 });
+    expect(values).toMatchObject({
+      RidesCreated: 3,
+      RidesCompleted: 2,
+      RidesCancelled: 1,
+      RevenueCents: 6500,
+      ActiveDrivers: 1,
+      SignUps: 4,
+    });
     expect(values.DatabaseBytes).toBeGreaterThan(1_000_000);
     expect(emitted[0].metrics.DatabaseBytes.unit).toBe("Bytes");
   });

@@ -11,7 +11,7 @@ import { writeRunRecord } from "../../lambdas/checklist/record";
 import type { RunRecord } from "../../lambdas/core/check";
 import { exportDay, type ExportedPoint } from "../../lambdas/metrics-export/export";
 import type { MaintenanceReport } from "../../lambdas/report/build";
-import { addDays, daysBetween, weekDays } from "../../lambdas/report/week";
+import { addDays, daysBetween, weekDays } from "../../lambdas/lib/week";
 import { APP, serveMetrics, syntheticDay } from "../support/metrics";
 import { startS3, TestS3 } from "../support/s3";
 import { openOffline } from "./browser";
@@ -24,7 +24,14 @@ const record = (day: string, list: string, results: Partial<RunRecord["results"]
   startedAt: `${day}T06:00:00.000Z`,
   finishedAt: `${day}T06:00:09.000Z`,
   status: results.some((r) => r.status === "warn") ? "warn" : "ok",
-  results: results.map((r) => ({ id: "x", title: "x", status: "ok", summary: "ok", durationMs: 120, ...r })) as RunRecord["results"],
+  results: results.map((r) => ({
+    id: "x",
+    title: "x",
+    status: "ok",
+    summary: "ok",
+    durationMs: 120,
+    ...r,
+  })),
   incidentErrors: [],
 });
 
@@ -39,12 +46,22 @@ describe("ops report weekly", () => {
     Object.assign(process.env, s3.env, { AWS_REGION: "eu-west-3" });
     // Five weeks of exports: the report's week and the 4 before it (the business comparison).
     const days = daysBetween(addDays(DAYS[0], -28), DAYS[6]);
-    const data = new Map<string, ExportedPoint[]>(days.map((d) => [d, syntheticDay(d, { outage: d === DAYS[1] ? [600, 612] : undefined })]));
+    const data = new Map<string, ExportedPoint[]>(
+      days.map((d) => [d, syntheticDay(d, { outage: d === DAYS[1] ? [600, 612] : undefined })]),
+    );
     serveMetrics(cloudwatch, data);
     const client = new CloudWatchClient({ region: "eu-west-3" });
-    for (const day of days) await exportDay({ cloudwatch: client, s3: s3.client, logsBucket: "logs", app: APP, now: new Date(`${day}T23:59:00Z`) }, day);
+    for (const day of days)
+      await exportDay(
+        { cloudwatch: client, s3: s3.client, logsBucket: "logs", app: APP, now: new Date(`${day}T23:59:00Z`) },
+        day,
+      );
     for (const day of DAYS) {
-      await writeRunRecord(s3.client, "logs", record(day, "daily", [{ id: "app-health", title: "Santé de l'application" }]));
+      await writeRunRecord(
+        s3.client,
+        "logs",
+        record(day, "daily", [{ id: "app-health", title: "Santé de l'application" }]),
+      );
     }
     await writeRunRecord(
       s3.client,
@@ -56,7 +73,16 @@ describe("ops report weekly", () => {
           status: "warn",
           level: 1,
           summary: "1 index inutilisé (48 MB)",
-          details: { unused: [{ index: "public.rides_legacy_idx", bytes: 50331648, scans: 0, statement: "DROP INDEX CONCURRENTLY public.rides_legacy_idx;" }] },
+          details: {
+            unused: [
+              {
+                index: "public.rides_legacy_idx",
+                bytes: 50331648,
+                scans: 0,
+                statement: "DROP INDEX CONCURRENTLY public.rides_legacy_idx;",
+              },
+            ],
+          },
         },
       ]),
     );
@@ -68,7 +94,12 @@ describe("ops report weekly", () => {
         { AlarmName: `${APP}-health-probe-p95`, AlarmActions: [topic(2)] },
       ],
     });
-    const change = (name: string, at: string, state: string) => ({ AlarmName: name, Timestamp: new Date(at), HistoryItemType: "StateUpdate" as const, HistoryData: JSON.stringify({ newState: { stateValue: state } }) });
+    const change = (name: string, at: string, state: string) => ({
+      AlarmName: name,
+      Timestamp: new Date(at),
+      HistoryItemType: "StateUpdate" as const,
+      HistoryData: JSON.stringify({ newState: { stateValue: state } }),
+    });
     cloudwatch.on(DescribeAlarmHistoryCommand).resolves({
       AlarmHistoryItems: [
         change(`${APP}-health-probe-down`, `${DAYS[1]}T10:01:00Z`, "ALARM"),
@@ -89,13 +120,33 @@ describe("ops report weekly", () => {
   it("writes the JSON (the guide's interface) and the page from the stored data", async () => {
     const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
     const stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
-    const code = await main(["report", "weekly", "--week", WEEK, "--out", out, "--logs-bucket", "logs", "--app", APP, "--json"]).finally(() => {
+    const code = await main([
+      "report",
+      "weekly",
+      "--week",
+      WEEK,
+      "--out",
+      out,
+      "--logs-bucket",
+      "logs",
+      "--app",
+      APP,
+      "--json",
+    ]).finally(() => {
       stderr.mockRestore();
       stdout.mockRestore();
     });
     expect(code).toBe(0);
     const report = JSON.parse(await readFile(path.join(out, `${WEEK}.json`), "utf8")) as MaintenanceReport;
-    expect(DAYS).toEqual(["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27", "2026-11-28", "2026-11-29"]);
+    expect(DAYS).toEqual([
+      "2026-11-23",
+      "2026-11-24",
+      "2026-11-25",
+      "2026-11-26",
+      "2026-11-27",
+      "2026-11-28",
+      "2026-11-29",
+    ]);
     // 12 minutes down out of the week's 10,080 probed.
     expect(report.uptimeDetail).toMatchObject({ minutesProbed: 10080, minutesUp: 10068 });
     expect(report.uptime).toBe(99.881);
@@ -103,13 +154,17 @@ describe("ops report weekly", () => {
     expect(report.performance.latency.days).toHaveLength(7);
     // The evening rush (18-21 h UTC) is the slowest.
     expect(report.performance.latency.slowestHours[0].hour).toMatch(/T(18|19|20):00Z$/);
-    expect(report.performance.tasks).toEqual([expect.objectContaining({ task: "backup", metric: "BackupSeconds", runs: 7 })]);
+    expect(report.performance.tasks).toEqual([
+      expect.objectContaining({ task: "backup", metric: "BackupSeconds", runs: 7 }),
+    ]);
     expect(report.incidents.map((i) => [i.source, i.name, i.level, i.durationMinutes, i.responseMet])).toEqual([
       ["checklist", "weekly/indexes", 1, undefined, undefined],
       ["alarm", `${APP}-health-probe-down`, 3, 12, true],
       ["alarm", `${APP}-health-probe-p95`, 2, 75, false],
     ]);
-    expect(report.recommendations).toEqual([expect.stringContaining("DROP INDEX CONCURRENTLY public.rides_legacy_idx;")]);
+    expect(report.recommendations).toEqual([
+      expect.stringContaining("DROP INDEX CONCURRENTLY public.rides_legacy_idx;"),
+    ]);
     const rides = report.business.find((b) => b.metric === "RidesCreated")!;
     expect(rides.days.every((d) => d.value! > 0)).toBe(true);
     expect(rides.previousWeeksAverage).toBeGreaterThan(0);

@@ -1,6 +1,11 @@
 // The monthly access review on the real test-bed PostgreSQL (roles made for it), the fake
 // Vercel and Supabase APIs on loopback, and IAM through the SDK mock.
-import { GenerateCredentialReportCommand, GetCredentialReportCommand, IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
+import {
+  GenerateCredentialReportCommand,
+  GetCredentialReportCommand,
+  IAMClient,
+  ListRolesCommand,
+} from "@aws-sdk/client-iam";
 import { mockClient } from "aws-sdk-client-mock";
 import { createLoginRole, useFreshDatabase } from "../support/db";
 import { startSupabaseApi, type FakeSupabase } from "../support/supabase-api";
@@ -38,8 +43,20 @@ describe("access review", () => {
     vercel.project.deployHooks = [{ id: "hk_1", name: "rebuild", ref: "main", createdAt: 1 }];
     supabase = await startSupabaseApi({ token: "sbp_test", organization: "elegance-mobilite" });
     supabase.members = [
-      { user_id: "s1", user_name: "camille", email: "camille.martin@elegance-mobilite.fr", role_name: "Owner", mfa_enabled: true },
-      { user_id: "s2", user_name: "paul", email: "paul@elegance-mobilite.fr", role_name: "Developer", mfa_enabled: false },
+      {
+        user_id: "s1",
+        user_name: "camille",
+        email: "camille.martin@elegance-mobilite.fr",
+        role_name: "Owner",
+        mfa_enabled: true,
+      },
+      {
+        user_id: "s2",
+        user_name: "paul",
+        email: "paul@elegance-mobilite.fr",
+        role_name: "Developer",
+        mfa_enabled: false,
+      },
     ];
   });
   afterAll(async () => Promise.all([vercel?.close(), supabase?.close()]));
@@ -47,11 +64,31 @@ describe("access review", () => {
     iam.reset();
     iam.on(GenerateCredentialReportCommand).resolvesOnce({ State: "STARTED" }).resolves({ State: "COMPLETE" });
     iam.on(GetCredentialReportCommand).resolves({ Content: Buffer.from(CSV), ReportFormat: "text/csv" });
-    const trust = (principal: string) => encodeURIComponent(JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: principal }, Action: "sts:AssumeRole" }] }));
+    const trust = (principal: string) =>
+      encodeURIComponent(
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { AWS: principal }, Action: "sts:AssumeRole" }],
+        }),
+      );
     iam.on(ListRolesCommand).resolves({
       Roles: [
-        { RoleName: "own", Arn: `arn:aws:iam::${ACCOUNT}:role/own`, Path: "/", RoleId: "1", CreateDate: NOW, AssumeRolePolicyDocument: trust(`arn:aws:iam::${ACCOUNT}:root`) },
-        { RoleName: "vendor-audit", Arn: `arn:aws:iam::${ACCOUNT}:role/vendor-audit`, Path: "/", RoleId: "2", CreateDate: NOW, AssumeRolePolicyDocument: trust("arn:aws:iam::999988887777:root") },
+        {
+          RoleName: "own",
+          Arn: `arn:aws:iam::${ACCOUNT}:role/own`,
+          Path: "/",
+          RoleId: "1",
+          CreateDate: NOW,
+          AssumeRolePolicyDocument: trust(`arn:aws:iam::${ACCOUNT}:root`),
+        },
+        {
+          RoleName: "vendor-audit",
+          Arn: `arn:aws:iam::${ACCOUNT}:role/vendor-audit`,
+          Path: "/",
+          RoleId: "2",
+          CreateDate: NOW,
+          AssumeRolePolicyDocument: trust("arn:aws:iam::999988887777:root"),
+        },
       ],
     });
   });
@@ -71,7 +108,13 @@ describe("access review", () => {
   ];
 
   it("finds accounts not approved, privileges above their role, stale credentials and approved entries gone", async () => {
-    const inputs = inputsFromEnv({ DATABASE_URL: db().url, VERCEL_TOKEN: "vcp_access-token-1234567890", VERCEL_TEAM_ID: "team_elegance", VERCEL_PROJECT_ID: "prj_elegance", VERCEL_API_URL: vercel.url });
+    const inputs = inputsFromEnv({
+      DATABASE_URL: db().url,
+      VERCEL_TOKEN: "vcp_access-token-1234567890",
+      VERCEL_TEAM_ID: "team_elegance",
+      VERCEL_PROJECT_ID: "prj_elegance",
+      VERCEL_API_URL: vercel.url,
+    });
     const review = await runAccessReview(
       inputs,
       {
@@ -83,13 +126,17 @@ describe("access review", () => {
       NOW,
     );
     expect(review.reviewed).toEqual(["postgres", "vercel", "supabase", "aws"]);
-    const f = (system: string, name: string) => review.findings.filter((x) => x.system === system && x.name === name).map((x) => `${x.status} ${x.problem}`);
+    const f = (system: string, name: string) =>
+      review.findings.filter((x) => x.system === system && x.name === name).map((x) => `${x.status} ${x.problem}`);
     // PostgreSQL: a role nobody approved, one with CREATEROLE approved as developer, an expired password.
     expect(f("postgres", "acc_unknown")).toEqual(["fail not approved"]);
     expect(f("postgres", "acc_camille")).toEqual(["fail privilege above approved role"]);
     expect(f("postgres", "acc_reporting")).toEqual(["warn stale credential"]);
     // Supabase's own service roles are listed, never findings.
-    expect(review.accounts.find((a) => a.name === "supabase_admin")).toMatchObject({ service: true, privilege: "owner" });
+    expect(review.accounts.find((a) => a.name === "supabase_admin")).toMatchObject({
+      service: true,
+      privilege: "owner",
+    });
     expect(f("postgres", "supabase_admin")).toEqual([]);
     expect(f("postgres", "authenticator")).toEqual([]);
     // Vercel: an owner approved as developer, a stranger, an entry gone.
@@ -110,13 +157,24 @@ describe("access review", () => {
     expect(result.status).toBe("fail");
     expect(result.summary).toMatch(/: 3 not approved, 2 above their role, 5 stale credentials, 2 approved but gone$/);
     // The test bed has no maintenance role (the stack creates it): approved, and gone.
-    expect(review.findings.filter((x) => x.problem === "approved but gone").map((x) => x.name)).toEqual(["elegance_ops_maintenance", "julien@elegance-mobilite.fr"]);
+    expect(review.findings.filter((x) => x.problem === "approved but gone").map((x) => x.name)).toEqual([
+      "elegance_ops_maintenance",
+      "julien@elegance-mobilite.fr",
+    ]);
   });
 
   it("reports a system it cannot read, and reviews the others", async () => {
     iam.reset();
-    iam.on(GenerateCredentialReportCommand).rejects(Object.assign(new Error("User is not authorized to perform: iam:GenerateCredentialReport"), { name: "AccessDenied" }));
-    const review = await runAccessReview(inputsFromEnv({ DATABASE_URL: db().url }), { settings: { approved }, aws: { iam: iam as unknown as IAMClient, accountId: ACCOUNT } }, NOW);
+    iam.on(GenerateCredentialReportCommand).rejects(
+      Object.assign(new Error("User is not authorized to perform: iam:GenerateCredentialReport"), {
+        name: "AccessDenied",
+      }),
+    );
+    const review = await runAccessReview(
+      inputsFromEnv({ DATABASE_URL: db().url }),
+      { settings: { approved }, aws: { iam: iam as unknown as IAMClient, accountId: ACCOUNT } },
+      NOW,
+    );
     expect(review.reviewed).toEqual(["postgres"]);
     expect(review.unreadable).toEqual(["aws: User is not authorized to perform: iam:GenerateCredentialReport"]);
     expect(accessResult(review).summary).toContain("not read: aws: User is not authorized");

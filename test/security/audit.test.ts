@@ -36,7 +36,25 @@ describe("ops security audit", () => {
     writeFileSync(stackFile, PROD);
   });
 
-  const audit = (...args: string[]) => ops(["security", "audit", "--lockfile", lockPath, "--registry", registry.url, "--osv-url", osv.url, "--retry-base-ms", "10", "--stack-file", stackFile, ...args], {});
+  const audit = (...args: string[]) =>
+    ops(
+      [
+        "security",
+        "audit",
+        "--lockfile",
+        lockPath,
+        "--registry",
+        registry.url,
+        "--osv-url",
+        osv.url,
+        "--retry-base-ms",
+        "10",
+        "--stack-file",
+        stackFile,
+        ...args,
+      ],
+      {},
+    );
 
   it("reports direct and transitive vulnerabilities with their origin, fix and sources, one per advisory", async () => {
     const { code, stdout, stderr } = await audit("--json");
@@ -48,20 +66,42 @@ describe("ops security audit", () => {
     const by = (name: string) => findings.filter((f: { package: string }) => f.package === name);
     // lodash: one finding though both sources have it (OSV's details are not fetched for an id npm described).
     expect(by("lodash")).toHaveLength(1);
-    expect(by("lodash")[0]).toMatchObject({ version: "4.17.15", severity: "high", direct: true, via: ["lodash"], fixedIn: "4.17.19", disposition: "warn", sources: ["npm", "osv"] });
+    expect(by("lodash")[0]).toMatchObject({
+      version: "4.17.15",
+      severity: "high",
+      direct: true,
+      via: ["lodash"],
+      fixedIn: "4.17.19",
+      disposition: "warn",
+      sources: ["npm", "osv"],
+    });
     expect(by("lodash")[0].ids).toEqual(["GHSA-P6MC-M468-83GW", "npm:1106913"]);
     expect(by("lodash")[0].fix).toBe("npm audit fix (or: npm install lodash@4.17.19)");
     // qs: transitive, through express (and body-parser, itself through express).
-    expect(by("qs")[0]).toMatchObject({ severity: "critical", direct: false, via: ["express"], fixedIn: "6.7.3", disposition: "fail" });
+    expect(by("qs")[0]).toMatchObject({
+      severity: "critical",
+      direct: false,
+      via: ["express"],
+      fixedIn: "6.7.3",
+      disposition: "fail",
+    });
     expect(by("qs")[0].fix).toContain("bump express");
     expect(by("minimist")[0]).toMatchObject({ via: ["mkdirp"], severity: "critical" });
     // OSV-only, with its details fetched.
-    expect(by("node-fetch")[0]).toMatchObject({ severity: "high", sources: ["osv"], fixedIn: "2.6.7", title: "node-fetch forwards secure headers to untrusted sites" });
+    expect(by("node-fetch")[0]).toMatchObject({
+      severity: "high",
+      sources: ["osv"],
+      fixedIn: "2.6.7",
+      title: "node-fetch forwards secure headers to untrusted sites",
+    });
     expect(by("express")).toHaveLength(0);
     expect(result.summary).toBe("2 critical, 2 high, 0 moderate, 0 low in " + `${lockPath} (7 packages)`);
     // Batched: one bulk POST, one querybatch, one detail (the GHSA npm already described is not fetched).
     expect(registry.requests.map((r) => `${r.method} ${r.url}`)).toEqual(["POST /-/npm/v1/security/advisories/bulk"]);
-    expect(osv.requests.map((r) => `${r.method} ${r.url}`)).toEqual(["POST /v1/querybatch", "GET /v1/vulns/GHSA-r683-j2x4-v87g"]);
+    expect(osv.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      "POST /v1/querybatch",
+      "GET /v1/vulns/GHSA-r683-j2x4-v87g",
+    ]);
   });
 
   it("honours the ignore list until its expiry, and the levels of the stack file", async () => {
@@ -83,10 +123,14 @@ describe("ops security audit", () => {
     );
     const { code, stdout } = await audit();
     expect(code).toBe(1);
-    expect(stdout).toContain("qs@6.7.0 (via express) GHSA-HRPP-H998-J3PP [ignored until 2099-12-31: qs only parses our own signed query strings]");
+    expect(stdout).toContain(
+      "qs@6.7.0 (via express) GHSA-HRPP-H998-J3PP [ignored until 2099-12-31: qs only parses our own signed query strings]",
+    );
     expect(stdout).toContain("node-fetch@2.6.0 (direct) GHSA-R683-J2X4-V87G [ignore expired 2020-01-01]");
     // minimist is still critical and not ignored: fail.
-    expect(stdout).toContain("security audit: fail: 1 critical, 2 high, 0 moderate, 0 low, 1 ignored, 1 whose ignore expired");
+    expect(stdout).toContain(
+      "security audit: fail: 1 critical, 2 high, 0 moderate, 0 low, 1 ignored, 1 whose ignore expired",
+    );
   });
 
   it("retries a 429 and a 503, then reads the sources", async () => {
@@ -114,14 +158,30 @@ describe("ops security audit", () => {
   it("says which file is malformed", async () => {
     const bad = path.join(dir, "broken-lock.json");
     writeFileSync(bad, '{"lockfileVersion": 3, "packages": {');
-    const { code, stderr } = await ops(["security", "audit", "--lockfile", bad, "--registry", registry.url, "--osv-url", osv.url, "--stack-file", stackFile], {});
+    const { code, stderr } = await ops(
+      [
+        "security",
+        "audit",
+        "--lockfile",
+        bad,
+        "--registry",
+        registry.url,
+        "--osv-url",
+        osv.url,
+        "--stack-file",
+        stackFile,
+      ],
+      {},
+    );
     expect(code).toBe(1);
     expect(stderr).toContain(`ops: ${bad}: not valid JSON`);
     const v1 = path.join(dir, "old", "package-lock.json");
     require("node:fs").mkdirSync(path.dirname(v1));
     writeFileSync(v1, '{"lockfileVersion": 1, "dependencies": {}}');
     const old = await ops(["security", "audit", "--lockfile", v1, "--stack-file", stackFile], {});
-    expect(old.stderr).toContain(`ops: ${v1}: no "packages" map (lockfileVersion 1); regenerate it with npm 7 or later`);
+    expect(old.stderr).toContain(
+      `ops: ${v1}: no "packages" map (lockfileVersion 1); regenerate it with npm 7 or later`,
+    );
   });
 });
 
@@ -147,21 +207,41 @@ describe("lock-files", () => {
         "  qs@6.7.0: {}",
       ].join("\n"),
     );
-    expect(pnpm.packages.find((p) => p.name === "qs")).toMatchObject({ version: "6.7.0", direct: false, via: ["express"] });
+    expect(pnpm.packages.find((p) => p.name === "qs")).toMatchObject({
+      version: "6.7.0",
+      direct: false,
+      via: ["express"],
+    });
     const yarn = parseLockfile(
       "yarn.lock",
-      ["# yarn lockfile v1", "", "express@4.17.1:", '  version "4.17.1"', "  dependencies:", '    qs "6.7.0"', "", "qs@6.7.0:", '  version "6.7.0"', ""].join("\n"),
+      [
+        "# yarn lockfile v1",
+        "",
+        "express@4.17.1:",
+        '  version "4.17.1"',
+        "  dependencies:",
+        '    qs "6.7.0"',
+        "",
+        "qs@6.7.0:",
+        '  version "6.7.0"',
+        "",
+      ].join("\n"),
       { dependencies: { express: "4.17.1" } },
     );
     expect(yarn.packages.find((p) => p.name === "qs")).toMatchObject({ direct: false, via: ["express"] });
-    expect(() => parseLockfile("yarn.lock", "__metadata:\n  version: 6\n")).toThrow("yarn.lock: a Yarn 2+ (berry) lock-file");
+    expect(() => parseLockfile("yarn.lock", "__metadata:\n  version: 6\n")).toThrow(
+      "yarn.lock: a Yarn 2+ (berry) lock-file",
+    );
   });
 
   it("audits the stack's own lock-file, embedded, when no file is given and no Vercel is configured", async () => {
     const registry = await startNpmRegistry();
     const osv = await startOsv();
     try {
-      const scan = await runScan({ levels: {}, ignore: [], access: {}, registryUrl: registry.url, osvUrl: osv.url }, "2026-12-01");
+      const scan = await runScan(
+        { levels: {}, ignore: [], access: {}, registryUrl: registry.url, osvUrl: osv.url },
+        "2026-12-01",
+      );
       expect(scan.reports.map((r) => r.origin)).toEqual(["stack: elegance-ops (embedded at deploy time)"]);
       expect(scan.reports[0].lockfile.packages).toBeGreaterThan(500);
       expect(scan.unreadable[0]).toContain("no Vercel token/project configured");

@@ -16,14 +16,42 @@ describe("the app's lock-file from Vercel", () => {
   let registry: FakeRegistry;
   let osv: FakeOsv;
   beforeAll(async () => {
-    [vercel, registry, osv] = await Promise.all([startVercelApi({ token: TOKEN, teamId: TEAM }), startNpmRegistry(), startOsv()]);
+    [vercel, registry, osv] = await Promise.all([
+      startVercelApi({ token: TOKEN, teamId: TEAM }),
+      startNpmRegistry(),
+      startOsv(),
+    ]);
     const t = Date.UTC(2026, 10, 1);
     vercel.deployments = [
-      { uid: "dpl_old", url: "elegance-old.vercel.app", created: t, readyState: "READY", target: "production", meta: {} },
-      { uid: "dpl_live", url: "elegance-live.vercel.app", created: t + 3_600_000, readyState: "READY", target: "production", meta: {} },
-      { uid: "dpl_preview", url: "elegance-preview.vercel.app", created: t + 7_200_000, readyState: "READY", target: null, meta: {} },
+      {
+        uid: "dpl_old",
+        url: "elegance-old.vercel.app",
+        created: t,
+        readyState: "READY",
+        target: "production",
+        meta: {},
+      },
+      {
+        uid: "dpl_live",
+        url: "elegance-live.vercel.app",
+        created: t + 3_600_000,
+        readyState: "READY",
+        target: "production",
+        meta: {},
+      },
+      {
+        uid: "dpl_preview",
+        url: "elegance-preview.vercel.app",
+        created: t + 7_200_000,
+        readyState: "READY",
+        target: null,
+        meta: {},
+      },
     ];
-    vercel.files.set("dpl_live", { "package.json": JSON.stringify({ name: "elegance-mobilite", dependencies: APP_LOCK.packages[""].dependencies }), "package-lock.json": JSON.stringify(APP_LOCK) });
+    vercel.files.set("dpl_live", {
+      "package.json": JSON.stringify({ name: "elegance-mobilite", dependencies: APP_LOCK.packages[""].dependencies }),
+      "package-lock.json": JSON.stringify(APP_LOCK),
+    });
     vercel.files.set("dpl_old", { "package-lock.json": "{}" });
     vercel.project.nodeVersion = "20.x";
     registry.advisories = NPM_ADVISORIES;
@@ -31,7 +59,13 @@ describe("the app's lock-file from Vercel", () => {
     registry.packuments = {
       lodash: { latest: "4.17.21", versions: { "4.17.15": {}, "4.17.21": {} } },
       express: { latest: "5.1.0", versions: { "4.17.1": {}, "5.1.0": {} } },
-      mkdirp: { latest: "3.0.1", versions: { "0.5.5": { deprecated: "Legacy versions of mkdirp are no longer supported. Please update to mkdirp 1.x." }, "3.0.1": {} } },
+      mkdirp: {
+        latest: "3.0.1",
+        versions: {
+          "0.5.5": { deprecated: "Legacy versions of mkdirp are no longer supported. Please update to mkdirp 1.x." },
+          "3.0.1": {},
+        },
+      },
       "node-fetch": { latest: "2.6.0", versions: { "2.6.0": {} } },
     };
   });
@@ -41,7 +75,14 @@ describe("the app's lock-file from Vercel", () => {
     registry.requests.length = 0;
   });
 
-  const env = () => ({ VERCEL_TOKEN: TOKEN, VERCEL_TEAM_ID: TEAM, VERCEL_PROJECT_ID: "prj_elegance", VERCEL_API_URL: vercel.url, NPM_REGISTRY_URL: registry.url, OSV_API_URL: osv.url });
+  const env = () => ({
+    VERCEL_TOKEN: TOKEN,
+    VERCEL_TEAM_ID: TEAM,
+    VERCEL_PROJECT_ID: "prj_elegance",
+    VERCEL_API_URL: vercel.url,
+    NPM_REGISTRY_URL: registry.url,
+    OSV_API_URL: osv.url,
+  });
 
   it("ops security audit scans the current production deployment's package-lock.json and the stack's own", async () => {
     const { code, stdout } = await ops(["security", "audit", "--json", "--retry-base-ms", "10"], env());
@@ -51,7 +92,12 @@ describe("the app's lock-file from Vercel", () => {
       "app: production deployment dpl_live (elegance-live.vercel.app)",
       "stack: elegance-ops (embedded at deploy time)",
     ]);
-    expect(result.details.reports[0].lockfile).toEqual({ file: "package-lock.json of deployment dpl_live", kind: "npm", packages: 7, direct: 4 });
+    expect(result.details.reports[0].lockfile).toEqual({
+      file: "package-lock.json of deployment dpl_live",
+      kind: "npm",
+      packages: 7,
+      direct: 4,
+    });
     const paths = vercel.log.map((r) => r.path);
     expect(paths.slice(0, 2)).toEqual(["/v6/deployments", "/v6/deployments/dpl_live/files"]);
     expect(vercel.log[0].query.get("target")).toBe("production");
@@ -61,7 +107,10 @@ describe("the app's lock-file from Vercel", () => {
   });
 
   it("ops deps check: behind the latest, deprecated versions, the commands to run, Node.js of Vercel and of the functions", async () => {
-    const { code, stdout } = await ops(["deps", "check", "--retry-base-ms", "10", "--lockfile", "/nonexistent/package-lock.json"], env());
+    const { code, stdout } = await ops(
+      ["deps", "check", "--retry-base-ms", "10", "--lockfile", "/nonexistent/package-lock.json"],
+      env(),
+    );
     expect(code).toBe(1);
     expect(stdout).toBe("");
     const app = await ops(["deps", "check", "--json", "--retry-base-ms", "10"], env());
@@ -69,9 +118,28 @@ describe("the app's lock-file from Vercel", () => {
     const deps = result.details.lockfiles[0].dependencies;
     expect(deps).toEqual(
       expect.arrayContaining([
-        { name: "lodash", installed: "4.17.15", wanted: "^4.17.0", latest: "4.17.21", behind: "patch", command: "npm update lodash" },
-        { name: "express", installed: "4.17.1", wanted: "4.17.1", latest: "5.1.0", behind: "major", command: "npm install express@5.1.0" },
-        expect.objectContaining({ name: "mkdirp", behind: "major", deprecated: expect.stringContaining("no longer supported"), command: "npm install mkdirp@3.0.1" }),
+        {
+          name: "lodash",
+          installed: "4.17.15",
+          wanted: "^4.17.0",
+          latest: "4.17.21",
+          behind: "patch",
+          command: "npm update lodash",
+        },
+        {
+          name: "express",
+          installed: "4.17.1",
+          wanted: "4.17.1",
+          latest: "5.1.0",
+          behind: "major",
+          command: "npm install express@5.1.0",
+        },
+        expect.objectContaining({
+          name: "mkdirp",
+          behind: "major",
+          deprecated: expect.stringContaining("no longer supported"),
+          command: "npm install mkdirp@3.0.1",
+        }),
         { name: "node-fetch", installed: "2.6.0", wanted: "^2.6.0", latest: "2.6.0", behind: "up to date" },
       ]),
     );
@@ -79,7 +147,14 @@ describe("the app's lock-file from Vercel", () => {
     const accepts = registry.requests.filter((r) => r.url === "/lodash").map((r) => r.headers.accept);
     expect(accepts[0]).toContain("application/vnd.npm.install-v1+json");
     expect(result.details.node).toEqual(
-      expect.arrayContaining([expect.objectContaining({ where: "Vercel project elegance-mobilite", version: "20.x", phase: "end of life", end: "2026-04-30" })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          where: "Vercel project elegance-mobilite",
+          version: "20.x",
+          phase: "end of life",
+          end: "2026-04-30",
+        }),
+      ]),
     );
     expect(result.status).toBe("fail");
     expect(result.summary).toContain("Vercel project elegance-mobilite on Node 20: end of life since 2026-04-30");

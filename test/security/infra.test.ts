@@ -4,10 +4,13 @@
 import { find, ofType, planStack, problemsOf, prodRawConfig, type Plan } from "../support/pulumi";
 import { needsStatements } from "../../infra/needs";
 
-const fn = (plan: Plan, list: string) => find(plan, "aws:lambda/function:Function", `elegance-mobilite-${list}-checklist`).inputs.environment.variables;
+const fn = (plan: Plan, list: string) =>
+  find(plan, "aws:lambda/function:Function", `elegance-mobilite-${list}-checklist`).inputs.environment.variables;
 const policy = (plan: Plan, list: string) =>
-  JSON.parse(find(plan, "aws:iam/rolePolicy:RolePolicy", `elegance-mobilite-${list}-checklist-policy`).inputs.policy).Statement as { Sid: string; Action: string | string[]; Resource: string | string[] }[];
-const secretNames = (plan: Plan) => ofType(plan, "aws:secretsmanager/secret:Secret").map((s) => s.inputs.name as string);
+  JSON.parse(find(plan, "aws:iam/rolePolicy:RolePolicy", `elegance-mobilite-${list}-checklist-policy`).inputs.policy)
+    .Statement as { Sid: string; Action: string | string[]; Resource: string | string[] }[];
+const secretNames = (plan: Plan) =>
+  ofType(plan, "aws:secretsmanager/secret:Secret").map((s) => s.inputs.name as string);
 
 describe("security checks in the plan", () => {
   let plain: Plan;
@@ -15,7 +18,11 @@ describe("security checks in the plan", () => {
   beforeAll(async () => {
     plain = await planStack();
     configured = await planStack((raw) => {
-      raw["elegance-ops:vercel"] = JSON.stringify({ teamId: "team_abc123", projectId: "prj_abc123", token: "AbCdEfGhIjKlMnOpQrStUvWx" });
+      raw["elegance-ops:vercel"] = JSON.stringify({
+        teamId: "team_abc123",
+        projectId: "prj_abc123",
+        token: "AbCdEfGhIjKlMnOpQrStUvWx",
+      });
       raw["elegance-ops:access"] = JSON.stringify({
         approved: [{ name: "camille.martin@elegance-mobilite.fr", role: "owner" }],
         supabaseOrganization: "elegance-mobilite",
@@ -25,18 +32,30 @@ describe("security checks in the plan", () => {
   });
 
   it("gives the weekly and monthly functions their settings, and the monthly one IAM's read-only report actions", () => {
-    expect(JSON.parse(fn(plain, "weekly").SECURITY_SETTINGS)).toEqual({ levels: { critical: "fail", high: "warn", moderate: "report", low: "report" }, ignore: [] });
+    expect(JSON.parse(fn(plain, "weekly").SECURITY_SETTINGS)).toEqual({
+      levels: { critical: "fail", high: "warn", moderate: "report", low: "report" },
+      ignore: [],
+    });
     expect(JSON.parse(fn(plain, "monthly").ACCESS_SETTINGS)).toEqual({ approved: [], maxKeyAgeDays: 90, aws: true });
     const read = policy(plain, "monthly").find((s) => s.Sid === "ReadAws");
-    expect(read).toEqual({ Sid: "ReadAws", Effect: "Allow", Action: ["iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListRoles"], Resource: "*" });
-    expect(policy(plain, "monthly").find((s) => s.Sid === "WriteLogs")!.Resource).toEqual(expect.arrayContaining([expect.stringMatching(/\/security\/access-reviews\/\*$/)]));
+    expect(read).toEqual({
+      Sid: "ReadAws",
+      Effect: "Allow",
+      Action: ["iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListRoles"],
+      Resource: "*",
+    });
+    expect(policy(plain, "monthly").find((s) => s.Sid === "WriteLogs")!.Resource).toEqual(
+      expect.arrayContaining([expect.stringMatching(/\/security\/access-reviews\/\*$/)]),
+    );
     expect(policy(plain, "weekly").some((s) => s.Sid === "ReadAws")).toBe(false);
   });
 
   it("creates no Vercel or Supabase secret unless configured; then only ARNs reach the functions", () => {
     expect(secretNames(plain).filter((n) => /vercel-token|supabase-token/.test(n))).toEqual([]);
     expect(fn(plain, "weekly")).not.toHaveProperty("VERCEL_TOKEN_SECRET_ARN");
-    expect(secretNames(configured)).toEqual(expect.arrayContaining(["elegance-mobilite/vercel-token", "elegance-mobilite/supabase-token"]));
+    expect(secretNames(configured)).toEqual(
+      expect.arrayContaining(["elegance-mobilite/vercel-token", "elegance-mobilite/supabase-token"]),
+    );
     const weekly = fn(configured, "weekly");
     expect(weekly).toMatchObject({ VERCEL_TEAM_ID: "team_abc123", VERCEL_PROJECT_ID: "prj_abc123" });
     expect(weekly.VERCEL_TOKEN_SECRET_ARN).toMatch(/^arn:aws:secretsmanager:.*vercel-token/);
@@ -45,11 +64,15 @@ describe("security checks in the plan", () => {
     expect(JSON.stringify(fn(configured, "monthly"))).not.toContain("AbCdEfGhIjKlMnOpQrStUvWx");
     expect(JSON.stringify(fn(configured, "monthly"))).not.toContain("sbp_aaaa");
     const read = policy(configured, "monthly").find((s) => s.Sid === "ReadOwnSecrets")!;
-    expect([read.Resource].flat()).toEqual(expect.arrayContaining([expect.stringMatching(/vercel-token/), expect.stringMatching(/supabase-token/)]));
+    expect([read.Resource].flat()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/vercel-token/), expect.stringMatching(/supabase-token/)]),
+    );
   });
 
   it("refuses a write action declared as a read", () => {
-    expect(() => needsStatements({ awsRead: ["iam:DeleteUser"] }, { logsBucket: "arn:l", backupsBucket: "arn:b" })).toThrow("needs.awsRead: iam:DeleteUser are not read-only actions");
+    expect(() =>
+      needsStatements({ awsRead: ["iam:DeleteUser"] }, { logsBucket: "arn:l", backupsBucket: "arn:b" }),
+    ).toThrow("needs.awsRead: iam:DeleteUser are not read-only actions");
   });
 });
 
@@ -64,11 +87,15 @@ describe("security and access config", () => {
     const found = problems("security", { ignore: [{ id: "GHSA-jf85-cpcp-j695", expires: "2026-13-01" }] });
     expect(found.join("\n")).toMatch(/elegance-ops:security\.ignore\[0\]\.reason is missing/);
     expect(found.join("\n")).toMatch(/elegance-ops:security\.ignore\[0\]\.expires: .*YYYY-MM-DD/);
-    expect(problems("security", { levels: { high: "page" } }).join("\n")).toMatch(/elegance-ops:security\.levels\.high: .*fail, warn or report/);
+    expect(problems("security", { levels: { high: "page" } }).join("\n")).toMatch(
+      /elegance-ops:security\.levels\.high: .*fail, warn or report/,
+    );
   });
 
   it("names an approved entry with an unknown role", () => {
     const found = problems("access", { approved: [{ name: "lea", role: "superadmin" }] });
-    expect(found.join("\n")).toMatch(/elegance-ops:access\.approved\[0\]\.role: .*one of viewer, developer, admin, owner/);
+    expect(found.join("\n")).toMatch(
+      /elegance-ops:access\.approved\[0\]\.role: .*one of viewer, developer, admin, owner/,
+    );
   });
 });

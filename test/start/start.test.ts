@@ -20,12 +20,16 @@ interface Run {
 /** Runs bin/start.ts in its own process group (as a terminal does); `interrupt` sends Ctrl-C's SIGINT to the group once it returns true. */
 function start(args: string[], interrupt?: (out: string) => boolean): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(path.join(ROOT, "node_modules", ".bin", "ts-node"), ["--transpile-only", "bin/start.ts", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ELEGANCE_DEMO_DIR: dir },
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      path.join(ROOT, "node_modules", ".bin", "ts-node"),
+      ["--transpile-only", "bin/start.ts", ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ELEGANCE_DEMO_DIR: dir },
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let out = "";
     let sent = false;
     const onData = (d: Buffer) => {
@@ -60,20 +64,26 @@ const alive = (pid: number) => {
 
 /** What the first step's title says it started. */
 function started(out: string) {
-  const m = /Démarré : PostgreSQL 127\.0\.0\.1:(\d+) \(pid (\d+)\), S3 http:\/\/127\.0\.0\.1:(\d+), app http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+  const m =
+    /Démarré : PostgreSQL 127\.0\.0\.1:(\d+) \(pid (\d+)\), S3 http:\/\/127\.0\.0\.1:(\d+), app http:\/\/127\.0\.0\.1:(\d+)/.exec(
+      out,
+    );
   if (!m) throw new Error(`no start line in:\n${out.slice(0, 2000)}`);
   return { pgPort: Number(m[1]), pid: Number(m[2]), s3Port: Number(m[3]), appPort: Number(m[4]) };
 }
 
 /** Processes whose command line names the demo directory (the postmaster, the watchdog). */
 const processesUsing = (d: string) =>
-  fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes(d);
-    } catch {
-      return false;
-    }
-  });
+  fs
+    .readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes(d);
+      } catch {
+        return false;
+      }
+    });
 
 async function expectNothingLeft(out: string): Promise<void> {
   const s = started(out);
@@ -87,7 +97,8 @@ test("runs the lists, a backup and its drill, prints the tables, the pages and w
   const run = await start([]);
   expect(run.code).toBe(0);
   expect(run.out).toMatch(/Base de démo générée : 200000 courses/);
-  for (const list of ["daily", "weekly", "monthly"]) expect(run.out).toMatch(new RegExp(`check-list ${list}: (ok|WARN|FAIL)\\n`));
+  for (const list of ["daily", "weekly", "monthly"])
+    expect(run.out).toMatch(new RegExp(`check-list ${list}: (ok|WARN|FAIL)\\n`));
   // The planted problems, found: the sequence at 80 %, the table never vacuumed, the unused index, the expired sessions.
   expect(run.out).toMatch(/promo_codes_id_seq at 80\.0%/);
   expect(run.out).toMatch(/not vacuumed for 7\+ days with > 10000 dead tuples: public\.rides/);
@@ -97,7 +108,11 @@ test("runs the lists, a backup and its drill, prints the tables, the pages and w
   expect(run.out).toMatch(/Exercice de restauration : ok/);
   const backupKey = /backup +: s3:\/\/elegance-mobilite-backups\/(daily\/\S+\.dump\.gz)/.exec(run.out)?.[1];
   expect(fs.existsSync(path.join(dir, "s3", "elegance-mobilite-backups", `${backupKey}._S3rver_object`))).toBe(true);
-  expect(fs.readdirSync(path.join(dir, "s3", "elegance-mobilite-logs", "reports", "checklists")).sort()).toEqual(["daily", "monthly", "weekly"]);
+  expect(fs.readdirSync(path.join(dir, "s3", "elegance-mobilite-logs", "reports", "checklists")).sort()).toEqual([
+    "daily",
+    "monthly",
+    "weekly",
+  ]);
   await expectNothingLeft(run.out);
 });
 

@@ -7,8 +7,20 @@ import { DEFAULT_DATABASE_THRESHOLDS, type DatabaseThresholds } from "../../lamb
 import { DEFAULT_INPUTS, type TaskInputs } from "../../lambdas/core/inputs";
 import { noMetrics } from "../../lambdas/core/metrics";
 
-export const checkContext = (url: string, database: Partial<DatabaseThresholds> = {}, now = new Date(), over: Partial<TaskInputs> = {}) => ({
-  inputs: { ...DEFAULT_INPUTS, checkLevels: {}, taskName: "t", databaseUrl: async () => url, database: { ...DEFAULT_DATABASE_THRESHOLDS, ...database }, ...over },
+export const checkContext = (
+  url: string,
+  database: Partial<DatabaseThresholds> = {},
+  now = new Date(),
+  over: Partial<TaskInputs> = {},
+) => ({
+  inputs: {
+    ...DEFAULT_INPUTS,
+    checkLevels: {},
+    taskName: "t",
+    databaseUrl: async () => url,
+    database: { ...DEFAULT_DATABASE_THRESHOLDS, ...database },
+    ...over,
+  },
   now,
   metrics: noMetrics,
 });
@@ -21,7 +33,7 @@ export async function runChecked(check: Check, ctx: ReturnType<typeof checkConte
 }
 
 /** The details of a result, for assertions. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 export const detailsOf = (r: CheckResult) => r.details as any;
 
 /** Waits (polling, no timing asserted) until `sql` returns a row with `ok` true. */

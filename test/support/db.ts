@@ -78,7 +78,9 @@ export async function createLoginRole(name: string, password: string, attributes
   await asSuperuser(async (c) => {
     const exists = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [name]);
     const verb = exists.rowCount ? "ALTER" : "CREATE";
-    await c.query(`${verb} ROLE ${c.escapeIdentifier(name)} WITH LOGIN ${attributes} PASSWORD ${c.escapeLiteral(password)}`);
+    await c.query(
+      `${verb} ROLE ${c.escapeIdentifier(name)} WITH LOGIN ${attributes} PASSWORD ${c.escapeLiteral(password)}`,
+    );
   });
 }
 

@@ -22,7 +22,14 @@ interface Common {
  * Runs `sql` in one transaction after setseed, with parallel plans off so random() runs in a
  * fixed order. `tables` (the first one is the one `count` rows go to) get bulk-load treatment.
  */
-async function seeded(db: Db, seed: number, tables: string[], count: number, sql: string, params: unknown[]): Promise<number> {
+async function seeded(
+  db: Db,
+  seed: number,
+  tables: string[],
+  count: number,
+  sql: string,
+  params: unknown[],
+): Promise<number> {
   await db.query("BEGIN");
   try {
     await db.query("SET LOCAL max_parallel_workers_per_gather = 0");
@@ -61,12 +68,15 @@ async function requireRows(db: Db, table: string, caller: string): Promise<void>
 async function dropIndexesForBulkLoad(db: Db, tables: string[], count: number): Promise<string[]> {
   const existing = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${tables[0]}`);
   if (count < 20_000 || count < Number(existing.rows[0].n)) return [];
-  const idx = await db.query<{ name: string; def: string }>(`
+  const idx = await db.query<{ name: string; def: string }>(
+    `
     SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
     FROM pg_index i
     WHERE i.indrelid = ANY($1::regclass[])
       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-    ORDER BY 1`, [tables]);
+    ORDER BY 1`,
+    [tables],
+  );
   for (const { name } of idx.rows) await db.query(`DROP INDEX ${name}`);
   return idx.rows.map((r) => r.def);
 }
@@ -81,7 +91,12 @@ export interface UsersOptions extends Common {
 
 /** Inserts auth.users rows: riders with confirmed emails, some phones, some anonymous. */
 export async function generateUsers(db: Db, o: UsersOptions): Promise<number> {
-  return seeded(db, o.seed ?? 1, ["auth.users"], o.count, `
+  return seeded(
+    db,
+    o.seed ?? 1,
+    ["auth.users"],
+    o.count,
+    `
     INSERT INTO auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
       last_sign_in_at, raw_app_meta_data, raw_user_meta_data, is_super_admin, created_at, updated_at,
       phone, phone_confirmed_at, is_anonymous)
@@ -102,12 +117,19 @@ export async function generateUsers(db: Db, o: UsersOptions): Promise<number> {
       SELECT n, i <= floor($1::int * $4::float8) AS anon, random() AS r2, random() AS r3,
              ${NOW} - random() * interval '3 years' AS created
       FROM (SELECT (SELECT count(*) FROM auth.users) + i AS n, i FROM generate_series(1, $1::int) i) g
-    ) s`, [o.count, o.seed ?? 1, o.now ?? null, o.anonymousFraction ?? 0.05]);
+    ) s`,
+    [o.count, o.seed ?? 1, o.now ?? null, o.anonymousFraction ?? 0.05],
+  );
 }
 
 /** Inserts public.drivers (chauffeurs without a linked auth user). */
 export async function generateDrivers(db: Db, o: Common): Promise<number> {
-  return seeded(db, o.seed ?? 1, ["public.drivers"], o.count, `
+  return seeded(
+    db,
+    o.seed ?? 1,
+    ["public.drivers"],
+    o.count,
+    `
     INSERT INTO public.drivers (id, name, phone, vehicle, license_plate, is_active, created_at, updated_at)
     SELECT md5(format('driver:%s:%s', $2::text, n))::uuid, format('Chauffeur %s', n),
       '337' || lpad(n::text, 8, '0'),
@@ -115,7 +137,9 @@ export async function generateDrivers(db: Db, o: Common): Promise<number> {
       format('EL-%s-%s', lpad(n::text, 4, '0'), chr(65 + floor(random() * 26)::int) || chr(65 + floor(random() * 26)::int)),
       random() < 0.9, created, created
     FROM (SELECT (SELECT count(*) FROM public.drivers) + i AS n, ${NOW} - random() * interval '3 years' AS created
-          FROM generate_series(1, $1::int) i) g`, [o.count, o.seed ?? 1, o.now ?? null]);
+          FROM generate_series(1, $1::int) i) g`,
+    [o.count, o.seed ?? 1, o.now ?? null],
+  );
 }
 
 export interface SessionsOptions extends Common {
@@ -134,7 +158,12 @@ export async function generateSessions(db: Db, o: SessionsOptions): Promise<numb
   await requireRows(db, "auth.users", "generateSessions");
   // Only the sessions part calls random(); tokens and claims derive from the session id,
   // so the order in which the data-modifying CTEs run cannot change the rows.
-  return seeded(db, o.seed ?? 1, ["auth.sessions", "auth.refresh_tokens", "auth.mfa_amr_claims"], o.count, `
+  return seeded(
+    db,
+    o.seed ?? 1,
+    ["auth.sessions", "auth.refresh_tokens", "auth.mfa_amr_claims"],
+    o.count,
+    `
     WITH u AS (SELECT array_agg(id ORDER BY id) AS ids FROM auth.users),
     g AS (
       SELECT (SELECT count(*) FROM auth.sessions) + i AS n, i <= floor($1::int * $4::float8) AS expired,
@@ -176,7 +205,15 @@ export async function generateSessions(db: Db, o: SessionsOptions): Promise<numb
       FROM s, unnest(CASE WHEN s.aal = 'aal2' THEN ARRAY['password', 'totp'] ELSE ARRAY['password'] END) m
     )
     SELECT 1 FROM s`,
-    [o.count, o.seed ?? 1, o.now ?? null, o.expiredFraction ?? 0.5, o.refreshTokensPerSession ?? 2, o.mfaFraction ?? 0.1]);
+    [
+      o.count,
+      o.seed ?? 1,
+      o.now ?? null,
+      o.expiredFraction ?? 0.5,
+      o.refreshTokensPerSession ?? 2,
+      o.mfaFraction ?? 0.1,
+    ],
+  );
 }
 
 export interface RidesOptions extends Common {
@@ -195,7 +232,12 @@ export async function generateRides(db: Db, o: RidesOptions): Promise<number> {
   // Numbers are built from integers (km in hundredths, coordinates in millionths): casting
   // float8 to numeric costs more than the rest of a row. v is MATERIALIZED so that status,
   // created and km are computed once per row, not once per use below.
-  return seeded(db, o.seed ?? 1, ["public.rides"], o.count, `
+  return seeded(
+    db,
+    o.seed ?? 1,
+    ["public.rides"],
+    o.count,
+    `
     WITH p AS (SELECT ${now(2)} AS t, ${now(2)} - make_interval(months => $4) AS cutoff),
     u AS (SELECT array_agg(id ORDER BY id) AS ids FROM auth.users WHERE NOT is_anonymous),
     d AS (SELECT array_agg(id ORDER BY id) AS ids FROM public.drivers),
@@ -232,5 +274,7 @@ export async function generateRides(db: Db, o: RidesOptions): Promise<number> {
       CASE status WHEN 'completed' THEN CASE WHEN r7 < 0.02 THEN 'refunded' ELSE 'paid' END
                   WHEN 'cancelled' THEN CASE WHEN r7 < 0.5 THEN 'refunded' ELSE 'failed' END
                   WHEN 'requested' THEN 'pending' ELSE 'authorized' END::public.payment_status
-    FROM v ORDER BY created, i`, [o.count, o.now ?? null, o.oldFraction ?? 0.5, o.olderThanMonths ?? 12]);
+    FROM v ORDER BY created, i`,
+    [o.count, o.now ?? null, o.oldFraction ?? 0.5, o.olderThanMonths ?? 12],
+  );
 }

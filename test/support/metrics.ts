@@ -3,11 +3,17 @@
 // evening, the daily list's business metrics, the backup's duration, the functions' Lambda
 // metrics), and a CloudWatch mock (aws-sdk-client-mock) answering ListMetrics and
 // GetMetricData from it, so the export's real code writes what the report reads.
-import { GetMetricDataCommand, ListMetricsCommand, type CloudWatchClient, type GetMetricDataCommandInput, type Metric } from "@aws-sdk/client-cloudwatch";
+import {
+  GetMetricDataCommand,
+  ListMetricsCommand,
+  type CloudWatchClient,
+  type GetMetricDataCommandInput,
+  type Metric,
+} from "@aws-sdk/client-cloudwatch";
 import type { AwsClientStub } from "aws-sdk-client-mock";
 import { BUSINESS_METRIC, METRIC, METRICS_NAMESPACE } from "../../lambdas/core/contract";
 import type { ExportedPoint } from "../../lambdas/metrics-export/export";
-import { dayRange } from "../../lambdas/report/week";
+import { dayRange } from "../../lambdas/lib/week";
 
 /** Deterministic noise in [0, 1) from a number. */
 const noise = (n: number) => {
@@ -16,16 +22,34 @@ const noise = (n: number) => {
 };
 
 export const APP = "elegance-mobilite";
-const FUNCTIONS = ["daily-checklist", "weekly-checklist", "monthly-checklist", "health-probe", "backup", "backup-drill", "metrics-export", "weekly-report"].map((f) => `${APP}-${f}`);
+const FUNCTIONS = [
+  "daily-checklist",
+  "weekly-checklist",
+  "monthly-checklist",
+  "health-probe",
+  "backup",
+  "backup-drill",
+  "metrics-export",
+  "weekly-report",
+].map((f) => `${APP}-${f}`);
 
 /** Every datapoint of `day` at `period` seconds. `outage`: minutes of that day the probe saw the app down. */
-export function syntheticDay(day: string, options: { period?: number; outage?: [number, number]; lambdaMetrics?: boolean } = {}): ExportedPoint[] {
+export function syntheticDay(
+  day: string,
+  options: { period?: number; outage?: [number, number]; lambdaMetrics?: boolean } = {},
+): ExportedPoint[] {
   const period = options.period ?? 60;
   const start = dayRange(day).start.getTime();
   const dayIndex = Math.round(start / 86_400_000);
   const points: ExportedPoint[] = [];
-  const push = (namespace: string, metric: string, dimensions: Record<string, string>, stat: string, t: number, value: number) =>
-    points.push({ namespace, metric, dimensions, stat, period, time: new Date(t).toISOString(), value });
+  const push = (
+    namespace: string,
+    metric: string,
+    dimensions: Record<string, string>,
+    stat: string,
+    t: number,
+    value: number,
+  ) => points.push({ namespace, metric, dimensions, stat, period, time: new Date(t).toISOString(), value });
   const app = { App: APP };
   for (let i = 0; i < 86_400 / period; i++) {
     const t = start + i * period * 1000;
@@ -60,21 +84,34 @@ export function syntheticDay(day: string, options: { period?: number; outage?: [
     [BUSINESS_METRIC.databaseBytes]: 850 * 1048576 + (dayIndex % 3650) * 2 * 1048576,
   };
   for (const [metric, value] of Object.entries(business)) {
-    for (const stat of ["Maximum", "Sum", "SampleCount"]) push(METRICS_NAMESPACE, metric, app, stat, at7 - (at7 % (period * 1000)), stat === "SampleCount" ? 1 : value);
+    for (const stat of ["Maximum", "Sum", "SampleCount"])
+      push(METRICS_NAMESPACE, metric, app, stat, at7 - (at7 % (period * 1000)), stat === "SampleCount" ? 1 : value);
   }
   const at2 = start + 2 * 3_600_000;
-  push(METRICS_NAMESPACE, METRIC.backupSeconds, { Task: "backup" }, "Maximum", at2 - (at2 % (period * 1000)), 95 + Math.round(noise(dayIndex + 11) * 30));
+  push(
+    METRICS_NAMESPACE,
+    METRIC.backupSeconds,
+    { Task: "backup" },
+    "Maximum",
+    at2 - (at2 % (period * 1000)),
+    95 + Math.round(noise(dayIndex + 11) * 30),
+  );
   return points;
 }
 
 /** The CloudWatch mock answering from `days` (day → points): ListMetrics, then GetMetricData per query. */
 export function serveMetrics(cloudwatch: AwsClientStub<CloudWatchClient>, days: Map<string, ExportedPoint[]>): void {
-  const key = (namespace: string, metric: string, dims: Record<string, string>) => `${namespace}|${metric}|${JSON.stringify(Object.entries(dims).sort())}`;
+  const key = (namespace: string, metric: string, dims: Record<string, string>) =>
+    `${namespace}|${metric}|${JSON.stringify(Object.entries(dims).sort())}`;
   cloudwatch.on(ListMetricsCommand).callsFake((input: { Namespace?: string }) => {
     const seen = new Map<string, Metric>();
     for (const p of [...days.values()].flat()) {
       if (p.namespace !== input.Namespace) continue;
-      seen.set(key(p.namespace, p.metric, p.dimensions), { Namespace: p.namespace, MetricName: p.metric, Dimensions: Object.entries(p.dimensions).map(([Name, Value]) => ({ Name, Value })) });
+      seen.set(key(p.namespace, p.metric, p.dimensions), {
+        Namespace: p.namespace,
+        MetricName: p.metric,
+        Dimensions: Object.entries(p.dimensions).map(([Name, Value]) => ({ Name, Value })),
+      });
     }
     return { Metrics: [...seen.values()] };
   });
@@ -90,9 +127,20 @@ export function serveMetrics(cloudwatch: AwsClientStub<CloudWatchClient>, days: 
     return {
       MetricDataResults: input.MetricDataQueries!.map((q) => {
         const m = q.MetricStat!.Metric!;
-        const wanted = key(m.Namespace!, m.MetricName!, Object.fromEntries((m.Dimensions ?? []).map((d) => [d.Name!, d.Value!])));
-        const hits = (index.get(`${wanted}|${q.MetricStat!.Stat}`) ?? []).filter(({ t }) => t >= from && t < to).map(({ p }) => p);
-        return { Id: q.Id, Timestamps: hits.map((p) => new Date(p.time)), Values: hits.map((p) => p.value), StatusCode: "Complete" };
+        const wanted = key(
+          m.Namespace!,
+          m.MetricName!,
+          Object.fromEntries((m.Dimensions ?? []).map((d) => [d.Name!, d.Value!])),
+        );
+        const hits = (index.get(`${wanted}|${q.MetricStat!.Stat}`) ?? [])
+          .filter(({ t }) => t >= from && t < to)
+          .map(({ p }) => p);
+        return {
+          Id: q.Id,
+          Timestamps: hits.map((p) => new Date(p.time)),
+          Values: hits.map((p) => p.value),
+          StatusCode: "Complete",
+        };
       }),
     };
   });

@@ -24,11 +24,16 @@ export interface FakeRegistry {
   close(): Promise<void>;
 }
 
-const send = (res: http.ServerResponse, status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+const send = (res: http.ServerResponse, status: number, body: unknown) =>
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 
 export async function startNpmRegistry(): Promise<FakeRegistry> {
   const failures: { path: RegExp; status: number; remaining: number }[] = [];
-  const fake = { advisories: {}, packuments: {}, fail: (path: RegExp, status: number, times = Infinity) => void failures.push({ path, status, remaining: times }) } as unknown as FakeRegistry;
+  const fake = {
+    advisories: {},
+    packuments: {},
+    fail: (path: RegExp, status: number, times = Infinity) => void failures.push({ path, status, remaining: times }),
+  } as unknown as FakeRegistry;
   const server = await startHttpServer((req, res, body) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const failure = failures.find((f) => f.remaining > 0 && f.path.test(url.pathname));
@@ -45,7 +50,9 @@ export async function startNpmRegistry(): Promise<FakeRegistry> {
       }
       const answer: Record<string, unknown[]> = {};
       for (const [name, versions] of Object.entries(asked)) {
-        const hits = (fake.advisories[name] ?? []).filter((a) => versions.some((v) => semver.satisfies(v, a.vulnerable_versions)));
+        const hits = (fake.advisories[name] ?? []).filter((a) =>
+          versions.some((v) => semver.satisfies(v, a.vulnerable_versions)),
+        );
         if (hits.length)
           answer[name] = hits.map((a) => ({
             id: a.id,
@@ -64,8 +71,24 @@ export async function startNpmRegistry(): Promise<FakeRegistry> {
       const p = fake.packuments[name];
       if (!p) return send(res, 404, { error: "Not found" });
       const abbreviated = (req.headers.accept ?? "").includes("application/vnd.npm.install-v1+json");
-      const versions = Object.fromEntries(Object.entries(p.versions).map(([v, meta]) => [v, { name, version: v, ...(meta.deprecated ? { deprecated: meta.deprecated } : {}), dist: { tarball: `${fake.url}/${name}/-/${name}-${v}.tgz` } }]));
-      return send(res, 200, abbreviated ? { name, "dist-tags": { latest: p.latest }, modified: "2026-01-01T00:00:00.000Z", versions } : { _id: name, name, "dist-tags": { latest: p.latest }, versions, time: {} });
+      const versions = Object.fromEntries(
+        Object.entries(p.versions).map(([v, meta]) => [
+          v,
+          {
+            name,
+            version: v,
+            ...(meta.deprecated ? { deprecated: meta.deprecated } : {}),
+            dist: { tarball: `${fake.url}/${name}/-/${name}-${v}.tgz` },
+          },
+        ]),
+      );
+      return send(
+        res,
+        200,
+        abbreviated
+          ? { name, "dist-tags": { latest: p.latest }, modified: "2026-01-01T00:00:00.000Z", versions }
+          : { _id: name, name, "dist-tags": { latest: p.latest }, versions, time: {} },
+      );
     }
     send(res, 404, { error: "Not found" });
   });

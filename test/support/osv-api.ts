@@ -23,14 +23,20 @@ export interface FakeOsv {
   close(): Promise<void>;
 }
 
-const send = (res: http.ServerResponse, status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+const send = (res: http.ServerResponse, status: number, body: unknown) =>
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 
 const affects = (v: FakeVuln, name: string, version: string) =>
-  v.package === name && semver.gte(version, v.introduced === "0" ? "0.0.0" : v.introduced) && (!v.fixed || semver.lt(version, v.fixed));
+  v.package === name &&
+  semver.gte(version, v.introduced === "0" ? "0.0.0" : v.introduced) &&
+  (!v.fixed || semver.lt(version, v.fixed));
 
 export async function startOsv(): Promise<FakeOsv> {
   const failures: { path: RegExp; status: number; remaining: number }[] = [];
-  const fake = { vulns: [], fail: (path: RegExp, status: number, times = Infinity) => void failures.push({ path, status, remaining: times }) } as unknown as FakeOsv;
+  const fake = {
+    vulns: [],
+    fail: (path: RegExp, status: number, times = Infinity) => void failures.push({ path, status, remaining: times }),
+  } as unknown as FakeOsv;
   const server = await startHttpServer((req, res, body) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const failure = failures.find((f) => f.remaining > 0 && f.path.test(url.pathname));
@@ -39,10 +45,14 @@ export async function startOsv(): Promise<FakeOsv> {
       return send(res, failure.status, { code: failure.status === 429 ? 8 : 14, message: "unavailable" });
     }
     if (url.pathname === "/v1/querybatch" && req.method === "POST") {
-      const { queries } = JSON.parse(body) as { queries: { package: { name: string; ecosystem: string }; version: string }[] };
+      const { queries } = JSON.parse(body) as {
+        queries: { package: { name: string; ecosystem: string }; version: string }[];
+      };
       if (queries.length > 1000) return send(res, 400, { code: 3, message: "Too many queries." });
       const results = queries.map((q) => {
-        const vulns = fake.vulns.filter((v) => q.package.ecosystem === "npm" && affects(v, q.package.name, q.version)).map((v) => ({ id: v.id, modified: "2026-01-01T00:00:00Z" }));
+        const vulns = fake.vulns
+          .filter((v) => q.package.ecosystem === "npm" && affects(v, q.package.name, q.version))
+          .map((v) => ({ id: v.id, modified: "2026-01-01T00:00:00Z" }));
         return vulns.length ? { vulns } : {};
       });
       return send(res, 200, { results });
@@ -56,7 +66,14 @@ export async function startOsv(): Promise<FakeOsv> {
         summary: v.summary,
         aliases: v.aliases ?? [],
         modified: "2026-01-01T00:00:00Z",
-        affected: [{ package: { ecosystem: "npm", name: v.package }, ranges: [{ type: "SEMVER", events: [{ introduced: v.introduced }, ...(v.fixed ? [{ fixed: v.fixed }] : [])] }] }],
+        affected: [
+          {
+            package: { ecosystem: "npm", name: v.package },
+            ranges: [
+              { type: "SEMVER", events: [{ introduced: v.introduced }, ...(v.fixed ? [{ fixed: v.fixed }] : [])] },
+            ],
+          },
+        ],
         references: [{ type: "ADVISORY", url: `https://nvd.nist.gov/vuln/detail/${v.aliases?.[0] ?? v.id}` }],
         database_specific: { severity: v.severity },
       });

@@ -60,7 +60,8 @@ function nativeDir(): string {
  */
 export function runnableNativeDir(runAs: PgServer["runAs"], copyInto: string): string {
   const native = nativeDir();
-  if (!runAs || spawnSync(path.join(native, "bin", "postgres"), ["--version"], { ...runAs }).status === 0) return native;
+  if (!runAs || spawnSync(path.join(native, "bin", "postgres"), ["--version"], { ...runAs }).status === 0)
+    return native;
   const copy = path.join(copyInto, "native");
   fs.cpSync(native, copy, { recursive: true, verbatimSymlinks: true });
   return copy;
@@ -161,8 +162,18 @@ export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServe
       if (runAs) fs.chownSync(pwFile, runAs.uid, runAs.gid);
       run(
         bin("initdb"),
-        ["-D", dataDir, "-U", superuser, `--pwfile=${pwFile}`, "--auth=scram-sha-256",
-          "--encoding=UTF8", "--no-locale", "--no-sync", "--no-instructions"],
+        [
+          "-D",
+          dataDir,
+          "-U",
+          superuser,
+          `--pwfile=${pwFile}`,
+          "--auth=scram-sha-256",
+          "--encoding=UTF8",
+          "--no-locale",
+          "--no-sync",
+          "--no-instructions",
+        ],
         runAs,
       );
       fs.rmSync(pwFile);
@@ -186,7 +197,9 @@ export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServe
         log_min_messages: "warning",
         ...opts.settings,
       };
-      const conf = Object.entries(settings).map(([k, v]) => `${k} = ${v}`).join("\n");
+      const conf = Object.entries(settings)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join("\n");
       fs.writeFileSync(path.join(dataDir, "postgresql.auto.conf"), `${conf}\n`);
       const child = await startPostmaster(bin("postgres"), dataDir, logFile, runAs);
       if (!child) {
@@ -201,8 +214,19 @@ export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServe
         stdio: "ignore",
       });
       watchdog.unref();
-      return { host: HOST, port, superuser, password, rootDir, dataDir, logFile, pid,
-        watchdogPid: watchdog.pid ?? 0, process: child, runAs };
+      return {
+        host: HOST,
+        port,
+        superuser,
+        password,
+        rootDir,
+        dataDir,
+        logFile,
+        pid,
+        watchdogPid: watchdog.pid ?? 0,
+        process: child,
+        runAs,
+      };
     }
   } catch (e) {
     fs.rmSync(rootDir, { recursive: true, force: true });
@@ -225,7 +249,7 @@ async function startPostmaster(postgres: string, dataDir: string, logFile: strin
   child.once("exit", () => (exited = true));
   // The postmaster writes "ready" as the status line of postmaster.pid (what pg_ctl -w waits for).
   const pidFile = path.join(dataDir, "postmaster.pid");
-  for (const deadline = Date.now() + 60_000; !exited && Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 60_000; !exited && Date.now() < deadline;) {
     const lines = fs.existsSync(pidFile) ? fs.readFileSync(pidFile, "utf8").split("\n") : [];
     if (Number(lines[0]) === child.pid && lines[7]?.trim() === "ready") return child;
     await new Promise((r) => setTimeout(r, 25));
@@ -249,7 +273,11 @@ export async function stopPgServer(server: PgServer): Promise<void> {
       });
     });
   // SIGINT = fast shutdown; escalate if it hangs.
-  for (const [signal, waitMs] of [["SIGINT", 20_000], ["SIGQUIT", 5_000], ["SIGKILL", 5_000]] as const) {
+  for (const [signal, waitMs] of [
+    ["SIGINT", 20_000],
+    ["SIGQUIT", 5_000],
+    ["SIGKILL", 5_000],
+  ] as const) {
     if (!isAlive(server.pid)) break;
     try {
       process.kill(server.pid, signal);
@@ -262,6 +290,11 @@ export async function stopPgServer(server: PgServer): Promise<void> {
   fs.rmSync(server.rootDir, { recursive: true, force: true });
 }
 
-export function pgUrl(server: Pick<PgServer, "host" | "port">, user: string, password: string, database: string): string {
+export function pgUrl(
+  server: Pick<PgServer, "host" | "port">,
+  user: string,
+  password: string,
+  database: string,
+): string {
   return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${server.host}:${server.port}/${encodeURIComponent(database)}`;
 }

@@ -81,12 +81,19 @@ function multipartExtras(root: string, req: http.IncomingMessage, res: http.Serv
       .filter((u) => u.key.startsWith(prefix))
       .sort((a, b) => a.key.localeCompare(b.key) || a.id.localeCompare(b.id));
     const items = uploads
-      .map((u) => `<Upload><Key>${xmlEscape(u.key)}</Key><UploadId>${u.id}</UploadId>` +
-        `<Initiated>${u.initiated.toISOString()}</Initiated><StorageClass>STANDARD</StorageClass></Upload>`)
+      .map(
+        (u) =>
+          `<Upload><Key>${xmlEscape(u.key)}</Key><UploadId>${u.id}</UploadId>` +
+          `<Initiated>${u.initiated.toISOString()}</Initiated><StorageClass>STANDARD</StorageClass></Upload>`,
+      )
       .join("");
-    sendXml(res, 200, `<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
-      `<Bucket>${xmlEscape(bucket)}</Bucket><Prefix>${xmlEscape(prefix)}</Prefix><MaxUploads>1000</MaxUploads>` +
-      `<IsTruncated>false</IsTruncated>${items}</ListMultipartUploadsResult>`);
+    sendXml(
+      res,
+      200,
+      `<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
+        `<Bucket>${xmlEscape(bucket)}</Bucket><Prefix>${xmlEscape(prefix)}</Prefix><MaxUploads>1000</MaxUploads>` +
+        `<IsTruncated>false</IsTruncated>${items}</ListMultipartUploadsResult>`,
+    );
     return true;
   }
   return false;
@@ -101,9 +108,13 @@ const widen = (b: crypto.BinaryLike) => Buffer.concat([Buffer.from(b as Buffer),
 const mutableCrypto = require("node:crypto") as { -readonly [K in keyof typeof crypto]: (typeof crypto)[K] };
 if (mutableCrypto.createCipheriv === original.cipher) {
   mutableCrypto.createCipheriv = ((alg: string, key: crypto.CipherKey, iv: crypto.BinaryLike | null, opts?: any) =>
-    alg === "des" ? original.cipher("aes-128-cbc", widen(key as Buffer), widen(iv!)) : original.cipher(alg, key, iv, opts)) as typeof crypto.createCipheriv;
+    alg === "des"
+      ? original.cipher("aes-128-cbc", widen(key as Buffer), widen(iv!))
+      : original.cipher(alg, key, iv, opts)) as typeof crypto.createCipheriv;
   mutableCrypto.createDecipheriv = ((alg: string, key: crypto.CipherKey, iv: crypto.BinaryLike | null, opts?: any) =>
-    alg === "des" ? original.decipher("aes-128-cbc", widen(key as Buffer), widen(iv!)) : original.decipher(alg, key, iv, opts)) as typeof crypto.createDecipheriv;
+    alg === "des"
+      ? original.decipher("aes-128-cbc", widen(key as Buffer), widen(iv!))
+      : original.decipher(alg, key, iv, opts)) as typeof crypto.createDecipheriv;
 }
 
 /** `directory`: serve the buckets another server left there (a restart after `stop({ keep: true })`). */

@@ -20,7 +20,8 @@ export interface FakeSupabase {
 export async function startSupabaseApi(options: { token: string; organization: string }): Promise<FakeSupabase> {
   const fake = { members: [] } as unknown as FakeSupabase;
   const server = await startHttpServer((req, res) => {
-    const send = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    const send = (status: number, body: unknown) =>
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
     if (req.headers.authorization !== `Bearer ${options.token}`) return send(401, { message: "Unauthorized" });
     const m = (req.url ?? "").match(/^\/v1\/organizations\/([^/?]+)\/members$/);
     if (!m || req.method !== "GET") return send(404, { message: "Cannot GET " + req.url });

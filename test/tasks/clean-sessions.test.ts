@@ -14,19 +14,23 @@ describe("clean-sessions", () => {
 
   /** Digest of the rows that must survive: live sessions and everything hanging from them. */
   const survivorDigest = async () =>
-    (await admin.query(`
+    (
+      await admin.query(`
       SELECT md5(string_agg(t, '' ORDER BY t)) AS d FROM (
         SELECT s::text AS t FROM auth.sessions s WHERE NOT (s.not_after IS NOT NULL AND s.not_after < now() - interval '30 days')
         UNION ALL SELECT r::text FROM auth.refresh_tokens r JOIN auth.sessions s ON s.id = r.session_id
           WHERE NOT (s.not_after IS NOT NULL AND s.not_after < now() - interval '30 days')
         UNION ALL SELECT m::text FROM auth.mfa_amr_claims m JOIN auth.sessions s ON s.id = m.session_id
-          WHERE NOT (s.not_after IS NOT NULL AND s.not_after < now() - interval '30 days')) x`)).rows[0].d as string;
+          WHERE NOT (s.not_after IS NOT NULL AND s.not_after < now() - interval '30 days')) x`)
+    ).rows[0].d as string;
 
   beforeAll(async () => {
     admin = await db().client("supabase_admin");
     await generateUsers(admin, { count: 5_000, seed: 5 });
     await generateSessions(admin, { count: 40_000, expiredFraction: 0.5, seed: 5 });
-    const { rows: [r] } = await admin.query(`
+    const {
+      rows: [r],
+    } = await admin.query(`
       WITH v AS (SELECT id FROM auth.sessions WHERE not_after < now() - interval '30 days')
       SELECT (SELECT count(*)::int FROM v) AS sessions,
              (SELECT count(*)::int FROM auth.refresh_tokens WHERE session_id IN (SELECT id FROM v)) AS "refreshTokens",
@@ -39,19 +43,29 @@ describe("clean-sessions", () => {
   it("dry run counts exactly what is expired, cascades included, and deletes nothing", async () => {
     const dry = await cleanSessions(db().url, { dryRun: true, batchSize: 1_000 });
     expect(dry.counts).toEqual({ ...expected, batches: Math.ceil(expected.sessions / 1_000), batchSize: 1_000 });
-    expect((await admin.query("SELECT count(*)::int AS n FROM auth.sessions WHERE not_after < now() - interval '30 days'")).rows[0].n).toBe(expected.sessions);
+    expect(
+      (await admin.query("SELECT count(*)::int AS n FROM auth.sessions WHERE not_after < now() - interval '30 days'"))
+        .rows[0].n,
+    ).toBe(expected.sessions);
   });
 
   it("killed and re-run: expired sessions and only their tokens and claims are gone; live ones untouched", async () => {
     const random = seededRandom(7);
     let kills = 0;
     for (let i = 0; i < 3; i++) {
-      if (await killWhileRunning(admin, "elegance-ops:clean-sessions", 20 + random() * 200, () => cleanSessions(db().url, { batchSize: 500 }))) kills++;
+      if (
+        await killWhileRunning(admin, "elegance-ops:clean-sessions", 20 + random() * 200, () =>
+          cleanSessions(db().url, { batchSize: 500 }),
+        )
+      )
+        kills++;
       expect(await survivorDigest()).toBe(survivors);
     }
     expect(kills).toBeGreaterThan(0);
     await cleanSessions(db().url, { batchSize: 500 });
-    const { rows: [left] } = await admin.query(`SELECT
+    const {
+      rows: [left],
+    } = await admin.query(`SELECT
       (SELECT count(*)::int FROM auth.sessions WHERE not_after < now() - interval '30 days') AS expired,
       (SELECT count(*)::int FROM auth.refresh_tokens r WHERE r.session_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM auth.sessions s WHERE s.id = r.session_id)) AS orphans,
       (SELECT count(*)::int FROM auth.sessions WHERE not_after IS NULL) AS untimed`);
@@ -64,12 +78,19 @@ describe("clean-sessions", () => {
   it("on a clean database says there is nothing to delete, not who cleaned them (issue 19: it credited Supabase Auth after our own run)", async () => {
     const again = await cleanSessions(db().url);
     expect(again.counts.sessions).toBe(0);
-    expect(again.summary).toBe("no session matched (not_after older than 30 days): nothing to delete (an earlier run or Supabase Auth removed them)");
+    expect(again.summary).toBe(
+      "no session matched (not_after older than 30 days): nothing to delete (an earlier run or Supabase Auth removed them)",
+    );
   });
 
   it("two runs at once: exactly one does the work", async () => {
-    await admin.query("UPDATE auth.sessions SET not_after = now() - interval '40 days' WHERE id IN (SELECT id FROM auth.sessions WHERE not_after IS NOT NULL ORDER BY id LIMIT 3000)");
-    const results = await Promise.all([cleanSessions(db().url, { batchSize: 200 }), cleanSessions(db().url, { batchSize: 200 })]);
+    await admin.query(
+      "UPDATE auth.sessions SET not_after = now() - interval '40 days' WHERE id IN (SELECT id FROM auth.sessions WHERE not_after IS NOT NULL ORDER BY id LIMIT 3000)",
+    );
+    const results = await Promise.all([
+      cleanSessions(db().url, { batchSize: 200 }),
+      cleanSessions(db().url, { batchSize: 200 }),
+    ]);
     // Whichever got the lock did all the work; the other either saw the lock or found nothing left.
     expect(results.reduce((sum, r) => sum + (r.counts.sessions ?? 0), 0)).toBe(3000);
     expect(results.filter((r) => (r.counts.sessions ?? 0) > 0)).toHaveLength(1);
@@ -84,8 +105,12 @@ describe("clean-sessions", () => {
   });
 
   it("the real run deletes and counts exactly what the dry run announced, cascaded rows included", async () => {
-    await admin.query("UPDATE auth.sessions SET not_after = now() - interval '45 days' WHERE id IN (SELECT id FROM auth.sessions WHERE not_after IS NOT NULL ORDER BY id LIMIT 2500)");
-    const { rows: [children] } = await admin.query(`
+    await admin.query(
+      "UPDATE auth.sessions SET not_after = now() - interval '45 days' WHERE id IN (SELECT id FROM auth.sessions WHERE not_after IS NOT NULL ORDER BY id LIMIT 2500)",
+    );
+    const {
+      rows: [children],
+    } = await admin.query(`
       WITH v AS (SELECT id FROM auth.sessions WHERE not_after < now() - interval '30 days')
       SELECT (SELECT count(*)::int FROM v) AS sessions,
              (SELECT count(*)::int FROM auth.refresh_tokens WHERE session_id IN (SELECT id FROM v)) AS "refreshTokens",
@@ -99,7 +124,9 @@ describe("clean-sessions", () => {
   });
 
   it("the optional inactivity rule also removes sessions not refreshed for N days, never by not_after alone", async () => {
-    await admin.query("UPDATE auth.sessions SET not_after = NULL, refreshed_at = now() - interval '100 days' WHERE id IN (SELECT id FROM auth.sessions ORDER BY id LIMIT 50)");
+    await admin.query(
+      "UPDATE auth.sessions SET not_after = NULL, refreshed_at = now() - interval '100 days' WHERE id IN (SELECT id FROM auth.sessions ORDER BY id LIMIT 50)",
+    );
     const dry = await cleanSessions(db().url, { dryRun: true });
     expect(dry.counts.sessions).toBe(0);
     const inactive = await cleanSessions(db().url, { inactiveDays: 90 });

@@ -17,11 +17,15 @@ describe("purge-temporary", () => {
     const done = await purgeTemporaryData(db().url, target, { batchSize: 50 });
     expect(done.counts).toEqual(dry.counts);
     expect(done.summary).toBe(`deleted ${old} from public.ride_quotes (created_at older than 100 days)`);
-    const { rows } = await owner.query("SELECT count(*)::int AS n, min(id) AS first, max(id) AS last FROM public.ride_quotes");
+    const { rows } = await owner.query(
+      "SELECT count(*)::int AS n, min(id) AS first, max(id) AS last FROM public.ride_quotes",
+    );
     expect(rows[0]).toEqual({ n: 99, first: 1, last: 99 });
   });
 
   it("with nothing configured, says where to configure it", async () => {
-    expect((await purgeTemporaryData(db().url, [])).summary).toBe("no temporary data configured (database.tasks.temporaryData)");
+    expect((await purgeTemporaryData(db().url, [])).summary).toBe(
+      "no temporary data configured (database.tasks.temporaryData)",
+    );
   });
 });

@@ -22,12 +22,16 @@ describe("vacuum-analyze", () => {
     const details = result.details as { vacuumed: string[]; skipped: { table: string; reason: string }[] };
     expect(details.vacuumed).toContain("public.rides");
     const reasons = Object.fromEntries(details.skipped.map((s) => [s.table, s.reason]));
-    expect(reasons["auth.sessions"]).toMatch(/skipping "sessions" --- only table or database owner can vacuum it|permission denied/);
+    expect(reasons["auth.sessions"]).toMatch(
+      /skipping "sessions" --- only table or database owner can vacuum it|permission denied/,
+    );
     expect(reasons["public.drivers"]).toMatch(/skipping vacuum of "drivers" --- lock not available|lock timeout/);
     expect(result.counts).toEqual({ vacuumed: details.vacuumed.length, skipped: details.skipped.length });
     expect(result.summary).toContain("public.drivers");
     // Vacuumed for real: PostgreSQL recorded it.
-    const { rows } = await app.query("SELECT last_vacuum IS NOT NULL AS done FROM pg_stat_user_tables WHERE relid = 'public.rides'::regclass");
+    const { rows } = await app.query(
+      "SELECT last_vacuum IS NOT NULL AS done FROM pg_stat_user_tables WHERE relid = 'public.rides'::regclass",
+    );
     expect(rows[0].done).toBe(true);
   });
 });

@@ -42,7 +42,9 @@ test("auth tables (and their enum) are owned by supabase_auth_admin; app tables 
     { t: "public.drivers", owner: "postgres" },
     { t: "public.rides", owner: "postgres" },
   ]);
-  const aal = await su.query("SELECT pg_get_userbyid(typowner) AS owner, enum_range(NULL::auth.aal_level)::text AS labels FROM pg_type WHERE oid = 'auth.aal_level'::regtype");
+  const aal = await su.query(
+    "SELECT pg_get_userbyid(typowner) AS owner, enum_range(NULL::auth.aal_level)::text AS labels FROM pg_type WHERE oid = 'auth.aal_level'::regtype",
+  );
   expect(aal.rows[0]).toEqual({ owner: "supabase_auth_admin", labels: "{aal1,aal2,aal3}" });
 });
 
@@ -51,14 +53,26 @@ test("auth.sessions has Supabase's columns and indexes", async () => {
     SELECT column_name || ' ' || udt_name || CASE WHEN is_nullable = 'NO' THEN ' not null' ELSE '' END AS c
     FROM information_schema.columns WHERE table_schema = 'auth' AND table_name = 'sessions' ORDER BY ordinal_position`);
   expect(cols.rows.map((x) => x.c)).toEqual([
-    "id uuid not null", "user_id uuid not null", "created_at timestamptz", "updated_at timestamptz",
-    "factor_id uuid", "aal aal_level", "not_after timestamptz", "refreshed_at timestamp",
-    "user_agent text", "ip inet", "tag text",
+    "id uuid not null",
+    "user_id uuid not null",
+    "created_at timestamptz",
+    "updated_at timestamptz",
+    "factor_id uuid",
+    "aal aal_level",
+    "not_after timestamptz",
+    "refreshed_at timestamp",
+    "user_agent text",
+    "ip inet",
+    "tag text",
   ]);
-  const idx = await su.query("SELECT indexdef FROM pg_indexes WHERE schemaname = 'auth' AND tablename = 'sessions' ORDER BY indexname");
-  expect(idx.rows.map((x) => x.indexdef.replace(/ USING btree/, "").replace(/^CREATE (UNIQUE )?INDEX \S+ ON auth.sessions /, ""))).toEqual([
-    "(not_after DESC)", "(id)", "(user_id)", "(user_id, created_at)",
-  ]);
+  const idx = await su.query(
+    "SELECT indexdef FROM pg_indexes WHERE schemaname = 'auth' AND tablename = 'sessions' ORDER BY indexname",
+  );
+  expect(
+    idx.rows.map((x) =>
+      x.indexdef.replace(/ USING btree/, "").replace(/^CREATE (UNIQUE )?INDEX \S+ ON auth.sessions /, ""),
+    ),
+  ).toEqual(["(not_after DESC)", "(id)", "(user_id)", "(user_id, created_at)"]);
 });
 
 test("deleting a session cascades to its refresh tokens and amr claims; deleting a user to its sessions", async () => {
@@ -77,8 +91,10 @@ test("deleting a session cascades to its refresh tokens and amr claims; deleting
       ('00000000-0000-0000-0000-0000000000b2', now(), now(), 'password', gen_random_uuid()),
       ('00000000-0000-0000-0000-0000000000b2', now(), now(), 'totp', gen_random_uuid());`);
   const counts = async () =>
-    (await c.query(`SELECT (SELECT count(*) FROM auth.sessions)::int AS s, (SELECT count(*) FROM auth.refresh_tokens)::int AS t,
-                           (SELECT count(*) FROM auth.mfa_amr_claims)::int AS m`)).rows[0];
+    (
+      await c.query(`SELECT (SELECT count(*) FROM auth.sessions)::int AS s, (SELECT count(*) FROM auth.refresh_tokens)::int AS t,
+                           (SELECT count(*) FROM auth.mfa_amr_claims)::int AS m`)
+    ).rows[0];
   expect(await counts()).toEqual({ s: 2, t: 3, m: 3 });
   await c.query("DELETE FROM auth.sessions WHERE id = '00000000-0000-0000-0000-0000000000b1'");
   expect(await counts()).toEqual({ s: 1, t: 1, m: 2 });
@@ -93,11 +109,15 @@ test("postgres may read and delete auth rows but not alter or vacuum GoTrue's ta
   const notices: string[] = [];
   c.on("notice", (n) => notices.push(n.message ?? ""));
   await c.query("VACUUM auth.sessions"); // PostgreSQL skips it with a warning, not an error
-  expect(notices).toEqual([expect.stringMatching(/skipping "sessions" --- only table or database owner can vacuum it/)]);
+  expect(notices).toEqual([
+    expect.stringMatching(/skipping "sessions" --- only table or database owner can vacuum it/),
+  ]);
 });
 
 test("public.rides has the ride-booking columns, indexes and no archive table yet", async () => {
-  const idx = await su.query("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'rides' ORDER BY 1");
+  const idx = await su.query(
+    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'rides' ORDER BY 1",
+  );
   expect(Object.fromEntries(idx.rows.map((x) => [x.indexname, x.indexdef.replace(/^.* USING btree /, "")]))).toEqual({
     rides_pkey: "(id)",
     rides_user_id_idx: "(user_id)",
@@ -107,14 +127,26 @@ test("public.rides has the ride-booking columns, indexes and no archive table ye
   });
   const status = await su.query("SELECT enum_range(NULL::public.ride_status)::text AS s");
   expect(status.rows[0].s).toBe("{requested,accepted,en_route,in_progress,completed,cancelled}");
-  const cols = await su.query(`SELECT column_name, data_type, column_default, is_identity FROM information_schema.columns
+  const cols =
+    await su.query(`SELECT column_name, data_type, column_default, is_identity FROM information_schema.columns
                                WHERE table_schema = 'public' AND table_name = 'rides'`);
   const col = Object.fromEntries(cols.rows.map((x) => [x.column_name, x]));
   expect(col.id).toMatchObject({ data_type: "bigint", is_identity: "YES" });
   expect(col.created_at).toMatchObject({ data_type: "timestamp with time zone", column_default: "now()" });
   expect(col.currency).toMatchObject({ data_type: "character", column_default: "'EUR'::bpchar" });
-  for (const name of ["user_id", "driver_id", "pickup_lat", "dropoff_lng", "scheduled_at", "picked_up_at",
-    "dropped_off_at", "updated_at", "distance_km", "price_cents", "payment_status"]) {
+  for (const name of [
+    "user_id",
+    "driver_id",
+    "pickup_lat",
+    "dropoff_lng",
+    "scheduled_at",
+    "picked_up_at",
+    "dropped_off_at",
+    "updated_at",
+    "distance_km",
+    "price_cents",
+    "payment_status",
+  ]) {
     expect(col[name]).toBeDefined();
   }
   const archive = await su.query("SELECT to_regclass('public.rides_archive') AS t");
@@ -131,7 +163,9 @@ test("RLS on rides: an authenticated rider sees only their own rides", async () 
   await c.query("BEGIN");
   try {
     await c.query("SET LOCAL ROLE authenticated");
-    await c.query("SELECT set_config('request.jwt.claims', '{\"sub\": \"00000000-0000-0000-0000-00000000000a\", \"role\": \"authenticated\"}', true)");
+    await c.query(
+      'SELECT set_config(\'request.jwt.claims\', \'{"sub": "00000000-0000-0000-0000-00000000000a", "role": "authenticated"}\', true)',
+    );
     const r = await c.query("SELECT pickup_address FROM public.rides");
     expect(r.rows).toEqual([{ pickup_address: "A" }]);
   } finally {

@@ -14,7 +14,14 @@ async function seed(c: Client, o: { users: number; rides: number; sessions: numb
 
 /** One digest over every generated row of every table. */
 async function digest(c: Client): Promise<string> {
-  const tables = ["auth.users", "public.drivers", "auth.sessions", "auth.refresh_tokens", "auth.mfa_amr_claims", "public.rides"];
+  const tables = [
+    "auth.users",
+    "public.drivers",
+    "auth.sessions",
+    "auth.refresh_tokens",
+    "auth.mfa_amr_claims",
+    "public.rides",
+  ];
   const parts: string[] = [];
   for (const t of tables) {
     parts.push((await c.query(`SELECT md5(string_agg(md5(x::text), '' ORDER BY x::text)) AS d FROM ${t} x`)).rows[0].d);
@@ -33,14 +40,17 @@ describe("200,000 rides and 40,000 sessions", () => {
   });
 
   test("rides split exactly into old and recent around the month boundary", async () => {
-    const r = await c.query(`
+    const r = await c.query(
+      `
       SELECT count(*) FILTER (WHERE created_at < $1::timestamptz - interval '12 months')::int AS old,
              count(*) FILTER (WHERE created_at >= $1::timestamptz - interval '12 months')::int AS recent,
              count(*) FILTER (WHERE created_at BETWEEN $1::timestamptz - interval '12 months' - interval '1 day'
                                                    AND $1::timestamptz - interval '12 months' + interval '1 day')::int AS at_edge,
              count(*) FILTER (WHERE created_at > $1)::int AS future,
              count(*) FILTER (WHERE user_id IS NULL)::int AS no_user
-      FROM public.rides`, [NOW]);
+      FROM public.rides`,
+      [NOW],
+    );
     expect(r.rows[0]).toEqual({ old: 80_000, recent: 120_000, at_edge: 0, future: 0, no_user: 0 });
   });
 
@@ -48,13 +58,23 @@ describe("200,000 rides and 40,000 sessions", () => {
     const s = await c.query(`SELECT status::text, count(*)::int AS n FROM public.rides GROUP BY 1`);
     const byStatus = Object.fromEntries(s.rows.map((x) => [x.status, x.n]));
     expect(byStatus.completed / 200_000).toBeCloseTo(0.85, 1);
-    expect(Object.keys(byStatus).sort()).toEqual(["accepted", "cancelled", "completed", "en_route", "in_progress", "requested"]);
-    const bad = await c.query(`
+    expect(Object.keys(byStatus).sort()).toEqual([
+      "accepted",
+      "cancelled",
+      "completed",
+      "en_route",
+      "in_progress",
+      "requested",
+    ]);
+    const bad = await c.query(
+      `
       SELECT count(*) FILTER (WHERE status = 'completed' AND (dropped_off_at IS NULL OR picked_up_at IS NULL OR driver_id IS NULL))::int AS a,
              count(*) FILTER (WHERE status = 'requested' AND driver_id IS NOT NULL)::int AS b,
              count(*) FILTER (WHERE created_at < $1::timestamptz - interval '12 months' AND status NOT IN ('completed', 'cancelled'))::int AS c,
              count(*) FILTER (WHERE price_cents <= 0 OR distance_km <= 0 OR currency <> 'EUR')::int AS d
-      FROM public.rides`, [NOW]);
+      FROM public.rides`,
+      [NOW],
+    );
     expect(bad.rows[0]).toEqual({ a: 0, b: 0, c: 0, d: 0 });
     // ids grow with created_at, as in production
     const order = await c.query(`SELECT bool_and(created_at >= prev)::text AS ok
@@ -63,11 +83,14 @@ describe("200,000 rides and 40,000 sessions", () => {
   });
 
   test("sessions split exactly into expired and live, each with tokens and amr claims", async () => {
-    const r = await c.query(`
+    const r = await c.query(
+      `
       SELECT count(*) FILTER (WHERE not_after < $1)::int AS expired,
              count(*) FILTER (WHERE not_after IS NULL OR not_after > $1)::int AS live,
              count(*) FILTER (WHERE not_after BETWEEN $1::timestamptz - interval '1 day' AND $1::timestamptz + interval '1 day')::int AS at_edge
-      FROM auth.sessions`, [NOW]);
+      FROM auth.sessions`,
+      [NOW],
+    );
     expect(r.rows[0]).toEqual({ expired: 12_000, live: 28_000, at_edge: 0 });
     const t = await c.query(`
       SELECT (SELECT count(*) FROM auth.refresh_tokens)::int AS tokens,
@@ -90,7 +113,9 @@ describe("200,000 rides and 40,000 sessions", () => {
   });
 
   test("secondary indexes are back after the bulk load and statistics are fresh", async () => {
-    const r = await c.query(`SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'rides'`);
+    const r = await c.query(
+      `SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'rides'`,
+    );
     expect(r.rows[0].n).toBe(5);
     const s = await c.query("SELECT reltuples::int AS n FROM pg_class WHERE oid = 'public.rides'::regclass");
     expect(s.rows[0].n).toBeGreaterThan(190_000);
@@ -122,7 +147,9 @@ describe("determinism", () => {
     await generateUsers(c, { count: 100, seed: 1 });
     await generateSessions(c, { count: 50, seed: 1 });
     await generateSessions(c, { count: 50, seed: 1 });
-    const r = await c.query("SELECT (SELECT count(*) FROM auth.users)::int AS u, (SELECT count(*) FROM auth.sessions)::int AS s");
+    const r = await c.query(
+      "SELECT (SELECT count(*) FROM auth.users)::int AS u, (SELECT count(*) FROM auth.sessions)::int AS s",
+    );
     expect(r.rows[0]).toEqual({ u: 200, s: 100 });
   });
 });
@@ -131,7 +158,9 @@ test("generating rides before users and drivers fails with a clear message", asy
   const d = await freshDatabase();
   try {
     const c = await d.client();
-    await expect(generateRides(c, { count: 10 })).rejects.toThrow("generateRides: auth.users is empty; generate it first");
+    await expect(generateRides(c, { count: 10 })).rejects.toThrow(
+      "generateRides: auth.users is empty; generate it first",
+    );
   } finally {
     await d.drop();
   }

@@ -4,8 +4,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Readable } from "node:stream";
 import {
-  AbortMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand,
-  ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { createS3Client } from "../../lambdas/lib/s3";
@@ -22,7 +29,7 @@ afterAll(() => s3?.stop());
 /** Deterministic pseudo-random bytes, produced lazily in 1 MiB chunks. */
 function* chunks(totalBytes: number, seed = 1): Generator<Buffer> {
   let x = seed;
-  for (let done = 0; done < totalBytes; ) {
+  for (let done = 0; done < totalBytes;) {
     const n = Math.min(1 << 20, totalBytes - done);
     const b = Buffer.allocUnsafe(Math.ceil(n / 4) * 4);
     for (let i = 0; i < b.length; i += 4) {
@@ -43,7 +50,12 @@ const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 describe("createS3Client", () => {
   test("with AWS_ENDPOINT_URL_S3: that endpoint, path style, checksums only when required", async () => {
-    const c = createS3Client({ AWS_REGION: "eu-west-3", AWS_ENDPOINT_URL_S3: "http://127.0.0.1:9", AWS_ACCESS_KEY_ID: "k", AWS_SECRET_ACCESS_KEY: "s" });
+    const c = createS3Client({
+      AWS_REGION: "eu-west-3",
+      AWS_ENDPOINT_URL_S3: "http://127.0.0.1:9",
+      AWS_ACCESS_KEY_ID: "k",
+      AWS_SECRET_ACCESS_KEY: "s",
+    });
     expect(await c.config.region()).toBe("eu-west-3");
     expect(c.config.forcePathStyle).toBe(true);
     expect(await c.config.requestChecksumCalculation()).toBe("WHEN_REQUIRED");
@@ -66,7 +78,14 @@ describe("against the local S3 server", () => {
     const data = Buffer.concat([...chunks(300_000, 5)]);
     fs.writeFileSync(file, data);
     try {
-      await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "small/file.bin", Body: fs.createReadStream(file), ContentLength: data.length }));
+      await s3.client.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: "small/file.bin",
+          Body: fs.createReadStream(file),
+          ContentLength: data.length,
+        }),
+      );
     } finally {
       fs.rmSync(file);
     }
@@ -76,10 +95,21 @@ describe("against the local S3 server", () => {
   });
 
   test("why createS3Client turns default checksums off here: s3rver stores aws-chunked framing as data", async () => {
-    const plain = new S3Client({ region: "eu-west-3", endpoint: s3.endpoint, forcePathStyle: true,
-      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
+    const plain = new S3Client({
+      region: "eu-west-3",
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    });
     try {
-      await plain.send(new PutObjectCommand({ Bucket: BUCKET, Key: "chunked", Body: Readable.from(["hello ", "world"]), ContentLength: 11 }));
+      await plain.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: "chunked",
+          Body: Readable.from(["hello ", "world"]),
+          ContentLength: 11,
+        }),
+      );
       const back = await readAll(s3.client, "chunked");
       expect(back.toString()).not.toBe("hello world");
       expect(back.toString()).toContain("x-amz-checksum-crc32");
@@ -118,16 +148,27 @@ describe("against the local S3 server", () => {
   test("an aborted multipart upload is listed until aborted, then leaves nothing behind", async () => {
     const key = "dumps/aborted.bin";
     const { UploadId } = await s3.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
-    await s3.client.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: 1, Body: Buffer.alloc(5 * 1024 * 1024, 1) }));
+    await s3.client.send(
+      new UploadPartCommand({
+        Bucket: BUCKET,
+        Key: key,
+        UploadId,
+        PartNumber: 1,
+        Body: Buffer.alloc(5 * 1024 * 1024, 1),
+      }),
+    );
     const listed = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: "dumps/" }));
     expect(listed.Uploads?.map((u) => [u.Key, u.UploadId])).toEqual([[key, UploadId]]);
 
     await s3.client.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId }));
     const after = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
     expect(after.Uploads ?? []).toEqual([]);
-    await expect(s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).rejects.toMatchObject({ name: "NotFound" });
-    await expect(s3.client.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId })))
-      .rejects.toMatchObject({ name: "NoSuchUpload" });
+    await expect(s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).rejects.toMatchObject({
+      name: "NotFound",
+    });
+    await expect(
+      s3.client.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId })),
+    ).rejects.toMatchObject({ name: "NoSuchUpload" });
   });
 
   test("Upload.abort() mid-stream rejects and leaves no object and no pending upload", async () => {
@@ -138,7 +179,11 @@ describe("against the local S3 server", () => {
         await new Promise((r) => setTimeout(r, 5));
       }
     }
-    const upload = new Upload({ client: s3.client, params: { Bucket: BUCKET, Key: key, Body: Readable.from(slow()) }, partSize: 5 * 1024 * 1024 });
+    const upload = new Upload({
+      client: s3.client,
+      params: { Bucket: BUCKET, Key: key, Body: Readable.from(slow()) },
+      partSize: 5 * 1024 * 1024,
+    });
     let sawPart = false;
     upload.on("httpUploadProgress", (p) => {
       if (!sawPart && p.part) {
@@ -148,9 +193,12 @@ describe("against the local S3 server", () => {
     });
     await expect(upload.done()).rejects.toMatchObject({ name: "AbortError" });
     expect(sawPart).toBe(true);
-    await expect(s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).rejects.toMatchObject({ name: "NotFound" });
+    await expect(s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).rejects.toMatchObject({
+      name: "NotFound",
+    });
     // done() rejects at once; lib-storage sends AbortMultipartUpload afterwards, in the background.
-    const pending = async () => (await s3.client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }))).Uploads ?? [];
+    const pending = async () =>
+      (await s3.client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }))).Uploads ?? [];
     for (let i = 0; i < 50 && (await pending()).length; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await pending()).toEqual([]);
   });

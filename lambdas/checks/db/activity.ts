@@ -42,12 +42,22 @@ export const activityCheck: Check = {
          WHERE pid <> pg_backend_pid() AND datname = current_database() AND ${CLIENT_SESSION_SQL}`,
       );
       const connections = await countConnections(client);
-      const { rows: [c] } = await client.query<{ hit: string | null; read: string | null }>(
+      const {
+        rows: [c],
+      } = await client.query<{ hit: string | null; read: string | null }>(
         `SELECT (SELECT sum(heap_blks_hit) FROM pg_statio_user_tables)::text AS hit,
                 (SELECT sum(heap_blks_read) FROM pg_statio_user_tables)::text AS read`,
       );
       const round = (x: number | null) => (x === null ? null : Math.round(x));
-      const describe = (s: Session) => ({ pid: s.pid, user: s.user, app: s.app, client: s.client, state: s.state, wait: s.wait, query: s.query });
+      const describe = (s: Session) => ({
+        pid: s.pid,
+        user: s.user,
+        app: s.app,
+        client: s.client,
+        state: s.state,
+        wait: s.wait,
+        query: s.query,
+      });
       // Hidden: another role's session, state and query withheld from this role.
       const hidden = sessions.filter((s) => s.state === null && s.query === "<insufficient privilege>");
       const longQueries = sessions
@@ -63,30 +73,60 @@ export const activityCheck: Check = {
       // Idle in transaction for longer than the threshold (since its last statement ended, as
       // check_postgres txn_idle), with how long the transaction has been open.
       const idleInTransaction = sessions
-        .filter((s) => s.state?.startsWith("idle in transaction") && (s.state_seconds ?? 0) > t.idleInTransactionSeconds)
+        .filter(
+          (s) => s.state?.startsWith("idle in transaction") && (s.state_seconds ?? 0) > t.idleInTransactionSeconds,
+        )
         .sort((a, b) => b.state_seconds! - a.state_seconds!)
-        .map((s) => ({ ...describe(s), idleSeconds: round(s.state_seconds), transactionSeconds: round(s.xact_seconds), statement: `SELECT pg_terminate_backend(${s.pid});` }));
+        .map((s) => ({
+          ...describe(s),
+          idleSeconds: round(s.state_seconds),
+          transactionSeconds: round(s.xact_seconds),
+          statement: `SELECT pg_terminate_backend(${s.pid});`,
+        }));
 
       const [hit, read] = [Number(c.hit ?? 0), Number(c.read ?? 0)];
       // Since the statistics reset; too few blocks and the ratio means nothing.
-      const cacheHitRatio = hit + read >= t.cacheHitMinBlocks && hit + read > 0 ? Number((hit / (hit + read)).toFixed(4)) : undefined;
+      const cacheHitRatio =
+        hit + read >= t.cacheHitMinBlocks && hit + read > 0 ? Number((hit / (hit + read)).toFixed(4)) : undefined;
       const ratio = connections.ratio;
 
       const problems: { status: CheckStatus; text: string }[] = [];
-      for (const [status, over] of [["fail", t.longQueryFailSeconds], ["warn", t.longQueryWarnSeconds]] as const) {
+      for (const [status, over] of [
+        ["fail", t.longQueryFailSeconds],
+        ["warn", t.longQueryWarnSeconds],
+      ] as const) {
         const these = longQueries.filter((q) => q.status === status);
-        if (these.length) problems.push({ status, text: `${these.length} quer${these.length > 1 ? "ies" : "y"} running > ${over} s (pid ${these.map((q) => q.pid).join(", ")})` });
+        if (these.length)
+          problems.push({
+            status,
+            text: `${these.length} quer${these.length > 1 ? "ies" : "y"} running > ${over} s (pid ${these.map((q) => q.pid).join(", ")})`,
+          });
       }
-      if (idleInTransaction.length) problems.push({ status: "warn", text: `${idleInTransaction.length} session(s) idle in transaction > ${t.idleInTransactionSeconds} s (pid ${idleInTransaction.map((q) => q.pid).join(", ")})` });
+      if (idleInTransaction.length)
+        problems.push({
+          status: "warn",
+          text: `${idleInTransaction.length} session(s) idle in transaction > ${t.idleInTransactionSeconds} s (pid ${idleInTransaction.map((q) => q.pid).join(", ")})`,
+        });
       const judged = judgeConnections(connections, t);
       if (judged.status !== "ok") problems.push(judged);
-      if (cacheHitRatio !== undefined && cacheHitRatio < t.cacheHitRatioWarn) problems.push({ status: "warn", text: `cache hit ratio ${(cacheHitRatio * 100).toFixed(2)}% < ${(t.cacheHitRatioWarn * 100).toFixed(0)}%` });
+      if (cacheHitRatio !== undefined && cacheHitRatio < t.cacheHitRatioWarn)
+        problems.push({
+          status: "warn",
+          text: `cache hit ratio ${(cacheHitRatio * 100).toFixed(2)}% < ${(t.cacheHitRatioWarn * 100).toFixed(0)}%`,
+        });
 
       const details = {
         longQueries,
         idleInTransaction,
         connections,
-        cache: { heapBlocksHit: hit, heapBlocksRead: read, hitRatio: cacheHitRatio ?? null, ...(cacheHitRatio === undefined ? { note: `fewer than ${t.cacheHitMinBlocks} blocks since the statistics reset: not judged` } : {}) },
+        cache: {
+          heapBlocksHit: hit,
+          heapBlocksRead: read,
+          hitRatio: cacheHitRatio ?? null,
+          ...(cacheHitRatio === undefined
+            ? { note: `fewer than ${t.cacheHitMinBlocks} blocks since the statistics reset: not judged` }
+            : {}),
+        },
         sessionsSeen: sessions.length,
         ...(allStats
           ? {}
@@ -111,6 +151,11 @@ export const activityCheck: Check = {
           metrics,
         };
       }
-      return { status: worst(...problems.map((p) => p.status)), summary: problems.map((p) => p.text).join("; ") + caveat, details, metrics };
+      return {
+        status: worst(...problems.map((p) => p.status)),
+        summary: problems.map((p) => p.text).join("; ") + caveat,
+        details,
+        metrics,
+      };
     }),
 };

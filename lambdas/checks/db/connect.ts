@@ -27,7 +27,8 @@ export function unreachableReason(error: unknown): UnreachableReason {
   const e = error as { code?: string; message?: string };
   const message = e?.message ?? "";
   // 28P01 wrong password, 28000 no pg_hba entry / role not allowed, 3D000 no such database.
-  if (e?.code === "28P01" || e?.code === "28000" || e?.code === "3D000" || /authentication failed/.test(message)) return "auth";
+  if (e?.code === "28P01" || e?.code === "28000" || e?.code === "3D000" || /authentication failed/.test(message))
+    return "auth";
   if (e?.code === "ENOTFOUND" || e?.code === "EAI_AGAIN") return "DNS";
   if (e?.code === "ECONNREFUSED") return "refused";
   if (e?.code === "ETIMEDOUT" || /timeout|timed out/i.test(message)) return "timeout";
@@ -53,7 +54,10 @@ export async function connectForChecks(url: string): Promise<Client> {
     await client.end().catch(() => undefined);
     const reason = unreachableReason(error);
     // pg's messages name the host and user, never the password; the URL is masked anyway.
-    throw new DatabaseUnreachableError(reason, `database unreachable (${reason}): cannot connect to ${maskUrl(url)}: ${(error as Error).message}`);
+    throw new DatabaseUnreachableError(
+      reason,
+      `database unreachable (${reason}): cannot connect to ${maskUrl(url)}: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -66,7 +70,10 @@ export class SharedDatabase implements CheckDatabase {
     // The URL itself may fail to arrive (Secrets Manager): the same one cause, said as such.
     const url = () =>
       this.url().catch((error: unknown) => {
-        throw new DatabaseUnreachableError("secret", `database unreachable (secret): the database URL could not be read: ${error instanceof Error ? error.message : String(error)}`);
+        throw new DatabaseUnreachableError(
+          "secret",
+          `database unreachable (secret): the database URL could not be read: ${error instanceof Error ? error.message : String(error)}`,
+        );
       });
     return (this.pending ??= url().then(connectForChecks));
   }
@@ -116,7 +123,8 @@ export const USER_SCHEMAS_SQL = `n.nspname NOT IN ('pg_catalog', 'information_sc
 /** `c` (a pg_class row) is not an extension's own object (those are the extension's business). */
 export const NOT_EXTENSION_MEMBER_SQL = `NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e')`;
 
-export const grade = (value: number, warn: number, fail: number): CheckStatus => (value >= fail ? "fail" : value >= warn ? "warn" : "ok");
+export const grade = (value: number, warn: number, fail: number): CheckStatus =>
+  value >= fail ? "fail" : value >= warn ? "warn" : "ok";
 
 /** Whether this role sees every session's state and query (superuser, pg_read_all_stats or pg_monitor). */
 export async function readsAllStats(client: Client): Promise<boolean> {

@@ -21,7 +21,9 @@ export interface Connections {
 }
 
 export async function countConnections(client: Client): Promise<Connections> {
-  const { rows: [c] } = await client.query<{ used: number; max: number; reserved: number }>(
+  const {
+    rows: [c],
+  } = await client.query<{ used: number; max: number; reserved: number }>(
     `SELECT (SELECT count(*)::int FROM pg_stat_activity a WHERE ${CLIENT_SESSION_SQL}) AS used,
             current_setting('max_connections')::int AS max,
             current_setting('superuser_reserved_connections')::int AS reserved`,
@@ -31,5 +33,8 @@ export async function countConnections(client: Client): Promise<Connections> {
 
 /** ok, warn or fail against connectionsWarn/connectionsFail, and the words for a summary. */
 export function judgeConnections(c: Connections, t: Pick<DatabaseThresholds, "connectionsWarn" | "connectionsFail">) {
-  return { status: grade(c.used / c.max, t.connectionsWarn, t.connectionsFail), text: `${c.used}/${c.max} connections (${((c.used / c.max) * 100).toFixed(0)}%)` };
+  return {
+    status: grade(c.used / c.max, t.connectionsWarn, t.connectionsFail),
+    text: `${c.used}/${c.max} connections (${((c.used / c.max) * 100).toFixed(0)}%)`,
+  };
 }

@@ -48,7 +48,8 @@ export const constraintsCheck: Check = {
       }));
       const details = { findings, schemas };
       const metrics = { invalidConstraints: findings.length };
-      if (!findings.length) return { status: "ok", summary: `no NOT VALID constraint in ${schemas.join(", ")}`, details, metrics };
+      if (!findings.length)
+        return { status: "ok", summary: `no NOT VALID constraint in ${schemas.join(", ")}`, details, metrics };
       return {
         status: "warn",
         summary: `${findings.length} constraint(s) never validated: ${rows.map((r) => `${r.target}.${r.name}`).join(", ")}`,
@@ -57,4 +58,3 @@ export const constraintsCheck: Check = {
       };
     }),
 };
-

@@ -56,7 +56,9 @@ export interface IndexRow {
  * ignored, so the estimate errs on the low side. Only plain btree indexes with statistics on
  * all their columns and more than 10 pages are estimated.
  */
-export function estimateBloat(r: Pick<IndexRow, "method" | "hasExpressions" | "width" | "relpages" | "reltuples" | "blockSize" | "fillfactor">): { ratio: number; bytes: number } | null {
+export function estimateBloat(
+  r: Pick<IndexRow, "method" | "hasExpressions" | "width" | "relpages" | "reltuples" | "blockSize" | "fillfactor">,
+): { ratio: number; bytes: number } | null {
   if (r.method !== "btree" || r.hasExpressions || r.width === null || r.relpages <= 10 || r.reltuples <= 0) return null;
   const tuple = Math.ceil((8 + r.width) / 8) * 8 + 4;
   const usable = (r.blockSize - 24 - 16) * (r.fillfactor / 100);
@@ -92,12 +94,30 @@ export async function listIndexes(client: Client, schemas?: string[]): Promise<I
     const nkeys = Number(r.nkeys);
     const split = (s: string) => s.split(" ").filter(Boolean);
     const row: IndexRow = {
-      index: r.index, name: r.name, schema: r.schema, table: r.table, definition: r.definition,
-      bytes: r.bytes, scans: r.scans, valid: r.valid, unique: r.unique, constraint: r.constraint, method: r.method,
-      keys: split(r.indkey).slice(0, nkeys).map(Number), opclasses: split(r.indclass), collations: split(r.indcollation).slice(0, nkeys),
-      included: Number(r.natts) - nkeys, hasExpressions: r.has_expressions, predicate: r.predicate,
-      relpages: r.relpages, reltuples: r.reltuples, blockSize: r.block_size, fillfactor: r.fillfactor, width: r.width,
-      bloatRatio: null, bloatBytes: null,
+      index: r.index,
+      name: r.name,
+      schema: r.schema,
+      table: r.table,
+      definition: r.definition,
+      bytes: r.bytes,
+      scans: r.scans,
+      valid: r.valid,
+      unique: r.unique,
+      constraint: r.constraint,
+      method: r.method,
+      keys: split(r.indkey).slice(0, nkeys).map(Number),
+      opclasses: split(r.indclass),
+      collations: split(r.indcollation).slice(0, nkeys),
+      included: Number(r.natts) - nkeys,
+      hasExpressions: r.has_expressions,
+      predicate: r.predicate,
+      relpages: r.relpages,
+      reltuples: r.reltuples,
+      blockSize: r.block_size,
+      fillfactor: r.fillfactor,
+      width: r.width,
+      bloatRatio: null,
+      bloatBytes: null,
     };
     const bloat = estimateBloat(row);
     return { ...row, bloatRatio: bloat?.ratio ?? null, bloatBytes: bloat?.bytes ?? null };
@@ -106,7 +126,8 @@ export async function listIndexes(client: Client, schemas?: string[]): Promise<I
 
 const drop = (r: IndexRow) => `DROP INDEX CONCURRENTLY ${r.index};`;
 const reindex = (r: IndexRow) => `REINDEX INDEX CONCURRENTLY ${r.index};`;
-const createConcurrently = (r: IndexRow) => `${r.definition.replace(/^CREATE (UNIQUE )?INDEX /, "CREATE $1INDEX CONCURRENTLY ")};`;
+const createConcurrently = (r: IndexRow) =>
+  `${r.definition.replace(/^CREATE (UNIQUE )?INDEX /, "CREATE $1INDEX CONCURRENTLY ")};`;
 /** The copy an interrupted REINDEX CONCURRENTLY leaves behind: to drop, not rebuild. */
 const isReindexLeftover = (r: IndexRow) => /_cc(new|old)[0-9]*$/.test(r.name);
 
@@ -116,14 +137,18 @@ export function covers(b: IndexRow, a: IndexRow): boolean {
   if (a.hasExpressions || a.keys.includes(0) || a.included > 0 || a.predicate !== b.predicate) return false;
   if (a.keys.length > b.keys.length) return false;
   for (let k = 0; k < a.keys.length; k++) {
-    if (a.keys[k] !== b.keys[k] || a.opclasses[k] !== b.opclasses[k] || a.collations[k] !== b.collations[k]) return false;
+    if (a.keys[k] !== b.keys[k] || a.opclasses[k] !== b.opclasses[k] || a.collations[k] !== b.collations[k])
+      return false;
   }
   // A unique index is only redundant with another unique index on exactly the same columns.
   if (a.unique) return b.unique && b.keys.length === a.keys.length;
   return true;
 }
 
-export function findIndexProblems(indexes: IndexRow[], t: Pick<DatabaseThresholds, "indexMinBytes" | "indexBloatRatio">) {
+export function findIndexProblems(
+  indexes: IndexRow[],
+  t: Pick<DatabaseThresholds, "indexMinBytes" | "indexBloatRatio">,
+) {
   const unused = indexes
     .filter((r) => r.valid && r.scans === 0 && !r.unique && !r.constraint && r.bytes >= t.indexMinBytes)
     .sort((a, b) => b.bytes - a.bytes)
@@ -132,24 +157,53 @@ export function findIndexProblems(indexes: IndexRow[], t: Pick<DatabaseThreshold
     if (!a.valid || a.constraint) return [];
     // Two identical indexes cover each other: the one with the greater name is reported.
     const cover = indexes.find((b) => covers(b, a) && !(covers(a, b) && (b.constraint ? false : b.index > a.index)));
-    return cover ? [{ index: a.index, table: a.table, bytes: a.bytes, columns: a.definition.replace(/^.* USING /, ""), coveredBy: cover.index, coveredByDefinition: cover.definition, statement: drop(a) }] : [];
+    return cover
+      ? [
+          {
+            index: a.index,
+            table: a.table,
+            bytes: a.bytes,
+            columns: a.definition.replace(/^.* USING /, ""),
+            coveredBy: cover.index,
+            coveredByDefinition: cover.definition,
+            statement: drop(a),
+          },
+        ]
+      : [];
   });
   const invalid = indexes
     .filter((r) => !r.valid)
     .map((r) =>
       isReindexLeftover(r)
-        ? { index: r.index, table: r.table, bytes: r.bytes, note: "leftover of an interrupted REINDEX CONCURRENTLY", statement: drop(r) }
+        ? {
+            index: r.index,
+            table: r.table,
+            bytes: r.bytes,
+            note: "leftover of an interrupted REINDEX CONCURRENTLY",
+            statement: drop(r),
+          }
         : {
-            index: r.index, table: r.table, bytes: r.bytes,
+            index: r.index,
+            table: r.table,
+            bytes: r.bytes,
             statement: reindex(r),
             orRecreate: [drop(r), createConcurrently(r)],
-            ...(r.unique ? { note: "a unique index fails to build while the table holds duplicate keys: remove them first" } : {}),
+            ...(r.unique
+              ? { note: "a unique index fails to build while the table holds duplicate keys: remove them first" }
+              : {}),
           },
     );
   const bloated = indexes
     .filter((r) => r.valid && r.bloatRatio !== null && r.bloatRatio > t.indexBloatRatio && r.bytes >= t.indexMinBytes)
     .sort((a, b) => b.bloatBytes! - a.bloatBytes!)
-    .map((r) => ({ index: r.index, table: r.table, bytes: r.bytes, estimatedBloatRatio: r.bloatRatio!, estimatedBloatBytes: r.bloatBytes!, statement: reindex(r) }));
+    .map((r) => ({
+      index: r.index,
+      table: r.table,
+      bytes: r.bytes,
+      estimatedBloatRatio: r.bloatRatio!,
+      estimatedBloatBytes: r.bloatBytes!,
+      statement: reindex(r),
+    }));
   return { unused, duplicate, invalid, bloated };
 }
 
@@ -164,11 +218,28 @@ export interface ReindexTarget {
 }
 
 /** What the monthly reindex task rebuilds: invalid and bloated indexes of the given schemas. */
-export async function indexesToReindex(client: Client, t: Pick<DatabaseThresholds, "indexMinBytes" | "indexBloatRatio">, schemas: string[]): Promise<ReindexTarget[]> {
+export async function indexesToReindex(
+  client: Client,
+  t: Pick<DatabaseThresholds, "indexMinBytes" | "indexBloatRatio">,
+  schemas: string[],
+): Promise<ReindexTarget[]> {
   const { invalid, bloated } = findIndexProblems(await listIndexes(client, schemas), t);
   return [
-    ...invalid.map((i) => ({ index: i.index, table: i.table, bytes: i.bytes, reason: "invalid" as const, statement: i.statement })),
-    ...bloated.map((i) => ({ index: i.index, table: i.table, bytes: i.bytes, reason: "bloated" as const, statement: i.statement, estimatedBloatRatio: i.estimatedBloatRatio })),
+    ...invalid.map((i) => ({
+      index: i.index,
+      table: i.table,
+      bytes: i.bytes,
+      reason: "invalid" as const,
+      statement: i.statement,
+    })),
+    ...bloated.map((i) => ({
+      index: i.index,
+      table: i.table,
+      bytes: i.bytes,
+      reason: "bloated" as const,
+      statement: i.statement,
+      estimatedBloatRatio: i.estimatedBloatRatio,
+    })),
   ];
 }
 
@@ -181,7 +252,9 @@ export const indexesCheck: Check = {
       // PostgreSQL 15 leaves stats_reset NULL until a reset; the counters then date from no
       // later than the server's start (a crash or failover resets them), which is assumed:
       // at worst unused indexes are judged later than they could be.
-      const { rows: [s] } = await client.query<{ reset: Date | null; started: Date }>(
+      const {
+        rows: [s],
+      } = await client.query<{ reset: Date | null; started: Date }>(
         "SELECT stats_reset AS reset, pg_postmaster_start_time() AS started FROM pg_stat_database WHERE datname = current_database()",
       );
       const since = s.reset ?? s.started;
@@ -189,14 +262,29 @@ export const indexesCheck: Check = {
       const judgeUnused = statsDays >= t.indexStatsMinDays;
       const indexes = await listIndexes(client, t.maintainedSchemas);
       const found = findIndexProblems(indexes, t);
-      const notEstimated = indexes.filter((r) => r.method === "btree" && !r.hasExpressions && r.width === null && r.relpages > 10).map((r) => r.index);
+      const notEstimated = indexes
+        .filter((r) => r.method === "btree" && !r.hasExpressions && r.width === null && r.relpages > 10)
+        .map((r) => r.index);
       const details = {
         ...found,
         schemas: t.maintainedSchemas,
         indexesChecked: indexes.length,
-        statistics: { since: since.toISOString(), from: s.reset ? "stats_reset" : "server start (never reset)", days: statsDays },
-        ...(judgeUnused ? {} : { unusedNote: `scan counters only ${statsDays} days old (< ${t.indexStatsMinDays}): unused indexes listed for information, not judged` }),
-        ...(notEstimated.length ? { bloatNotEstimated: notEstimated, bloatNote: "no column statistics (ANALYZE the table, or this role may not read the columns)" } : {}),
+        statistics: {
+          since: since.toISOString(),
+          from: s.reset ? "stats_reset" : "server start (never reset)",
+          days: statsDays,
+        },
+        ...(judgeUnused
+          ? {}
+          : {
+              unusedNote: `scan counters only ${statsDays} days old (< ${t.indexStatsMinDays}): unused indexes listed for information, not judged`,
+            }),
+        ...(notEstimated.length
+          ? {
+              bloatNotEstimated: notEstimated,
+              bloatNote: "no column statistics (ANALYZE the table, or this role may not read the columns)",
+            }
+          : {}),
         bloatMethod: "leaf pages a fresh btree would need (reltuples × aligned pg_stats width, fillfactor) vs relpages",
       };
       const metrics = {
@@ -212,9 +300,25 @@ export const indexesCheck: Check = {
         found.invalid.length && `${found.invalid.length} invalid`,
         found.bloated.length && `${found.bloated.length} bloated`,
       ].filter(Boolean);
-      const info = !judgeUnused && found.unused.length ? ` (${found.unused.length} never scanned in ${statsDays} days of statistics: not judged yet)` : "";
-      if (!parts.length) return { status: "ok" as const, summary: `no unused, duplicate, invalid or bloated index in ${t.maintainedSchemas.join(", ")}${info}`, details, metrics };
-      const names = [...(judgeUnused ? found.unused : []), ...found.duplicate, ...found.invalid, ...found.bloated].map((f) => f.index);
-      return { status: "warn" as const, summary: `${parts.join(", ")} index(es): ${[...new Set(names)].join(", ")} (statements in the details; nothing is dropped automatically)${info}`, details, metrics };
+      const info =
+        !judgeUnused && found.unused.length
+          ? ` (${found.unused.length} never scanned in ${statsDays} days of statistics: not judged yet)`
+          : "";
+      if (!parts.length)
+        return {
+          status: "ok" as const,
+          summary: `no unused, duplicate, invalid or bloated index in ${t.maintainedSchemas.join(", ")}${info}`,
+          details,
+          metrics,
+        };
+      const names = [...(judgeUnused ? found.unused : []), ...found.duplicate, ...found.invalid, ...found.bloated].map(
+        (f) => f.index,
+      );
+      return {
+        status: "warn" as const,
+        summary: `${parts.join(", ")} index(es): ${[...new Set(names)].join(", ")} (statements in the details; nothing is dropped automatically)${info}`,
+        details,
+        metrics,
+      };
     }),
 };

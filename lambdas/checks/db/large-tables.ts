@@ -38,7 +38,9 @@ export function sizesFromRecord(record: unknown): Sizes | undefined {
   const results = (record as { results?: { id?: string; details?: { tables?: unknown } }[] })?.results;
   const tables = results?.find((r) => r.id === "large-tables")?.details?.tables;
   if (!Array.isArray(tables)) return undefined;
-  const sizes = tables.filter((t) => typeof t?.table === "string" && typeof t?.totalBytes === "number").map((t) => [t.table as string, t.totalBytes as number]);
+  const sizes = tables
+    .filter((t) => typeof t?.table === "string" && typeof t?.totalBytes === "number")
+    .map((t) => [t.table as string, t.totalBytes as number]);
   return sizes.length ? Object.fromEntries(sizes) : undefined;
 }
 
@@ -49,9 +51,14 @@ const RECORDS_TO_TRY = 5;
  * The `large-tables` sizes of the latest weekly run record in the logs bucket that has them.
  * Keys are `reports/checklists/weekly/<date>[T<time>].json`, so their order is chronological.
  */
-export async function previousSizesFromRecords(s3: () => S3Client, bucket: string | undefined): Promise<Sizes | undefined> {
+export async function previousSizesFromRecords(
+  s3: () => S3Client,
+  bucket: string | undefined,
+): Promise<Sizes | undefined> {
   if (!bucket) return undefined;
-  const keys = (await listObjects(s3(), bucket, `${RECORDS_PREFIX}weekly/`)).map((o) => o.Key!).filter((k) => k.endsWith(".json"));
+  const keys = (await listObjects(s3(), bucket, `${RECORDS_PREFIX}weekly/`))
+    .map((o) => o.Key!)
+    .filter((k) => k.endsWith(".json"));
   for (const key of keys.sort().reverse().slice(0, RECORDS_TO_TRY)) {
     const body = await (await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
     let record: unknown;
@@ -70,7 +77,9 @@ let s3: S3Client | undefined;
 const sharedS3 = () => (s3 ??= createS3Client());
 
 /** By default, the previous sizes come from the weekly records in the logs bucket. */
-export function largeTablesCheck(previousSizes: PreviousSizes = ({ logsBucket }) => previousSizesFromRecords(sharedS3, logsBucket)): Check {
+export function largeTablesCheck(
+  previousSizes: PreviousSizes = ({ logsBucket }) => previousSizesFromRecords(sharedS3, logsBucket),
+): Check {
   return {
     id: "large-tables",
     title: "Tables volumineuses et leur croissance sur la semaine",
@@ -92,22 +101,45 @@ export function largeTablesCheck(previousSizes: PreviousSizes = ({ logsBucket })
         } catch (error) {
           previousError = (error as Error).message;
         }
-        const tables = tableGrowth(rows.map((r) => ({ table: r.table, totalBytes: Number(r.bytes), liveRows: Number(r.rows) })), before);
-        const growing = tables.filter((x) => x.growth !== undefined && x.growth > t.tableGrowthWarn).map((x) => ({ ...x, growthWarn: t.tableGrowthWarn }));
+        const tables = tableGrowth(
+          rows.map((r) => ({ table: r.table, totalBytes: Number(r.bytes), liveRows: Number(r.rows) })),
+          before,
+        );
+        const growing = tables
+          .filter((x) => x.growth !== undefined && x.growth > t.tableGrowthWarn)
+          .map((x) => ({ ...x, growthWarn: t.tableGrowthWarn }));
         const details = {
           tables,
           growing,
           comparedWithPreviousWeek: !!before,
           ...(previousError ? { note: `previous weekly record unreadable: ${previousError}` } : {}),
         };
-        const metrics = { largestTableBytes: tables[0]?.totalBytes ?? 0, topTablesBytes: tables.reduce((s, x) => s + x.totalBytes, 0) };
+        const metrics = {
+          largestTableBytes: tables[0]?.totalBytes ?? 0,
+          topTablesBytes: tables.reduce((s, x) => s + x.totalBytes, 0),
+        };
         const mb = (b: number) => `${(b / 1024 ** 2).toFixed(1)} MB`;
         const pct = (g: number) => `${g >= 0 ? "+" : ""}${(g * 100).toFixed(0)}%`;
-        const top = tables.slice(0, 3).map((x) => `${x.table} ${mb(x.totalBytes)} (${x.liveRows} rows${x.growth !== undefined ? `, ${pct(x.growth)}` : ""})`).join(", ");
+        const top = tables
+          .slice(0, 3)
+          .map(
+            (x) =>
+              `${x.table} ${mb(x.totalBytes)} (${x.liveRows} rows${x.growth !== undefined ? `, ${pct(x.growth)}` : ""})`,
+          )
+          .join(", ");
         if (growing.length) {
-          return { status: "warn", summary: `grew more than ${pct(t.tableGrowthWarn)} in a week: ${growing.map((g) => `${g.table} ${mb(g.previousBytes!)} → ${mb(g.totalBytes)}`).join(", ")}; largest: ${top}`, details, metrics };
+          return {
+            status: "warn",
+            summary: `grew more than ${pct(t.tableGrowthWarn)} in a week: ${growing.map((g) => `${g.table} ${mb(g.previousBytes!)} → ${mb(g.totalBytes)}`).join(", ")}; largest: ${top}`,
+            details,
+            metrics,
+          };
         }
-        const comparison = before ? "" : previousError ? " (previous weekly record unreadable)" : " (no previous weekly record to compare with)";
+        const comparison = before
+          ? ""
+          : previousError
+            ? " (previous weekly record unreadable)"
+            : " (no previous weekly record to compare with)";
         return { status: "ok", summary: `largest: ${top}${comparison}`, details, metrics };
       }),
   };

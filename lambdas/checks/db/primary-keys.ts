@@ -20,7 +20,9 @@ export const primaryKeysCheck: Check = {
            AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p')
          ORDER BY 1`,
       );
-      const { rows: [{ n: tables }] } = await client.query<{ n: number }>(
+      const {
+        rows: [{ n: tables }],
+      } = await client.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${USER_SCHEMAS_SQL} AND ${NOT_EXTENSION_MEMBER_SQL}`,
       );
@@ -33,6 +35,11 @@ export const primaryKeysCheck: Check = {
       }));
       const metrics = { tablesWithoutPrimaryKey: rows.length };
       if (!rows.length) return { status: "ok", summary: `all ${tables} tables have a primary key`, details, metrics };
-      return { status: "warn", summary: `${rows.length} table(s) without a primary key: ${rows.map((r) => r.table).join(", ")}`, details, metrics };
+      return {
+        status: "warn",
+        summary: `${rows.length} table(s) without a primary key: ${rows.map((r) => r.table).join(", ")}`,
+        details,
+        metrics,
+      };
     }),
 };

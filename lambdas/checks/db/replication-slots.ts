@@ -46,18 +46,23 @@ export const replicationSlotsCheck: Check = {
       const inactive = rows
         .filter((r) => !r.active)
         .sort((a, b) => (b.retained ?? 0) - (a.retained ?? 0))
-        .map((r) => ({
-          ...describe(r),
-          status: ((r.retained ?? 0) > t.replicationSlotRetainedBytesFail ? "fail" : "warn") as CheckStatus,
+        .map((r) => {
+          const status: CheckStatus = (r.retained ?? 0) > t.replicationSlotRetainedBytesFail ? "fail" : "warn";
           // Dropping a slot a replica or subscriber still needs breaks it: find its owner first.
-          statement: `SELECT pg_drop_replication_slot(${r.quoted});`,
-        }));
+          return { ...describe(r), status, statement: `SELECT pg_drop_replication_slot(${r.quoted});` };
+        });
       const active = rows.filter((r) => r.active).map(describe);
       const details = { inactive, active, thresholds: { retainedBytesFail: t.replicationSlotRetainedBytesFail } };
       const retained = rows.reduce((sum, r) => sum + (r.retained ?? 0), 0);
       const metrics = { inactiveReplicationSlots: inactive.length, replicationSlotsRetainedBytes: retained };
       const size = (b: number | null) => (b === null ? "no WAL reserved" : `${(b / 1024 ** 2).toFixed(1)} MB of WAL`);
-      if (!inactive.length) return { status: "ok", summary: rows.length ? `${rows.length} replication slot(s), all active` : "no replication slot", details, metrics };
+      if (!inactive.length)
+        return {
+          status: "ok",
+          summary: rows.length ? `${rows.length} replication slot(s), all active` : "no replication slot",
+          details,
+          metrics,
+        };
       return {
         status: worst(...inactive.map((s) => s.status)),
         summary: `${inactive.length} inactive replication slot(s): ${inactive.map((s) => `${s.slot} (${s.type}${s.plugin ? ` ${s.plugin}` : ""}, ${size(s.retainedBytes)}${s.walStatus ? `, ${s.walStatus}` : ""})`).join(", ")}`,

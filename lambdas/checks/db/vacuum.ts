@@ -35,12 +35,17 @@ export const vacuumCheck: Check = {
       );
       const now = ctx.now.getTime();
       const iso = (d: Date | null) => d?.toISOString() ?? null;
-      const lastOf = (r: Row) => Math.max(r.last_vacuum?.getTime() ?? -Infinity, r.last_autovacuum?.getTime() ?? -Infinity);
+      const lastOf = (r: Row) =>
+        Math.max(r.last_vacuum?.getTime() ?? -Infinity, r.last_autovacuum?.getTime() ?? -Infinity);
       const ratioOf = (r: Row) => (r.live + r.dead > 0 ? r.dead / (r.live + r.dead) : 0);
 
       // Neither VACUUM nor autovacuum within vacuumMaxAgeDays (or never), with dead tuples to reclaim.
       const neglected = rows
-        .filter((r) => r.dead > t.vacuumMinDeadTuples && (lastOf(r) === -Infinity || now - lastOf(r) > t.vacuumMaxAgeDays * 86_400_000))
+        .filter(
+          (r) =>
+            r.dead > t.vacuumMinDeadTuples &&
+            (lastOf(r) === -Infinity || now - lastOf(r) > t.vacuumMaxAgeDays * 86_400_000),
+        )
         .sort((a, b) => b.dead - a.dead)
         .map((r) => ({
           table: r.table,
@@ -65,9 +70,24 @@ export const vacuumCheck: Check = {
       // Rows in the table (by the counters or the planner's estimate) but no ANALYZE ever.
       const neverAnalyzed = rows
         .filter((r) => !r.analyzed && Math.max(r.live + r.dead, r.estimated) > 0)
-        .map((r) => ({ table: r.table, liveTuples: r.live, estimatedRows: r.estimated, statement: `ANALYZE ${r.table};` }));
+        .map((r) => ({
+          table: r.table,
+          liveTuples: r.live,
+          estimatedRows: r.estimated,
+          statement: `ANALYZE ${r.table};`,
+        }));
 
-      const details = { neglected, deadRatio, neverAnalyzed, tablesChecked: rows.length, thresholds: { vacuumMaxAgeDays: t.vacuumMaxAgeDays, vacuumMinDeadTuples: t.vacuumMinDeadTuples, deadTupleRatioWarn: t.deadTupleRatioWarn } };
+      const details = {
+        neglected,
+        deadRatio,
+        neverAnalyzed,
+        tablesChecked: rows.length,
+        thresholds: {
+          vacuumMaxAgeDays: t.vacuumMaxAgeDays,
+          vacuumMinDeadTuples: t.vacuumMinDeadTuples,
+          deadTupleRatioWarn: t.deadTupleRatioWarn,
+        },
+      };
       const metrics = {
         neglectedTables: neglected.length,
         highDeadRatioTables: deadRatio.length,
@@ -76,11 +96,18 @@ export const vacuumCheck: Check = {
       };
       const list = (xs: { table: string }[]) => xs.map((x) => x.table).join(", ");
       const problems = [
-        neglected.length && `${neglected.length} table(s) not vacuumed for ${t.vacuumMaxAgeDays}+ days with > ${t.vacuumMinDeadTuples} dead tuples: ${list(neglected)}`,
-        deadRatio.length && `${deadRatio.length} table(s) above ${(t.deadTupleRatioWarn * 100).toFixed(0)}% dead tuples: ${deadRatio.map((d) => `${d.table} (${(d.deadRatio * 100).toFixed(0)}%)`).join(", ")}`,
+        neglected.length &&
+          `${neglected.length} table(s) not vacuumed for ${t.vacuumMaxAgeDays}+ days with > ${t.vacuumMinDeadTuples} dead tuples: ${list(neglected)}`,
+        deadRatio.length &&
+          `${deadRatio.length} table(s) above ${(t.deadTupleRatioWarn * 100).toFixed(0)}% dead tuples: ${deadRatio.map((d) => `${d.table} (${(d.deadRatio * 100).toFixed(0)}%)`).join(", ")}`,
         neverAnalyzed.length && `${neverAnalyzed.length} table(s) never analyzed: ${list(neverAnalyzed)}`,
       ].filter(Boolean);
       if (problems.length) return { status: "warn" as const, summary: problems.join("; "), details, metrics };
-      return { status: "ok" as const, summary: `${rows.length} tables: vacuumed and analyzed in time, dead tuples under ${(t.deadTupleRatioWarn * 100).toFixed(0)}%`, details, metrics };
+      return {
+        status: "ok" as const,
+        summary: `${rows.length} tables: vacuumed and analyzed in time, dead tuples under ${(t.deadTupleRatioWarn * 100).toFixed(0)}%`,
+        details,
+        metrics,
+      };
     }),
 };

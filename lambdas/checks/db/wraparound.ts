@@ -41,7 +41,9 @@ export const wraparoundCheck: Check = {
   run: (ctx) =>
     withDatabase(ctx, async (client) => {
       const t = ctx.inputs.database;
-      const { rows: [db] } = await client.query<{ xid: number; mxid: number; freeze_max_age: number; mxid_freeze_max_age: number }>(
+      const {
+        rows: [db],
+      } = await client.query<{ xid: number; mxid: number; freeze_max_age: number; mxid_freeze_max_age: number }>(
         `SELECT age(datfrozenxid) AS xid, mxid_age(datminmxid) AS mxid,
                 current_setting('autovacuum_freeze_max_age')::int AS freeze_max_age,
                 current_setting('autovacuum_multixact_freeze_max_age')::int AS mxid_freeze_max_age
@@ -54,7 +56,9 @@ export const wraparoundCheck: Check = {
          ORDER BY xid DESC, mxid DESC, 1`,
         [t.xidAgeWarn, t.freezeMaxAgeRatioWarn],
       );
-      const { rows: oldest } = await client.query<TableAge>(`${AGES_SQL} SELECT * FROM ages ORDER BY xid DESC, mxid DESC, 1 LIMIT ${OLDEST_SHOWN}`);
+      const { rows: oldest } = await client.query<TableAge>(
+        `${AGES_SQL} SELECT * FROM ages ORDER BY xid DESC, mxid DESC, 1 LIMIT ${OLDEST_SHOWN}`,
+      );
       const gradeOf = (age: number) => grade(age, t.xidAgeWarn, t.xidAgeFail);
       const ratio = (age: number, max: number) => Number((age / max).toFixed(4));
       const describe = (r: TableAge) => ({
@@ -67,22 +71,42 @@ export const wraparoundCheck: Check = {
         status: worst(gradeOf(r.xid), gradeOf(r.mxid)),
         statement: `VACUUM (FREEZE, ANALYZE) ${r.table};`,
       });
-      const tables = over.map(describe).map((x) => ({ ...x, status: worst(x.status, x.freezeMaxAgeRatio >= t.freezeMaxAgeRatioWarn ? "warn" : "ok") }));
+      const tables = over.map(describe).map((x) => ({
+        ...x,
+        status: worst(x.status, x.freezeMaxAgeRatio >= t.freezeMaxAgeRatioWarn ? "warn" : "ok"),
+      }));
       const status = worst(gradeOf(db.xid), gradeOf(db.mxid), ...tables.map((x) => x.status));
       const details = {
-        database: { xidAge: db.xid, multixactAge: db.mxid, xidUsedPercent: Number(((db.xid / XID_LIMIT) * 100).toFixed(2)) },
+        database: {
+          xidAge: db.xid,
+          multixactAge: db.mxid,
+          xidUsedPercent: Number(((db.xid / XID_LIMIT) * 100).toFixed(2)),
+        },
         tables,
         oldestTables: oldest.map(describe),
-        settings: { autovacuumFreezeMaxAge: db.freeze_max_age, autovacuumMultixactFreezeMaxAge: db.mxid_freeze_max_age },
+        settings: {
+          autovacuumFreezeMaxAge: db.freeze_max_age,
+          autovacuumMultixactFreezeMaxAge: db.mxid_freeze_max_age,
+        },
         thresholds: { warn: t.xidAgeWarn, fail: t.xidAgeFail, freezeMaxAgeRatioWarn: t.freezeMaxAgeRatioWarn },
       };
       const n = (x: number) => x.toLocaleString("en");
       let summary = `transaction ID age ${n(db.xid)} (${details.database.xidUsedPercent}% of 2^31), multixact age ${n(db.mxid)} (warn at ${n(t.xidAgeWarn)}, fail at ${n(t.xidAgeFail)})`;
       if (tables.length) {
-        const named = tables.slice(0, NAMED_IN_SUMMARY).map((x) => `${x.table} (xid ${n(x.xidAge)}, mxid ${n(x.multixactAge)}, ${(x.freezeMaxAgeRatio * 100).toFixed(0)}% of freeze max age)`);
+        const named = tables
+          .slice(0, NAMED_IN_SUMMARY)
+          .map(
+            (x) =>
+              `${x.table} (xid ${n(x.xidAge)}, mxid ${n(x.multixactAge)}, ${(x.freezeMaxAgeRatio * 100).toFixed(0)}% of freeze max age)`,
+          );
         summary += `; ${tables.length} table(s) to freeze: ${named.join(", ")}${tables.length > NAMED_IN_SUMMARY ? ` and ${tables.length - NAMED_IN_SUMMARY} more` : ""}`;
       }
-      return { status, summary, details, metrics: { xidAge: db.xid, multixactAge: db.mxid, tablesToFreeze: tables.length } };
+      return {
+        status,
+        summary,
+        details,
+        metrics: { xidAge: db.xid, multixactAge: db.mxid, tablesToFreeze: tables.length },
+      };
     }),
 };
 
@@ -120,7 +144,7 @@ export interface SequenceUsage {
 
 /** Fraction of the range used, 4 decimals: last / limit (same sign: descending sequences count down). */
 export function usedRatio(last: bigint, limit: bigint): number {
-  if (limit === 0n || (last > 0n) !== (limit > 0n)) return 0;
+  if (limit === 0n || last > 0n !== limit > 0n) return 0;
   return Number((last * 10_000n) / limit) / 10_000;
 }
 
@@ -147,7 +171,15 @@ export function sequenceUsage(rows: SequenceRow[]): { usage: SequenceUsage[]; un
       if (ascending ? bound < limit : bound > limit) [limit, limitedBy] = [bound, `${c.column} (${c.type})`];
     }
     const ratio = s.last === null ? 0 : usedRatio(BigInt(s.last), limit);
-    usage.push({ sequence, columns, lastValue: s.last, limit: limit.toString(), limitedBy, usedRatio: ratio, ...(s.cycle ? { cycle: true as const } : {}) });
+    usage.push({
+      sequence,
+      columns,
+      lastValue: s.last,
+      limit: limit.toString(),
+      limitedBy,
+      usedRatio: ratio,
+      ...(s.cycle ? { cycle: true as const } : {}),
+    });
   }
   return { usage, unreadable };
 }
@@ -182,24 +214,42 @@ export const sequencesCheck: Check = {
       );
       const { usage, unreadable } = sequenceUsage(rows);
       const gradeOf = (u: SequenceUsage) => grade(u.usedRatio, t.sequenceUsedWarn, t.sequenceUsedFail);
-      const findings = usage.filter((u) => gradeOf(u) !== "ok").sort((a, b) => b.usedRatio - a.usedRatio).map((u) => ({ ...u, status: gradeOf(u) }));
+      const findings = usage
+        .filter((u) => gradeOf(u) !== "ok")
+        .sort((a, b) => b.usedRatio - a.usedRatio)
+        .map((u) => ({ ...u, status: gradeOf(u) }));
       const status: CheckStatus = worst(...findings.map((f) => f.status));
-      const top = usage.reduce<SequenceUsage | undefined>((m, u) => (!m || u.usedRatio > m.usedRatio ? u : m), undefined);
+      const top = usage.reduce<SequenceUsage | undefined>(
+        (m, u) => (!m || u.usedRatio > m.usedRatio ? u : m),
+        undefined,
+      );
       const details = {
         findings,
         sequencesChecked: usage.length,
-        ...(unreadable.length ? { unreadable, note: `${unreadable.length} sequence(s) this role may not read (needs SELECT or USAGE): not judged` } : {}),
+        ...(unreadable.length
+          ? {
+              unreadable,
+              note: `${unreadable.length} sequence(s) this role may not read (needs SELECT or USAGE): not judged`,
+            }
+          : {}),
         thresholds: { warn: t.sequenceUsedWarn, fail: t.sequenceUsedFail },
       };
       const metrics = { maxSequenceUsedRatio: top?.usedRatio ?? 0, sequencesNearLimit: findings.length };
       const pct = (r: number) => `${(r * 100).toFixed(1)}%`;
       if (!findings.length) {
         const most = top ? `, the most used: ${top.sequence} at ${pct(top.usedRatio)} of ${top.limit}` : "";
-        return { status, summary: `${usage.length} sequences under ${pct(t.sequenceUsedWarn)} of their limit${most}${unreadable.length ? ` (${unreadable.length} unreadable)` : ""}`, details, metrics };
+        return {
+          status,
+          summary: `${usage.length} sequences under ${pct(t.sequenceUsedWarn)} of their limit${most}${unreadable.length ? ` (${unreadable.length} unreadable)` : ""}`,
+          details,
+          metrics,
+        };
       }
       return {
         status,
-        summary: findings.map((f) => `${f.sequence} at ${pct(f.usedRatio)} of ${f.limit} (limited by ${f.limitedBy})`).join("; "),
+        summary: findings
+          .map((f) => `${f.sequence} at ${pct(f.usedRatio)} of ${f.limit} (limited by ${f.limitedBy})`)
+          .join("; "),
         details,
         metrics,
       };

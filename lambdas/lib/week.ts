@@ -9,7 +9,8 @@ export const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
 /** The 24 h of a `YYYY-MM-DD` day, as [start, end). */
 export function dayRange(day: string): { start: Date; end: Date } {
   const start = new Date(`${day}T00:00:00.000Z`);
-  if (Number.isNaN(start.getTime()) || utcDay(start) !== day) throw new Error(`${day} is not a day; write YYYY-MM-DD, e.g. 2026-11-24`);
+  if (Number.isNaN(start.getTime()) || utcDay(start) !== day)
+    throw new Error(`${day} is not a day; write YYYY-MM-DD, e.g. 2026-11-24`);
   return { start, end: new Date(start.getTime() + DAY_MS) };
 }
 
