@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LOG_PREFIXES } from "../lambdas/core/contract";
 import type { BucketRef } from "./checklists";
+import { denyInsecureTransport, policyDocument } from "./storage/policies";
 import { secureBucket } from "./storage/secure-bucket";
 
 export interface MetricsArchiveArgs {
@@ -76,6 +77,15 @@ export class MetricsArchive extends pulumi.ComponentResource {
     );
     const results = secureBucket(`${name}-athena-results`, { kmsKeyArn: args.kmsKeyArn }, { parent: this });
     this.resultsBucket = results.bucket;
+    // Like every bucket of the stack: plain HTTP and TLS older than 1.2 refused.
+    new aws.s3.BucketPolicy(
+      `${name}-athena-results-policy`,
+      {
+        bucket: results.bucket.id,
+        policy: results.bucket.arn.apply((arn) => policyDocument(denyInsecureTransport(arn))),
+      },
+      { parent: this },
+    );
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-athena-results-lifecycle`,
       {

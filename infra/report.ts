@@ -56,13 +56,14 @@ export class Reports extends pulumi.ComponentResource {
       ...args.base,
       timezone: args.timezone,
       topics: args.topics,
-      reservedConcurrency: 1,
     };
 
     this.metricsExport = new ScheduledTask(
       "metrics-export",
       {
         ...common,
+        // A re-run rewrites the same day's objects: safe to retry once.
+        retries: 1,
         handler: "metrics-export",
         schedule: args.schedules.metricsExport,
         description: "l'export quotidien des métriques (2 ans)",
@@ -116,6 +117,8 @@ export class Reports extends pulumi.ComponentResource {
       {
         ...common,
         handler: "weekly-report",
+        // A re-run would mail the report twice: a failure pages instead.
+        retries: 0,
         schedule: args.schedules.weekly,
         description: "le rapport de maintenance hebdomadaire",
         rerun: "npm run ops -- report weekly --week <AAAA-Wss> --upload",
@@ -131,14 +134,21 @@ export class Reports extends pulumi.ComponentResource {
           ...(recipients ? { [ENV.reportRecipientsSecretArn]: recipients.arn } : {}),
         },
         statements: pulumi
-          .all([args.logsBucket.arn, level1, this.emailIdentity?.arn])
-          .apply(([arn, topic, identity]) => [
+          .all([
+            args.logsBucket.arn,
+            level1,
+            this.emailIdentity?.arn,
+            aws.getCallerIdentityOutput({}, { parent: this }).accountId,
+            aws.getRegionOutput({}, { parent: this }).region,
+          ])
+          .apply(([arn, topic, identity, account, region]) => [
             ...s3Statements(arn, [LOG_PREFIXES.metrics, RECORDS_PREFIX], [WEEKLY_REPORTS_PREFIX]),
             {
               Sid: "AlarmHistory",
               Effect: "Allow" as const,
               Action: ["cloudwatch:DescribeAlarmHistory", "cloudwatch:DescribeAlarms"],
-              Resource: "*",
+              // The stack's own alarms only: they are all named after the app.
+              Resource: `arn:aws:cloudwatch:${region}:${account}:alarm:${args.app}-*`,
             },
             { Sid: "AnnounceReport", Effect: "Allow" as const, Action: "sns:Publish", Resource: topic },
             ...(identity

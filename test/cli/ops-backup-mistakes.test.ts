@@ -94,11 +94,11 @@ describe("ops backup and ops restore: mistakes named (issue 19)", () => {
   it("drill: --scratch-url that is not a URL, --pg-bindir without the server programs", async () => {
     const url = await ops(["backup", "drill", "--scratch-url", "notaurl"], env());
     expect(url.code).toBe(2);
-    expect(url.stderr).toContain("ops: --scratch-url: not a postgresql:// URL with a host");
+    expect(url.stderr).toContain("ops: --scratch-url (or SCRATCH_DATABASE_URL) is not a postgresql:// URL");
     const bindir = await ops(["backup", "drill", "--pg-bindir", "/nonexistent/bin"], env());
     expect(bindir.code).toBe(2);
     expect(bindir.stderr).toBe(
-      "ops: --pg-bindir /nonexistent/bin: initdb is not there (/nonexistent/bin/initdb); give the directory of the PostgreSQL server programs, e.g. /usr/lib/postgresql/15/bin\n",
+      'ops: --pg-bindir (or PG_SERVER_BINDIR) "/nonexistent/bin" has no initdb and postgres: give the directory of PostgreSQL\'s server binaries (pg_config --bindir)\n',
     );
   });
 });

@@ -28,11 +28,20 @@ describe("deployer policy", () => {
     // The KMS key (random id) and the account's SMS preferences have no name to scope to.
     for (const s of statements.filter((s) => !["Describe", "kmskey", "snssmsPreferences"].includes(s.Sid))) {
       for (const resource of list(s.Resource))
-        expect(resource === "arn:aws:kms:*:*:key/*" || resource.includes(app)).toBe(true);
+        // Glue's table and database actions also name the account's catalog.
+        expect(
+          ["arn:aws:kms:*:*:key/*", "arn:aws:glue:*:*:catalog"].includes(resource) ||
+            resource.includes(app.replace(/-/g, "_")) ||
+            resource.includes(app),
+        ).toBe(true);
     }
     expect(statements.find((s) => s.Sid === "PassRole")).toMatchObject({
       Action: "iam:PassRole",
-      Condition: { StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "scheduler.amazonaws.com"] } },
+      Condition: {
+        StringEquals: {
+          "iam:PassedToService": ["lambda.amazonaws.com", "scheduler.amazonaws.com", "ecs-tasks.amazonaws.com"],
+        },
+      },
     });
   });
 

@@ -17,6 +17,8 @@ const SCHEDULED = {
   "monthly-checklist": 0,
   backup: 0,
   "backup-drill": 0,
+  "metrics-export": 1,
+  "weekly-report": 0,
 };
 const arn = (service: string, what: string) => `arn:aws:${service}:eu-west-3:123456789012:${what}`;
 

@@ -216,14 +216,16 @@ describe("the daily list, with a drain to read", () => {
     expect((bySid.ListLogs.Condition as { StringLike: Record<string, string[]> }).StringLike["s3:prefix"]).toEqual(
       expect.arrayContaining(["app/vercel/*", "access/vercel/*"]),
     );
+    // The drain's prefixes, beside the drill records the backups check times the drill with.
     expect(bySid.ReadLogs).toEqual({
       Sid: "ReadLogs",
       Effect: "Allow",
       Action: "s3:GetObject",
-      Resource: [`${bucketArn}/app/vercel/*`, `${bucketArn}/access/vercel/*`],
+      Resource: [`${bucketArn}/reports/backups/drills/*`, `${bucketArn}/app/vercel/*`, `${bucketArn}/access/vercel/*`],
     });
     const writes = statements.filter((s) => [s.Action].flat().includes("s3:PutObject"));
     for (const s of writes) expect(JSON.stringify(s.Resource)).not.toContain("vercel");
-    expect(JSON.stringify(statementsOf(plan, "elegance-mobilite-weekly-checklist-policy"))).not.toContain("vercel");
+    // The weekly list reads the Vercel token's secret (the app's lock-file), never the drain's logs.
+    expect(JSON.stringify(statementsOf(plan, "elegance-mobilite-weekly-checklist-policy"))).not.toContain("/vercel/");
   });
 });

@@ -30,6 +30,8 @@ describe("the prod stack", () => {
       },
       healthProbeFunction: "elegance-mobilite-health-probe",
       smsFormatterFunction: "elegance-mobilite-sms-formatter",
+      metricsDatabase: "elegance_mobilite_metrics",
+      metricsWorkgroup: "elegance-mobilite-metrics",
       backupFunction: "elegance-mobilite-backup",
       backupDrillFunction: "elegance-mobilite-backup-drill",
       backupImageUri: expect.stringMatching(

@@ -77,7 +77,13 @@ describe("the CIS metric filters", () => {
   it("watches bucket policy, lifecycle, lock and replication changes on the stack's three buckets only", () => {
     const pattern: string = find(plan, FILTER, `${APP}-security-bucket-policy-changes-filter`).inputs.pattern;
     const buckets = ofType(plan, "aws:s3/bucket:Bucket").map((b) => b.name);
-    expect(buckets.sort()).toEqual([`${APP}-backups`, `${APP}-logs`, `${APP}-security-logs`]);
+    // The Athena results bucket holds query results only (expiring in days): not watched.
+    expect(buckets.sort()).toEqual([
+      `${APP}-backups`,
+      `${APP}-logs`,
+      `${APP}-metrics-athena-results`,
+      `${APP}-security-logs`,
+    ]);
     for (const name of [plan.outputs.logsBucket, plan.outputs.backupsBucket])
       expect(pattern).toContain(`($.requestParameters.bucketName = "${name}")`);
     expect(pattern).toMatch(new RegExp(`bucketName = "${APP}-security-logs-`));

@@ -71,7 +71,11 @@ const BREAKS: Record<string, [(p: Plan) => void, RegExp]> = {
     /weekly-checklist-logs keeps 14 days|weekly-checklist keeps 14 days/,
   ],
   "lambda-scheduled-on-failure-destination": [
-    () => undefined,
+    (p) => {
+      p.resources = p.resources.filter(
+        (r) => !(r.type.endsWith(":FunctionEventInvokeConfig") && r.name === "elegance-mobilite-backup-invoke-config"),
+      );
+    },
     /invoked by elegance-mobilite-backup-schedule but has no FunctionEventInvokeConfig/,
   ],
   "schedule-timezone-retry-dlq": [
