@@ -107,7 +107,12 @@ async function rehearse(fresh: boolean): Promise<void> {
             AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.url,
             AWS_EC2_METADATA_DISABLED: "true",
           });
-          const env = { ...process.env, DATABASE_THRESHOLDS: JSON.stringify({ indexStatsMinDays: 0 }) };
+          const env = {
+            ...process.env,
+            DATABASE_THRESHOLDS: JSON.stringify({ indexStatsMinDays: 0 }),
+            // No cloud here: the access review reads the demo database only, never IAM.
+            ACCESS_SETTINGS: JSON.stringify({ ...stack.access, supabaseToken: undefined, aws: false }),
+          };
           ctx = {
             stack,
             env,
