@@ -75,8 +75,10 @@ describe("interrupted backups", () => {
       const admin = await connect(superuserUrl());
       // The dump's own backend: the one streaming COPY out.
       const { attempt, wasCut } = backupCutAt(name, cutAt, () => {
+        // This file's database only: other files back up at the same time on the same server.
         void admin.query(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'elegance-ops:backup' AND query LIKE 'COPY %'",
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'elegance-ops:backup' AND datname = $1 AND query LIKE 'COPY %'",
+          [db().name],
         );
       });
       await expect(attempt).rejects.toThrow(/pg_dump failed/);

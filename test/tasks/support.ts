@@ -25,7 +25,7 @@ export async function killWhileRunning(
   );
   await new Promise((r) => setTimeout(r, afterMs));
   await admin.query(
-    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()",
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database() AND pid <> pg_backend_pid()",
     [applicationName],
   );
   return running;
