@@ -4,10 +4,11 @@
 // and monthly lists, a backup, the restore drill and the week's report; prints each list's
 // table and the pages that would have gone out; stops all it started (Ctrl-C included).
 //   npm start -- --fresh    rebuild the demo data      npm start -- --plan    the plan's summary
+//   npm start -- --rides 30000   a smaller demo (default 200 000 rides): a quicker rehearsal
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { prepareDemoDatabase, type DemoDatabase } from "./rehearsal/demo-data";
+import { DEFAULT_RIDES, MIN_RIDES, prepareDemoDatabase, type DemoDatabase } from "./rehearsal/demo-data";
 import { backup, drill, probeApp, runList, weekRecords, type GuideContext } from "./rehearsal/guide";
 import { ensureBucket, renderPages, renderReport, renderSummary } from "./rehearsal/output";
 import { startAppStandIn, startCloudWatchStandIn } from "./rehearsal/stand-ins";
@@ -64,7 +65,7 @@ interface Results {
   report?: { week: string; path: string; key: string; recommendations: number };
 }
 
-async function rehearse(fresh: boolean): Promise<void> {
+async function rehearse({ fresh, rides }: StartOptions): Promise<void> {
   const dir = demoDir();
   if (fresh) fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
@@ -129,9 +130,9 @@ async function rehearse(fresh: boolean): Promise<void> {
         }),
       },
       {
-        title: "Base de démo (fixture Supabase, ~200 000 courses sur 18 mois, problèmes plantés)",
+        title: `Base de démo (fixture Supabase, ${rides.toLocaleString("fr-FR")} courses sur 18 mois, problèmes plantés)`,
         task: timed(async (task: { title: string; output?: string }) => {
-          results.demo = await prepareDemoDatabase(pg, { fresh, log: (line) => (task.output = line) });
+          results.demo = await prepareDemoDatabase(pg, { fresh, rides, log: (line) => (task.output = line) });
           ctx.databaseUrl = results.demo.url;
           const c = results.demo.counts;
           task.title = `Base de démo ${results.demo.reused ? "réutilisée" : "générée"} : ${c.rides} courses, ${c.users} utilisateurs, ${c.sessions} sessions dont ${c["expired sessions"]} expirées`;
@@ -223,17 +224,40 @@ async function rehearse(fresh: boolean): Promise<void> {
   process.stdout.write(`\n${out.join("\n")}\n`);
 }
 
+interface StartOptions {
+  fresh: boolean;
+  plan: boolean;
+  rides: number;
+}
+
+/** `npm start`'s options; a mistake is refused with the option at fault and the fix. */
+export function parseStartArgs(args: string[]): StartOptions | { error: string } {
+  const options: StartOptions = { fresh: false, plan: false, rides: DEFAULT_RIDES };
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].split(/=(.*)/s, 2);
+    if (flag === "--fresh" || flag === "--plan") options[flag === "--fresh" ? "fresh" : "plan"] = true;
+    else if (flag === "--rides") {
+      const value = inline ?? args[++i];
+      const rides = Number(value);
+      if (!Number.isInteger(rides) || rides < MIN_RIDES || rides > 2_000_000)
+        return { error: `--rides ${value ?? ""}: give a whole number of rides from ${MIN_RIDES} to 2000000` };
+      options.rides = rides;
+    } else
+      return {
+        error: `unknown option ${args[i]}; use --fresh (rebuild the demo data), --rides <n> (the demo's size) or --plan (the plan's summary)`,
+      };
+  }
+  return options;
+}
+
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const unknown = args.filter((a) => !["--fresh", "--plan"].includes(a));
-  if (unknown.length) {
-    process.stderr.write(
-      `npm start: unknown option ${unknown.join(" ")}; use --fresh (rebuild the demo data) or --plan (the plan's summary)\n`,
-    );
+  const options = parseStartArgs(process.argv.slice(2));
+  if ("error" in options) {
+    process.stderr.write(`npm start: ${options.error}\n`);
     process.exitCode = 2;
     return;
   }
-  if (args.includes("--plan")) {
+  if (options.plan) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for --plan
     const { synth, stackFile, summary } = require("./synth") as typeof import("./synth");
     process.stdout.write(`${summary(await synth(stackFile()))}\n`);
@@ -242,7 +266,7 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    await rehearse(args.includes("--fresh"));
+    await rehearse(options);
   } catch (error) {
     process.stderr.write(`\nnpm start : échec : ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;

@@ -1,7 +1,8 @@
 // One handler of lambdas/handlers/, bundled by esbuild into a deterministic archive: the same
 // sources give byte-identical files (no absolute path, no timestamp), so Pulumi computes the
 // same archive hash and a preview with no change shows no diff.
-import { buildSync, type BuildOptions } from "esbuild";
+import { build, buildSync, type BuildOptions, type BuildResult } from "esbuild";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { zipSync } from "fflate";
 import { createHash } from "crypto";
 import * as path from "path";
@@ -45,20 +46,51 @@ export function bundleOptions(handler: string): BuildOptions {
 
 const cache = new Map<string, Bundle>();
 
+/**
+ * A folder of bundles built ahead by `prebuildBundles` (jest's globalSetup builds every handler
+ * once per run, in parallel, instead of once per test file). Unset, `bundle` builds.
+ */
+export const PREBUILT_BUNDLES_ENV = "ELEGANCE_OPS_PREBUILT_BUNDLES";
+
 /** Bundles `lambdas/handlers/<handler>.ts`; cached per handler for the program run. */
 export function bundle(handler: string, options: Partial<BuildOptions> = {}): Bundle {
   const key = `${handler}:${JSON.stringify(options)}`;
-  const cached = cache.get(key);
-  if (cached) return cached;
-  const result = buildSync({ ...bundleOptions(handler), ...options });
+  const built =
+    cache.get(key) ??
+    prebuilt(handler, options) ??
+    digest(buildSync({ ...bundleOptions(handler), ...options }), handler);
+  cache.set(key, built);
+  return built;
+}
+
+function prebuilt(handler: string, options: Partial<BuildOptions>): Bundle | undefined {
+  const dir = process.env[PREBUILT_BUNDLES_ENV];
+  if (!dir || Object.keys(options).length > 0) return undefined;
+  const file = path.join(dir, `${handler}.json`);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Bundle) : undefined;
+}
+
+/** Builds every handler concurrently into `dir` (one `<handler>.json` each), for `bundle` to read. */
+export async function prebuildBundles(dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const handlers = readdirSync(path.join(REPO_ROOT, HANDLERS_DIR))
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => f.slice(0, -3));
+  await Promise.all(
+    handlers.map(async (handler) => {
+      const built = digest(await build(bundleOptions(handler)), handler);
+      writeFileSync(path.join(dir, `${handler}.json`), JSON.stringify(built));
+    }),
+  );
+}
+
+function digest(result: BuildResult, handler: string): Bundle {
   const files: Record<string, string> = {};
   for (const file of result.outputFiles ?? []) files[path.basename(file.path)] = file.text;
   if (!files["index.js"]) throw new Error(`esbuild produced no index.js for ${HANDLERS_DIR}/${handler}.ts`);
-  const digest = createHash("sha256");
-  for (const name of Object.keys(files).sort()) digest.update(`${name}\0${files[name]}\0`);
-  const built = { files, sha256: digest.digest("hex") };
-  cache.set(key, built);
-  return built;
+  const hash = createHash("sha256");
+  for (const name of Object.keys(files).sort()) hash.update(`${name}\0${files[name]}\0`);
+  return { files, sha256: hash.digest("hex") };
 }
 
 /** The archive Pulumi uploads as the function's code. */

@@ -13,8 +13,13 @@ import { FIXTURE_LOGIN_ROLES } from "../../test/support/testbed-env";
 export const DEMO_DB = "elegance_mobilite";
 const FIXTURE = path.join(__dirname, "..", "..", "test", "support", "fixture", "supabase.sql");
 /** Bump when the generated data changes: an older seed is then rebuilt. */
-const DATA_VERSION = 1;
-const SEED_DB = `elegance_mobilite_seed_v${DATA_VERSION}`;
+const DATA_VERSION = 2;
+const SEED_PREFIX = "elegance_mobilite_seed_";
+/** One seed per data version and size (`npm start -- --rides <n>`). */
+const seedDb = (rides: number) => `${SEED_PREFIX}v${DATA_VERSION}_${rides}`;
+export const DEFAULT_RIDES = 200_000;
+/** Below this, the planted unused index is under the check's 1 MiB and the never-vacuumed table under its 10 000 dead rows. */
+export const MIN_RIDES = 25_000;
 
 export interface DemoDatabase {
   /** URL as `postgres`, Supabase's owner role (what the CLI and the Lambdas use). */
@@ -38,8 +43,9 @@ async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promis
 const DEMO_SCHEMA = `
   CREATE TABLE public.promo_codes (id serial PRIMARY KEY, code text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
   ALTER TABLE public.promo_codes OWNER TO postgres;
-  -- An index no query uses: the weekly list's "unused index".
-  CREATE INDEX rides_pickup_address_idx ON public.rides (pickup_address);
+  -- An index no query uses: the weekly list's "unused index". Without deduplication (its 200
+  -- addresses would shrink it below the check's 1 MiB at small sizes), as an older index would be.
+  CREATE INDEX rides_pickup_address_idx ON public.rides (pickup_address) WITH (deduplicate_items = off);
 `;
 
 /** The planted problems that live in the data's state, redone on every start. */
@@ -49,9 +55,12 @@ async function plantProblems(c: Client): Promise<void> {
   // A sequence at 80 % of its type's range.
   await c.query("SELECT setval('public.promo_codes_id_seq', (2147483647 * 0.8)::bigint)");
   await c.query("INSERT INTO public.promo_codes (code) SELECT 'BIENVENUE' || n FROM generate_series(1, 100) n");
-  // A table autovacuum never visits, with dead rows: a quarter of the rides touched since.
+  // A table autovacuum never visits, with dead rows: a quarter of the rides touched since
+  // (more in a small demo, to stay over the check's 10 000 dead rows).
   await c.query("ALTER TABLE public.rides SET (autovacuum_enabled = false)");
-  await c.query("UPDATE public.rides SET updated_at = updated_at WHERE id % 4 = 0");
+  await c.query(
+    "UPDATE public.rides SET updated_at = updated_at WHERE id % greatest(1, least(4, (SELECT count(*) FROM public.rides) / 12000)) = 0",
+  );
   // The app's own reads, so that its indexes have scans and only the planted one stays unused.
   await c.query("SET enable_seqscan = off");
   for (const where of [
@@ -67,25 +76,32 @@ async function plantProblems(c: Client): Promise<void> {
 
 export async function prepareDemoDatabase(
   server: PgServer,
-  opts: { fresh: boolean; log: (line: string) => void },
+  opts: { fresh: boolean; rides: number; log: (line: string) => void },
 ): Promise<DemoDatabase> {
+  const seed = seedDb(opts.rides);
   const admin = pgUrl(server, server.superuser, server.password, "postgres");
-  const seedUrl = pgUrl(server, server.superuser, server.password, SEED_DB);
+  const seedUrl = pgUrl(server, server.superuser, server.password, seed);
   const superuserUrl = pgUrl(server, server.superuser, server.password, DEMO_DB);
   const url = pgUrl(server, "postgres", server.password, DEMO_DB);
   // The seed is complete once its comment says so (an interrupted generation is redone).
   const ready = await withClient(admin, async (c) => {
     const { rows } = await c.query(
       "SELECT shobj_description(oid, 'pg_database') AS note FROM pg_database WHERE datname = $1",
-      [SEED_DB],
+      [seed],
     );
     return rows[0]?.note === "ready";
   });
   const reused = ready && !opts.fresh;
   if (!reused) {
-    await withClient(admin, (c) =>
-      c.query(`DROP DATABASE IF EXISTS ${SEED_DB} WITH (FORCE)`).then(() => c.query(`CREATE DATABASE ${SEED_DB}`)),
-    );
+    await withClient(admin, async (c) => {
+      // One seed kept at a time: the one being built replaces those of other sizes or versions.
+      const { rows } = await c.query<{ datname: string }>(
+        "SELECT datname FROM pg_database WHERE starts_with(datname, $1)",
+        [SEED_PREFIX],
+      );
+      for (const { datname } of rows) await c.query(`DROP DATABASE ${c.escapeIdentifier(datname)} WITH (FORCE)`);
+      await c.query(`CREATE DATABASE ${seed}`);
+    });
     await withClient(seedUrl, async (c) => {
       opts.log("fixture Supabase…");
       await c.query(fs.readFileSync(FIXTURE, "utf8"));
@@ -93,15 +109,17 @@ export async function prepareDemoDatabase(
         await c.query(`ALTER ROLE ${role} PASSWORD ${c.escapeLiteral(server.password)}`);
       await c.query(DEMO_SCHEMA);
       // Relative to now, so the ages the lists judge (sessions, rides to archive) are real.
+      // At the default size: 20 000 users, 40 000 sessions; the same proportions at other sizes.
       opts.log("utilisateurs et chauffeurs…");
-      await generateUsers(c, { count: 20_000, seed: 16 });
+      await generateUsers(c, { count: Math.round(opts.rides / 10), seed: 16 });
       await generateDrivers(c, { count: 300, seed: 16 });
       opts.log("sessions (la moitié expirées)…");
-      await generateSessions(c, { count: 40_000, seed: 16, expiredFraction: 0.5 });
-      opts.log("200 000 courses sur 18 mois…");
-      // Rides younger than 6 months, and older ones spread over the 12 months before.
-      await generateRides(c, { count: 130_000, seed: 16, oldFraction: 0, olderThanMonths: 6 });
-      await generateRides(c, { count: 70_000, seed: 17, oldFraction: 1, olderThanMonths: 6 });
+      await generateSessions(c, { count: Math.round(opts.rides / 5), seed: 16, expiredFraction: 0.5 });
+      opts.log(`${opts.rides.toLocaleString("fr-FR")} courses sur 18 mois…`);
+      // Rides younger than 6 months (65 %), and older ones spread over the 12 months before.
+      const young = Math.round(opts.rides * 0.65);
+      await generateRides(c, { count: young, seed: 16, oldFraction: 0, olderThanMonths: 6 });
+      await generateRides(c, { count: opts.rides - young, seed: 17, oldFraction: 1, olderThanMonths: 6 });
       // The generator spreads old rides over the 24 months before the cutoff: fold them into 12.
       await c.query("SET session_replication_role = replica"); // no updated_at trigger
       await c.query(`UPDATE public.rides SET created_at = created_at + d, updated_at = updated_at + d, scheduled_at = scheduled_at + d,
@@ -111,13 +129,13 @@ export async function prepareDemoDatabase(
       await c.query("RESET session_replication_role");
       await c.query("VACUUM (FREEZE, ANALYZE)");
     });
-    await withClient(admin, (c) => c.query(`COMMENT ON DATABASE ${SEED_DB} IS 'ready'`));
+    await withClient(admin, (c) => c.query(`COMMENT ON DATABASE ${seed} IS 'ready'`));
   } else {
     opts.log("données de démo réutilisées ; npm start -- --fresh les régénère");
   }
   await withClient(admin, async (c) => {
     await c.query(`DROP DATABASE IF EXISTS ${DEMO_DB} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${DEMO_DB} TEMPLATE ${SEED_DB}`);
+    await c.query(`CREATE DATABASE ${DEMO_DB} TEMPLATE ${seed}`);
   });
   return withClient(superuserUrl, async (c) => {
     await plantProblems(c);

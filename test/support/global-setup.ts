@@ -3,14 +3,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "pg";
-import { buildCli } from "../../bin/build-cli";
+import { buildCli, REPO_ROOT } from "../../bin/build-cli";
+import { PREBUILT_BUNDLES_ENV, prebuildBundles } from "../../infra/bundle";
 import { pgUrl, startPgServer, stopPgServer, type PgServer } from "./pg-server";
 import { ENV, FIXTURE_LOGIN_ROLES, TEMPLATE_DB } from "./testbed-env";
 
 export default async function globalSetup(): Promise<void> {
   // The CLI tests run the built operator CLI: build it from the current sources first.
   // Built while PostgreSQL starts; awaited below (the catch only keeps a failed start from leaving it unhandled).
-  const built = buildCli();
+  // The handlers' bundles too: each infra test file plans the program, which bundles every handler.
+  const bundles = path.join(REPO_ROOT, ".build", "bundles");
+  const built = Promise.all([buildCli(), prebuildBundles(bundles)]);
   built.catch(() => undefined);
   const server = await startPgServer();
   // globalTeardown runs in this same process; it is not called if setup throws.
@@ -24,6 +27,7 @@ export default async function globalSetup(): Promise<void> {
   process.env[ENV.url] = pgUrl(server, server.superuser, server.password, "postgres");
   process.env[ENV.password] = server.password;
   process.env[ENV.template] = TEMPLATE_DB;
+  process.env[PREBUILT_BUNDLES_ENV] = bundles;
   // The SDK warns once per process that it will drop Node 20 in 2027; noise in test output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 }
