@@ -79,21 +79,24 @@ export async function streamArchive(
       for await (const piece of inflate as AsyncIterable<Buffer>) {
         if (!sinkError) await Promise.all(sinks.map((s) => s.write(piece)));
       }
-      await Promise.all(sinks.map((s) => s.end()));
     } catch (e) {
-      sinkError ??=
-        manifest.compression === "gzip"
-          ? new Error(`${manifest.key} does not gunzip: ${(e as Error).message}`)
-          : (e as Error);
+      sinkError ??= new Error(`${manifest.key} does not gunzip: ${(e as Error).message}`);
+      return;
     }
+    await Promise.all(sinks.map((s) => s.end())).catch((e: Error) => void (sinkError ??= e));
   })();
   const hash = createHash("sha256");
   let bytes = 0;
-  for await (const chunk of object.Body as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    bytes += chunk.length;
-    if (!sinkError && !inflate.destroyed && !inflate.write(chunk))
-      await Promise.race([once(inflate, "drain").catch(() => undefined), forward]);
+  try {
+    for await (const chunk of object.Body as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      if (!sinkError && !inflate.destroyed && !inflate.write(chunk))
+        await Promise.race([once(inflate, "drain").catch(() => undefined), forward]);
+    }
+  } catch (error) {
+    inflate.destroy();
+    throw error;
   }
   if (!inflate.destroyed) inflate.end();
   await forward;
@@ -140,7 +143,9 @@ export async function restoreInParallel(options: {
   let written: Promise<void> | undefined;
   if (jobs > 1) {
     out = createWriteStream(file);
-    written = new Promise((resolve, reject) => out!.on("close", resolve).on("error", reject));
+    written = new Promise((resolve, reject) =>
+      out!.on("close", resolve).on("error", (e) => reject(new Error(`local copy ${file}: ${e.message}`))),
+    );
     written.catch(() => undefined);
     const sink = sinkOf(out, written);
     sinks.push({ write: sink.write, end: async () => (out!.end(), written) });

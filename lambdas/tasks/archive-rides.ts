@@ -176,15 +176,8 @@ async function run(
   let total = found.a === null || found.b === null ? 0 : Math.round((Math.abs(found.b - found.a) + 1) * found.perPage);
   timer.mark("setup");
 
-  const done = {
-    moved: 0,
-    inserted: 0,
-    batches: 0,
-    redone: 0,
-    longest: 0,
-    lastMs: 0,
-    dependents: {} as Record<string, number>,
-  };
+  const done = { moved: 0, inserted: 0, batches: 0, redone: 0, longest: 0, dependents: {} as Record<string, number> };
+  let lastMs = 0;
   const started = performance.now();
   const move = async (selection: string): Promise<number> => {
     let outcome: { value: Batch; ms: number };
@@ -204,7 +197,7 @@ async function run(
       }
     }
     done.longest = Math.max(done.longest, outcome.ms);
-    done.lastMs = outcome.ms;
+    lastMs = outcome.ms;
     done.moved += outcome.value.moved;
     done.inserted += outcome.value.inserted;
     for (const [t, n] of Object.entries(outcome.value.dependents ?? {}))
@@ -221,7 +214,7 @@ async function run(
   if (found.a !== null && found.b !== null) {
     const [first, last] = [Math.min(found.a, found.b), Math.max(found.a, found.b)];
     const ranges = pageRanges("r", first, last, found.perPage, options.batchSize, PACING);
-    for (let range = ranges.next(); !range.done; range = ranges.next(done.lastMs))
+    for (let range = ranges.next(); !range.done; range = ranges.next(lastMs))
       await move(`${range.value} AND ${movable}`);
   }
   timer.mark("pages");
