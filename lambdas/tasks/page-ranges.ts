@@ -19,7 +19,7 @@ export interface Pacing {
 /**
  * Predicates on `alias.ctid` covering pages first..last, in ranges of about `batchSize` rows.
  * With `pacing`, the caller passes each batch's milliseconds to `next()`: a range grows (at
- * most 2× a step) while batches run under the target and shrinks back above it, so per-batch
+ * most 1.5× a step) while batches run under the target and shrinks back above it, so per-batch
  * costs (round trip, planning, commit) are paid less often while no transaction runs long.
  * It never goes below `batchSize` rows, so ceil(rows / batchSize) stays an upper bound of the batches.
  */
@@ -39,7 +39,8 @@ export function* pageRanges(
     const ms = yield `${alias}.ctid >= '(${page},0)'::tid AND ${alias}.ctid < '(${page + step},0)'::tid`;
     page += step;
     if (pacing && ms !== undefined) {
-      const factor = Math.min(2, Math.max(0.25, pacing.targetMs / Math.max(1, ms)));
+      // Growth is gentle (a busy server slows the next batch too); a slow batch shrinks the next at once.
+      const factor = Math.min(1.5, Math.max(0.25, pacing.targetMs / Math.max(1, ms)));
       step = Math.min(most, Math.max(least, Math.floor(step * factor)));
     }
   }

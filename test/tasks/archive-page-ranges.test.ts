@@ -27,13 +27,13 @@ describe("pageRanges", () => {
     // 1 ms per page: 10 pages (1,000 rows) take 10 ms, far under the target.
     const fast = walk((pages) => pages, pacing);
     const sizes = fast.map(([a, b]) => b - a);
-    expect(sizes.slice(0, 4)).toEqual([10, 20, 40, 80]);
+    expect(sizes.slice(0, 5)).toEqual([10, 15, 22, 33, 49]);
     expect(Math.max(...sizes)).toBe(200); // maxRows / rows per page
     // 50 ms per page: every batch is over the target, so ranges stay at batchSize.
     expect(walk((pages) => pages * 50, pacing).every(([a, b]) => b - a === 10)).toBe(true);
-    // Cheap up to 60 pages, 10 ms a page beyond: a range of 80 (800 ms) is followed by a smaller one.
+    // Cheap up to 60 pages, 10 ms a page beyond: the range of 73 pages (730 ms) is followed by a third of it.
     const mixed = walk((pages) => (pages > 60 ? pages * 10 : pages), pacing);
-    expect(mixed.map(([a, b]) => b - a).slice(0, 5)).toEqual([10, 20, 40, 80, 25]);
+    expect(mixed.map(([a, b]) => b - a).slice(0, 7)).toEqual([10, 15, 22, 33, 49, 73, 25]);
     for (const spans of [fast, mixed]) {
       expect(spans[0][0]).toBe(10);
       expect(spans[spans.length - 1][1]).toBeGreaterThan(5_009);
