@@ -5,6 +5,8 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { positiveInt, UsageError, withInputs } from "./inputs";
 
 const work = (): typeof import("./backup-run") => require("./backup-run");
+// Loaded only when a command is mistyped.
+const closest = (): typeof import("../../lambdas/lib/closest") => require("../../lambdas/lib/closest");
 
 /** S3 refuses parts under 5 MiB (but the last) and over 5 GiB. */
 function partSizeMb(text: string): number {
@@ -66,18 +68,6 @@ function drillCommand(): Command {
     .action((options: Record<string, unknown>) => work().backupDrill(options));
 }
 
-/** Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++)
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length];
-}
-
 export function backupCommand(): Command {
   const backup = new Command("backup").description(
     "database backups: run one now (`backup` alone is `backup run`), list them, prove one restores",
@@ -88,7 +78,7 @@ export function backupCommand(): Command {
     const word = self.args[0];
     if (sub.name() !== "run" || word === undefined || word.startsWith("-") || word === "run") return;
     const names = self.commands.map((c) => c.name());
-    const close = names.filter((n) => distance(word, n) <= 2);
+    const close = closest().closestNames(word, names, 2);
     throw new UsageError(
       `backup: unknown command '${word}'${close.length ? ` (did you mean ${close.join(" or ")}?)` : ""}; the commands are ${names.join(", ")}`,
     );

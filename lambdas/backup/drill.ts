@@ -1,9 +1,10 @@
 // The restore drill: the latest backup restored into a scratch database, then compared with
 // its manifest (row counts, schemas, extensions, row-level security), its sequences checked
 // against their columns, its B-tree indexes verified with amcheck. A backup is proven only
-// when all of that holds; the result is a check result like any other. The scratch copy is
-// restored with pg_restore --jobs from a checksum-verified local file when the temp dir has
-// room (local-restore.ts), else streamed in one transaction as `ops restore` does.
+// when all of that holds; the result is a check result like any other. When the temp dir has
+// room, tables and rows are restored while the object downloads and its indexes with
+// pg_restore --jobs from the local copy, the checksum verified first (local-restore.ts); else
+// it is streamed in one transaction as `ops restore` does.
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
@@ -49,7 +50,7 @@ export interface DrillFindings {
   indexesChecked: number;
   /** Of those, the ones also checked with heapallindexed. */
   indexesHeapChecked: number;
-  /** "local copy": downloaded, then pg_restore --jobs; "stream": as `ops restore`, one transaction. */
+  /** "local copy": rows restored while downloading, indexes with pg_restore --jobs; "stream": as `ops restore`, one transaction. */
   restoredFrom: "local copy" | "stream";
   restoreMs: number;
   drillMs: number;
@@ -302,7 +303,7 @@ function verdict(details: DrillFindings): CheckResult & { details: DrillFindings
     return { status: "fail", summary: `restore drill of ${details.backup}: ${problems.join("; ")}`, details, metrics };
   return {
     status: "ok",
-    summary: `restore drill of ${details.backup}: restored in ${(details.restoreMs / 1000).toFixed(1)} s (${details.restoredFrom === "local copy" ? "local copy, pg_restore --jobs" : "streamed, one transaction"}), counts match, sequences ahead, ${details.indexesChecked} B-tree indexes verified (${details.indexesHeapChecked} against every heap row)`,
+    summary: `restore drill of ${details.backup}: restored in ${(details.restoreMs / 1000).toFixed(1)} s (${details.restoredFrom === "local copy" ? "rows while downloading, indexes with pg_restore --jobs from the local copy" : "streamed, one transaction"}), counts match, sequences ahead, ${details.indexesChecked} B-tree indexes verified (${details.indexesHeapChecked} against every heap row)`,
     details,
     metrics,
   };

@@ -13,6 +13,7 @@ import * as path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { closestNames } from "../lib/closest";
 import type { Manifest } from "./manifest";
 import { startTool } from "./pg-tools";
 import { parseToc, planRestore, SUPABASE_MANAGED_SCHEMAS, type RestorePlan } from "./restore-plan";
@@ -54,35 +55,14 @@ export class ChecksumMismatchError extends Error {}
 /** Bad input found before anything is downloaded (the CLI exits 2 on it). */
 export class RestoreInputError extends Error {}
 
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++)
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length];
-}
-
 /** Throws naming each `schema.table` the backup does not hold, with the closest names it does. */
 export function checkTablesInManifest(manifest: Manifest, tables: string[] = []): void {
   const known = manifest.tables.map((t) => `${t.schema}.${t.name}`);
   const unknown = tables.filter((t) => !known.includes(t));
   if (!unknown.length) return;
   const hints = unknown.map((t) => {
-    const close = known
-      .map((k) => ({ k, d: editDistance(t, k) }))
-      .filter((x) => x.d <= Math.max(3, Math.floor(t.length / 3)))
-      .sort((a, b) => a.d - b.d);
-    return `${t}${
-      close.length
-        ? ` (closest: ${close
-            .slice(0, 3)
-            .map((x) => x.k)
-            .join(", ")})`
-        : ""
-    }`;
+    const close = closestNames(t, known, Math.max(3, Math.floor(t.length / 3)));
+    return `${t}${close.length ? ` (closest: ${close.slice(0, 3).join(", ")})` : ""}`;
   });
   throw new RestoreInputError(`--table: not in backup ${manifest.key}: ${hints.join("; ")}; nothing was restored`);
 }

@@ -36,6 +36,10 @@ export interface ArchiveOptions extends TaskOptions {
 }
 
 const TASK = "archive-rides";
+// Page batches grow from batchSize rows while they take under 200 ms (a 5,000-row batch takes
+// tens of ms: its round trip, planning and commit weighed on the run), up to 25,000 rows, so the
+// longest transaction the app may wait on stays under a second even on a busy server.
+const PACING = { targetMs: 200, maxRows: 25_000 };
 
 async function columnsOf(client: Client, table: string): Promise<string[]> {
   const { rows } = await client.query<{ col: string }>(
@@ -136,14 +140,19 @@ async function run(
     before = Number(found.archived);
   }
   if (dryRun) return dryRunOf(client, { old, movable, refs, at, archiveExists, batchSize: options.batchSize, began });
-  if (!archiveExists) {
-    // Columns and NOT NULLs of rides; no identity (archived ids are kept as they were), its own key.
-    await client.query(
-      "CREATE TABLE IF NOT EXISTS public.rides_archive (LIKE public.rides INCLUDING DEFAULTS INCLUDING CONSTRAINTS, PRIMARY KEY (id))",
-    );
-    await client.query("CREATE INDEX IF NOT EXISTS rides_archive_created_at_idx ON public.rides_archive (created_at)");
-  }
-  await createDependentArchives(client, refs);
+  // The archive tables appear together or not at all: a run killed here leaves none half made.
+  await inTransaction(client, async () => {
+    if (!archiveExists) {
+      // Columns and NOT NULLs of rides; no identity (archived ids are kept as they were), its own key.
+      await client.query(
+        "CREATE TABLE IF NOT EXISTS public.rides_archive (LIKE public.rides INCLUDING DEFAULTS INCLUDING CONSTRAINTS, PRIMARY KEY (id))",
+      );
+      await client.query(
+        "CREATE INDEX IF NOT EXISTS rides_archive_created_at_idx ON public.rides_archive (created_at)",
+      );
+    }
+    await createDependentArchives(client, refs);
+  });
   // A unique key on id (ours has one) turns a copy made by hand during the run into an error.
   const {
     rows: [{ keyed }],
@@ -155,19 +164,20 @@ async function run(
   // The pages between the oldest and the newest old ride (two probes of the created_at index),
   // not min/max(ctid) of every old ride, which visits the heap once per ride: a sixth of the
   // run. Rides are inserted in created_at order, so the old ones lie there; any elsewhere (an
-  // update moved it) is taken by the stragglers' pass below. The count (progress only) is an
-  // index-only scan where the visibility map allows.
+  // update moved it) is taken by the stragglers' pass below. The total, for progress only, is
+  // estimated from those pages (an exact count scanned half the index before any row moved).
   const ends = (order: string) =>
     `(SELECT (r.ctid::text::point)[0]::int FROM public.rides r WHERE ${old} ORDER BY r.created_at ${order} LIMIT 1)`;
   const {
     rows: [found],
-  } = await client.query<{ n: string; a: number | null; b: number | null; perPage: number }>(
-    `SELECT (SELECT count(*) FROM public.rides r WHERE ${old}) AS n, ${ends("ASC")} AS a, ${ends("DESC")} AS b, ${rowsPerPageSql("public.rides")} AS "perPage"`,
+  } = await client.query<{ a: number | null; b: number | null; perPage: number }>(
+    `SELECT ${ends("ASC")} AS a, ${ends("DESC")} AS b, ${rowsPerPageSql("public.rides")} AS "perPage"`,
   );
-  let total = Number(found.n);
+  let total = found.a === null || found.b === null ? 0 : Math.round((Math.abs(found.b - found.a) + 1) * found.perPage);
   timer.mark("setup");
 
   const done = { moved: 0, inserted: 0, batches: 0, redone: 0, longest: 0, dependents: {} as Record<string, number> };
+  let lastMs = 0;
   const started = performance.now();
   const move = async (selection: string): Promise<number> => {
     let outcome: { value: Batch; ms: number };
@@ -187,6 +197,7 @@ async function run(
       }
     }
     done.longest = Math.max(done.longest, outcome.ms);
+    lastMs = outcome.ms;
     done.moved += outcome.value.moved;
     done.inserted += outcome.value.inserted;
     for (const [t, n] of Object.entries(outcome.value.dependents ?? {}))
@@ -202,8 +213,9 @@ async function run(
   };
   if (found.a !== null && found.b !== null) {
     const [first, last] = [Math.min(found.a, found.b), Math.max(found.a, found.b)];
-    for (const range of pageRanges("r", first, last, found.perPage, options.batchSize))
-      await move(`${range} AND ${movable}`);
+    const ranges = pageRanges("r", first, last, found.perPage, options.batchSize, PACING);
+    for (let range = ranges.next(); !range.done; range = ranges.next(lastMs))
+      await move(`${range.value} AND ${movable}`);
   }
   timer.mark("pages");
   // Old rides the pages missed (an app update moved one behind the pass, or past its last page)
@@ -335,7 +347,7 @@ async function dryRunOf(
     longestTransactionMs: 0,
     durationMs: performance.now() - o.began,
     details: referenced ? { keptBy: kept?.by, dependents: withDeps, plan } : undefined,
-    summary: `would move ${total} rides created before ${o.at.toISOString()} in ${batches} batches of ${o.batchSize}${o.archiveExists ? "" : ", after creating rides_archive"}${plan.length ? `; ${plan.join("; ")}` : ""}${kept ? keptSummary(kept) : ""}`,
+    summary: `would move ${total} rides created before ${o.at.toISOString()} in at most ${batches} batches (${o.batchSize} rides or more each, sized to take about ${PACING.targetMs} ms)${o.archiveExists ? "" : ", after creating rides_archive"}${plan.length ? `; ${plan.join("; ")}` : ""}${kept ? keptSummary(kept) : ""}`,
   };
 }
 

@@ -217,6 +217,9 @@ describe("restore drill and backup check", () => {
     await expect(runDrill({ s3: s3.client, bucket: BUCKET, scratchUrl: superuserUrl() })).rejects.toThrow(
       /checksum mismatch/,
     );
+    // Its rows were restored while the object downloaded: the scratch database goes with the drill.
+    const left = await admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'drill\\_%'");
+    expect(left.rows).toEqual([]);
     const result = await check(
       backupsCheck(() => s3.client),
       new Date(NOW.getTime() + 3 * HOUR),

@@ -53,7 +53,9 @@ describe("archive-rides on 200,000 rides", () => {
       batchSize: 5_000,
       createArchive: 1,
     });
-    expect(dry.summary).toContain(`would move ${original.old} rides`);
+    expect(dry.summary).toContain(
+      `would move ${original.old} rides created before ${BEFORE.toISOString()} in at most ${Math.ceil(original.old / 5_000)} batches`,
+    );
     expect((await admin.query("SELECT to_regclass('public.rides_archive') AS t")).rows[0].t).toBeNull();
   });
 
