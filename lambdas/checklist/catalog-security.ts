@@ -1,5 +1,6 @@
 // The security lines of the guide's lists (lambdas/checks/security-*.ts), spread into catalog.ts.
 import { ACCESS_REVIEWS_PREFIX } from "../core/contract";
+import { OSV_CACHE_PREFIX } from "../security/prefixes";
 import type { CatalogEntry } from "./catalog";
 
 export const SECURITY_WEEKLY: CatalogEntry[] = [
@@ -17,8 +18,14 @@ export const SECURITY_WEEKLY: CatalogEntry[] = [
       "Risque accepté : l'ajouter à security.ignore (id, raison, date d'expiration) dans Pulumi.prod.yaml",
       "« source unavailable » : le registre npm ou OSV n'a pas répondu, le scan est incomplet : le relancer plus tard",
     ],
-    needs: { settings: ["security"] },
-    check: async () => (require("../checks/security-audit") as typeof import("../checks/security-audit")).securityAudit,
+    // OSV's details by id and `modified`, kept between weekly runs (OSV has no batch detail endpoint).
+    needs: {
+      inputs: ["logsBucket"],
+      settings: ["security"],
+      logs: { read: [OSV_CACHE_PREFIX], write: [OSV_CACHE_PREFIX] },
+    },
+    check: async ({ s3 }) =>
+      (require("../checks/security-audit") as typeof import("../checks/security-audit")).securityAuditCheck(s3),
   },
 ];
 

@@ -4,11 +4,12 @@
 // such (the check warns), never read as "no vulnerabilities".
 import {
   DEFAULT_OSV_URL,
-  DEFAULT_REGISTRY,
+  defaultRegistry,
   npmAdvisories,
   osvAdvisories,
   SEVERITIES,
   type Advisory,
+  type OsvDetailCache,
   type Severity,
 } from "./advisories";
 import { findingsOf, type Finding, type SecuritySettings } from "./findings";
@@ -20,6 +21,8 @@ export interface AuditOptions {
   osvUrl?: string;
   settings: SecuritySettings;
   client: JsonClient;
+  /** OSV details kept from earlier runs (the scan adds what it fetched). */
+  osvCache?: OsvDetailCache;
   /** YYYY-MM-DD, for the ignore list's expiry dates. */
   today: string;
 }
@@ -46,9 +49,11 @@ export async function auditLockfile(lock: Lockfile, options: AuditOptions): Prom
       sources[name] = `unavailable: ${error.message}`;
     }
   };
-  await read("npm", () => npmAdvisories(options.client, options.registry ?? DEFAULT_REGISTRY, versions));
+  await read("npm", () => npmAdvisories(options.client, options.registry ?? defaultRegistry(), versions));
   const known = new Set(advisories.flatMap((a) => a.ids.map((id) => id.toUpperCase())));
-  await read("osv", () => osvAdvisories(options.client, options.osvUrl ?? DEFAULT_OSV_URL, versions, known));
+  await read("osv", () =>
+    osvAdvisories(options.client, options.osvUrl ?? DEFAULT_OSV_URL, versions, known, options.osvCache),
+  );
   const findings = findingsOf(lock, advisories, options.settings, options.today);
   const counts = Object.fromEntries(
     SEVERITIES.map((s) => [s, findings.filter((f) => f.severity === s && f.disposition !== "ignored").length]),
