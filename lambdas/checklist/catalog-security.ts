@@ -1,7 +1,25 @@
 // The security lines of the guide's lists (lambdas/checks/security-*.ts), spread into catalog.ts.
-import { ACCESS_REVIEWS_PREFIX } from "../core/contract";
+import { ACCESS_REVIEWS_PREFIX, RECORDS_PREFIX } from "../core/contract";
+import { DATABASE_NEEDS } from "../core/needs";
 import { OSV_CACHE_PREFIX } from "../security/prefixes";
 import type { CatalogEntry } from "./catalog";
+
+export const SECURITY_DAILY: CatalogEntry[] = [
+  {
+    id: "db-activity-sample",
+    title: "Connexions PostgreSQL : rôles connectés (échantillon pour la revue des accès)",
+    guide: "Vérifications mensuelles › Revue des accès (dernière connexion : PostgreSQL n'en garde pas)",
+    domain: "security",
+    // Only records a sample: never warns.
+    levels: { warn: 1, fail: 2 },
+    runbook: [
+      "Rien à faire : l'échantillon (rôles connectés, heure) est dans le détail du résultat ; la revue mensuelle des accès le relit",
+    ],
+    needs: DATABASE_NEEDS,
+    check: async () =>
+      (require("../checks/db-activity-sample") as typeof import("../checks/db-activity-sample")).activitySampleCheck,
+  },
+];
 
 export const SECURITY_WEEKLY: CatalogEntry[] = [
   {
@@ -61,7 +79,8 @@ export const SECURITY_MONTHLY: CatalogEntry[] = [
     needs: {
       inputs: ["databaseUrl", "logsBucket"],
       settings: ["access", "databaseCaCert"],
-      logs: { write: [ACCESS_REVIEWS_PREFIX] },
+      // Its record, and the daily records' connection samples ("connected recently").
+      logs: { write: [ACCESS_REVIEWS_PREFIX], read: [`${RECORDS_PREFIX}daily/`] },
       awsRead: ["iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListRoles"],
     },
     check: async ({ s3 }) =>
