@@ -61,6 +61,7 @@ export async function runScan(
         client,
         today,
         osvCache: cache?.entries,
+        snyk: inputs?.snyk,
       })),
     });
   }
@@ -82,7 +83,7 @@ export function scanResult(scan: ScanResult): CheckResult {
   const findings = scan.reports.flatMap((r) => r.findings);
   const down = scan.reports.flatMap((r) =>
     Object.entries(r.sources)
-      .filter(([, s]) => s !== "ok")
+      .filter(([, s]) => s !== "ok" && !s.startsWith("skipped"))
       .map(([name, s]) => `${name} ${s}`),
   );
   const statuses: CheckStatus[] = findings.map((f) =>
