@@ -1,8 +1,10 @@
 // The security lines of the guide's lists (lambdas/checks/security-*.ts), spread into catalog.ts.
-import { ACCESS_REVIEWS_PREFIX, RECORDS_PREFIX } from "../core/contract";
+import { ACCESS_REVIEWS_PREFIX, LOG_PREFIXES, RECORDS_PREFIX } from "../core/contract";
 import { DATABASE_NEEDS } from "../core/needs";
-import { OSV_CACHE_PREFIX } from "../security/prefixes";
 import type { CatalogEntry } from "./catalog";
+
+/** lambdas/security/osv-cache.ts's prefix (this data file imports no check code). */
+const OSV_CACHE = `${LOG_PREFIXES.security}osv-cache/`;
 
 export const SECURITY_DAILY: CatalogEntry[] = [
   {
@@ -40,7 +42,7 @@ export const SECURITY_WEEKLY: CatalogEntry[] = [
     needs: {
       inputs: ["logsBucket"],
       settings: ["security"],
-      logs: { read: [OSV_CACHE_PREFIX], write: [OSV_CACHE_PREFIX] },
+      logs: { read: [OSV_CACHE], write: [OSV_CACHE] },
     },
     check: async ({ s3 }) =>
       (require("../checks/security-audit") as typeof import("../checks/security-audit")).securityAuditCheck(s3),

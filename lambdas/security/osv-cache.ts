@@ -3,8 +3,10 @@
 // read is an empty one (the scan fetches again); one that cannot be written is a warning.
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { OsvDetailCache, OsvVuln } from "./advisories";
-import { OSV_CACHE_PREFIX } from "./prefixes";
+import { LOG_PREFIXES } from "../core/contract";
 
+/** Under the security prefix, so its retention applies (each run rewrites the object: it never expires in use). */
+export const OSV_CACHE_PREFIX = `${LOG_PREFIXES.security}osv-cache/`;
 export const OSV_CACHE_KEY = `${OSV_CACHE_PREFIX}details.json`;
 
 export interface StoredOsvCache {

@@ -5,7 +5,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Client } from "pg";
 import { activitySampleCheck } from "../../lambdas/checks/db-activity-sample";
 import { inputsFromEnv } from "../../lambdas/core/inputs";
-import type { CheckResult, RunRecord } from "../../lambdas/core/check";
+import type { CheckResult } from "../../lambdas/core/check";
 import { writeRunRecord } from "../../lambdas/checklist/record";
 import { runAccessReview } from "../../lambdas/access/run";
 import { accessResult, type ApprovedEntry } from "../../lambdas/access/review";
@@ -45,7 +45,7 @@ describe("access review: connected recently", () => {
       status: "ok",
       results: [{ id: "db-activity-sample", title: "sample", durationMs: 5, ...result }],
       incidentErrors: [],
-    } as RunRecord);
+    });
   const approved: ApprovedEntry[] = ["act_seen", "act_idle"].map((name) => ({
     name,
     role: "developer",
