@@ -8,7 +8,7 @@ import { ops } from "../cli/support";
 import { startNpmRegistry, type FakeRegistry } from "../support/npm-registry";
 import { startOsv, type FakeOsv } from "../support/osv-api";
 import { startSnykApi, type FakeSnyk } from "../support/snyk-api";
-import { APP_LOCK, NPM_ADVISORIES, OSV_VULNS } from "./fixtures";
+import { APP_LOCK, auditArgs, NPM_ADVISORIES, OSV_VULNS } from "./fixtures";
 
 const TOKEN = "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
 
@@ -54,24 +54,7 @@ describe("ops security audit with Snyk", () => {
   });
 
   const audit = (env: NodeJS.ProcessEnv) =>
-    ops(
-      [
-        "security",
-        "audit",
-        "--json",
-        "--lockfile",
-        lockPath,
-        "--registry",
-        registry.url,
-        "--osv-url",
-        osv.url,
-        "--retry-base-ms",
-        "10",
-        "--stack-file",
-        stackFile,
-      ],
-      env,
-    );
+    ops([...auditArgs({ lockPath, registry: registry.url, osv: osv.url, stackFile }), "--json"], env);
 
   it("merges Snyk's findings with npm's and OSV's, one per advisory, in one request", async () => {
     const { stdout, stderr } = await audit({ SNYK_TOKEN: TOKEN, SNYK_API_URL: snyk.url });
