@@ -1,9 +1,11 @@
 // `npm run bench -- audit`: the weekly vulnerability scan of a real-size lock-file (the stack's
-// own) against loopback fakes of the npm registry and OSV: wall time and HTTP requests, batched
-// (one bulk POST, one querybatch per 1,000 packages, details only for ids npm did not describe)
-// vs one request per package to each source. Target: ≤ 3 requests to each source.
+// own) against loopback fakes of the npm registry and OSV: wall time and HTTP requests per source,
+// batched (one bulk POST, one querybatch per 1,000 queries, details only for ids npm did not
+// describe and not in the detail cache a weekly run keeps) vs one request per package to each
+// source. Target: ≤ 3 requests to each source for the whole lock-file.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import type { OsvDetailCache } from "../lambdas/security/advisories";
 import { DEFAULT_SECURITY_SETTINGS } from "../lambdas/security/findings";
 import { auditLockfile } from "../lambdas/security/audit";
 import { JsonClient } from "../lambdas/security/http";
@@ -26,7 +28,8 @@ async function main(): Promise<void> {
   console.log(describeMachine("before"));
   const registry = await startNpmRegistry();
   const osv = await startOsv();
-  // Every 25th package has an advisory on its installed version; every 50th also one only OSV knows.
+  // Every 25th package has an advisory on its installed version, which OSV has too under the same
+  // GHSA id (as for real: OSV's npm records are GitHub's); every 100th also one only OSV knows.
   const ghsa = (n: number, tail: string) =>
     `GHSA-${String(n)
       .padStart(4, "0")
@@ -45,7 +48,15 @@ async function main(): Promise<void> {
           vulnerable_versions: `<=${version}`,
         },
       ];
-    if (i % 50 === 0)
+    if (i % 25 === 0)
+      osv.vulns.push({
+        id: ghsa(i, "wwww-xxxx"),
+        summary: `advisory ${i}`,
+        severity: "HIGH",
+        package: name,
+        introduced: "0",
+      });
+    if (i % 100 === 0)
       osv.vulns.push({
         id: ghsa(i, "qqqq-rrrr"),
         summary: `osv ${i}`,
@@ -59,20 +70,26 @@ async function main(): Promise<void> {
     registry.requests.length = 0;
     osv.requests.length = 0;
   };
-  const ours = {
-    name: "batched scan",
-    async run() {
-      const started = performance.now();
-      const report = await auditLockfile(lock, {
-        registry: registry.url,
-        osvUrl: osv.url,
-        settings: DEFAULT_SECURITY_SETTINGS,
-        client: new JsonClient(),
-        today: "2026-12-01",
-      });
-      return { ms: performance.now() - started, requests: count(), findings: report.findings.length };
-    },
+  const osvOnly = osv.vulns.filter((v) => v.id.endsWith("qqqq-rrrr")).length;
+  // A weekly run after the first: the details OSV alone gave are in the cache the last run left.
+  const scan = async (cache: OsvDetailCache) => {
+    const started = performance.now();
+    const report = await auditLockfile(lock, {
+      registry: registry.url,
+      osvUrl: osv.url,
+      settings: DEFAULT_SECURITY_SETTINGS,
+      client: new JsonClient(),
+      today: "2026-12-01",
+      osvCache: cache,
+    });
+    return { ms: performance.now() - started, requests: count(), findings: report.findings.length };
   };
+  const cold = await scan(new Map());
+  await reset();
+  const warmCache: OsvDetailCache = new Map();
+  await scan(warmCache);
+  await reset();
+  const ours = { name: "batched scan", run: () => scan(warmCache) };
   const baseline = {
     name: "one request per package",
     async run() {
@@ -107,7 +124,10 @@ async function main(): Promise<void> {
     const last = runs.ours.at(-1)!;
     const base = runs.baseline.at(-1)!;
     console.log(
-      `batched scan:            ${describeSamples(o, "ms", 0)}; requests npm ${last.requests.npm}, OSV ${last.requests.osv}; ${last.findings} findings`,
+      `first scan (no cache):   ${cold.ms.toFixed(0)} ms; requests npm ${cold.requests.npm}, OSV ${cold.requests.osv} (1 querybatch + ${osvOnly} details only OSV has); ${cold.findings} findings`,
+    );
+    console.log(
+      `weekly scan (cached):    ${describeSamples(o, "ms", 0)}; requests npm ${last.requests.npm}, OSV ${last.requests.osv}; ${last.findings} findings`,
     );
     console.log(
       `one request per package: ${describeSamples(b, "ms", 0)}; requests npm ${base.requests.npm}, OSV ${base.requests.osv}`,
@@ -115,9 +135,9 @@ async function main(): Promise<void> {
     console.log(
       `ratio: ${(b.median / o.median).toFixed(1)}x faster, ${((base.requests.npm + base.requests.osv) / (last.requests.npm + last.requests.osv)).toFixed(0)}x fewer requests`,
     );
-    const ok = last.requests.npm <= 3 && last.requests.osv <= 3 + osv.vulns.length;
+    const ok = last.requests.npm <= 3 && last.requests.osv <= 3;
     console.log(
-      `target ≤ 3 requests per source (OSV details of ids npm lacks counted apart: ${osv.vulns.length}): ${ok ? "met" : "MISSED"}`,
+      `target ≤ 3 requests to each source: npm ${last.requests.npm}, OSV ${last.requests.osv} per weekly scan: ${ok ? "met" : "MISSED"} (first scan ever: OSV ${cold.requests.osv})`,
     );
     console.log(describeMachine("after"));
   } finally {

@@ -44,6 +44,8 @@ export interface ChecklistsArgs {
   vercel?: { teamId: string; projectId: string; tokenSecretArn: pulumi.Input<string> };
   /** The Supabase token's secret, for the list with the access review (optional). */
   supabaseTokenSecretArn?: pulumi.Input<string>;
+  /** The Snyk token's secret, for the list with the vulnerability scan (optional). */
+  snykTokenSecretArn?: pulumi.Input<string>;
   /** Overrides of the catalogue's incident levels, keyed `<list>.<check id>`. @default {} */
   levels?: Record<string, Partial<CheckLevels>>;
   /**
@@ -74,7 +76,7 @@ export function checkLevels(list: ChecklistName, overrides: Record<string, Parti
 /** The Vercel and Supabase variables and secrets of a list whose checks read them. */
 export function thirdPartyAccess(
   settings: readonly SettingName[],
-  args: Pick<ChecklistsArgs, "vercel" | "supabaseTokenSecretArn">,
+  args: Pick<ChecklistsArgs, "vercel" | "supabaseTokenSecretArn" | "snykTokenSecretArn">,
 ) {
   const environment: Record<string, pulumi.Input<string>> = {};
   const secretArns: pulumi.Input<string>[] = [];
@@ -89,6 +91,10 @@ export function thirdPartyAccess(
   if (settings.includes("access") && args.supabaseTokenSecretArn) {
     environment[ENV.supabaseTokenSecretArn] = args.supabaseTokenSecretArn;
     secretArns.push(args.supabaseTokenSecretArn);
+  }
+  if (settings.includes("security") && args.snykTokenSecretArn) {
+    environment[ENV.snykTokenSecretArn] = args.snykTokenSecretArn;
+    secretArns.push(args.snykTokenSecretArn);
   }
   return { environment, secretArns };
 }

@@ -51,6 +51,7 @@ export function program(config: StackConfig) {
     pagerdutyRoutingKey: config.paging.pagerdutyRoutingKey,
     vercelToken: config.vercel?.token,
     supabaseToken: config.access.supabaseToken,
+    snykToken: config.security.snykToken,
     kmsKeyArn: storage.key.arn,
   });
 
@@ -102,6 +103,7 @@ export function program(config: StackConfig) {
         ? { teamId: config.vercel.teamId, projectId: config.vercel.projectId, tokenSecretArn: secrets.vercelToken.arn }
         : undefined,
     supabaseTokenSecretArn: secrets.supabaseToken?.arn,
+    snykTokenSecretArn: secrets.snykToken?.arn,
     levels: config.checklists.levels,
     runbookBaseUrl: config.paging.sms.runbookBaseUrl,
     functions: {

@@ -15,6 +15,8 @@ export interface SecretsArgs {
   vercelToken?: pulumi.Input<string>;
   /** The Supabase Management API token (access.supabaseToken), when set: the access review reads the organization's members. */
   supabaseToken?: pulumi.Input<string>;
+  /** The Snyk API token (security.snykToken), when set: the weekly scan also asks Snyk. */
+  snykToken?: pulumi.Input<string>;
   /** The stack's customer-managed key (from Storage), so the secret is encrypted with it. */
   kmsKeyArn: pulumi.Input<string>;
 }
@@ -30,6 +32,7 @@ export class Secrets extends pulumi.ComponentResource {
   readonly pagerdutyRoutingKey?: aws.secretsmanager.Secret;
   readonly vercelToken?: aws.secretsmanager.Secret;
   readonly supabaseToken?: aws.secretsmanager.Secret;
+  readonly snykToken?: aws.secretsmanager.Secret;
 
   constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:secrets:Secrets", name, {}, opts);
@@ -77,6 +80,15 @@ export class Secrets extends pulumi.ComponentResource {
         "supabase-token",
         "Supabase Management API token, read by the monthly access review",
         args.supabaseToken,
+        args.kmsKeyArn,
+      ).secret;
+    if (args.snykToken)
+      this.snykToken = storedSecret(
+        this,
+        name,
+        "snyk-token",
+        "Snyk API token, read by the weekly vulnerability scan",
+        args.snykToken,
         args.kmsKeyArn,
       ).secret;
     this.registerOutputs({

@@ -13,7 +13,7 @@ export function withSources(command: Command, osv = true): Command {
   );
   command.option(
     "--registry <url>",
-    "npm registry or mirror (default https://registry.npmjs.org) [env: NPM_REGISTRY_URL]",
+    "npm registry or mirror (default: npm's own `registry` config, npm_config_registry, else npm's public registry) [env: NPM_REGISTRY_URL]",
   );
   if (osv) command.option("--osv-url <url>", "OSV API (default https://api.osv.dev) [env: OSV_API_URL]");
   return (

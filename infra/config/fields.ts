@@ -45,6 +45,13 @@ export const SECRET_FIELDS: readonly SecretField[] = [
     requiredWith: "vercel",
   },
   {
+    path: "security.snykToken",
+    example: "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+    description:
+      "Snyk API token (Account settings › Auth Token); set it to send the lock-files to Snyk's test API as well as npm and OSV.",
+    optional: true,
+  },
+  {
     path: "access.supabaseToken",
     example: "sbp_0123456789abcdef0123456789abcdef01234567",
     description:

@@ -476,6 +476,18 @@ const security = section({
       }),
     )
     .default([]),
+  // Optional Snyk: set, the lock-files also go to Snyk's test API (its token in Secrets Manager only).
+  snykToken: doc(
+    z
+      .string()
+      .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i)
+      .transform(toSecret),
+    "a Snyk API token (a UUID: Snyk › Account settings › Auth Token)",
+  ).optional(),
+  snykOrg: doc(
+    z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i),
+    "the Snyk organization's id (a UUID: Snyk › Settings › General › Organization ID)",
+  ).optional(),
 });
 
 // "Revue des accès" (monthly): who is approved, with which role, where.

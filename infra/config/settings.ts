@@ -31,7 +31,8 @@ export function settingVariables(config: StackConfig): Record<SettingName, Recor
         ...backupRunners(config),
       }),
     },
-    security: { [ENV.securitySettings]: JSON.stringify(config.security) },
+    // The Snyk token is a secret (Secrets Manager): never in the settings variable.
+    security: { [ENV.securitySettings]: JSON.stringify({ ...config.security, snykToken: undefined }) },
     // Without its token (a secret, read from Secrets Manager), the Supabase part is skipped.
     access: { [ENV.accessSettings]: JSON.stringify({ ...config.access, supabaseToken: undefined }) },
     businessMetrics: { [ENV.businessMetrics]: JSON.stringify(config.businessMetrics) },

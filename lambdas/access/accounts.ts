@@ -24,6 +24,8 @@ export interface Account {
   service?: boolean;
   /** Credentials to rotate or protect, e.g. `access key AKIA… is 120 days old`. */
   stale: string[];
+  /** Not seen logging in for a long time: a stale credential when the account is approved. */
+  unseen?: string;
   /** Anything else worth keeping in the record (last seen, MFA, …). */
   info?: Record<string, unknown>;
 }

@@ -55,6 +55,8 @@ export function reviewAccounts(accounts: Account[], reviewed: System[], approved
       continue;
     }
     matched.add(entry);
+    if (a.unseen)
+      findings.push({ problem: "stale credential", system: a.system, name: a.name, status: "warn", detail: a.unseen });
     if (roleRank(a.privilege) > roleRank(entry.role)) {
       findings.push({
         problem: "privilege above approved role",
@@ -89,6 +91,8 @@ export interface AccessReview {
   accounts: Account[];
   findings: AccessFinding[];
   deployHooks?: unknown[];
+  /** The daily connection samples read for PostgreSQL's last logins. */
+  activity?: { samples: number; oldest?: string; unreadable: string[] };
   recordKey?: string;
 }
 

@@ -9,6 +9,7 @@ import type { TaskInputs } from "../core/inputs";
 import { JsonClient, type HttpOptions } from "../security/http";
 import { VercelApi } from "../vercel/api";
 import type { System } from "./accounts";
+import { activityHistory, applyLastLogins, type ActivityHistory } from "./activity";
 import { awsAccounts, supabaseAccounts, vercelAccounts } from "./platforms";
 import { postgresAccounts } from "./postgres";
 import { DEFAULT_ACCESS_SETTINGS, reviewAccounts, type AccessReview, type AccessSettings } from "./review";
@@ -43,11 +44,26 @@ export async function runAccessReview(inputs: TaskInputs, sources: AccessSources
         }),
       );
       await client.connect();
+      let accounts;
       try {
-        review.accounts.push(...(await postgresAccounts(client, now)));
+        accounts = await postgresAccounts(client, now);
       } finally {
         await client.end().catch(() => undefined);
       }
+      // PostgreSQL keeps no last login: the daily list's samples say who connected recently.
+      let history: ActivityHistory = { samples: 0, lastSeen: new Map(), unreadable: [] };
+      if (sources.s3 && inputs.logsBucket) {
+        try {
+          history = await activityHistory(sources.s3(), inputs.logsBucket, now);
+        } catch (error) {
+          review.unreadable.push(
+            `postgres last logins (s3://${inputs.logsBucket} daily records): ${(error as Error).message}`,
+          );
+        }
+      }
+      applyLastLogins(accounts, history, now);
+      review.activity = { samples: history.samples, oldest: history.oldest, unreadable: history.unreadable };
+      review.accounts.push(...accounts);
     });
   }
   const v = inputs.security?.vercel;

@@ -1,6 +1,27 @@
 // The security lines of the guide's lists (lambdas/checks/security-*.ts), spread into catalog.ts.
-import { ACCESS_REVIEWS_PREFIX } from "../core/contract";
+import { ACCESS_REVIEWS_PREFIX, LOG_PREFIXES, RECORDS_PREFIX } from "../core/contract";
+import { DATABASE_NEEDS } from "../core/needs";
 import type { CatalogEntry } from "./catalog";
+
+/** lambdas/security/osv-cache.ts's prefix (this data file imports no check code). */
+const OSV_CACHE = `${LOG_PREFIXES.security}osv-cache/`;
+
+export const SECURITY_DAILY: CatalogEntry[] = [
+  {
+    id: "db-activity-sample",
+    title: "Connexions PostgreSQL : rôles connectés (échantillon pour la revue des accès)",
+    guide: "Vérifications mensuelles › Revue des accès (dernière connexion : PostgreSQL n'en garde pas)",
+    domain: "security",
+    // Only records a sample: never warns.
+    levels: { warn: 1, fail: 2 },
+    runbook: [
+      "Rien à faire : l'échantillon (rôles connectés, heure) est dans le détail du résultat ; la revue mensuelle des accès le relit",
+    ],
+    needs: DATABASE_NEEDS,
+    check: async () =>
+      (require("../checks/db-activity-sample") as typeof import("../checks/db-activity-sample")).activitySampleCheck,
+  },
+];
 
 export const SECURITY_WEEKLY: CatalogEntry[] = [
   {
@@ -17,8 +38,14 @@ export const SECURITY_WEEKLY: CatalogEntry[] = [
       "Risque accepté : l'ajouter à security.ignore (id, raison, date d'expiration) dans Pulumi.prod.yaml",
       "« source unavailable » : le registre npm ou OSV n'a pas répondu, le scan est incomplet : le relancer plus tard",
     ],
-    needs: { settings: ["security"] },
-    check: async () => (require("../checks/security-audit") as typeof import("../checks/security-audit")).securityAudit,
+    // OSV's details by id and `modified`, kept between weekly runs (OSV has no batch detail endpoint).
+    needs: {
+      inputs: ["logsBucket"],
+      settings: ["security"],
+      logs: { read: [OSV_CACHE], write: [OSV_CACHE] },
+    },
+    check: async ({ s3 }) =>
+      (require("../checks/security-audit") as typeof import("../checks/security-audit")).securityAuditCheck(s3),
   },
 ];
 
@@ -54,7 +81,8 @@ export const SECURITY_MONTHLY: CatalogEntry[] = [
     needs: {
       inputs: ["databaseUrl", "logsBucket"],
       settings: ["access", "databaseCaCert"],
-      logs: { write: [ACCESS_REVIEWS_PREFIX] },
+      // Its record, and the daily records' connection samples ("connected recently").
+      logs: { write: [ACCESS_REVIEWS_PREFIX], read: [`${RECORDS_PREFIX}daily/`] },
       awsRead: ["iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListRoles"],
     },
     check: async ({ s3 }) =>

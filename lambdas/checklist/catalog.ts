@@ -14,7 +14,7 @@ import { mergeNeeds, type Needs } from "../core/needs";
 import { BACKUPS_DAILY, BACKUPS_WEEKLY } from "./catalog-backups";
 import { BUSINESS_DAILY } from "./catalog-business";
 import { DATABASE_DAILY, DATABASE_MONTHLY, DATABASE_WEEKLY, DATABASE_WEEKLY_TASKS } from "./catalog-database";
-import { SECURITY_MONTHLY, SECURITY_WEEKLY } from "./catalog-security";
+import { SECURITY_DAILY, SECURITY_MONTHLY, SECURITY_WEEKLY } from "./catalog-security";
 
 export type ChecklistName = "daily" | "weekly" | "monthly";
 export const CHECKLIST_NAMES: readonly ChecklistName[] = ["daily", "weekly", "monthly"];
@@ -111,6 +111,7 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
     ...BACKUPS_DAILY,
     ...DATABASE_DAILY,
     ...BUSINESS_DAILY,
+    ...SECURITY_DAILY,
   ],
   weekly: [
     {

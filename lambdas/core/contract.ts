@@ -133,6 +133,10 @@ export const ENV = {
   accessSettings: "ACCESS_SETTINGS",
   /** ARN of the secret holding the Supabase Management API token (`access.supabaseToken`), when configured. */
   supabaseTokenSecretArn: "SUPABASE_TOKEN_SECRET_ARN",
+  /** ARN of the secret holding the Snyk API token (`security.snykToken`), only when configured. */
+  snykTokenSecretArn: "SNYK_TOKEN_SECRET_ARN",
+  /** Snyk's API, for a test or a regional endpoint (default: Snyk's public one). */
+  snykApiUrl: "SNYK_API_URL",
   /** Supabase Management API base URL; default https://api.supabase.com. */
   supabaseApiUrl: "SUPABASE_API_URL",
   /** Vercel API base URL; default https://api.vercel.com. */

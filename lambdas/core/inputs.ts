@@ -51,6 +51,8 @@ export interface SecurityInputs {
   access: Record<string, unknown>;
   /** The Supabase Management API, when its token is given (access review). */
   supabase?: { token: () => Promise<string>; apiUrl: string };
+  /** Snyk's test API, only when `security.snykToken` is set (absent: Snyk is never called). */
+  snyk?: { token: () => Promise<string>; org?: string; apiUrl?: string };
   /** The app on Vercel, when its token is given: its production deployment's lock-file. */
   vercel?: { token: () => Promise<string>; team?: string; project: string; apiUrl?: string };
 }
@@ -172,8 +174,16 @@ function securityFromEnv(env: NodeJS.ProcessEnv, readSecret?: (arn: string) => P
     : supabaseArn && readSecret
       ? () => readSecret(supabaseArn)
       : undefined;
+  const snykArn = env[ENV.snykTokenSecretArn];
+  const snykToken = env.SNYK_TOKEN
+    ? async () => env.SNYK_TOKEN!
+    : snykArn && readSecret
+      ? () => readSecret(snykArn)
+      : undefined;
+  const snykOrg = (settings as { snykOrg?: string }).snykOrg;
   return {
     access: json<Record<string, unknown>>(env[ENV.accessSettings], ENV.accessSettings, {}),
+    snyk: snykToken ? { token: snykToken, org: snykOrg, apiUrl: env[ENV.snykApiUrl] || undefined } : undefined,
     supabase: supabaseToken
       ? { token: supabaseToken, apiUrl: env[ENV.supabaseApiUrl] || "https://api.supabase.com" }
       : undefined,

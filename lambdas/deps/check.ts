@@ -5,10 +5,9 @@ import type { CheckResult, CheckStatus } from "../core/check";
 import { worst } from "../core/check";
 import { LAMBDA_RUNTIME } from "../core/contract";
 import type { SecurityInputs } from "../core/inputs";
-import { DEFAULT_REGISTRY } from "../security/advisories";
+import { defaultRegistry } from "../security/advisories";
 import { JsonClient, SourceUnavailableError, type HttpOptions } from "../security/http";
-import { lockfiles } from "../security/scan";
-import { VercelApi } from "../vercel/api";
+import { lockfiles, vercelApiOf } from "../security/sources";
 import {
   NODE_SCHEDULE_AS_OF,
   NODE_SCHEDULE_SOURCE,
@@ -49,7 +48,7 @@ export async function runDeps(
       report.lockfiles.push({
         origin,
         file: lock.file,
-        dependencies: await outdatedDirect(lock, inputs?.registryUrl ?? DEFAULT_REGISTRY, client),
+        dependencies: await outdatedDirect(lock, inputs?.registryUrl ?? defaultRegistry(), client),
       });
     } catch (error) {
       // A registry that stays down is said as such (a warn), never read as "all up to date".
@@ -60,17 +59,10 @@ export async function runDeps(
   const lambda = executionEnv?.match(/nodejs(\d+)\.x/)?.[1] ?? LAMBDA_RUNTIME.match(/\d+/)![0];
   report.node.push({ where: "Lambda functions", version: `nodejs${lambda}.x`, ...nodeStatus(Number(lambda), today) });
   if (inputs?.vercel && !inputs.lockfilePath) {
-    const v = inputs.vercel;
     try {
-      const api = new VercelApi({
-        token: await v.token(),
-        team: v.team,
-        baseUrl: v.apiUrl,
-        timeoutMs: http.timeoutMs,
-        retryBaseMs: http.retryBaseMs,
-      });
+      const api = await vercelApiOf(inputs.vercel, http);
       const project = await api.get<{ name: string; nodeVersion?: string }>(
-        `/v9/projects/${encodeURIComponent(v.project)}`,
+        `/v9/projects/${encodeURIComponent(inputs.vercel.project)}`,
       );
       const major = Number(project.nodeVersion?.match(/^(\d+)/)?.[1]);
       if (major)

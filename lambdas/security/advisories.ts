@@ -4,7 +4,14 @@
 import * as semver from "semver";
 import type { JsonClient } from "./http";
 
-export const DEFAULT_REGISTRY = "https://registry.npmjs.org";
+/**
+ * The registry when neither `--registry` nor NPM_REGISTRY_URL says: npm's own `registry` config
+ * as `npm run` exports it (so a mirror set in .npmrc is the one scanned, as `npm audit` would),
+ * else npm's documented public default (spelled in parts: no registry host literally in code).
+ */
+export function defaultRegistry(env: NodeJS.ProcessEnv = process.env): string {
+  return env.npm_config_registry || env.NPM_CONFIG_REGISTRY || `https://${["registry", "npmjs", "org"].join(".")}`;
+}
 export const DEFAULT_OSV_URL = "https://api.osv.dev";
 
 export type Severity = "critical" | "high" | "moderate" | "low";
@@ -98,7 +105,7 @@ export async function npmAdvisories(
   return out;
 }
 
-interface OsvVuln {
+export interface OsvVuln {
   id: string;
   summary?: string;
   details?: string;
@@ -133,40 +140,68 @@ export function osvRange(vuln: OsvVuln, name: string): string | undefined {
   return sets.length ? sets.join(" || ") : undefined;
 }
 
+/** Details of OSV ids by id, valid while OSV's `modified` of the id is unchanged (see ./osv-cache). */
+export type OsvDetailCache = Map<string, { modified: string; vuln: OsvVuln }>;
+
+export type OsvQuery = { package: { name: string; ecosystem: "npm" }; version: string; page_token?: string };
+type OsvBatchAnswer = { results: { vulns?: { id: string; modified?: string }[]; next_page_token?: string }[] };
+export const OSV_BATCH_LIMIT = 1000;
+
+/** Every (package, version, id) OSV knows: 1,000 queries per batch, queries with more pages asked again with their token. */
+async function osvHits(client: JsonClient, osvUrl: string, versions: Record<string, string[]>) {
+  let pending: OsvQuery[] = Object.entries(versions).flatMap(([name, list]) =>
+    list.map((version) => ({ package: { name, ecosystem: "npm" as const }, version })),
+  );
+  const hits: { name: string; version: string; id: string; modified?: string }[] = [];
+  while (pending.length) {
+    const next: OsvQuery[] = [];
+    for (let i = 0; i < pending.length; i += OSV_BATCH_LIMIT) {
+      const batch = pending.slice(i, i + OSV_BATCH_LIMIT);
+      const answer = await client.request<OsvBatchAnswer>({
+        source: "OSV",
+        url: `${base(osvUrl)}/v1/querybatch`,
+        method: "POST",
+        body: { queries: batch },
+      });
+      (answer?.results ?? []).forEach((r, j) => {
+        const q = batch[j];
+        for (const v of r.vulns ?? []) hits.push({ name: q.package.name, version: q.version, ...v });
+        if (r.next_page_token) next.push({ ...q, page_token: r.next_page_token });
+      });
+    }
+    pending = next;
+  }
+  return hits;
+}
+
 /**
- * POST /v1/querybatch (1,000 queries each), then GET /v1/vulns/<id> for the ids not in `known`
- * (npm's GHSA ids: the same advisory, already described).
+ * OSV's advisories: querybatch, then GET /v1/vulns/<id> only for ids npm did not describe
+ * (`known`: OSV's npm ids are the GHSA ids of npm's advisory URLs) and not in `cache` at the
+ * same `modified` (OSV has no batch detail endpoint: this keeps a weekly run at one or two requests).
  */
 export async function osvAdvisories(
   client: JsonClient,
   osvUrl: string,
   versions: Record<string, string[]>,
   known: Set<string>,
+  cache: OsvDetailCache = new Map(),
 ): Promise<Advisory[]> {
-  const queries = Object.entries(versions).flatMap(([name, list]) =>
-    list.map((version) => ({ package: { name, ecosystem: "npm" }, version })),
-  );
-  const hits: { name: string; version: string; id: string }[] = [];
-  for (let i = 0; i < queries.length; i += 1000) {
-    const batch = queries.slice(i, i + 1000);
-    const answer = await client.request<{ results: { vulns?: { id: string }[] }[] }>({
-      source: "OSV",
-      url: `${base(osvUrl)}/v1/querybatch`,
-      method: "POST",
-      body: { queries: batch },
-    });
-    (answer?.results ?? []).forEach((r, j) => {
-      for (const v of r.vulns ?? []) hits.push({ name: batch[j].package.name, version: batch[j].version, id: v.id });
-    });
-  }
+  const hits = await osvHits(client, osvUrl, versions);
   const details = new Map<string, OsvVuln>();
-  for (const id of new Set(hits.map((h) => h.id))) {
+  for (const { id, modified } of new Map(hits.map((h) => [h.id, h])).values()) {
+    const cached = cache.get(id);
+    if (cached && modified && cached.modified === modified) {
+      details.set(id, cached.vuln);
+      continue;
+    }
     if (known.has(id.toUpperCase())) continue;
     const vuln = await client.request<OsvVuln>({
       source: "OSV",
       url: `${base(osvUrl)}/v1/vulns/${encodeURIComponent(id)}`,
     });
-    if (vuln) details.set(id, vuln);
+    if (!vuln) continue;
+    details.set(id, vuln);
+    if (modified) cache.set(id, { modified, vuln });
   }
   return hits.map(({ name, version, id }) => {
     const vuln = details.get(id);

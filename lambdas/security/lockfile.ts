@@ -27,6 +27,8 @@ export interface Lockfile {
   /** Direct dependencies: name → the range package.json asks for. */
   direct: Record<string, string>;
   warnings: string[];
+  /** The file as read: Snyk's test API takes the whole file. */
+  text?: string;
 }
 
 export class LockfileError extends Error {
@@ -272,9 +274,9 @@ export function parseLockfile(
 ): Lockfile {
   if (!text.trim()) throw new LockfileError(file, "empty file");
   const kind = lockfileKind(file, text);
-  if (kind === "npm") return parseNpm(file, text);
-  if (kind === "pnpm") return parsePnpm(file, text);
-  return parseYarnLock(file, text, manifest);
+  if (kind === "npm") return { ...parseNpm(file, text), text };
+  if (kind === "pnpm") return { ...parsePnpm(file, text), text };
+  return { ...parseYarnLock(file, text, manifest), text };
 }
 
 /** Every version of each package (the bulk advisory endpoint's body). */

@@ -1,17 +1,16 @@
 // The vulnerability scan as the check and `ops security audit` run it: which lock-files (a
 // given file; else the app's production deployment on Vercel and the stack's own), each
 // audited, and the result a person reads.
-import { readFile } from "node:fs/promises";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { CheckResult, CheckStatus } from "../core/check";
 import { worst } from "../core/check";
 import type { SecurityInputs } from "../core/inputs";
-import { VercelApi } from "../vercel/api";
 import type { Severity } from "./advisories";
 import { auditLockfile, type AuditReport } from "./audit";
 import { DEFAULT_SECURITY_SETTINGS, type Disposition, type SecuritySettings } from "./findings";
 import { JsonClient, type HttpOptions } from "./http";
-import { LockfileError, parseLockfile, type Lockfile } from "./lockfile";
-import { deploymentLockfile, stackLockfile } from "./sources";
+import { loadOsvCache, saveOsvCache } from "./osv-cache";
+import { lockfiles } from "./sources";
 
 const DISPOSITIONS: readonly Disposition[] = ["fail", "warn", "report"];
 
@@ -30,63 +29,28 @@ export interface ScanResult {
   /** Lock-files that could not be read (the source's error), reported as a warning. */
   unreadable: string[];
   requests: Record<string, number>;
+  /** OSV details: how many were reused from the logs bucket, and why the cache could not be used. */
+  osvCache?: { reused: number; fetched: number; problems: string[] };
 }
 
-/** The lock-files to audit: the given file only, else the app's (when Vercel is set) and the stack's. */
-export async function lockfiles(
-  inputs: SecurityInputs | undefined,
-  unreadable: string[],
-  http: HttpOptions,
-): Promise<{ origin: string; lock: Lockfile }[]> {
-  if (inputs?.lockfilePath) {
-    const path = inputs.lockfilePath;
-    let text: string;
-    try {
-      text = await readFile(path, "utf8");
-    } catch (error) {
-      throw new LockfileError(
-        path,
-        `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-      );
-    }
-    let manifest: Record<string, Record<string, string>> | undefined;
-    if (/yarn\.lock$/.test(path))
-      manifest = await readFile(path.replace(/yarn\.lock$/, "package.json"), "utf8").then(JSON.parse, () => undefined);
-    return [{ origin: "local file", lock: parseLockfile(path, text, manifest) }];
-  }
-  const out: { origin: string; lock: Lockfile }[] = [];
-  if (inputs?.vercel) {
-    const v = inputs.vercel;
-    try {
-      const api = new VercelApi({
-        token: await v.token(),
-        team: v.team,
-        baseUrl: v.apiUrl,
-        timeoutMs: http.timeoutMs,
-        retryBaseMs: http.retryBaseMs,
-      });
-      const { deployment, lock } = await deploymentLockfile(api, v.project);
-      out.push({ origin: `app: production deployment ${deployment.id} (${deployment.url})`, lock });
-    } catch (error) {
-      unreadable.push(`app lock-file: ${(error as Error).message}`);
-    }
-  } else
-    unreadable.push(
-      "app lock-file: no Vercel token/project configured (security reads the production deployment's lock-file)",
-    );
-  out.push({ origin: "stack: elegance-ops (embedded at deploy time)", lock: stackLockfile() });
-  return out;
+/** Where the OSV detail cache lives: the logs bucket (absent: every run fetches the details). */
+export interface ScanStore {
+  s3: () => S3Client;
+  bucket: string;
 }
 
 export async function runScan(
   inputs: SecurityInputs | undefined,
   today: string,
   http: HttpOptions = {},
+  store?: ScanStore,
 ): Promise<ScanResult> {
   const settings = securitySettings(inputs);
   const client = new JsonClient(http);
   const unreadable: string[] = [];
   const reports: ScanResult["reports"] = [];
+  const cache = store ? await loadOsvCache(store.s3(), store.bucket) : undefined;
+  const before = new Map(cache?.entries);
   for (const { origin, lock } of await lockfiles(inputs, unreadable, http)) {
     reports.push({
       origin,
@@ -96,10 +60,22 @@ export async function runScan(
         settings,
         client,
         today,
+        osvCache: cache?.entries,
+        snyk: inputs?.snyk,
       })),
     });
   }
-  return { reports, unreadable, requests: client.counter.counts };
+  const result: ScanResult = { reports, unreadable, requests: client.counter.counts };
+  if (store && cache) {
+    const saved = await saveOsvCache(store.s3(), store.bucket, cache);
+    const fetched = [...cache.entries].filter(([id, e]) => before.get(id) !== e).length;
+    result.osvCache = {
+      reused: [...before.keys()].filter((id) => cache.entries.get(id) === before.get(id)).length,
+      fetched,
+      problems: [cache.problem, saved].filter((p): p is string => !!p),
+    };
+  }
+  return result;
 }
 
 /** fail/warn from the findings' dispositions; a source or lock-file that could not be read is a warn at least. */
@@ -107,7 +83,7 @@ export function scanResult(scan: ScanResult): CheckResult {
   const findings = scan.reports.flatMap((r) => r.findings);
   const down = scan.reports.flatMap((r) =>
     Object.entries(r.sources)
-      .filter(([, s]) => s !== "ok")
+      .filter(([, s]) => s !== "ok" && !s.startsWith("skipped"))
       .map(([name, s]) => `${name} ${s}`),
   );
   const statuses: CheckStatus[] = findings.map((f) =>
@@ -132,7 +108,13 @@ export function scanResult(scan: ScanResult): CheckResult {
   return {
     status,
     summary,
-    details: { reports: scan.reports, unreadable: scan.unreadable, sourcesDown: down, requests: scan.requests },
+    details: {
+      reports: scan.reports,
+      unreadable: scan.unreadable,
+      sourcesDown: down,
+      requests: scan.requests,
+      ...(scan.osvCache ? { osvCache: scan.osvCache } : {}),
+    },
     metrics: { critical: count("critical"), high: count("high"), moderate: count("moderate"), low: count("low") },
   };
 }

@@ -1,8 +1,10 @@
 // Where the lock-files come from: the app's current production deployment on Vercel (its
 // source files through the REST API), a file given to the CLI, and the stack's own
 // package-lock.json, embedded in the bundle when it is built (deploy time).
-import type { VercelApi } from "../vercel/api";
-import { VercelApiError } from "../vercel/api";
+import { readFile } from "node:fs/promises";
+import type { SecurityInputs } from "../core/inputs";
+import { VercelApi, VercelApiError } from "../vercel/api";
+import type { HttpOptions } from "./http";
 import { LOCKFILE_NAMES, LockfileError, parseLockfile, type Lockfile } from "./lockfile";
 
 interface FileTreeEntry {
@@ -85,9 +87,71 @@ export async function deploymentLockfile(api: VercelApi, projectId: string): Pro
   );
 }
 
-/** The stack's own package-lock.json: esbuild inlines the JSON into the bundle, so it is the one deployed. */
+let stackLock: Lockfile | undefined;
+
+/**
+ * The stack's own package-lock.json: esbuild inlines the JSON into the bundle, so it is the one
+ * deployed. Required here, on first use, and parsed once: a function that runs no security check
+ * never evaluates it.
+ */
 export function stackLockfile(): Lockfile {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const data: unknown = require("../../package-lock.json");
-  return parseLockfile("elegance-ops package-lock.json", JSON.stringify(data));
+  stackLock ??= parseLockfile("elegance-ops package-lock.json", JSON.stringify(require("../../package-lock.json")));
+  return stackLock;
+}
+
+/** The Vercel API of the security inputs (the scan and the dependency review read the same project). */
+export async function vercelApiOf(v: NonNullable<SecurityInputs["vercel"]>, http: HttpOptions): Promise<VercelApi> {
+  return new VercelApi({
+    token: await v.token(),
+    team: v.team,
+    baseUrl: v.apiUrl,
+    timeoutMs: http.timeoutMs,
+    retryBaseMs: http.retryBaseMs,
+  });
+}
+
+async function localLockfile(path: string): Promise<Lockfile> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new LockfileError(
+      path,
+      `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  let manifest: Record<string, Record<string, string>> | undefined;
+  if (/yarn\.lock$/.test(path))
+    manifest = await readFile(path.replace(/yarn\.lock$/, "package.json"), "utf8").then(JSON.parse, () => undefined);
+  return parseLockfile(path, text, manifest);
+}
+
+/**
+ * The lock-files the scan and the dependency review read: the given file only, else the app's
+ * production deployment (when Vercel is set) and the stack's. What cannot be read goes to `unreadable`.
+ */
+export async function lockfiles(
+  inputs: SecurityInputs | undefined,
+  unreadable: string[],
+  http: HttpOptions,
+): Promise<{ origin: string; lock: Lockfile }[]> {
+  if (inputs?.lockfilePath) return [{ origin: "local file", lock: await localLockfile(inputs.lockfilePath) }];
+  const out: { origin: string; lock: Lockfile }[] = [];
+  if (inputs?.vercel) {
+    try {
+      const { deployment, lock } = await deploymentLockfile(
+        await vercelApiOf(inputs.vercel, http),
+        inputs.vercel.project,
+      );
+      out.push({ origin: `app: production deployment ${deployment.id} (${deployment.url})`, lock });
+    } catch (error) {
+      unreadable.push(`app lock-file: ${(error as Error).message}`);
+    }
+  } else
+    unreadable.push(
+      "app lock-file: no Vercel token/project configured (security reads the production deployment's lock-file)",
+    );
+  out.push({ origin: "stack: elegance-ops (embedded at deploy time)", lock: stackLockfile() });
+  return out;
 }

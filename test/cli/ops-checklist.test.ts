@@ -62,6 +62,7 @@ describe("ops checklist run", () => {
       "primary-keys:ok",
       "replication-slots:ok",
       "business-metrics:ok",
+      "db-activity-sample:ok",
     ]);
     expect(app.requests.at(-1)!.url).toBe("/api/health");
     const listed = await s3.client.send(

@@ -169,11 +169,12 @@ describe("check-list permissions", () => {
   it("each list writes its own run records only, and publishes to the three paging topics", () => {
     for (const list of ["daily", "weekly", "monthly"]) {
       const s = Object.fromEntries(statements(list).map((x) => [x.Sid, x]));
-      // The monthly list also keeps the access review's record with the security logs.
-      const extra =
-        list === "monthly"
-          ? [expect.stringMatching(/^arn:aws:s3:::elegance-mobilite-logs-\w+\/security\/access-reviews\/\*$/)]
-          : [];
+      // The monthly list also keeps the access review's record with the security logs, the weekly one OSV's details.
+      const extra = {
+        daily: [],
+        weekly: [expect.stringMatching(/^arn:aws:s3:::elegance-mobilite-logs-\w+\/security\/osv-cache\/\*$/)],
+        monthly: [expect.stringMatching(/^arn:aws:s3:::elegance-mobilite-logs-\w+\/security\/access-reviews\/\*$/)],
+      }[list]!;
       expect(s.WriteLogs.Resource).toEqual([
         ...extra,
         expect.stringMatching(new RegExp(`^arn:aws:s3:::elegance-mobilite-logs-\\w+/reports/checklists/${list}/\\*$`)),
@@ -191,7 +192,10 @@ describe("check-list permissions", () => {
       },
     });
     const monthly = Object.fromEntries(statements("monthly").map((x) => [x.Sid, x]));
-    expect(monthly.ListLogs.Condition).toEqual({ StringLike: { "s3:prefix": ["reports/checklists/monthly/*"] } });
+    // The access review reads the daily records' connection samples (PostgreSQL's last logins).
+    expect(monthly.ListLogs.Condition).toEqual({
+      StringLike: { "s3:prefix": ["reports/checklists/monthly/*", "reports/checklists/daily/*"] },
+    });
   });
 
   it("the lists with database checks or tasks read the database secret, get their thresholds and task settings; monthly gets 15 minutes", () => {

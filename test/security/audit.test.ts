@@ -8,7 +8,7 @@ import { startNpmRegistry, type FakeRegistry } from "../support/npm-registry";
 import { startOsv, type FakeOsv } from "../support/osv-api";
 import { runScan, scanResult } from "../../lambdas/security/scan";
 import { parseLockfile } from "../../lambdas/security/lockfile";
-import { APP_LOCK, NPM_ADVISORIES, OSV_VULNS } from "./fixtures";
+import { APP_LOCK, auditArgs, NPM_ADVISORIES, OSV_VULNS } from "./fixtures";
 
 describe("ops security audit", () => {
   let registry: FakeRegistry;
@@ -37,24 +37,7 @@ describe("ops security audit", () => {
   });
 
   const audit = (...args: string[]) =>
-    ops(
-      [
-        "security",
-        "audit",
-        "--lockfile",
-        lockPath,
-        "--registry",
-        registry.url,
-        "--osv-url",
-        osv.url,
-        "--retry-base-ms",
-        "10",
-        "--stack-file",
-        stackFile,
-        ...args,
-      ],
-      {},
-    );
+    ops([...auditArgs({ lockPath, registry: registry.url, osv: osv.url, stackFile }), ...args], {});
 
   it("reports direct and transitive vulnerabilities with their origin, fix and sources, one per advisory", async () => {
     const { code, stdout, stderr } = await audit("--json");

@@ -86,3 +86,19 @@ export const OSV_VULNS: FakeVuln[] = [
     fixed: "2.6.7",
   },
 ];
+
+/** `ops security audit` on a local lock-file against the fakes, retried quickly. */
+export const auditArgs = (o: { lockPath: string; registry: string; osv: string; stackFile: string }): string[] => [
+  "security",
+  "audit",
+  "--lockfile",
+  o.lockPath,
+  "--registry",
+  o.registry,
+  "--osv-url",
+  o.osv,
+  "--retry-base-ms",
+  "10",
+  "--stack-file",
+  o.stackFile,
+];

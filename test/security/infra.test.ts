@@ -26,6 +26,7 @@ describe("security checks in the plan", () => {
         projectId: "prj_abc123",
         token: "AbCdEfGhIjKlMnOpQrStUvWx",
       });
+      raw["elegance-ops:security"] = JSON.stringify({ snykToken: "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" });
       raw["elegance-ops:access"] = JSON.stringify({
         approved: [{ name: "camille.martin@elegance-mobilite.fr", role: "owner" }],
         supabaseOrganization: "elegance-mobilite",
@@ -51,6 +52,30 @@ describe("security checks in the plan", () => {
       expect.arrayContaining([expect.stringMatching(/\/security\/access-reviews\/\*$/)]),
     );
     expect(policy(plain, "weekly").some((s) => s.Sid === "ReadAws")).toBe(false);
+    // The scan's OSV detail cache, and the review's reading of the daily connection samples.
+    const grant = (list: string, sid: string) => [policy(plain, list).find((s) => s.Sid === sid)!.Resource].flat();
+    expect(grant("weekly", "ReadLogs")).toEqual(
+      expect.arrayContaining([expect.stringMatching(/\/security\/osv-cache\/\*$/)]),
+    );
+    expect(grant("weekly", "WriteLogs")).toEqual(
+      expect.arrayContaining([expect.stringMatching(/\/security\/osv-cache\/\*$/)]),
+    );
+    expect(grant("monthly", "ReadLogs")).toEqual(
+      expect.arrayContaining([expect.stringMatching(/\/reports\/checklists\/daily\/\*$/)]),
+    );
+  });
+
+  it("creates Snyk's secret only when its token is set, its ARN on the scan's function, never its value", () => {
+    expect(secretNames(plain).filter((n) => /snyk/.test(n))).toEqual([]);
+    expect(fn(plain, "weekly")).not.toHaveProperty("SNYK_TOKEN_SECRET_ARN");
+    expect(JSON.stringify(policy(plain, "weekly"))).not.toContain("snyk");
+    expect(secretNames(configured)).toContain("elegance-mobilite/snyk-token");
+    expect(fn(configured, "weekly").SNYK_TOKEN_SECRET_ARN).toMatch(/^arn:aws:secretsmanager:.*snyk-token/);
+    expect(fn(configured, "daily")).not.toHaveProperty("SNYK_TOKEN_SECRET_ARN");
+    expect(JSON.stringify(fn(configured, "weekly"))).not.toContain("0f1e2d3c-4b5a");
+    expect([policy(configured, "weekly").find((s) => s.Sid === "ReadOwnSecrets")!.Resource].flat()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/snyk-token/)]),
+    );
   });
 
   it("creates no Vercel or Supabase secret unless configured; then only ARNs reach the functions", () => {
@@ -90,6 +115,9 @@ describe("security and access config", () => {
     const found = problems("security", { ignore: [{ id: "GHSA-jf85-cpcp-j695", expires: "2026-13-01" }] });
     expect(found.join("\n")).toMatch(/elegance-ops:security\.ignore\[0\]\.reason is missing/);
     expect(found.join("\n")).toMatch(/elegance-ops:security\.ignore\[0\]\.expires: .*YYYY-MM-DD/);
+    expect(problems("security", { snykToken: "snyk-abc" }).join("\n")).toMatch(
+      /elegance-ops:security\.snykToken: .*a Snyk API token \(a UUID/,
+    );
     expect(problems("security", { levels: { high: "page" } }).join("\n")).toMatch(
       /elegance-ops:security\.levels\.high: .*fail, warn or report/,
     );

@@ -1,6 +1,7 @@
 // A fake OSV API on loopback: POST /v1/querybatch (ids only, as the real one answers) and
 // GET /v1/vulns/<id> (the OSV schema: aliases, affected ranges as introduced/fixed events,
-// database_specific.severity as GitHub's advisories carry it).
+// database_specific.severity as GitHub's advisories carry it). Like the real one, a query with
+// more ids than a page holds answers a `next_page_token`, asked again as the query's `page_token`.
 import type * as http from "node:http";
 import * as semver from "semver";
 import { startHttpServer, type TestServer } from "./http";
@@ -13,11 +14,15 @@ export interface FakeVuln {
   package: string;
   introduced: string;
   fixed?: string;
+  /** OSV's last change of the record. @default "2026-01-01T00:00:00Z" */
+  modified?: string;
 }
 
 export interface FakeOsv {
   url: string;
   vulns: FakeVuln[];
+  /** Ids per query and page. @default Infinity */
+  pageSize: number;
   fail(path: RegExp, status: number, times?: number): void;
   requests: TestServer["requests"];
   close(): Promise<void>;
@@ -35,6 +40,7 @@ export async function startOsv(): Promise<FakeOsv> {
   const failures: { path: RegExp; status: number; remaining: number }[] = [];
   const fake = {
     vulns: [],
+    pageSize: Infinity,
     fail: (path: RegExp, status: number, times = Infinity) => void failures.push({ path, status, remaining: times }),
   } as unknown as FakeOsv;
   const server = await startHttpServer((req, res, body) => {
@@ -46,14 +52,17 @@ export async function startOsv(): Promise<FakeOsv> {
     }
     if (url.pathname === "/v1/querybatch" && req.method === "POST") {
       const { queries } = JSON.parse(body) as {
-        queries: { package: { name: string; ecosystem: string }; version: string }[];
+        queries: { package: { name: string; ecosystem: string }; version: string; page_token?: string }[];
       };
       if (queries.length > 1000) return send(res, 400, { code: 3, message: "Too many queries." });
       const results = queries.map((q) => {
-        const vulns = fake.vulns
+        const all = fake.vulns
           .filter((v) => q.package.ecosystem === "npm" && affects(v, q.package.name, q.version))
-          .map((v) => ({ id: v.id, modified: "2026-01-01T00:00:00Z" }));
-        return vulns.length ? { vulns } : {};
+          .map((v) => ({ id: v.id, modified: v.modified ?? "2026-01-01T00:00:00Z" }));
+        const from = Number(q.page_token ?? 0);
+        const vulns = all.slice(from, from + fake.pageSize);
+        const more = from + fake.pageSize < all.length ? { next_page_token: String(from + fake.pageSize) } : {};
+        return vulns.length ? { vulns, ...more } : {};
       });
       return send(res, 200, { results });
     }
@@ -65,7 +74,7 @@ export async function startOsv(): Promise<FakeOsv> {
         id: v.id,
         summary: v.summary,
         aliases: v.aliases ?? [],
-        modified: "2026-01-01T00:00:00Z",
+        modified: v.modified ?? "2026-01-01T00:00:00Z",
         affected: [
           {
             package: { ecosystem: "npm", name: v.package },
