@@ -112,11 +112,23 @@ export const p95Alarm = (
     treatMissingData: "notBreaching",
   });
 
-/** The task did not run: silence counts as missing, since no data is no proof of life. */
-export const heartbeatAlarm = (target: AlarmTarget, page: AlarmPage, task: string, shape: HeartbeatRule) =>
+/**
+ * The task did not run: silence counts as missing, since no data is no proof of life. A Lambda's
+ * proof is AWS/Lambda's own `Invocations` (free; a failed run pages through errors and dead
+ * letters), so it emits no `Heartbeat` ($0.30 a series); a task run elsewhere (Fargate) does.
+ */
+export const heartbeatAlarm = (
+  target: AlarmTarget,
+  page: AlarmPage,
+  task: string,
+  shape: HeartbeatRule,
+  functionName?: pulumi.Input<string>,
+) =>
   levelAlarm(target, {
     ...page,
-    ...stackMetric(shape.metric, { [DIMENSION.task]: task }),
+    ...(shape.metric === METRIC.heartbeat && functionName
+      ? { namespace: "AWS/Lambda", metricName: "Invocations", dimensions: { FunctionName: functionName } }
+      : stackMetric(shape.metric, { [DIMENSION.task]: task })),
     period: shape.period,
     evaluationPeriods: shape.evaluationPeriods,
     datapointsToAlarm: shape.evaluationPeriods,

@@ -269,7 +269,7 @@ export class ScheduledTask extends pulumi.ComponentResource {
     const rule = this.heartbeat;
     const silence =
       rule.metric === "Heartbeat"
-        ? `aucune exécution réussie depuis ${(rule.period * rule.evaluationPeriods) / 60} min`
+        ? `aucune exécution depuis ${(rule.period * rule.evaluationPeriods) / 60} min (Invocations de la fonction)`
         : `dernière exécution il y a plus de ${rule.thresholdHours} h (mesuré chaque jour par la check-list quotidienne)`;
     return {
       errors: errorsAlarm(
@@ -298,6 +298,7 @@ export class ScheduledTask extends pulumi.ComponentResource {
         page("heartbeat", levels.heartbeat, `${what} ne tourne plus : ${silence}.`),
         name,
         rule,
+        this.function.fn.name,
       ),
     };
   }

@@ -155,8 +155,9 @@ describe("backup functions", () => {
 
   it("page at the guide's levels: a missed or failed backup at level 2, a drill that stopped at level 1", () => {
     expect(alarm("elegance-mobilite-backup-heartbeat")).toMatchObject({
-      metricName: "Heartbeat",
-      dimensions: { Task: "backup" },
+      namespace: "AWS/Lambda",
+      metricName: "Invocations",
+      dimensions: { FunctionName: "elegance-mobilite-backup" },
       period: 3600,
       evaluationPeriods: 26,
       alarmActions: [topicArn(2)],

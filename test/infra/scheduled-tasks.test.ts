@@ -148,11 +148,12 @@ describe("every Lambda", () => {
         metricName: "ApproximateNumberOfMessagesVisible",
         dimensions: { QueueName: `${name}-dlq` },
       });
-      expect(alarm(`${name}-heartbeat`)).toMatchObject({
-        namespace: "EleganceOps",
-        dimensions: { Task: task },
-        treatMissingData: "breaching",
-      });
+      // Up to a day, AWS/Lambda's free Invocations; beyond, HoursSinceLastRun (the daily list measures it).
+      expect(alarm(`${name}-heartbeat`)).toMatchObject(
+        alarm(`${name}-heartbeat`).metricName === "Invocations"
+          ? { namespace: "AWS/Lambda", dimensions: { FunctionName: name }, treatMissingData: "breaching" }
+          : { namespace: "EleganceOps", dimensions: { Task: task }, treatMissingData: "breaching" },
+      );
     }
   });
 });
@@ -249,9 +250,11 @@ describe("check-list permissions", () => {
 });
 
 describe("the heartbeat (dead man's switch)", () => {
-  it("follows each schedule's period: buckets of Heartbeat up to a day, HoursSinceLastRun beyond", () => {
+  it("follows each schedule's period: buckets of the function's Invocations up to a day, HoursSinceLastRun beyond", () => {
     expect(alarm("elegance-mobilite-health-probe-heartbeat")).toMatchObject({
-      metricName: "Heartbeat",
+      namespace: "AWS/Lambda",
+      metricName: "Invocations",
+      dimensions: { FunctionName: "elegance-mobilite-health-probe" },
       statistic: "Sum",
       period: 60,
       evaluationPeriods: 5,
@@ -260,7 +263,7 @@ describe("the heartbeat (dead man's switch)", () => {
       comparisonOperator: "LessThanThreshold",
     });
     expect(alarm("elegance-mobilite-daily-checklist-heartbeat")).toMatchObject({
-      metricName: "Heartbeat",
+      metricName: "Invocations",
       period: 3600,
       evaluationPeriods: 26,
       datapointsToAlarm: 26,
