@@ -97,8 +97,6 @@ export function customMetrics(plan: Plan, app: string): { name: string; series: 
       series: alarms.filter((a) => a.inputs.namespace === METRICS_NAMESPACE && a.inputs.metricName === METRIC.heartbeat)
         .length,
     },
-    // checklist-freshness: one series per watched task (weekly and monthly lists, the drill).
-    { name: "HoursSinceLastRun (Task: weekly, monthly, drill)", series: has("daily-checklist") ? 3 : 0 },
     { name: "Up, Latency (App)", series: has("health-probe") ? 2 : 0 },
     { name: "BackupBytes, BackupSeconds (Task)", series: has("backup") ? 2 : 0 },
     { name: "DrillSeconds, DrillOk (Task)", series: has("backup-drill") ? 2 : 0 },

@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DIMENSION, LEVELS, Level, METRIC, METRICS_NAMESPACE } from "../lambdas/core/contract";
-import type { HeartbeatRule } from "./scheduled-task/heartbeat";
+import type { HeartbeatAlarmRule } from "./scheduled-task/heartbeat";
 
 /** The paging topic of each incident level (see Paging). */
 export type LevelTopics = Record<Level, aws.sns.Topic>;
@@ -121,19 +121,23 @@ export const heartbeatAlarm = (
   target: AlarmTarget,
   page: AlarmPage,
   task: string,
-  shape: HeartbeatRule,
+  shape: HeartbeatAlarmRule,
   functionName?: pulumi.Input<string>,
 ) =>
   levelAlarm(target, {
     ...page,
-    ...(shape.metric === METRIC.heartbeat && functionName
+    ...(functionName
       ? { namespace: "AWS/Lambda", metricName: "Invocations", dimensions: { FunctionName: functionName } }
-      : stackMetric(shape.metric, { [DIMENSION.task]: task })),
+      : stackMetric(METRIC.heartbeat, { [DIMENSION.task]: task })),
     period: shape.period,
     evaluationPeriods: shape.evaluationPeriods,
     datapointsToAlarm: shape.evaluationPeriods,
     treatMissingData: "breaching",
-    ...(shape.metric === METRIC.heartbeat
-      ? { statistic: "Sum", threshold: 1, comparisonOperator: "LessThanThreshold" }
-      : { statistic: "Maximum", threshold: shape.thresholdHours, comparisonOperator: "GreaterThanThreshold" }),
+    statistic: "Sum",
+    threshold: 1,
+    comparisonOperator: "LessThanThreshold",
   });
+
+/** What a heartbeat alarm's page says is silent. */
+export const silenceText = (rule: HeartbeatAlarmRule, proof: string) =>
+  `aucune exécution ${proof} depuis ${(rule.period * rule.evaluationPeriods) / 60} min`;
