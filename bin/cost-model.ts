@@ -2,6 +2,7 @@
 // (alarms, functions, schedules, keys, secrets, subscriptions, lifecycle rules), the volumes
 // from the assumptions below. Pure: `npm run cost` prints it, test/cost pins it.
 import type { Plan, PlannedResource } from "../infra/plan";
+import { BUSINESS_METRIC, METRIC, METRICS_NAMESPACE } from "../lambdas/core/contract";
 
 export const ASSUMPTIONS = {
   /** Database size; a pg_dump (custom format) gzips to about a quarter of it. */
@@ -25,7 +26,6 @@ export const ASSUMPTIONS = {
   } as Record<string, number>,
   /** Pages that reach people each month, per channel (each to every subscriber of its topic). */
   smsPagesPerMonth: 4,
-  smsPartsPerPage: 2,
   emailPagesPerMonth: 30,
   /** CloudTrail management events sent to CloudWatch Logs, and data events on backup objects. */
   trailLogsGbPerMonth: 0.5,
@@ -77,31 +77,54 @@ export function runsPerMonth(expression: string): number {
 const ofType = (plan: Plan, type: string) => plan.resources.filter((r) => r.type === type);
 const shortName = (fn: PlannedResource, app: string) => String(fn.inputs.name).replace(`${app}-`, "");
 
-/** Custom metric series the code emits (lambdas/core/contract.ts METRIC × its dimension values), plus the plan's metric filters. */
+/**
+ * Custom metric series the code emits (lambdas/core/contract.ts METRIC and BUSINESS_METRIC × their
+ * dimension values), plus the plan's metric filters. A task's `Heartbeat` is only emitted outside
+ * Lambda (AWS/Lambda's free Invocations is the proof of life there): one series per alarm on it.
+ */
 export function customMetrics(plan: Plan, app: string): { name: string; series: number }[] {
   const fns = ofType(plan, "aws:lambda/function:Function").map((f) => shortName(f, app));
   const has = (n: string) => fns.includes(n);
-  const lists = fns.filter((n) => n.endsWith("-checklist")).length;
-  const scheduled = ofType(plan, "aws:scheduler/schedule:Schedule").length;
+  const alarms = ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm");
   const filters = new Set(
     ofType(plan, "aws:cloudwatch/logMetricFilter:LogMetricFilter").map(
       (f) => `${f.inputs.metricTransformation.namespace}/${f.inputs.metricTransformation.name}`,
     ),
   );
   return [
-    { name: "Heartbeat (Task: each scheduled task)", series: scheduled },
-    // checklist-freshness: one series per watched task (weekly and monthly lists, the drill).
-    { name: "HoursSinceLastRun (Task: weekly, monthly, drill)", series: has("daily-checklist") ? 3 : 0 },
-    { name: "ChecksOk/Warn/Fail (Checklist)", series: 3 * lists },
-    { name: "Up, Latency, Healthy (App)", series: has("health-probe") ? 3 : 0 },
+    {
+      name: "Heartbeat (Task: tasks run outside Lambda)",
+      series: alarms.filter((a) => a.inputs.namespace === METRICS_NAMESPACE && a.inputs.metricName === METRIC.heartbeat)
+        .length,
+    },
+    { name: "Up, Latency (App)", series: has("health-probe") ? 2 : 0 },
     { name: "BackupBytes, BackupSeconds (Task)", series: has("backup") ? 2 : 0 },
     { name: "DrillSeconds, DrillOk (Task)", series: has("backup-drill") ? 2 : 0 },
-    { name: "LogErrorLines, Http5xxResponses, RequestDuration (App)", series: has("log-ingest") ? 3 : 0 },
+    {
+      name: "LogErrorLines, Http5xxResponses, RequestDuration, LogDeliveriesTooLarge (App)",
+      series: has("log-ingest") ? 4 : 0,
+    },
+    {
+      name: "business metrics (App: daily list)",
+      series: has("daily-checklist") ? Object.keys(BUSINESS_METRIC).length : 0,
+    },
     { name: "security metric filters", series: filters.size },
   ].filter((m) => m.series > 0);
 }
 
-export function estimate(plan: Plan, app: string, table: PriceTable, a: Assumptions = ASSUMPTIONS): CostItem[] {
+/** Who a level-3 page texts, and in how many parts (the formatter's longest text, lambdas/paging/sms.ts). */
+export interface SmsPaging {
+  numbers: number;
+  parts: number;
+}
+
+export function estimate(
+  plan: Plan,
+  app: string,
+  table: PriceTable,
+  sms: SmsPaging,
+  a: Assumptions = ASSUMPTIONS,
+): CostItem[] {
   // Free allowances are per account and month; apply each once, to the items of its price in order.
   const freeLeft = Object.fromEntries(Object.entries(table.prices).map(([k, p]) => [k, p.free]));
   const items: CostItem[] = [];
@@ -200,14 +223,14 @@ export function estimate(plan: Plan, app: string, table: PriceTable, a: Assumpti
     "cloudtrail.dataEvents",
   );
 
-  // Paging: SMS parts to each SMS subscriber of the level-3 topic; e-mails to every e-mail subscriber.
-  const subs = ofType(plan, "aws:sns/topicSubscription:TopicSubscription");
-  const smsTo = subs.filter((s) => s.inputs.protocol === "sms" && /level-3$/.test(s.inputs.topic)).length;
-  const emailTo = subs.filter((s) => s.inputs.protocol === "email").length / 3;
+  // Paging: the formatter texts each level-3 page to the level's numbers (no phone is subscribed
+  // to a topic); e-mails go to every e-mail subscriber.
+  const emailTo =
+    ofType(plan, "aws:sns/topicSubscription:TopicSubscription").filter((s) => s.inputs.protocol === "email").length / 3;
   add(
     "SNS",
-    `SMS to France: ${a.smsPagesPerMonth} level-3 pages × ${smsTo} numbers × ${a.smsPartsPerPage} parts`,
-    a.smsPagesPerMonth * smsTo * a.smsPartsPerPage,
+    `SMS to France: ${a.smsPagesPerMonth} level-3 pages × ${sms.numbers} numbers × ${sms.parts} part${sms.parts > 1 ? "s" : ""}`,
+    a.smsPagesPerMonth * sms.numbers * sms.parts,
     "sns.smsFrancePart",
   );
   add("SNS", "e-mail notifications (100,000)", (a.emailPagesPerMonth * emailTo) / 1e5, "sns.email");

@@ -7,7 +7,17 @@ import * as path from "path";
 import { parseStackConfig, rawConfigFromStackFile } from "../infra/config";
 import { planProgram, type Plan } from "../infra/plan";
 import { program } from "../infra/program";
-import { ASSUMPTIONS, customMetrics, estimate, totals, type CostItem, type PriceTable } from "./cost-model";
+import { phoneRouteTable } from "../infra/sms";
+import { SMS_MAX_CHARS } from "../lambdas/paging/sms";
+import {
+  ASSUMPTIONS,
+  customMetrics,
+  estimate,
+  totals,
+  type CostItem,
+  type PriceTable,
+  type SmsPaging,
+} from "./cost-model";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -26,15 +36,21 @@ export const VERCEL_EXAMPLE = {
 
 export async function costPlan(
   stackFile = path.join(ROOT, "Pulumi.prod.yaml"),
-): Promise<{ plan: Plan; app: string; table: PriceTable }> {
+): Promise<{ plan: Plan; app: string; table: PriceTable; sms: SmsPaging }> {
   const raw = rawConfigFromStackFile(readFileSync(stackFile, "utf8"), true);
   raw["elegance-ops:vercel"] ??= JSON.stringify(VERCEL_EXAMPLE);
   const config = parseStackConfig(raw);
   const plan = await planProgram(() => program(config), raw);
   const file = path.join(ROOT, "cost", `prices.${config.region}.json`);
   const table = JSON.parse(readFileSync(file, "utf8")) as PriceTable;
-  return { plan, app: config.app.name, table };
+  // Phones are secrets: each contact stands for a distinct number here.
+  const contacts = config.contacts.map((c, i) => ({ role: c.role, phone: String(i) }));
+  const numbers = phoneRouteTable(contacts, config.paging).levels["3"].length;
+  return { plan, app: config.app.name, table, sms: { numbers, parts: smsParts(SMS_MAX_CHARS) } };
 }
+
+/** SMS parts of a GSM-7 text of `chars` septets: 160 fit one part, longer ones split into 153-septet parts. */
+export const smsParts = (chars: number) => (chars <= 160 ? 1 : Math.ceil(chars / 153));
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
 const qty = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : String(Number(n.toPrecision(3))));
@@ -64,8 +80,8 @@ export function render(items: CostItem[], table: PriceTable, metrics: { name: st
 }
 
 async function main(): Promise<void> {
-  const { plan, app, table } = await costPlan();
-  process.stdout.write(`${render(estimate(plan, app, table), table, customMetrics(plan, app))}\n`);
+  const { plan, app, table, sms } = await costPlan();
+  process.stdout.write(`${render(estimate(plan, app, table, sms), table, customMetrics(plan, app))}\n`);
 }
 
 if (require.main === module) void main();

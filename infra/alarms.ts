@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DIMENSION, LEVELS, Level, METRIC, METRICS_NAMESPACE } from "../lambdas/core/contract";
-import type { HeartbeatRule } from "./scheduled-task/heartbeat";
+import type { HeartbeatAlarmRule } from "./scheduled-task/heartbeat";
 
 /** The paging topic of each incident level (see Paging). */
 export type LevelTopics = Record<Level, aws.sns.Topic>;
@@ -112,16 +112,32 @@ export const p95Alarm = (
     treatMissingData: "notBreaching",
   });
 
-/** The task did not run: silence counts as missing, since no data is no proof of life. */
-export const heartbeatAlarm = (target: AlarmTarget, page: AlarmPage, task: string, shape: HeartbeatRule) =>
+/**
+ * The task did not run: silence counts as missing, since no data is no proof of life. A Lambda's
+ * proof is AWS/Lambda's own `Invocations` (free; a failed run pages through errors and dead
+ * letters), so it emits no `Heartbeat` ($0.30 a series); a task run elsewhere (Fargate) does.
+ */
+export const heartbeatAlarm = (
+  target: AlarmTarget,
+  page: AlarmPage,
+  task: string,
+  shape: HeartbeatAlarmRule,
+  functionName?: pulumi.Input<string>,
+) =>
   levelAlarm(target, {
     ...page,
-    ...stackMetric(shape.metric, { [DIMENSION.task]: task }),
+    ...(functionName
+      ? { namespace: "AWS/Lambda", metricName: "Invocations", dimensions: { FunctionName: functionName } }
+      : stackMetric(METRIC.heartbeat, { [DIMENSION.task]: task })),
     period: shape.period,
     evaluationPeriods: shape.evaluationPeriods,
     datapointsToAlarm: shape.evaluationPeriods,
     treatMissingData: "breaching",
-    ...(shape.metric === METRIC.heartbeat
-      ? { statistic: "Sum", threshold: 1, comparisonOperator: "LessThanThreshold" }
-      : { statistic: "Maximum", threshold: shape.thresholdHours, comparisonOperator: "GreaterThanThreshold" }),
+    statistic: "Sum",
+    threshold: 1,
+    comparisonOperator: "LessThanThreshold",
   });
+
+/** What a heartbeat alarm's page says is silent. */
+export const silenceText = (rule: HeartbeatAlarmRule, proof: string) =>
+  `aucune exécution ${proof} depuis ${(rule.period * rule.evaluationPeriods) / 60} min`;

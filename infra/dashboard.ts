@@ -10,7 +10,7 @@ export interface DashboardArgs {
   app: string;
   /** @example "eu-west-3" */
   region: pulumi.Input<string>;
-  /** The scheduled tasks' names (the `Task` dimension of their heartbeats). @example ["daily-checklist", "backup"] */
+  /** The scheduled tasks' names (their functions are `<app>-<task>`). @example ["daily-checklist", "backup"] */
   tasks: string[];
   /** Function names whose duration and errors are shown. */
   functionNames: pulumi.Input<string>[];
@@ -69,20 +69,18 @@ export function dashboardWidgets(args: {
       ours(METRIC.latency, app, { stat: "p95", label: "p95" }),
     ]),
     { type: "alarm", width: 24, height: 4, properties: { title: "Alarmes", alarms: args.alarmArns } },
-    chart(
-      "Check-lists : résultats par exécution",
-      region,
-      (["daily", "weekly", "monthly"] as const).flatMap((list) =>
-        [METRIC.checksOk, METRIC.checksWarn, METRIC.checksFail].map((m) =>
-          ours(m, { [DIMENSION.checklist]: list }, { stat: "Sum", label: `${list} ${m}` }),
-        ),
-      ),
-      { stat: "Sum", period: 86_400 },
-    ),
+    // No check-list counts chart: they are not metrics (a series a month each); the run records hold them.
     chart(
       "Heartbeats des tâches",
       region,
-      args.tasks.map((t) => ours(METRIC.heartbeat, { [DIMENSION.task]: t }, { stat: "Sum", label: t })),
+      // A Lambda's proof of life is its Invocations (tasks on Fargate chart theirs in ECS).
+      args.tasks.map((t) => [
+        "AWS/Lambda",
+        "Invocations",
+        "FunctionName",
+        `${args.app}-${t}`,
+        { stat: "Sum", label: t },
+      ]),
       { stat: "Sum", period: 3600 },
     ),
     chart(

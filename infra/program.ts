@@ -206,7 +206,7 @@ export function program(config: StackConfig) {
       probe.slow.arn,
       ...tasks.flatMap((t) => [
         "errors" in t.alarms ? t.alarms.errors.arn : t.alarms.failed.arn,
-        t.alarms.heartbeat.arn,
+        ...(t.alarms.heartbeat ? [t.alarms.heartbeat.arn] : []),
       ]),
     ],
     links: config.reports.links,

@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Level } from "../../lambdas/core/contract";
-import { AlarmTarget, burstAlarm, heartbeatAlarm, levelAlarm } from "../alarms";
+import { AlarmTarget, burstAlarm, heartbeatAlarm, levelAlarm, silenceText } from "../alarms";
 import type { heartbeatRule } from "../scheduled-task/heartbeat";
 import { policyDocument } from "../storage/policies";
 import type { FargateTaskArgs } from "./fargate";
@@ -95,10 +95,6 @@ export function fargateAlarms(
     problem,
     runbook,
   });
-  const silence =
-    heartbeat.metric === "Heartbeat"
-      ? `aucune exécution réussie depuis ${(heartbeat.period * heartbeat.evaluationPeriods) / 60} min`
-      : `dernière exécution il y a plus de ${heartbeat.thresholdHours} h (mesuré chaque jour par la check-list quotidienne)`;
   return {
     failed: burstAlarm(
       target,
@@ -126,11 +122,14 @@ export function fargateAlarms(
       comparisonOperator: "GreaterThanOrEqualToThreshold",
       treatMissingData: "notBreaching",
     }),
-    heartbeat: heartbeatAlarm(
-      target,
-      page("heartbeat", args.levels.heartbeat, `${what} ne tourne plus : ${silence}.`),
-      name,
-      heartbeat,
-    ),
+    // Longer periods: the daily list's checklist-freshness pages instead (infra/scheduled-task/heartbeat.ts).
+    ...(heartbeat.metric === "Heartbeat" && {
+      heartbeat: heartbeatAlarm(
+        target,
+        page("heartbeat", args.levels.heartbeat, `${what} ne tourne plus : ${silenceText(heartbeat, "réussie")}.`),
+        name,
+        heartbeat,
+      ),
+    }),
   };
 }

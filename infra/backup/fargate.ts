@@ -102,7 +102,7 @@ export class FargateTask extends pulumi.ComponentResource {
   readonly alarms: {
     failed: aws.cloudwatch.MetricAlarm;
     deadLetters: aws.cloudwatch.MetricAlarm;
-    heartbeat: aws.cloudwatch.MetricAlarm;
+    heartbeat?: aws.cloudwatch.MetricAlarm;
   };
 
   constructor(name: string, args: FargateTaskArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -1,9 +1,10 @@
 // The dead man's switch of a scheduled task: how long may pass without a successful run before
 // someone is paged. CloudWatch alarms look back at most 7 days, and a bucket that is still
 // filling must not count as missed, so:
-// - periods up to a day: an alarm on the task's `Heartbeat` in buckets over period + grace;
-// - longer periods (weekly, monthly): an alarm on `HoursSinceLastRun`, which the daily
-//   check-list measures from the run records every day.
+// - periods up to a day: an alarm on the task's proof of life (a Lambda's Invocations, a Fargate
+//   task's `Heartbeat`) in buckets over period + grace;
+// - longer periods (weekly, monthly): no alarm; the daily list's `checklist-freshness` dates the
+//   task's records every day and fails (pages) past period + grace.
 
 const MINUTE = 60;
 const HOUR = 3600;
@@ -33,11 +34,13 @@ export function schedulePeriodSeconds(expression: string): number {
   );
 }
 
+/** Alarm when the proof of life sums < 1 in every one of `evaluationPeriods` buckets of `period` seconds. */
+export type HeartbeatAlarmRule = { metric: "Heartbeat"; period: number; evaluationPeriods: number };
+
 export type HeartbeatRule =
-  /** Alarm when `Heartbeat` Sum < 1 in every one of `evaluationPeriods` buckets of `period` seconds. */
-  | { metric: "Heartbeat"; period: number; evaluationPeriods: number }
-  /** Alarm when `HoursSinceLastRun` exceeds `thresholdHours` (or is missing) two days running. */
-  | { metric: "HoursSinceLastRun"; period: number; evaluationPeriods: number; thresholdHours: number };
+  | HeartbeatAlarmRule
+  /** No alarm: the daily list's checklist-freshness fails when the last record is older than `thresholdHours`. */
+  | { metric: "checklist-freshness"; thresholdHours: number };
 
 /** The grace after a missed run before paging: a few probe minutes, or a couple of hours, or a day. */
 export function defaultGraceSeconds(period: number): number {
@@ -56,5 +59,5 @@ export function heartbeatRule(expression: string, graceSeconds?: number): Heartb
       throw new Error(`schedule ${expression}: period + grace exceeds CloudWatch's 7-day alarm range`);
     return { metric: "Heartbeat", period: bucket, evaluationPeriods };
   }
-  return { metric: "HoursSinceLastRun", period: DAY, evaluationPeriods: 2, thresholdHours: (period + grace) / HOUR };
+  return { metric: "checklist-freshness", thresholdHours: (period + grace) / HOUR };
 }

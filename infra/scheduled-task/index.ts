@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, Level } from "../../lambdas/core/contract";
-import { AlarmTarget, errorsAlarm, heartbeatAlarm, LevelTopics, levelAlarm } from "../alarms";
+import { AlarmTarget, errorsAlarm, heartbeatAlarm, LevelTopics, levelAlarm, silenceText } from "../alarms";
 import { taskRunbook } from "../runbooks";
 import { PolicyStatement, policyDocument } from "../storage/policies";
 import { createTaskFunction, TaskFunction, TaskFunctionArgs } from "../task-function";
@@ -89,7 +89,8 @@ export class ScheduledTask extends pulumi.ComponentResource {
   readonly alarms: {
     errors: aws.cloudwatch.MetricAlarm;
     deadLetters: aws.cloudwatch.MetricAlarm;
-    heartbeat: aws.cloudwatch.MetricAlarm;
+    /** Tasks run daily or more often; the daily list's checklist-freshness watches longer periods. */
+    heartbeat?: aws.cloudwatch.MetricAlarm;
   };
   /** Physical name shared by the function, the schedule and the `Task` metric dimension's value is `name`. */
   readonly physicalName: string;
@@ -267,10 +268,6 @@ export class ScheduledTask extends pulumi.ComponentResource {
       runbook,
     });
     const rule = this.heartbeat;
-    const silence =
-      rule.metric === "Heartbeat"
-        ? `aucune exécution réussie depuis ${(rule.period * rule.evaluationPeriods) / 60} min`
-        : `dernière exécution il y a plus de ${rule.thresholdHours} h (mesuré chaque jour par la check-list quotidienne)`;
     return {
       errors: errorsAlarm(
         target,
@@ -293,12 +290,15 @@ export class ScheduledTask extends pulumi.ComponentResource {
         comparisonOperator: "GreaterThanOrEqualToThreshold",
         treatMissingData: "notBreaching",
       }),
-      heartbeat: heartbeatAlarm(
-        target,
-        page("heartbeat", levels.heartbeat, `${what} ne tourne plus : ${silence}.`),
-        name,
-        rule,
-      ),
+      ...(rule.metric === "Heartbeat" && {
+        heartbeat: heartbeatAlarm(
+          target,
+          page("heartbeat", levels.heartbeat, `${what} ne tourne plus : ${silenceText(rule, "(Invocations)")}.`),
+          name,
+          rule,
+          this.function.fn.name,
+        ),
+      }),
     };
   }
 }

@@ -9,7 +9,7 @@
 // as data and loads no check, the CLI loads only what a command runs, and esbuild still bundles
 // every check into the list functions.
 import type { CheckLevels, CheckLoader } from "../core/check";
-import { DRILL_RECORDS_PREFIX, RECORDS_PREFIX, type Domain } from "../core/contract";
+import { DRILL_RECORDS_PREFIX, RECORDS_PREFIX, WEEKLY_REPORTS_PREFIX, type Domain } from "../core/contract";
 import { mergeNeeds, type Needs } from "../core/needs";
 import { BACKUPS_DAILY, BACKUPS_WEEKLY } from "./catalog-backups";
 import { BUSINESS_DAILY } from "./catalog-business";
@@ -99,10 +99,10 @@ export const CHECKLISTS: Record<ChecklistName, readonly CatalogEntry[]> = {
       runbook: [
         "aws scheduler get-schedule : vérifier que la planification existe et est ENABLED",
         "CloudWatch Logs du Lambda de la check-list : dernière exécution et son erreur",
-        "npm run ops -- checklist run <weekly|monthly> pour la rattraper à la main",
+        "npm run ops -- checklist run <weekly|monthly> pour la rattraper à la main (le rapport : relancer la fonction weekly-report)",
       ],
-      // Dates the weekly and monthly records and the restore drill's by listing them.
-      needs: { inputs: ["logsBucket"], logs: { list: [RECORDS_PREFIX, DRILL_RECORDS_PREFIX] } },
+      // Dates the weekly and monthly records, the restore drill's and the weekly report's by listing them.
+      needs: { inputs: ["logsBucket"], logs: { list: [RECORDS_PREFIX, DRILL_RECORDS_PREFIX, WEEKLY_REPORTS_PREFIX] } },
       check: async ({ s3 }) =>
         (require("../checks/checklist-freshness") as typeof import("../checks/checklist-freshness")).checklistFreshness(
           s3,

@@ -5,7 +5,7 @@
 // FINISH_MARGIN_MS, and checks that could not start are failed as not run, so the record,
 // metrics and incidents are always written before Lambda stops the run.
 import type { S3Client } from "@aws-sdk/client-s3";
-import { DEFAULT_CHECK_TIMEOUT_MS, DIMENSION, FINISH_MARGIN_MS, Level, METRIC, RECORDS_PREFIX } from "../core/contract";
+import { DEFAULT_CHECK_TIMEOUT_MS, FINISH_MARGIN_MS, Level, RECORDS_PREFIX } from "../core/contract";
 
 export { DEFAULT_CHECK_TIMEOUT_MS, FINISH_MARGIN_MS };
 import type { TaskInputs } from "../core/inputs";
@@ -21,7 +21,6 @@ import {
   type Check,
   type CheckContext,
   type CheckResult,
-  type ResultStatus,
   type RecordedResult,
   type RunRecord,
 } from "../core/check";
@@ -175,19 +174,7 @@ export async function runChecklist(list: ChecklistName | string, deps: RunDeps):
   };
   if (deps.inputs.logsBucket && deps.s3) await recordRun(list, record, deps, startedAt);
 
-  const count = (status: ResultStatus) => ({
-    value: results.filter((r) => r.status === status).length,
-    unit: "Count" as const,
-  });
-  deps.metrics.emit(
-    { [DIMENSION.checklist]: list },
-    {
-      [METRIC.checksOk]: count("ok"),
-      [METRIC.checksWarn]: count("warn"),
-      [METRIC.checksFail]: count("fail"),
-      [METRIC.checksSkipped]: count("skipped"),
-    },
-  );
+  // No per-status counts as metrics ($0.30 a series): each warn/fail pages itself, the record keeps the counts.
   // The heartbeat says "the list ran", whatever its checks found: failures page on their own.
   heartbeat(deps.metrics, deps.inputs.taskName);
   return record;

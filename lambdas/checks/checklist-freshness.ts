@@ -1,15 +1,20 @@
-// No check-list may be skipped silently. Daily and weekly runs have heartbeat alarms; a month
-// is longer than a CloudWatch alarm can look back (7 days), so the daily list measures how old
-// the last weekly and monthly run records are, emits it (the monthly list's dead man's switch
-// alarms on it) and fails when one is overdue.
+// No task may be skipped silently. Tasks run daily or more often have heartbeat alarms; a week
+// or a month is longer than a CloudWatch alarm can look back (7 days), so the daily list measures
+// how old the last weekly and monthly records are and fails (pages) when one is overdue: their
+// dead man's switch is this check, and the daily list's own heartbeat alarm watches the daily list.
 import type { S3Client, _Object } from "@aws-sdk/client-s3";
 import type { Check, CheckResult } from "../core/check";
-import { DIMENSION, DRILL_RECORDS_PREFIX, METRIC, RECORDS_PREFIX } from "../core/contract";
+import { DRILL_RECORDS_PREFIX, RECORDS_PREFIX, WEEKLY_REPORTS_PREFIX } from "../core/contract";
 import { listObjects } from "../lib/s3";
 
 const HOUR_MS = 3_600_000;
 /** Period of each watched list plus a day of grace, in hours. */
-export const OVERDUE_HOURS = { weekly: (7 + 1) * 24, monthly: (31 + 1) * 24, "backup-drill": (7 + 1) * 24 } as const;
+export const OVERDUE_HOURS = {
+  weekly: (7 + 1) * 24,
+  monthly: (31 + 1) * 24,
+  "backup-drill": (7 + 1) * 24,
+  "weekly-report": (7 + 1) * 24,
+} as const;
 
 /** Where each watched task's records are, and its `Task` dimension. */
 const WATCHED: Record<keyof typeof OVERDUE_HOURS, { prefix: string; task: string }> = {
@@ -17,13 +22,14 @@ const WATCHED: Record<keyof typeof OVERDUE_HOURS, { prefix: string; task: string
   monthly: { prefix: `${RECORDS_PREFIX}monthly/`, task: "monthly-checklist" },
   // The weekly restore drill runs in the backup image and writes its own records.
   "backup-drill": { prefix: DRILL_RECORDS_PREFIX, task: "backup-drill" },
+  "weekly-report": { prefix: WEEKLY_REPORTS_PREFIX, task: "weekly-report" },
 };
 
 export function checklistFreshness(s3: () => S3Client): Check {
   return {
     id: "checklist-freshness",
     title: "Les check-lists hebdomadaire et mensuelle ont tourné à temps",
-    async run({ inputs, now, signal, metrics }): Promise<CheckResult> {
+    async run({ inputs, now, signal }): Promise<CheckResult> {
       if (!inputs.logsBucket) throw new Error("no logs bucket (--logs-bucket / LOGS_BUCKET)");
       const client = s3();
       const [firstDaily] = await listObjects(client, inputs.logsBucket, `${RECORDS_PREFIX}daily/`, {
@@ -42,10 +48,6 @@ export function checklistFreshness(s3: () => S3Client): Check {
         const ageHours = latest?.LastModified ? (now.getTime() - latest.LastModified.getTime()) / HOUR_MS : undefined;
         // Without any record yet, the stack's own age (its first daily record) is what a run was due against.
         const hours = ageHours ?? runningHours;
-        metrics.emit(
-          { [DIMENSION.task]: WATCHED[list].task },
-          { [METRIC.hoursSinceLastRun]: { value: Math.round(hours * 10) / 10, unit: "None" } },
-        );
         findings.push({
           list,
           latestKey: latest?.Key,

@@ -156,23 +156,11 @@ export const ENV = {
  * the dashboard and the reports, and then says what pages instead: no metric is silent by mistake.
  */
 export const METRIC = {
-  /** 1 per successful run of a scheduled task; dimension `Task`. Alarmed: its absence pages (`<task>-heartbeat`). */
+  /**
+   * 1 per successful run of a task run as a process (Fargate); dimension `Task`. Alarmed: its absence
+   * pages (`<task>-heartbeat`). In Lambda the alarm reads AWS/Lambda Invocations and this is not emitted.
+   */
   heartbeat: "Heartbeat",
-  /**
-   * Hours since a task's last run record, dimension `Task`; emitted by the daily list for
-   * tasks whose period is longer than CloudWatch's 7-day alarm range (the monthly list),
-   * so their dead man's switch is an alarm on this metric instead of on `Heartbeat`. Alarmed (`<task>-heartbeat`).
-   */
-  hoursSinceLastRun: "HoursSinceLastRun",
-  /**
-   * Check results of one run, per status; dimension `Checklist`. Dashboard and reports: each
-   * warn/fail already pages as its own incident, at that check's level.
-   */
-  checksOk: "ChecksOk",
-  checksWarn: "ChecksWarn",
-  checksFail: "ChecksFail",
-  /** Checks not run because what they need was already reported down (the database): not fails. Dashboard only: the one failing check pages. */
-  checksSkipped: "ChecksSkipped",
   /** Health probe, dimension `App`: 1 when /api/health answered 2xx with a healthy body in time, else 0. Alarmed (`<app>-app-down`, level 3); the weekly `uptime` check reads it. */
   up: "Up",
   /** Health probe: milliseconds until the response was read (the timeout when there was none). Alarmed on p95 (`<app>-app-slow`). */
@@ -201,12 +189,11 @@ export const METRIC = {
   logDeliveriesTooLarge: "LogDeliveriesTooLarge",
 } as const;
 
-/** The metrics no alarm reads: for the dashboard and the reports (each says above what pages instead). */
+/**
+ * The metrics no alarm reads: for the dashboard and the reports (each says above what pages instead).
+ * A series costs $0.30 a month: per-status check counts are not metrics, the run records keep them.
+ */
 export const DASHBOARD_METRICS: readonly string[] = [
-  METRIC.checksOk,
-  METRIC.checksWarn,
-  METRIC.checksFail,
-  METRIC.checksSkipped,
   METRIC.backupBytes,
   METRIC.backupSeconds,
   METRIC.drillSeconds,

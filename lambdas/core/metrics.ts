@@ -14,11 +14,17 @@ export interface MetricsSink {
 /** For local runs whose stdout is for people (or --json): metrics are dropped. */
 export const noMetrics: MetricsSink = { emit() {} };
 
-/** "This task ran" (dimension Task), with any other metrics of the same run. */
+/**
+ * "This task ran" (dimension Task), with any other metrics of the same run. In Lambda the alarm
+ * reads AWS/Lambda's free Invocations instead, so `Heartbeat` (a paid series) is only emitted
+ * by a task run as a process (Fargate), whose alarm reads it.
+ */
 export function heartbeat(
   metrics: MetricsSink,
   taskName: string,
   others: Record<string, { value: number; unit: Unit }> = {},
+  inLambda = !!process.env.AWS_LAMBDA_FUNCTION_NAME,
 ): void {
-  metrics.emit({ [DIMENSION.task]: taskName }, { [METRIC.heartbeat]: { value: 1, unit: "Count" }, ...others });
+  const all = inLambda ? others : { [METRIC.heartbeat]: { value: 1, unit: "Count" as const }, ...others };
+  if (Object.keys(all).length) metrics.emit({ [DIMENSION.task]: taskName }, all);
 }

@@ -1,8 +1,9 @@
 // The cost of the current plan, pinned: a change that adds cost shows here, in review.
 import { readFileSync } from "fs";
 import * as path from "path";
-import { costPlan } from "../../bin/cost";
-import { customMetrics, estimate, runsPerMonth, totals, type PriceTable } from "../../bin/cost-model";
+import { costPlan, smsParts } from "../../bin/cost";
+import { customMetrics, estimate, runsPerMonth, totals, type PriceTable, type SmsPaging } from "../../bin/cost-model";
+import { alarmSms, gsm7Length } from "../../lambdas/paging/sms";
 import type { Plan } from "../../infra/plan";
 
 jest.setTimeout(120_000);
@@ -10,16 +11,18 @@ jest.setTimeout(120_000);
 let plan: Plan;
 let app: string;
 let table: PriceTable;
+let sms: SmsPaging;
 beforeAll(async () => {
-  ({ plan, app, table } = await costPlan());
+  ({ plan, app, table, sms } = await costPlan());
 });
 
 const within10 = (value: number, pinned: number) => expect(Math.abs(value - pinned) / pinned).toBeLessThanOrEqual(0.1);
 
 test("the plan's monthly estimate stays within ±10 % of the pinned one (update it with the README's output when the plan changes on purpose)", () => {
-  const { total, afterFree, largest } = totals(estimate(plan, app, table));
-  within10(total, 23.3);
-  within10(afterFree, 18.2);
+  const { total, afterFree, largest } = totals(estimate(plan, app, table, sms));
+  within10(total, 16.21);
+  within10(afterFree, 11.14);
+  // Alarms and secrets are both $2.00 after the free tier: their order is the table's.
   expect(largest.map((i) => `${i.service} ${i.item}`)).toEqual([
     "CloudWatch custom metrics",
     "CloudWatch alarms",
@@ -37,17 +40,22 @@ test("every price has a unit, a source and a date; every item is priced from the
       ok: p.usd > 0 && !!p.per && /^https:\/\/aws\.amazon\.com\//.test(p.source) && /^\d{4}-\d\d-\d\d$/.test(p.date),
     }).toEqual({ name, ok: true });
   }
-  for (const item of estimate(plan, app, table)) expect(data.prices).toHaveProperty([item.price]);
+  for (const item of estimate(plan, app, table, sms)) expect(data.prices).toHaveProperty([item.price]);
 });
 
 test("counts come from the plan: alarms, secrets, the metric filters and the schedules' runs", () => {
-  const items = estimate(plan, app, table);
+  const items = estimate(plan, app, table, sms);
   const count = (type: string) => plan.resources.filter((r) => r.type === type).length;
   expect(items.find((i) => i.item === "alarms")!.quantity).toBe(count("aws:cloudwatch/metricAlarm:MetricAlarm"));
   expect(items.find((i) => i.item === "secrets")!.quantity).toBe(count("aws:secretsmanager/secret:Secret"));
+  // Filters are free; the metrics they count into are priced (twelve filters, two metrics).
+  const filterMetrics = plan.resources
+    .filter((r) => r.type === "aws:cloudwatch/logMetricFilter:LogMetricFilter")
+    .map((f) => f.inputs.metricTransformation.name);
   expect(customMetrics(plan, app).find((m) => m.name === "security metric filters")!.series).toBe(
-    count("aws:cloudwatch/logMetricFilter:LogMetricFilter"),
+    new Set(filterMetrics).size,
   );
+  expect([filterMetrics.length, new Set(filterMetrics).size]).toEqual([12, 2]);
   expect(runsPerMonth("rate(1 minute)")).toBeCloseTo(43_833.6, 0);
   expect(runsPerMonth("cron(0 8 ? * MON *)")).toBeCloseTo(4.35, 2);
   expect(runsPerMonth("cron(0 3 1 * ? *)")).toBe(1);
@@ -57,8 +65,30 @@ test("counts come from the plan: alarms, secrets, the metric filters and the sch
 });
 
 test("free allowances only lower the bill, and each is spent once", () => {
-  const items = estimate(plan, app, table);
+  const items = estimate(plan, app, table, sms);
   for (const i of items) expect(i.usdAfterFree).toBeLessThanOrEqual(i.usd + 1e-9);
   const metrics = items.find((i) => i.item === "custom metrics")!;
   expect(metrics.usd - metrics.usdAfterFree).toBeCloseTo(10 * table.prices["cloudwatch.metric"].usd, 6);
+});
+
+test("SMS are priced as the formatter writes them: one GSM-7 part to each level-3 number", () => {
+  // The longest level-3 page the stack sends: the app-down alarm with a long reason, an accent and a runbook link.
+  const text = alarmSms(
+    {
+      AlarmName: `${app}-app-down`,
+      AlarmDescription: `Niveau 3 (urgence), réponse < 15 min (Service inaccessible). ${"L'application ne répond plus à /api/health, ni en écriture ni en lecture ; ".repeat(4)}\nRunbook:\n1. …`,
+      NewStateValue: "ALARM",
+      StateChangeTime: "2026-12-02T06:13:01.000+0000",
+    },
+    3,
+    app,
+    `https://${"o".repeat(40)}.elegance-mobilite.fr/rb`,
+  )!;
+  const septets = gsm7Length(text);
+  expect(septets).toBeDefined();
+  expect(smsParts(septets!)).toBe(1);
+  expect(sms).toEqual({ numbers: 3, parts: 1 });
+  expect(smsParts(161)).toBe(2);
+  const line = estimate(plan, app, table, sms).find((i) => i.price === "sns.smsFrancePart")!;
+  expect(line).toMatchObject({ item: "SMS to France: 4 level-3 pages × 3 numbers × 1 part", quantity: 12 });
 });

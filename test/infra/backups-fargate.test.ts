@@ -211,12 +211,27 @@ describe("backups.runner: fargate", () => {
     });
     expect(alarm("elegance-mobilite-backup-failed").alarmDescription).toContain("Code 124 : durée maximale (180 min");
     expect(alarm("elegance-mobilite-backup-drill-failed").alarmActions).toEqual([topicArn(1)]);
-    // The same heartbeat alarms as the Lambdas had, unchanged.
-    for (const name of ["elegance-mobilite-backup-heartbeat", "elegance-mobilite-backup-drill-heartbeat"]) {
-      const { alarmDescription: _a, ...onFargate } = alarm(name);
-      const { alarmDescription: _b, ...onLambda } = inputs(lambdaPlan, "aws:cloudwatch/metricAlarm:MetricAlarm", name);
-      expect(onFargate).toEqual(onLambda);
-    }
+    // The same heartbeat alarm as the Lambda had, but that a Fargate task's proof of life is its Heartbeat
+    // (a Lambda's is its free Invocations); the weekly drill has none on either (checklist-freshness pages).
+    const {
+      alarmDescription: _a,
+      namespace,
+      metricName,
+      dimensions,
+      ...onFargate
+    } = alarm("elegance-mobilite-backup-heartbeat");
+    const lambda = inputs(lambdaPlan, "aws:cloudwatch/metricAlarm:MetricAlarm", "elegance-mobilite-backup-heartbeat");
+    const { alarmDescription: _b, namespace: _n, metricName: _m, dimensions: _d, ...onLambda } = lambda;
+    expect(onFargate).toEqual(onLambda);
+    expect({ namespace, metricName, dimensions }).toEqual({
+      namespace: "EleganceOps",
+      metricName: "Heartbeat",
+      dimensions: { Task: "backup" },
+    });
+    for (const p of [plan, lambdaPlan])
+      expect(ofType(p, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name)).not.toContain(
+        "elegance-mobilite-backup-drill-heartbeat",
+      );
     expect(inputs(plan, "aws:cloudwatch/eventTarget:EventTarget", "elegance-mobilite-backup-stopped").arn).toContain(
       "log-group:/aws/events/elegance-mobilite-backup-stopped",
     );

@@ -1,6 +1,7 @@
 // The spine under Pulumi mocks: every scheduled function, its schedule, role, log group, DLQ
 // and alarms, read from the real inputs of the prod stack's plan.
 import { heartbeatRule, schedulePeriodSeconds } from "../../infra/scheduled-task/heartbeat";
+import { OVERDUE_HOURS } from "../../lambdas/checks/checklist-freshness";
 import { find, ofType, planStack, Plan, PlannedResource } from "../support/pulumi";
 
 let plan: Plan;
@@ -134,7 +135,7 @@ describe("every Lambda", () => {
     expect(JSON.stringify(policyOf("elegance-mobilite-health-probe-policy"))).not.toContain("secretsmanager");
   });
 
-  it("has the three alarms: errors, dead letters, heartbeat", () => {
+  it("has its alarms: errors, dead letters, and a heartbeat when run daily or more often", () => {
     for (const task of TASKS) {
       const name = `elegance-mobilite-${task}`;
       expect(alarm(`${name}-errors`)).toMatchObject({
@@ -148,11 +149,14 @@ describe("every Lambda", () => {
         metricName: "ApproximateNumberOfMessagesVisible",
         dimensions: { QueueName: `${name}-dlq` },
       });
-      expect(alarm(`${name}-heartbeat`)).toMatchObject({
-        namespace: "EleganceOps",
-        dimensions: { Task: task },
-        treatMissingData: "breaching",
-      });
+      // Up to a day, AWS/Lambda's free Invocations; beyond, the daily list's checklist-freshness pages.
+      if (!["weekly-checklist", "monthly-checklist", "backup-drill", "weekly-report"].includes(task))
+        expect(alarm(`${name}-heartbeat`)).toMatchObject({
+          namespace: "AWS/Lambda",
+          metricName: "Invocations",
+          dimensions: { FunctionName: name },
+          treatMissingData: "breaching",
+        });
     }
   });
 });
@@ -188,7 +192,13 @@ describe("check-list permissions", () => {
     // The prod stack file has the Vercel log drain: the daily log check reads its deliveries.
     expect(daily.ListLogs.Condition).toEqual({
       StringLike: {
-        "s3:prefix": ["reports/checklists/*", "reports/backups/drills/*", "app/vercel/*", "access/vercel/*"],
+        "s3:prefix": [
+          "reports/checklists/*",
+          "reports/backups/drills/*",
+          "reports/weekly/*", // checklist-freshness dates the weekly report
+          "app/vercel/*",
+          "access/vercel/*",
+        ],
       },
     });
     const monthly = Object.fromEntries(statements("monthly").map((x) => [x.Sid, x]));
@@ -253,9 +263,11 @@ describe("check-list permissions", () => {
 });
 
 describe("the heartbeat (dead man's switch)", () => {
-  it("follows each schedule's period: buckets of Heartbeat up to a day, HoursSinceLastRun beyond", () => {
+  it("follows each schedule's period: buckets of the function's Invocations up to a day, the daily list's check beyond", () => {
     expect(alarm("elegance-mobilite-health-probe-heartbeat")).toMatchObject({
-      metricName: "Heartbeat",
+      namespace: "AWS/Lambda",
+      metricName: "Invocations",
+      dimensions: { FunctionName: "elegance-mobilite-health-probe" },
       statistic: "Sum",
       period: 60,
       evaluationPeriods: 5,
@@ -264,23 +276,18 @@ describe("the heartbeat (dead man's switch)", () => {
       comparisonOperator: "LessThanThreshold",
     });
     expect(alarm("elegance-mobilite-daily-checklist-heartbeat")).toMatchObject({
-      metricName: "Heartbeat",
+      metricName: "Invocations",
       period: 3600,
       evaluationPeriods: 26,
       datapointsToAlarm: 26,
     });
-    expect(alarm("elegance-mobilite-weekly-checklist-heartbeat")).toMatchObject({
-      metricName: "HoursSinceLastRun",
-      statistic: "Maximum",
-      period: 86400,
-      evaluationPeriods: 2,
-      threshold: 192,
-      comparisonOperator: "GreaterThanThreshold",
-    });
-    expect(alarm("elegance-mobilite-monthly-checklist-heartbeat")).toMatchObject({
-      metricName: "HoursSinceLastRun",
-      threshold: 768,
-    });
+    // Past a day no alarm can look back far enough: the daily list's checklist-freshness fails (pages) instead.
+    const names = ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name);
+    for (const task of ["weekly-checklist", "monthly-checklist", "backup-drill", "weekly-report"])
+      expect(names).not.toContain(`elegance-mobilite-${task}-heartbeat`);
+    expect(heartbeatRule("cron(0 8 ? * MON *)")).toEqual({ metric: "checklist-freshness", thresholdHours: 192 });
+    expect(heartbeatRule("cron(0 3 1 * ? *)")).toEqual({ metric: "checklist-freshness", thresholdHours: 768 });
+    expect(OVERDUE_HOURS).toEqual({ weekly: 192, monthly: 768, "backup-drill": 192, "weekly-report": 192 });
     for (const a of ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm"))
       expect(a.inputs.period * a.inputs.evaluationPeriods).toBeLessThanOrEqual(7 * 86400);
   });

@@ -126,14 +126,8 @@ describe("runChecklist", () => {
     expect(bodies[1].page).toMatch(/Runbook:\n1\. Supabase Dashboard/);
     expect(bodies[0].dedupKey).toBe("elegance-mobilite/daily/app-health");
 
-    // EMF: counts per status for the list, and the heartbeat of the task.
+    // EMF: the heartbeat of the task only (per-status counts stay in the run record, not in paid metrics).
     expect(records).toEqual([
-      {
-        namespace: "EleganceOps",
-        dimensions: { Checklist: "daily" },
-        metrics: { ChecksOk: 1, ChecksWarn: 1, ChecksFail: 2, ChecksSkipped: 0 },
-        units: { ChecksOk: "Count", ChecksWarn: "Count", ChecksFail: "Count", ChecksSkipped: "Count" },
-      },
       {
         namespace: "EleganceOps",
         dimensions: { Task: "daily-checklist" },
@@ -244,11 +238,6 @@ describe("runChecklist", () => {
       metrics: { Heartbeat: 1 },
       units: { Heartbeat: "Count" },
     });
-    expect(records).toContainEqual(
-      expect.objectContaining({
-        dimensions: { Checklist: "daily" },
-        metrics: { ChecksOk: 0, ChecksWarn: 0, ChecksFail: 3, ChecksSkipped: 0 },
-      }),
-    );
+    expect(records.filter((r) => "Checklist" in r.dimensions)).toEqual([]);
   });
 });
