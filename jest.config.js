@@ -11,6 +11,8 @@ module.exports = {
   // 2-core machine overlap those waits (jest's default there is one worker, cores - 1).
   maxWorkers: 3,
   // One throwaway PostgreSQL for the whole run; each test file copies its template (test/support/db.ts).
+  // Files marked `// @slow` first, also on a fresh clone where jest has no durations to go by.
+  testSequencer: "<rootDir>/test/support/sequencer.js",
   globalSetup: "<rootDir>/test/support/global-setup.ts",
   globalTeardown: "<rootDir>/test/support/global-teardown.ts",
 };

@@ -14,17 +14,10 @@
 import type { Client } from "pg";
 import { batchInOneTrip, inTransaction, runTask } from "../core/session";
 import { pageRanges, rowsPerPageSql } from "./page-ranges";
-import {
-  createDependentArchives,
-  describeKey,
-  findReferences,
-  reaches,
-  References,
-  rowsOf,
-  unreferenced,
-} from "./archive-references";
+import { createDependentArchives, findReferences, unreferenced } from "./archive-references";
 import { checkedMoveSql, differingCopies, moveReferenced, readChecked } from "./archive-guarded";
 import { phaseTimer, progressOf, TaskOptions, TaskResult } from "../core/task";
+import { archiveDryRun, keptBy, keptSummary } from "./archive-dry-run";
 
 export interface ArchiveOptions extends TaskOptions {
   /** Rides created before now() minus this are archived (guide: 6 months). */
@@ -139,7 +132,18 @@ async function run(
     copies = Number(found.copies);
     before = Number(found.archived);
   }
-  if (dryRun) return dryRunOf(client, { old, movable, refs, at, archiveExists, batchSize: options.batchSize, began });
+  if (dryRun)
+    return archiveDryRun(client, {
+      task: TASK,
+      old,
+      movable,
+      refs,
+      at,
+      archiveExists,
+      batchSize: options.batchSize,
+      targetMs: PACING.targetMs,
+      began,
+    });
   // The archive tables appear together or not at all: a run killed here leaves none half made.
   await inTransaction(client, async () => {
     if (!archiveExists) {
@@ -273,81 +277,6 @@ async function run(
       ...(referenced ? { keptBy: kept?.by, dependentsMoved: done.dependents } : {}),
     },
     summary: `moved ${done.moved} rides created before ${at.toISOString()} to rides_archive${withDeps}${alreadyArchived ? ` (${alreadyArchived} were already archived identically)` : ""}; archive holds ${after}${kept ? keptSummary(kept) : ""}`,
-  };
-}
-
-/** Old rides still referenced, in total and per referencing table (a ride may count for several). */
-async function keptBy(
-  client: Client,
-  refs: References,
-  old: string,
-): Promise<{ total: number; by: Record<string, number> }> {
-  const tables = [...new Set(refs.blockers.map((b) => b.table))];
-  const reached = (t: string) =>
-    refs.blockers
-      .filter((b) => b.table === t)
-      .map((b) => reaches(refs, b))
-      .join(" OR ");
-  const {
-    rows: [k],
-  } = await client.query(
-    `SELECT count(*) FILTER (WHERE NOT (${unreferenced(refs)})) AS total${tables.map((t, i) => `, count(*) FILTER (WHERE ${reached(t)}) AS k${i}`).join("")} FROM public.rides r WHERE ${old}`,
-  );
-  return { total: Number(k.total), by: Object.fromEntries(tables.map((t, i) => [t, Number(k[`k${i}`])])) };
-}
-
-const keptSummary = (kept: { total: number; by: Record<string, number> }) =>
-  kept.total
-    ? `; kept: ${Object.entries(kept.by)
-        .filter(([, n]) => n)
-        .map(([t, n]) => `${n.toLocaleString("en")} rides still referenced by ${t}`)
-        .join(", ")}`
-    : "";
-
-async function dryRunOf(
-  client: Client,
-  o: {
-    old: string;
-    movable: string;
-    refs: References;
-    at: Date;
-    archiveExists: boolean;
-    batchSize: number;
-    began: number;
-  },
-): Promise<TaskResult> {
-  const referenced = o.refs.blockers.length + o.refs.dependents.length > 0;
-  const {
-    rows: [found],
-  } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM public.rides r WHERE ${o.movable}`);
-  const total = Number(found.n);
-  const batches = Math.ceil(total / o.batchSize);
-  const kept = referenced ? await keptBy(client, o.refs, o.old) : undefined;
-  const withDeps: Record<string, number> = {};
-  for (const d of o.refs.dependents) {
-    withDeps[d.table] = Number(
-      (await client.query(`SELECT count(*) AS n FROM ${d.table} d WHERE ${rowsOf(o.refs, d.table, "d", o.movable)}`))
-        .rows[0].n,
-    );
-  }
-  const plan = [
-    ...o.refs.dependents.map((d) => `${withDeps[d.table]} rows of ${d.table} move with their rides to ${d.archive}`),
-    ...o.refs.blockers.map((b) => `${describeKey(b)} keeps the rides it references`),
-  ];
-  return {
-    task: TASK,
-    dryRun: true,
-    counts: {
-      toMove: total,
-      batches,
-      batchSize: o.batchSize,
-      createArchive: o.archiveExists ? 0 : 1,
-      ...(kept ? { kept: kept.total } : {}),
-    },
-    longestTransactionMs: 0,
-    durationMs: performance.now() - o.began,
-    details: referenced ? { keptBy: kept?.by, dependents: withDeps, plan } : undefined,
-    summary: `would move ${total} rides created before ${o.at.toISOString()} in at most ${batches} batches (${o.batchSize} rides or more each, sized to take about ${PACING.targetMs} ms)${o.archiveExists ? "" : ", after creating rides_archive"}${plan.length ? `; ${plan.join("; ")}` : ""}${kept ? keptSummary(kept) : ""}`,
   };
 }
 

@@ -2,6 +2,7 @@
 // backup passes; a flipped byte, a sequence behind its column, a manifest the restore does not
 // match and a shrunken dump each fail with a message that says so, and a corrupt object never
 // gets committed into a target.
+// @slow: started first (test/support/sequencer.js)
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";

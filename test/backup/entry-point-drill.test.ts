@@ -2,6 +2,7 @@
 // backup-drill/index.js`, as the ECS Fargate task does) and as Lambda's runtime calls it (the
 // module's `handler`), each in a child process as a non-root user (PostgreSQL refuses root, as
 // on Fargate where the task runs as `postgres`): the same drill record, heartbeat and metrics.
+// @slow: started first (test/support/sequencer.js)
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";

@@ -1,6 +1,7 @@
 // Backups cut at random points: pg_dump's connection terminated, the S3 server gone, the
 // process killed. Never a manifest for a cut dump, never a completed object passed off as a
 // backup, no multipart parts left once a run gets through; the check says `fail` meanwhile.
+// @slow: started first (test/support/sequencer.js)
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";

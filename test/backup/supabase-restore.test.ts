@@ -2,6 +2,7 @@
 // `must be member of role "supabase_admin"` (and, with --no-owner, at `permission denied to
 // create extension`): the managed schemas and existing extensions are skipped and reported,
 // the app's roles keep their grants, and one transaction still commits only after the sha-256.
+// @slow: started first (test/support/sequencer.js)
 import type { Client } from "pg";
 import { runBackup } from "../../lambdas/backup/dump";
 import type { Manifest } from "../../lambdas/backup/manifest";

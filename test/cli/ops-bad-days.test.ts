@@ -1,5 +1,6 @@
 // Issue 19, "bad input and bad days", as an operator meets them: a wrong password, a server that
 // never answers, a missing bucket, a wrong flag. Each case failed before its fix.
+// @slow: started first (test/support/sequencer.js)
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,6 +1,7 @@
 // `ops report weekly --out <dir>` against the test bed: run records written by the check-lists'
 // own code and a metrics export written by the export's own code into the S3-protocol server,
 // the alarms' history from the SDK mock; the page then opened in headless Chromium, offline.
+// @slow: started first (test/support/sequencer.js)
 import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { mockClient } from "aws-sdk-client-mock";
 import { mkdtemp, readFile } from "node:fs/promises";

@@ -1,6 +1,7 @@
 // `npm start` as a person runs it: a whole rehearsal, a second one on the kept demo data, and a
 // Ctrl-C in the middle that leaves no process, port or temp dir behind. On a demo of 30 000 rides
 // (`--rides`): the same steps as the default 200 000, a fifth of the time.
+// @slow: started first (test/support/sequencer.js)
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";

@@ -1,5 +1,6 @@
 // Moving old rides to rides_archive on the real PostgreSQL: killed at random points and re-run,
 // every ride ends in exactly one table with its content intact; dry run, lock, refusals.
+// @slow: started first (test/support/sequencer.js)
 import type { Client } from "pg";
 import { archiveRides } from "../../lambdas/tasks/archive-rides";
 import { useFreshDatabase } from "../support/db";
