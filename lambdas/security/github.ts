@@ -49,18 +49,11 @@ async function contents(
     });
   } catch (error) {
     if (!(error instanceof SourceUnavailableError)) throw error;
-    if (error.status === 401)
-      throw new Error(
-        `${where}: HTTP 401 Bad credentials: ${GITHUB_TOKEN_KEY} is invalid or expired; set a new token`,
-        {
-          cause: error,
-        },
-      );
-    if (error.status === 403)
-      throw new Error(
-        `${where}: HTTP 403 for ${path || "/"}: ${GITHUB_TOKEN_KEY} lacks read access to the repository's contents, or the API rate limit is reached (${error.message})`,
-        { cause: error },
-      );
+    const refused: Record<number, string> = {
+      401: `HTTP 401 Bad credentials: ${GITHUB_TOKEN_KEY} is invalid or expired; set a new token`,
+      403: `HTTP 403 for ${path || "/"}: ${GITHUB_TOKEN_KEY} lacks read access to the repository's contents, or the API rate limit is reached (${error.message})`,
+    };
+    if (error.status && refused[error.status]) throw new Error(`${where}: ${refused[error.status]}`, { cause: error });
     throw error;
   }
   if (answer === undefined) return undefined;

@@ -1,6 +1,9 @@
 // The app's lock-file from its GitHub repository (`security.lockfile: github`) through a fake of
 // GitHub's contents API on loopback: found and scanned, a 404 and a 401 said by repository, branch,
 // path and config key; the config keys' messages; the token never in the settings variable.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { inputsFromEnv } from "../../lambdas/core/inputs";
 import { githubLockfile } from "../../lambdas/security/github";
 import { JsonClient } from "../../lambdas/security/http";
@@ -10,8 +13,9 @@ import { settingVariables } from "../../infra/config/settings";
 import { startGithubApi, type FakeGithub } from "../support/github-api";
 import { startNpmRegistry, type FakeRegistry } from "../support/npm-registry";
 import { startOsv, type FakeOsv } from "../support/osv-api";
-import { problemsOf, prodRawConfig } from "../support/pulumi";
-import { APP_LOCK, NPM_ADVISORIES, OSV_VULNS } from "./fixtures";
+import { ops } from "../cli/support";
+import { problemsOf, prodRawConfig, PROD_STACK_FILE } from "../support/pulumi";
+import { APP_LOCK, NPM_ADVISORIES, OSV_VULNS, YARN_LOCK } from "./fixtures";
 
 const TOKEN = "github_pat_" + "A1b2".repeat(10);
 const REPO = "elegance-mobilite/app";
@@ -79,18 +83,7 @@ describe("security.lockfile: github", () => {
 
   it("reads a configured path in base64 when the raw form is not given, with package.json beside a yarn.lock", async () => {
     github.rawMediaType = false;
-    github.repos[REPO].branches.release["apps/web/yarn.lock"] = [
-      "# yarn lockfile v1",
-      "",
-      "express@4.17.1:",
-      '  version "4.17.1"',
-      "  dependencies:",
-      '    qs "6.7.0"',
-      "",
-      "qs@6.7.0:",
-      '  version "6.7.0"',
-      "",
-    ].join("\n");
+    github.repos[REPO].branches.release["apps/web/yarn.lock"] = YARN_LOCK;
     github.repos[REPO].branches.release["apps/web/package.json"] = JSON.stringify({
       dependencies: { express: "4.17.1" },
     });
@@ -137,6 +130,39 @@ describe("security.lockfile: github", () => {
     expect(scanResult(scan).summary).toContain("not scanned: 1 lock-file(s)");
     // Not retried: a refused token does not get better.
     expect(github.requests).toHaveLength(1);
+  });
+
+  it("a 403 names the token's key and the rate limit, a 503 is retried", async () => {
+    github.fail(/contents\/$/, 403, 1);
+    const forbidden = await runScan(inputs({ branch: "release" }, withToken), "2026-12-01");
+    expect(forbidden.unreadable[0]).toMatch(
+      /^app lock-file: GitHub elegance-mobilite\/app \(branch release\): HTTP 403 for \/: security\.github\.token lacks read access .*rate limit/,
+    );
+    github.requests.length = 0;
+    github.fail(/package-lock\.json$/, 503, 1);
+    const retried = await runScan(inputs({ branch: "release" }, withToken), "2026-12-01", { retryBaseMs: 5 });
+    expect(retried.unreadable).toEqual([]);
+    expect(github.requests).toHaveLength(3);
+  });
+
+  it("ops security audit reads the stack file's repository with GITHUB_TOKEN", async () => {
+    const stackFile = path.join(mkdtempSync(path.join(tmpdir(), "github-")), "Pulumi.test.yaml");
+    writeFileSync(
+      stackFile,
+      [
+        readFileSync(PROD_STACK_FILE, "utf8"),
+        "  elegance-ops:security:",
+        "    lockfile: github",
+        "    github: { repository: elegance-mobilite/app, branch: release }",
+      ].join("\n"),
+    );
+    const args = ["security", "audit", "--registry", registry.url, "--osv-url", osv.url, "--stack-file", stackFile];
+    const { code, stdout } = await ops([...args, "--json"], { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.url });
+    expect(code).toBe(1);
+    const result = JSON.parse(stdout);
+    expect(result.details.reports[0].origin).toBe("app: GitHub elegance-mobilite/app@release package-lock.json");
+    expect(result.details.unreadable).toEqual([]);
+    expect(result.details.requests.GitHub).toBe(2);
   });
 
   it("is not read unless security.lockfile is github", () => {
