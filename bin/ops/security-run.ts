@@ -1,6 +1,8 @@
 // The work of `ops security audit`, loaded only when it runs.
 import type { Finding } from "../../lambdas/security/findings";
-import { runScan, scanResult } from "../../lambdas/security/scan";
+import { OSV_CACHE_KEY } from "../../lambdas/security/osv-cache";
+import { runScan, scanResult, type ScanResult } from "../../lambdas/security/scan";
+import { createS3Client } from "../../lambdas/lib/s3";
 import type { SecurityInputs, TaskInputs } from "../../lambdas/core/inputs";
 import { inputValue, taskInputs, UsageError } from "./inputs";
 import { print } from "./output";
@@ -58,11 +60,28 @@ export function securityInputs(
   return { inputs, security };
 }
 
+/** What the run did with OSV's detail cache, said once: reused from the logs bucket, or fetched uncached. */
+function cacheLine(scan: ScanResult, bucket: string | undefined): string {
+  if (!bucket)
+    return "OSV details fetched uncached (no --logs-bucket or LOGS_BUCKET: the weekly function's cache in the logs bucket was not used)";
+  const c = scan.osvCache!;
+  const problems = c.problems.map((p) => `; warn: ${p}`).join("");
+  return `OSV details: ${c.reused} reused from s3://${bucket}/${OSV_CACHE_KEY}, ${c.fetched} fetched${problems}`;
+}
+
 export async function securityAuditRun(options: Record<string, any>): Promise<void> {
-  const { security } = securityInputs(options, "security-audit");
-  const scan = await runScan(security, new Date().toISOString().slice(0, 10), { retryBaseMs: options.retryBaseMs });
+  const { inputs, security } = securityInputs(options, "security-audit");
+  const bucket = inputs.logsBucket;
+  const store = bucket ? { s3: () => createS3Client(), bucket } : undefined;
+  const scan = await runScan(
+    security,
+    new Date().toISOString().slice(0, 10),
+    { retryBaseMs: options.retryBaseMs },
+    store,
+  );
   const result = scanResult(scan);
-  print(options, { ...result, id: "security-audit" }, () => {
+  const osvCache = cacheLine(scan, bucket);
+  print(options, { ...result, id: "security-audit", osvCache }, () => {
     const out: string[] = [];
     for (const r of scan.reports) {
       out.push(
@@ -73,6 +92,7 @@ export async function securityAuditRun(options: Record<string, any>): Promise<vo
       out.push(...r.findings.map(line));
     }
     for (const u of scan.unreadable) out.push(`warn: ${u}`);
+    out.push(osvCache);
     out.push(
       `requests: ${Object.entries(scan.requests)
         .map(([s, n]) => `${s} ${n}`)

@@ -52,6 +52,13 @@ export const SECRET_FIELDS: readonly SecretField[] = [
     optional: true,
   },
   {
+    path: "security.github.token",
+    example: "github_pat_0123456789abcdefABCDEF_0123456789abcdef",
+    description:
+      "GitHub token (fine-grained, Contents: read-only on the app's repository) for security.lockfile: github; a public repository needs none.",
+    optional: true,
+  },
+  {
     path: "access.supabaseToken",
     example: "sbp_0123456789abcdef0123456789abcdef01234567",
     description:

@@ -14,6 +14,7 @@ import {
 import { catalogKeys, CHECKLIST_NAMES } from "../../lambdas/checklist/catalog";
 import { checksOverTimeout, functionsShape } from "./functions";
 import { reportSchemas } from "./reports";
+import { checkLockfileSource, lockfileSourceShape } from "./lockfile-source";
 import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "../../lambdas/core/database-thresholds";
 import { DEFAULT_LOG_THRESHOLDS } from "../../lambdas/core/log-thresholds";
 
@@ -488,7 +489,9 @@ const security = section({
     z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i),
     "the Snyk organization's id (a UUID: Snyk › Settings › General › Organization ID)",
   ).optional(),
-});
+  // Optional: the app's lock-file from its GitHub repository instead of the Vercel deployment (./lockfile-source.ts).
+  ...lockfileSourceShape(doc, toSecret),
+}).superRefine(checkLockfileSource, whenObject);
 
 // "Revue des accès" (monthly): who is approved, with which role, where.
 const accessRole = doc(z.enum(["viewer", "developer", "admin", "owner"]), "one of viewer, developer, admin, owner");

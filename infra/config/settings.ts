@@ -31,8 +31,14 @@ export function settingVariables(config: StackConfig): Record<SettingName, Recor
         ...backupRunners(config),
       }),
     },
-    // The Snyk token is a secret (Secrets Manager): never in the settings variable.
-    security: { [ENV.securitySettings]: JSON.stringify({ ...config.security, snykToken: undefined }) },
+    // The Snyk and GitHub tokens are secrets (Secrets Manager): never in the settings variable.
+    security: {
+      [ENV.securitySettings]: JSON.stringify({
+        ...config.security,
+        snykToken: undefined,
+        github: config.security.github && { ...config.security.github, token: undefined },
+      }),
+    },
     // Without its token (a secret, read from Secrets Manager), the Supabase part is skipped.
     access: { [ENV.accessSettings]: JSON.stringify({ ...config.access, supabaseToken: undefined }) },
     businessMetrics: { [ENV.businessMetrics]: JSON.stringify(config.businessMetrics) },

@@ -48,9 +48,11 @@ const dayKey = (d: Date) => d.toISOString().slice(0, 10);
 /** The samples of the daily records of the last ACTIVITY_WINDOW_DAYS days: each role's last sighting. */
 export async function activityHistory(s3: S3Client, bucket: string, now: Date): Promise<ActivityHistory> {
   const from = dayKey(new Date(now.getTime() - ACTIVITY_WINDOW_DAYS * 86_400_000));
-  const keys = (await listObjects(s3, bucket, DAILY_RECORDS_PREFIX))
+  // Keys are the day (YYYY-MM-DD…): every key of the first day sorts after the bare day, every
+  // older one before it, so S3 lists the window only, not a year of records.
+  const keys = (await listObjects(s3, bucket, DAILY_RECORDS_PREFIX, { startAfter: `${DAILY_RECORDS_PREFIX}${from}` }))
     .map((o) => o.Key!)
-    .filter((k) => k.endsWith(".json") && k.slice(DAILY_RECORDS_PREFIX.length) >= from)
+    .filter((k) => k.endsWith(".json"))
     .sort();
   const history: ActivityHistory = { samples: 0, lastSeen: new Map(), unreadable: [] };
   for (const key of keys) {

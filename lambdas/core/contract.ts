@@ -137,6 +137,10 @@ export const ENV = {
   snykTokenSecretArn: "SNYK_TOKEN_SECRET_ARN",
   /** Snyk's API, for a test or a regional endpoint (default: Snyk's public one). */
   snykApiUrl: "SNYK_API_URL",
+  /** ARN of the secret holding the GitHub token (`security.github.token`) the app's lock-file is read with, when configured. */
+  githubTokenSecretArn: "GITHUB_TOKEN_SECRET_ARN",
+  /** GitHub's REST API base URL (GitHub Enterprise, tests); default https://api.github.com. */
+  githubApiUrl: "GITHUB_API_URL",
   /** Supabase Management API base URL; default https://api.supabase.com. */
   supabaseApiUrl: "SUPABASE_API_URL",
   /** Vercel API base URL; default https://api.vercel.com. */

@@ -5,6 +5,19 @@ import type { CheckLevels } from "./check";
 import { DEFAULT_DATABASE_THRESHOLDS, DatabaseThresholds } from "./database-thresholds";
 import { DEFAULT_LOG_THRESHOLDS, LogThresholds } from "./log-thresholds";
 
+/** Where the app's lock-file is read from when `security.lockfile` is github (lambdas/security/github.ts). */
+export interface GithubSource {
+  /** `owner/repo`. */
+  repository: string;
+  /** Absent: the repository's default branch. */
+  branch?: string;
+  /** The lock-file's path in the repository; absent: the first lock-file at its root. */
+  path?: string;
+  /** Absent: a public repository, read without one. */
+  token?: () => Promise<string>;
+  apiUrl?: string;
+}
+
 export interface TaskInputs {
   appName: string;
   /** The app's https origin. */
@@ -53,6 +66,8 @@ export interface SecurityInputs {
   supabase?: { token: () => Promise<string>; apiUrl: string };
   /** Snyk's test API, only when `security.snykToken` is set (absent: Snyk is never called). */
   snyk?: { token: () => Promise<string>; org?: string; apiUrl?: string };
+  /** The app's repository, when `security.lockfile` is github: its lock-file instead of the deployment's. */
+  github?: GithubSource;
   /** The app on Vercel, when its token is given: its production deployment's lock-file. */
   vercel?: { token: () => Promise<string>; team?: string; project: string; apiUrl?: string };
 }
@@ -181,7 +196,23 @@ function securityFromEnv(env: NodeJS.ProcessEnv, readSecret?: (arn: string) => P
       ? () => readSecret(snykArn)
       : undefined;
   const snykOrg = (settings as { snykOrg?: string }).snykOrg;
+  const { lockfile, github } = settings as { lockfile?: string; github?: GithubSource };
+  // The GitHub token: GITHUB_TOKEN in a shell, its secret's ARN in a Lambda (read like the others).
+  const githubArn = env[ENV.githubTokenSecretArn];
+  const githubToken = env.GITHUB_TOKEN || undefined;
   return {
+    github:
+      lockfile === "github" && github?.repository
+        ? {
+            ...github,
+            token: githubToken
+              ? async () => githubToken
+              : githubArn && readSecret
+                ? () => readSecret(githubArn)
+                : undefined,
+            apiUrl: env[ENV.githubApiUrl] || undefined,
+          }
+        : undefined,
     access: json<Record<string, unknown>>(env[ENV.accessSettings], ENV.accessSettings, {}),
     snyk: snykToken ? { token: snykToken, org: snykOrg, apiUrl: env[ENV.snykApiUrl] || undefined } : undefined,
     supabase: supabaseToken

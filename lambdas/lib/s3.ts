@@ -84,18 +84,18 @@ export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
 
 /**
  * The objects under a prefix, every page (the SDK's paginator), or only the first `limit`
- * (in key order). `signal` aborts the listing.
+ * (in key order), from the first key after `startAfter` when given. `signal` aborts the listing.
  */
 export async function listObjects(
   s3: S3Client,
   bucket: string,
   prefix: string,
-  options: { signal?: AbortSignal; limit?: number } = {},
+  options: { signal?: AbortSignal; limit?: number; startAfter?: string } = {},
 ): Promise<_Object[]> {
   const objects: _Object[] = [];
   const pages = paginateListObjectsV2(
     { client: s3, ...(options.limit ? { pageSize: options.limit } : {}) },
-    { Bucket: bucket, Prefix: prefix },
+    { Bucket: bucket, Prefix: prefix, ...(options.startAfter ? { StartAfter: options.startAfter } : {}) },
     { abortSignal: options.signal },
   );
   for await (const page of pages) {

@@ -20,6 +20,8 @@ export class SourceUnavailableError extends Error {
   constructor(
     readonly source: string,
     detail: string,
+    /** The answer's HTTP status, when one came (a caller tells 401 from 404 by it). */
+    readonly status?: number,
   ) {
     super(`${source}: ${detail}`);
     this.name = "SourceUnavailableError";
@@ -44,6 +46,8 @@ export interface JsonRequest {
   headers?: Record<string, string>;
   /** Answers that are not errors but "nothing here" (e.g. 404 for an unknown package). */
   allow?: number[];
+  /** The body as text, not parsed (a lock-file GitHub sends raw). */
+  raw?: boolean;
 }
 
 export class JsonClient {
@@ -52,7 +56,7 @@ export class JsonClient {
     readonly counter = new RequestCounter(),
   ) {}
 
-  /** The parsed JSON body, or `undefined` for an allowed status; throws SourceUnavailableError. */
+  /** The parsed JSON body (the text when `raw`), or `undefined` for an allowed status; throws SourceUnavailableError. */
   async request<T>(req: JsonRequest): Promise<T | undefined> {
     const { timeoutMs = 20_000, maxRetries = 3, retryBaseMs = 500, maxRetryDelayMs = 10_000 } = this.options;
     const where = `${req.method ?? "GET"} ${new URL(req.url).pathname}`;
@@ -85,6 +89,7 @@ export class JsonClient {
       }
       const text = await response.text();
       if (response.ok) {
+        if (req.raw) return text as T;
         try {
           return JSON.parse(text) as T;
         } catch {
@@ -105,6 +110,7 @@ export class JsonClient {
       throw new SourceUnavailableError(
         req.source,
         `${where}: HTTP ${response.status} ${text.trim().slice(0, 160)}${tries}`,
+        response.status,
       );
     }
   }

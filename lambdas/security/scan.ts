@@ -51,7 +51,7 @@ export async function runScan(
   const reports: ScanResult["reports"] = [];
   const cache = store ? await loadOsvCache(store.s3(), store.bucket) : undefined;
   const before = new Map(cache?.entries);
-  for (const { origin, lock } of await lockfiles(inputs, unreadable, http)) {
+  for (const { origin, lock } of await lockfiles(inputs, unreadable, http, client)) {
     reports.push({
       origin,
       ...(await auditLockfile(lock, {

@@ -4,7 +4,8 @@
 import { readFile } from "node:fs/promises";
 import type { SecurityInputs } from "../core/inputs";
 import { VercelApi, VercelApiError } from "../vercel/api";
-import type { HttpOptions } from "./http";
+import { githubLockfile } from "./github";
+import { JsonClient, type HttpOptions } from "./http";
 import { LOCKFILE_NAMES, LockfileError, parseLockfile, type Lockfile } from "./lockfile";
 
 interface FileTreeEntry {
@@ -129,16 +130,24 @@ async function localLockfile(path: string): Promise<Lockfile> {
 
 /**
  * The lock-files the scan and the dependency review read: the given file only, else the app's
- * production deployment (when Vercel is set) and the stack's. What cannot be read goes to `unreadable`.
+ * (its GitHub repository when `security.lockfile` is github, else its production deployment when
+ * Vercel is set) and the stack's. What cannot be read goes to `unreadable`.
  */
 export async function lockfiles(
   inputs: SecurityInputs | undefined,
   unreadable: string[],
   http: HttpOptions,
+  client = new JsonClient(http),
 ): Promise<{ origin: string; lock: Lockfile }[]> {
   if (inputs?.lockfilePath) return [{ origin: "local file", lock: await localLockfile(inputs.lockfilePath) }];
   const out: { origin: string; lock: Lockfile }[] = [];
-  if (inputs?.vercel) {
+  if (inputs?.github) {
+    try {
+      out.push(await githubLockfile(client, inputs.github));
+    } catch (error) {
+      unreadable.push(`app lock-file: ${(error as Error).message}`);
+    }
+  } else if (inputs?.vercel) {
     try {
       const { deployment, lock } = await deploymentLockfile(
         await vercelApiOf(inputs.vercel, http),

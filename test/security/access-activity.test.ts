@@ -9,6 +9,7 @@ import type { CheckResult } from "../../lambdas/core/check";
 import { writeRunRecord } from "../../lambdas/checklist/record";
 import { runAccessReview } from "../../lambdas/access/run";
 import { accessResult, type ApprovedEntry } from "../../lambdas/access/review";
+import { createS3Client } from "../../lambdas/lib/s3";
 import { createLoginRole, useFreshDatabase } from "../support/db";
 import { startS3, type TestS3 } from "../support/s3";
 
@@ -118,5 +119,53 @@ describe("access review: connected recently", () => {
     expect(r.activity!.unreadable).toEqual([
       expect.stringMatching(/^s3:\/\/young\/reports\/checklists\/daily\/2026-11-26\.json: .*JSON/),
     ]);
+  });
+
+  it("lists the daily records from the window's first day on, not the year before it", async () => {
+    await s3.createBucket("year");
+    const at = (day: string) => `${day}T05:00:00Z`;
+    const roles = (name: string) => [{ name, sessions: 1, since: null }];
+    const put = (day: string, name: string) =>
+      record(at(day), { status: "ok", summary: "", details: { sampledAt: at(day), roles: roles(name) } }, "year");
+    // A year of weekly records before the window (the last the day before it), each seeing act_idle.
+    for (let week = 0; week < 52; week++)
+      await put(
+        new Date(Date.parse("2025-10-28T00:00:00Z") + week * 7 * 86_400_000).toISOString().slice(0, 10),
+        "act_idle",
+      );
+    await put("2026-10-26", "act_idle");
+    // The window's first day twice (the second a re-run, keyed …T05-…), then a later day.
+    await put("2026-10-27", "act_ghost");
+    await put("2026-10-27", "act_ghost");
+    await put("2026-11-15", "act_seen");
+    const client = createS3Client(s3.env);
+    const listed: string[] = [];
+    const startAfter: (string | undefined)[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const out = await next(args);
+        if (context.commandName === "ListObjectsV2Command") {
+          startAfter.push((args.input as { StartAfter?: string }).StartAfter);
+          listed.push(...((out.output as { Contents?: { Key: string }[] }).Contents ?? []).map((o) => o.Key));
+        }
+        return out;
+      },
+      { step: "initialize", name: "listingSpy" },
+    );
+    const r = await runAccessReview(
+      inputsFromEnv({ DATABASE_URL: db().url, LOGS_BUCKET: "year" }),
+      { settings: { approved }, s3: () => client },
+      NOW,
+    );
+    expect(startAfter).toEqual(["reports/checklists/daily/2026-10-27"]);
+    expect(listed).toEqual([
+      "reports/checklists/daily/2026-10-27.json",
+      expect.stringMatching(/^reports\/checklists\/daily\/2026-10-27T\d\d-\d\d-\d\d\.json$/),
+      "reports/checklists/daily/2026-11-15.json",
+    ]);
+    expect(r.activity).toMatchObject({ samples: 3, oldest: "2026-10-27T05:00:00Z", unreadable: [] });
+    // act_idle was only seen before the window: 35 days of samples say it is stale.
+    expect(r.accounts.find((a) => a.name === "act_idle")!.info).toMatchObject({ notSeenDays: 34 });
+    expect(r.accounts.find((a) => a.name === "act_ghost")!.info).toMatchObject({ lastSeen: "2026-10-27T05:00:00Z" });
   });
 });

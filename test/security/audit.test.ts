@@ -8,7 +8,7 @@ import { startNpmRegistry, type FakeRegistry } from "../support/npm-registry";
 import { startOsv, type FakeOsv } from "../support/osv-api";
 import { runScan, scanResult } from "../../lambdas/security/scan";
 import { parseLockfile } from "../../lambdas/security/lockfile";
-import { APP_LOCK, auditArgs, NPM_ADVISORIES, OSV_VULNS } from "./fixtures";
+import { APP_LOCK, auditArgs, NPM_ADVISORIES, OSV_VULNS, YARN_LOCK } from "./fixtures";
 
 describe("ops security audit", () => {
   let registry: FakeRegistry;
@@ -195,22 +195,7 @@ describe("lock-files", () => {
       direct: false,
       via: ["express"],
     });
-    const yarn = parseLockfile(
-      "yarn.lock",
-      [
-        "# yarn lockfile v1",
-        "",
-        "express@4.17.1:",
-        '  version "4.17.1"',
-        "  dependencies:",
-        '    qs "6.7.0"',
-        "",
-        "qs@6.7.0:",
-        '  version "6.7.0"',
-        "",
-      ].join("\n"),
-      { dependencies: { express: "4.17.1" } },
-    );
+    const yarn = parseLockfile("yarn.lock", YARN_LOCK, { dependencies: { express: "4.17.1" } });
     expect(yarn.packages.find((p) => p.name === "qs")).toMatchObject({ direct: false, via: ["express"] });
     expect(() => parseLockfile("yarn.lock", "__metadata:\n  version: 6\n")).toThrow(
       "yarn.lock: a Yarn 2+ (berry) lock-file",

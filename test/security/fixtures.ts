@@ -24,6 +24,20 @@ export const APP_LOCK = {
   },
 };
 
+/** The same app's express and qs as a yarn.lock v1 (its package.json declares express only). */
+export const YARN_LOCK = [
+  "# yarn lockfile v1",
+  "",
+  "express@4.17.1:",
+  '  version "4.17.1"',
+  "  dependencies:",
+  '    qs "6.7.0"',
+  "",
+  "qs@6.7.0:",
+  '  version "6.7.0"',
+  "",
+].join("\n");
+
 export const NPM_ADVISORIES: Record<string, FakeAdvisory[]> = {
   lodash: [
     {

@@ -11,7 +11,9 @@ import { runScan } from "../../lambdas/security/scan";
 import { startNpmRegistry, type FakeRegistry } from "../support/npm-registry";
 import { startOsv, type FakeOsv } from "../support/osv-api";
 import { startS3, type TestS3 } from "../support/s3";
-import { APP_LOCK, NPM_ADVISORIES, OSV_VULNS } from "./fixtures";
+import { ops } from "../cli/support";
+import { PROD_STACK_FILE } from "../support/pulumi";
+import { APP_LOCK, auditArgs, NPM_ADVISORIES, OSV_VULNS } from "./fixtures";
 
 describe("OSV requests", () => {
   let registry: FakeRegistry;
@@ -106,5 +108,26 @@ describe("OSV requests", () => {
     expect(sizes).toEqual([1000, 201, 1]);
     expect(JSON.parse(osv.requests[2].body).queries[0]).toMatchObject({ package: { name: "lodash" }, page_token: "1" });
     expect(advisories.map((a) => a.ids[0]).sort()).toEqual(["GHSA-2222-3333-4444", "GHSA-P6MC-M468-83GW"]);
+  });
+
+  it("ops security audit uses the same cache with --logs-bucket, and says once when it fetched uncached", async () => {
+    await s3.createBucket("cli-logs");
+    const args = auditArgs({ lockPath, registry: registry.url, osv: osv.url, stackFile: PROD_STACK_FILE });
+    const audit = (...more: string[]) => ops([...args, ...more], s3.env);
+    const first = await audit("--logs-bucket", "cli-logs");
+    expect(first.stderr).toBe("");
+    expect(first.stdout).toContain(`OSV details: 0 reused from s3://cli-logs/${OSV_CACHE_KEY}, 1 fetched`);
+    osv.requests.length = 0;
+    // LOGS_BUCKET as the other commands take it, with --json: the same line in the result.
+    const second = await ops([...args, "--json"], { ...s3.env, LOGS_BUCKET: "cli-logs" });
+    expect(JSON.parse(second.stdout).osvCache).toBe(
+      `OSV details: 1 reused from s3://cli-logs/${OSV_CACHE_KEY}, 0 fetched`,
+    );
+    expect(paths()).toEqual(["POST /v1/querybatch"]);
+    osv.requests.length = 0;
+    const uncached = await audit();
+    expect(uncached.stdout.match(/uncached/g)).toEqual(["uncached"]);
+    expect(uncached.stdout).toContain("OSV details fetched uncached (no --logs-bucket or LOGS_BUCKET");
+    expect(paths()).toEqual(["POST /v1/querybatch", "GET /v1/vulns/GHSA-r683-j2x4-v87g"]);
   });
 });
