@@ -36,13 +36,19 @@ export const ASSUMPTIONS = {
   /** Secrets read per run (cached for 5 minutes in warm functions); KMS requests not covered by S3 bucket keys. */
   secretReadsPerRun: 1,
   kmsRequestsPerMonth: 15_000,
+  /**
+   * Hours a month in which a metric filter of the trail (no defaultValue) or a metric sent only on
+   * a rare event (LogDeliveriesTooLarge) gets data: custom metrics are metered by the hour.
+   */
+  securityEventHoursPerMonth: 30,
+  rareEventHoursPerMonth: 1,
 };
 export type Assumptions = typeof ASSUMPTIONS;
 
 export interface PriceTable {
   region: string;
   note: string;
-  prices: Record<string, { usd: number; per: string; free: number; source: string; date: string }>;
+  prices: Record<string, { usd: number; per: string; free: number; source: string; date: string; quote?: string }>;
 }
 
 export interface CostItem {
@@ -57,6 +63,8 @@ export interface CostItem {
 }
 
 export const DAYS_PER_MONTH = 30.44;
+/** Hours in the month CloudWatch prorates custom metrics over ("prorated by the hour", cost/prices). */
+export const HOURS_PER_MONTH = 730;
 
 /** Runs a month of an EventBridge Scheduler expression (the forms the program uses). */
 export function runsPerMonth(expression: string): number {
@@ -77,40 +85,67 @@ export function runsPerMonth(expression: string): number {
 const ofType = (plan: Plan, type: string) => plan.resources.filter((r) => r.type === type);
 const shortName = (fn: PlannedResource, app: string) => String(fn.inputs.name).replace(`${app}-`, "");
 
+/** A custom metric's series and the hours a month it is sent in (metered by the hour, not by the month). */
+export interface MetricSeries {
+  name: string;
+  series: number;
+  hours: number;
+}
+
 /**
  * Custom metric series the code emits (lambdas/core/contract.ts METRIC and BUSINESS_METRIC × their
- * dimension values), plus the plan's metric filters. A task's `Heartbeat` is only emitted outside
- * Lambda (AWS/Lambda's free Invocations is the proof of life there): one series per alarm on it.
+ * dimension values), plus the plan's metric filters, each with the hours a month it is sent in:
+ * at most one per run of the function that emits it (its schedule), 730 for anything sent every hour.
+ * A task's `Heartbeat` is only emitted outside Lambda (AWS/Lambda's free Invocations is the proof of
+ * life there): one series per alarm on it, sent on each run of the task.
  */
-export function customMetrics(plan: Plan, app: string): { name: string; series: number }[] {
+export function customMetrics(plan: Plan, app: string, a: Assumptions = ASSUMPTIONS): MetricSeries[] {
   const fns = ofType(plan, "aws:lambda/function:Function").map((f) => shortName(f, app));
   const has = (n: string) => fns.includes(n);
+  const schedules = new Map(
+    ofType(plan, "aws:scheduler/schedule:Schedule").map((s) => [
+      String(s.inputs.name).replace(`${app}-`, ""),
+      runsPerMonth(s.inputs.scheduleExpression),
+    ]),
+  );
+  const hoursOf = (fn: string) => Math.min(HOURS_PER_MONTH, schedules.get(fn) ?? HOURS_PER_MONTH);
   const alarms = ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm");
-  const filters = new Set(
-    ofType(plan, "aws:cloudwatch/logMetricFilter:LogMetricFilter").map(
-      (f) => `${f.inputs.metricTransformation.namespace}/${f.inputs.metricTransformation.name}`,
-    ),
+  const filters = ofType(plan, "aws:cloudwatch/logMetricFilter:LogMetricFilter");
+  // A filter with a defaultValue reports 0 in every hour with log traffic; without, only the hours with a match.
+  const filterMetrics = new Map(
+    filters.map((f) => [
+      `${f.inputs.metricTransformation.namespace}/${f.inputs.metricTransformation.name}`,
+      f.inputs.metricTransformation.defaultValue === undefined ? a.securityEventHoursPerMonth : HOURS_PER_MONTH,
+    ]),
+  );
+  const heartbeats = alarms.filter(
+    (x) => x.inputs.namespace === METRICS_NAMESPACE && x.inputs.metricName === METRIC.heartbeat,
   );
   return [
+    { name: "Heartbeat (Task: tasks run outside Lambda)", series: heartbeats.length, hours: hoursOf("backup") },
+    { name: "Up, Latency (App)", series: has("health-probe") ? 2 : 0, hours: hoursOf("health-probe") },
+    { name: "BackupBytes, BackupSeconds (Task)", series: has("backup") ? 2 : 0, hours: hoursOf("backup") },
+    { name: "DrillSeconds, DrillOk (Task)", series: has("backup-drill") ? 2 : 0, hours: hoursOf("backup-drill") },
+    // Sent with every delivery, i.e. every hour.
     {
-      name: "Heartbeat (Task: tasks run outside Lambda)",
-      series: alarms.filter((a) => a.inputs.namespace === METRICS_NAMESPACE && a.inputs.metricName === METRIC.heartbeat)
-        .length,
+      name: "LogErrorLines, Http5xxResponses, RequestDuration (App)",
+      series: has("log-ingest") ? 3 : 0,
+      hours: HOURS_PER_MONTH,
     },
-    { name: "Up, Latency (App)", series: has("health-probe") ? 2 : 0 },
-    { name: "BackupBytes, BackupSeconds (Task)", series: has("backup") ? 2 : 0 },
-    { name: "DrillSeconds, DrillOk (Task)", series: has("backup-drill") ? 2 : 0 },
-    {
-      name: "LogErrorLines, Http5xxResponses, RequestDuration, LogDeliveriesTooLarge (App)",
-      series: has("log-ingest") ? 4 : 0,
-    },
+    // Sent only when a delivery is refused as too large.
+    { name: "LogDeliveriesTooLarge (App)", series: has("log-ingest") ? 1 : 0, hours: a.rareEventHoursPerMonth },
     {
       name: "business metrics (App: daily list)",
       series: has("daily-checklist") ? Object.keys(BUSINESS_METRIC).length : 0,
+      hours: hoursOf("daily-checklist"),
     },
-    { name: "security metric filters", series: filters.size },
+    ...[...filterMetrics].map(([name, hours]) => ({ name: `metric filter ${name}`, series: 1, hours })),
   ].filter((m) => m.series > 0);
 }
+
+/** Metric-months billed: each series' hours over the month's 730. */
+export const metricMonths = (metrics: MetricSeries[]) =>
+  metrics.reduce((n, m) => n + (m.series * m.hours) / HOURS_PER_MONTH, 0);
 
 /** Who a level-3 page texts, and in how many parts (the formatter's longest text, lambdas/paging/sms.ts). */
 export interface SmsPaging {
@@ -137,12 +172,7 @@ export function estimate(
   };
 
   add("CloudWatch", "alarms", ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm").length, "cloudwatch.alarm");
-  add(
-    "CloudWatch",
-    "custom metrics",
-    customMetrics(plan, app).reduce((n, m) => n + m.series, 0),
-    "cloudwatch.metric",
-  );
+  add("CloudWatch", "custom metrics (metric-hours / 730)", metricMonths(customMetrics(plan, app, a)), "cloudwatch.metric");
 
   // Lambda: each scheduled function's runs, plus the ingest function's deliveries.
   const deliveriesPerMonth = (a.vercelLogsGbPerDay * 1024 * 1024 * DAYS_PER_MONTH) / a.deliveryKiB;

@@ -13,6 +13,7 @@ import {
   ASSUMPTIONS,
   customMetrics,
   estimate,
+  type MetricSeries,
   totals,
   type CostItem,
   type PriceTable,
@@ -55,7 +56,7 @@ export const smsParts = (chars: number) => (chars <= 160 ? 1 : Math.ceil(chars /
 const usd = (n: number) => `$${n.toFixed(2)}`;
 const qty = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : String(Number(n.toPrecision(3))));
 
-export function render(items: CostItem[], table: PriceTable, metrics: { name: string; series: number }[]): string {
+export function render(items: CostItem[], table: PriceTable, metrics: MetricSeries[]): string {
   const t = new Table({
     head: ["service", "item", "quantity", "unit price", "list", "after free tier"],
     colAligns: ["left", "left", "right", "right", "right", "right"],
@@ -72,7 +73,8 @@ export function render(items: CostItem[], table: PriceTable, metrics: { name: st
       `recalled without network access, so check them against AWS's pages before relying on a cent).`,
     `Assumptions: ${a.databaseGb} GB database (dumps ${a.dumpRatio * 100} % of it), ${a.vercelLogsGbPerDay} GB/day of Vercel logs (gzip ${a.logGzipRatio * 100} %, ${a.deliveryKiB} KiB deliveries), ` +
       `${a.smsPagesPerMonth} SMS and ${a.emailPagesPerMonth} e-mail pages a month; run times in bin/cost-model.ts.`,
-    `Custom metrics: ${metrics.map((m) => `${m.name} ${m.series}`).join("; ")}.`,
+    `Custom metrics, billed by the hour they are sent in ("${table.prices["cloudwatch.metric"].quote ?? ""}"): ` +
+      `${metrics.map((m) => `${m.name} ${m.series} × ${Math.round(m.hours * 10) / 10} h`).join("; ")}.`,
     t.toString(),
     `Total: ${usd(total)} / month at list price, ${usd(afterFree)} after the always-free allowances.`,
     `Largest: ${largest.map((i) => `${i.service} ${i.item} ${usd(i.usdAfterFree)}`).join("; ")}.`,
