@@ -2,6 +2,7 @@
 // guide is reachable from here in one step (see the table in README.md).
 import { Backups } from "./backup";
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import { Checklists } from "./checklists";
 import { Dashboard } from "./dashboard";
 import { MetricsArchive } from "./metrics-archive";
@@ -15,10 +16,10 @@ import { databaseAlarmPrefix, Paging } from "./paging";
 import { taskSettings } from "./scheduled-task";
 import { Secrets } from "./secrets";
 import { SecurityMonitoring } from "./security-monitoring";
-import { SmsPaging } from "./sms";
+import { phoneRoutes, SmsPaging } from "./sms";
 import { ScheduledTask } from "./scheduled-task";
 import { Storage } from "./storage";
-import { Vercel } from "./vercel";
+import { drainPassword, Vercel } from "./vercel";
 
 export function program(config: StackConfig) {
   const app = config.app.name;
@@ -44,14 +45,23 @@ export function program(config: StackConfig) {
     caCert: config.database.caCert,
   });
 
-  // Runtime secrets, read by the Lambdas from Secrets Manager (never environment variables).
+  // Runtime secrets, read by the Lambdas from Secrets Manager (never environment variables): one
+  // JSON secret with a key per configured value, the backup's admin URL apart.
+  const drainSecret = config.vercel?.logDrain.enabled ? drainPassword(app) : undefined;
+  const recipients = config.contacts.filter((c) => config.reports.recipients.includes(c.role)).map((c) => c.email);
   const secrets = new Secrets(app, {
-    databaseUrl: database.maintenanceUrl,
+    values: {
+      databaseUrl: database.maintenanceUrl,
+      smsPhones: phoneRoutes({ contacts: config.contacts, routes: config.paging }),
+      pagerdutyRoutingKey: config.paging.pagerdutyRoutingKey,
+      vercelToken: config.vercel?.token,
+      supabaseToken: config.access.supabaseToken,
+      snykToken: config.security.snykToken,
+      logDrainSecret: drainSecret?.result,
+      reportRecipients:
+        config.reports.ses && recipients.length ? pulumi.all(recipients).apply((r) => JSON.stringify(r)) : undefined,
+    },
     backupDatabaseUrl: config.database.url,
-    pagerdutyRoutingKey: config.paging.pagerdutyRoutingKey,
-    vercelToken: config.vercel?.token,
-    supabaseToken: config.access.supabaseToken,
-    snykToken: config.security.snykToken,
     kmsKeyArn: storage.key.arn,
   });
 
@@ -61,11 +71,12 @@ export function program(config: StackConfig) {
     contacts: config.contacts,
     routes: config.paging,
     base,
-    pagerdutyRoutingKeySecretArn: secrets.pagerdutyRoutingKey?.arn,
+    pagerdutyRoutingKeySecretArn: secrets.ref("pagerdutyRoutingKey"),
   });
   // Texts: one short segment per page to the numbers of its level (alarms' JSON is no SMS); e-mail stays on the topics.
   const sms = new SmsPaging(app, {
     app,
+    phonesSecretRef: secrets.ref("smsPhones")!,
     contacts: config.contacts,
     routes: config.paging,
     sms: config.paging.sms,
@@ -95,15 +106,19 @@ export function program(config: StackConfig) {
     topics: paging.topics,
     appUrl: config.app.url,
     ...buckets,
-    databaseUrlSecretArn: secrets.databaseUrl.arn,
+    databaseUrlSecretArn: secrets.ref("databaseUrl")!,
     settings: settingVariables(config),
     hasLogDrain: config.vercel?.logDrain.enabled === true,
     vercel:
-      config.vercel && secrets.vercelToken
-        ? { teamId: config.vercel.teamId, projectId: config.vercel.projectId, tokenSecretArn: secrets.vercelToken.arn }
+      config.vercel && secrets.ref("vercelToken")
+        ? {
+            teamId: config.vercel.teamId,
+            projectId: config.vercel.projectId,
+            tokenSecretArn: secrets.ref("vercelToken")!,
+          }
         : undefined,
-    supabaseTokenSecretArn: secrets.supabaseToken?.arn,
-    snykTokenSecretArn: secrets.snykToken?.arn,
+    supabaseTokenSecretArn: secrets.ref("supabaseToken"),
+    snykTokenSecretArn: secrets.ref("snykToken"),
     levels: config.checklists.levels,
     runbookBaseUrl: config.paging.sms.runbookBaseUrl,
     functions: {
@@ -156,7 +171,11 @@ export function program(config: StackConfig) {
     new Vercel(app, {
       app,
       settings,
-      kmsKeyArn: storage.key.arn,
+      drainSecret: drainSecret && {
+        password: drainSecret,
+        ref: secrets.ref("logDrainSecret")!,
+        value: secrets.runtimeVersion,
+      },
       drainEndpoint: (drain) =>
         new LogIngest("log-ingest", {
           app,
@@ -182,7 +201,7 @@ export function program(config: StackConfig) {
     timezone: config.timezone,
     settings: { ...settingVariables(config).uptime, ...settingVariables(config).health },
     ses: config.reports.ses,
-    recipients: config.contacts.filter((c) => config.reports.recipients.includes(c.role)).map((c) => c.email),
+    recipientsSecretRef: secrets.ref("reportRecipients"),
     kmsKeyArn: storage.key.arn,
   });
   const archive = new MetricsArchive(`${app}-metrics`, { logsBucket: buckets.logsBucket, kmsKeyArn: storage.key.arn });
@@ -220,7 +239,7 @@ export function program(config: StackConfig) {
     logsBucket: storage.logs.bucket.bucket,
     backupsBucket: storage.backups.bucket.bucket,
     trailArn: storage.trail.arn,
-    databaseUrlSecretArn: secrets.databaseUrl.arn,
+    runtimeSecretArn: secrets.runtime.arn,
     incidentTopicArns: paging.topicArns(),
     checklistFunctions: {
       daily: checklists.tasks.daily.function.fn.name,

@@ -7,7 +7,6 @@ import { ENV, LOG_PREFIXES, RECORDS_PREFIX, WEEKLY_REPORTS_PREFIX } from "../lam
 import type { LevelTopics } from "./alarms";
 import type { BucketRef } from "./checklists";
 import { ScheduledTask } from "./scheduled-task";
-import { storedSecret } from "./secrets";
 import type { PolicyStatement } from "./storage/policies";
 import type { FunctionBase } from "./task-function";
 
@@ -25,8 +24,11 @@ export interface ReportsArgs {
   settings: Record<string, string>;
   /** Sends the report by e-mail from this domain and address; without it the level-1 topic gets its key. */
   ses?: { domain: string; from: string };
-  /** The recipients' addresses (Pulumi secrets: the contacts of the configured roles). @default [] */
-  recipients?: pulumi.Input<string>[];
+  /**
+   * The `reportRecipients` key of the stack's runtime secret (the contacts of the configured
+   * roles, JSON), when there are recipients.
+   */
+  recipientsSecretRef?: pulumi.Input<string>;
   kmsKeyArn: pulumi.Input<string>;
 }
 
@@ -100,17 +102,7 @@ export class Reports extends pulumi.ComponentResource {
         })),
       );
     }
-    const recipients =
-      args.ses && args.recipients?.length
-        ? storedSecret(
-            this,
-            name,
-            "report-recipients",
-            "Destinataires du rapport hebdomadaire (JSON, adresses e-mail)",
-            pulumi.all(args.recipients).apply((r) => JSON.stringify(r)),
-            args.kmsKeyArn,
-          ).secret
-        : undefined;
+    const recipients = args.ses ? args.recipientsSecretRef : undefined;
     const level1 = args.topics[1].arn;
     this.weekly = new ScheduledTask(
       "weekly-report",
@@ -125,13 +117,13 @@ export class Reports extends pulumi.ComponentResource {
         // A week of 1-minute metrics is parsed one day at a time (bench/report.ts: under 256 MB).
         memorySize: 1024,
         timeout: 300,
-        secretArns: recipients ? [recipients.arn] : [],
+        secretArns: recipients ? [recipients] : [],
         environment: {
           [ENV.logsBucket]: args.logsBucket.name,
           ...args.settings,
           [ENV.incidentTopics]: pulumi.output(level1).apply((arn) => JSON.stringify({ 1: arn })),
           ...(args.ses ? { [ENV.reportFrom]: args.ses.from } : {}),
-          ...(recipients ? { [ENV.reportRecipientsSecretArn]: recipients.arn } : {}),
+          ...(recipients ? { [ENV.reportRecipientsSecretArn]: recipients } : {}),
         },
         statements: pulumi
           .all([

@@ -1,14 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-export interface SecretsArgs {
-  /**
-   * The database's connection string, a Pulumi secret from the stack config.
-   * @example pulumi config set --secret --path 'database.url' 'postgresql://…'
-   */
+/** The keys of the stack's runtime secret, one per value; a key is present only when its value is configured. */
+export interface RuntimeSecretValues {
+  /** The maintenance role's connection string (the lists' database checks). */
   databaseUrl: pulumi.Input<string>;
-  /** The URL the backup dumps with: a role that reads every table (Supabase's postgres, config database.url). */
-  backupDatabaseUrl: pulumi.Input<string>;
+  /** The level → phone numbers table the SMS formatter texts (JSON). */
+  smsPhones: pulumi.Input<string>;
   /** PagerDuty's integration key, when pages are forwarded there (optional). */
   pagerdutyRoutingKey?: pulumi.Input<string>;
   /** The Vercel token, when the vercel block is set: the security checks read the app's lock-file and team with it. */
@@ -17,33 +15,61 @@ export interface SecretsArgs {
   supabaseToken?: pulumi.Input<string>;
   /** The Snyk API token (security.snykToken), when set: the weekly scan also asks Snyk. */
   snykToken?: pulumi.Input<string>;
-  /** The stack's customer-managed key (from Storage), so the secret is encrypted with it. */
+  /** The log drain's signature secret, when the drain is on. */
+  logDrainSecret?: pulumi.Input<string>;
+  /** The weekly report's recipients (JSON array of addresses), when the report is mailed. */
+  reportRecipients?: pulumi.Input<string>;
+}
+export type RuntimeSecretKey = keyof RuntimeSecretValues;
+
+export interface SecretsArgs {
+  values: RuntimeSecretValues;
+  /**
+   * The URL the backup dumps with: a role that reads every table (Supabase's postgres, config
+   * database.url). Kept in a secret of its own: IAM cannot scope a read to one key of a secret.
+   */
+  backupDatabaseUrl: pulumi.Input<string>;
+  /** The stack's customer-managed key (from Storage), so the secrets are encrypted with it. */
   kmsKeyArn: pulumi.Input<string>;
 }
 
+/** `<secret ARN>#<key>`: what a Lambda's `*_SECRET_ARN` variable holds (lambdas/lib/secrets.ts reads it). */
+export const secretRef = (arn: pulumi.Input<string>, key: string) => pulumi.interpolate`${arn}#${key}`;
+
+/** The secret a reference names, for IAM (a plain ARN is its own secret). */
+export const secretArnOf = (ref: string) => ref.split("#")[0];
+
 /**
- * The runtime secrets of the stack, in AWS Secrets Manager. Lambdas get read access to the
- * one secret they need and fetch it at run time: no secret ever sits in a Lambda's
- * environment variables or in a log line.
+ * The runtime secrets of the stack, in AWS Secrets Manager: one JSON secret holding every
+ * configured value under its key ($0.40 a month per secret), and the backup's admin URL apart.
+ * Lambdas get read access to the secret they need and fetch it at run time: no secret ever
+ * sits in a Lambda's environment variables or in a log line.
  */
 export class Secrets extends pulumi.ComponentResource {
-  readonly databaseUrl: aws.secretsmanager.Secret;
+  readonly runtime: aws.secretsmanager.Secret;
+  /** The runtime secret's value: what must exist only once the values do depends on it. */
+  readonly runtimeVersion: aws.secretsmanager.SecretVersion;
   readonly backupDatabaseUrl: aws.secretsmanager.Secret;
-  readonly pagerdutyRoutingKey?: aws.secretsmanager.Secret;
-  readonly vercelToken?: aws.secretsmanager.Secret;
-  readonly supabaseToken?: aws.secretsmanager.Secret;
-  readonly snykToken?: aws.secretsmanager.Secret;
+  private readonly keys: Set<RuntimeSecretKey>;
 
   constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:secrets:Secrets", name, {}, opts);
-    this.databaseUrl = storedSecret(
+    // Only the configured keys: nothing of Vercel, Supabase, Snyk or PagerDuty is stored otherwise.
+    const present = Object.entries(args.values).filter(([, v]) => v !== undefined) as [
+      RuntimeSecretKey,
+      pulumi.Input<string>,
+    ][];
+    this.keys = new Set(present.map(([k]) => k));
+    ({ secret: this.runtime, version: this.runtimeVersion } = storedSecret(
       this,
       name,
-      "database-url",
-      "Connection string of the production database (direct or session-mode, never the transaction pooler)",
-      args.databaseUrl,
+      "runtime",
+      `Runtime secrets of the maintenance functions, one JSON key each: ${present.map(([k]) => k).join(", ")}`,
+      pulumi
+        .all(present.map(([, v]) => v))
+        .apply((values) => JSON.stringify(Object.fromEntries(present.map(([k], i) => [k, values[i]])))),
       args.kmsKeyArn,
-    ).secret;
+    ));
     // pg_dump must read every table, which the least-privilege maintenance role cannot: only the backup function may read this one.
     this.backupDatabaseUrl = storedSecret(
       this,
@@ -53,54 +79,18 @@ export class Secrets extends pulumi.ComponentResource {
       args.backupDatabaseUrl,
       args.kmsKeyArn,
     ).secret;
-    if (args.pagerdutyRoutingKey) {
-      this.pagerdutyRoutingKey = storedSecret(
-        this,
-        name,
-        "pagerduty-routing-key",
-        "Integration key of the PagerDuty service pages are forwarded to (Events API v2)",
-        args.pagerdutyRoutingKey,
-        args.kmsKeyArn,
-      ).secret;
-    }
-    // Only when configured: nothing of Vercel or Supabase is stored otherwise.
-    if (args.vercelToken)
-      this.vercelToken = storedSecret(
-        this,
-        name,
-        "vercel-token",
-        "Vercel token of the app's team, read by the security checks",
-        args.vercelToken,
-        args.kmsKeyArn,
-      ).secret;
-    if (args.supabaseToken)
-      this.supabaseToken = storedSecret(
-        this,
-        name,
-        "supabase-token",
-        "Supabase Management API token, read by the monthly access review",
-        args.supabaseToken,
-        args.kmsKeyArn,
-      ).secret;
-    if (args.snykToken)
-      this.snykToken = storedSecret(
-        this,
-        name,
-        "snyk-token",
-        "Snyk API token, read by the weekly vulnerability scan",
-        args.snykToken,
-        args.kmsKeyArn,
-      ).secret;
-    this.registerOutputs({
-      databaseUrlArn: this.databaseUrl.arn,
-      pagerdutyRoutingKeyArn: this.pagerdutyRoutingKey?.arn,
-    });
+    this.registerOutputs({ runtimeArn: this.runtime.arn });
+  }
+
+  /** The reference of a key for a `*_SECRET_ARN` variable, or undefined when the key is not configured. */
+  ref(key: RuntimeSecretKey): pulumi.Output<string> | undefined {
+    return this.keys.has(key) ? secretRef(this.runtime.arn, key) : undefined;
   }
 }
 
 /**
- * One runtime secret: `<prefix>/<id>` in Secrets Manager under the stack's key, its value a
- * Pulumi secret. The version is returned too, for what must exist only once the value does.
+ * One secret: `<prefix>/<id>` in Secrets Manager under the stack's key, its value a Pulumi
+ * secret. The version is returned too, for what must exist only once the value does.
  */
 export function storedSecret(
   parent: pulumi.Resource,

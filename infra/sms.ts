@@ -10,7 +10,6 @@ import { ENV, type Level } from "../lambdas/core/contract";
 import { errorsAlarm, type LevelTopics } from "./alarms";
 import type { StackConfig } from "./config";
 import { LEVEL_NUMBERS } from "./paging";
-import { storedSecret } from "./secrets";
 import { policyDocument } from "./storage/policies";
 import { createTaskFunction, type FunctionBase, type TaskFunction } from "./task-function";
 
@@ -18,8 +17,10 @@ import { createTaskFunction, type FunctionBase, type TaskFunction } from "./task
 export const DEFAULT_ACCOUNT_SMS_QUOTA_USD = 1;
 
 export interface SmsPagingArgs {
-  /** The app's name: prefixes the function, secret and alarm. @example "elegance-mobilite" */
+  /** The app's name: prefixes the function and alarm. @example "elegance-mobilite" */
   app: string;
+  /** The `smsPhones` key of the stack's runtime secret (infra/secrets.ts), valued with `phoneRoutes`. */
+  phonesSecretRef: pulumi.Input<string>;
   /** The contacts (phones are secrets). */
   contacts: StackConfig["contacts"];
   /** Which roles each level texts; `databaseLevel2` roles get the database's level-2 texts too. */
@@ -38,20 +39,11 @@ export interface SmsPagingArgs {
 export class SmsPaging extends pulumi.ComponentResource {
   readonly preferences: aws.sns.SmsPreferences;
   readonly formatter: TaskFunction;
-  readonly phones: aws.secretsmanager.Secret;
   readonly errors: aws.cloudwatch.MetricAlarm;
 
   constructor(name: string, args: SmsPagingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("elegance-ops:sms:SmsPaging", name, {}, opts);
     this.preferences = this.createPreferences(name, args);
-    this.phones = storedSecret(
-      this,
-      name,
-      "sms-phones",
-      "Phone numbers texted per incident level (the SMS formatter reads them)",
-      phoneRoutes(args),
-      args.base.kmsKeyArn,
-    ).secret;
     this.formatter = this.createFormatter(name, args);
     this.errors = errorsAlarm(
       { topics: args.topics, opts: { parent: this } },
@@ -152,10 +144,10 @@ export class SmsPaging extends pulumi.ComponentResource {
         ...args.base,
         memorySize: 128,
         timeout: 30,
-        secretArns: [this.phones.arn],
+        secretArns: [args.phonesSecretRef],
         environment: {
           [ENV.appName]: args.app,
-          [ENV.smsPhonesSecretArn]: this.phones.arn,
+          [ENV.smsPhonesSecretArn]: args.phonesSecretRef,
           [ENV.databaseAlarmPrefix]: args.databaseAlarmPrefix,
           [ENV.incidentTopics]: topicArns.apply((arns) =>
             JSON.stringify(Object.fromEntries(arns.map((arn, i) => [String(LEVEL_NUMBERS[i]), arn]))),
@@ -209,7 +201,7 @@ export function phoneRouteTable(
 }
 
 /** The table as the secret's value (the phones stay Pulumi secrets). */
-function phoneRoutes({ contacts, routes }: Pick<SmsPagingArgs, "contacts" | "routes">): pulumi.Output<string> {
+export function phoneRoutes({ contacts, routes }: Pick<SmsPagingArgs, "contacts" | "routes">): pulumi.Output<string> {
   return pulumi.all(contacts.map((c) => c.phone)).apply((phones) =>
     JSON.stringify(
       phoneRouteTable(

@@ -2,6 +2,7 @@
 // least-privilege role, its 30-day encrypted log group. ScheduledTask builds on it; so do
 // functions that are not scheduled.
 import * as aws from "@pulumi/aws";
+import { secretArnOf } from "./secrets";
 import * as pulumi from "@pulumi/pulumi";
 import { LAMBDA_RUNTIME } from "../lambdas/core/contract";
 import { bundle, bundleArchive } from "./bundle";
@@ -105,7 +106,8 @@ export function createTaskFunction(name: string, args: TaskFunctionArgs, parent:
                       Sid: "ReadOwnSecrets",
                       Effect: "Allow" as const,
                       Action: "secretsmanager:GetSecretValue",
-                      Resource: secretArns,
+                      // A reference `<arn>#<key>` reads its secret: IAM has no narrower resource than it.
+                      Resource: [...new Set(secretArns.map(secretArnOf))],
                     },
                   ]
                 : []),

@@ -7,7 +7,6 @@ import * as random from "@pulumi/random";
 import * as vercel from "@pulumiverse/vercel";
 import { MAINTENANCE_ITEM } from "../lambdas/core/contract";
 import type { StackConfig } from "./config";
-import { storedSecret } from "./secrets";
 
 export type VercelSettings = NonNullable<StackConfig["vercel"]>;
 
@@ -15,7 +14,7 @@ export type VercelSettings = NonNullable<StackConfig["vercel"]>;
 export interface DrainEndpointInputs {
   /** Answered in the `x-vercel-verify` header; Vercel checks it when the drain is created. */
   verificationCode: pulumi.Output<string>;
-  /** The Secrets Manager secret holding the drain's signature secret. */
+  /** The reference (`<arn>#<key>`) of the drain's signature secret in the stack's runtime secret. */
   secretArn: pulumi.Output<string>;
 }
 
@@ -24,12 +23,23 @@ export interface DrainEndpoint extends pulumi.Resource {
   url: aws.lambda.FunctionUrl;
 }
 
+/** The drain's password, its reference in the runtime secret, and that secret's value to wait for. */
+export interface DrainSecret {
+  password: random.RandomPassword;
+  ref: pulumi.Output<string>;
+  value: aws.secretsmanager.SecretVersion;
+}
+
+/** Vercel signs each delivery with this password; made before the runtime secret that stores it. */
+export const drainPassword = (app: string) =>
+  new random.RandomPassword(`${app}-log-drain-secret`, { length: 48, special: false });
+
 export interface VercelArgs {
   /** The app's name: names the Edge Config (by default), the drain and the secret. @example "elegance-mobilite" */
   app: string;
   settings: VercelSettings;
-  /** The stack's key (from Storage): encrypts the drain's secret in Secrets Manager. */
-  kmsKeyArn: pulumi.Input<string>;
+  /** The drain's signature secret (`drainPassword`), stored in the stack's runtime secret, with `logDrain.enabled`. */
+  drainSecret?: DrainSecret;
   /** Creates the drain's endpoint once its verification code and secret exist (only with `logDrain.enabled`). */
   drainEndpoint: (inputs: DrainEndpointInputs) => DrainEndpoint;
 }
@@ -48,7 +58,6 @@ export class Vercel extends pulumi.ComponentResource {
   /** The drain and what it needs, with `logDrain.enabled` (a drain needs a Pro team). */
   readonly drain?: {
     password: random.RandomPassword;
-    secret: aws.secretsmanager.Secret;
     secretValue: aws.secretsmanager.SecretVersion;
     endpoint: DrainEndpoint;
     logDrain: vercel.LogDrain;
@@ -70,12 +79,12 @@ export class Vercel extends pulumi.ComponentResource {
     } = this.createEdgeConfig(app, settings));
     this.edgeConfigEnv = this.createEdgeConfigEnv(app, settings);
     if (settings.logDrain.enabled) {
-      const { password, secret, value: secretValue } = this.createDrainSecret(app, args.kmsKeyArn);
+      if (!args.drainSecret) throw new Error(`vercel.logDrain.enabled: the drain's secret (drainSecret) is missing`);
+      const { password, ref, value: secretValue } = args.drainSecret;
       const verification = vercel.getEndpointVerificationOutput({}, { parent: this, provider: this.provider });
-      const endpoint = args.drainEndpoint({ verificationCode: verification.verificationCode, secretArn: secret.arn });
+      const endpoint = args.drainEndpoint({ verificationCode: verification.verificationCode, secretArn: ref });
       this.drain = {
         password,
-        secret,
         secretValue,
         endpoint,
         logDrain: this.createLogDrain(app, settings, { password, secretValue, endpoint }),
@@ -130,24 +139,6 @@ export class Vercel extends pulumi.ComponentResource {
       },
       this.opts,
     );
-  }
-
-  /** Vercel signs each delivery with this secret; the ingest function reads it from Secrets Manager. */
-  private createDrainSecret(app: string, kmsKeyArn: pulumi.Input<string>) {
-    const password = new random.RandomPassword(
-      `${app}-log-drain-secret`,
-      { length: 48, special: false },
-      { parent: this },
-    );
-    const { secret, version: value } = storedSecret(
-      this,
-      app,
-      "log-drain-secret",
-      "Signature secret of the Vercel log drain (x-vercel-signature, HMAC-SHA1)",
-      password.result,
-      kmsKeyArn,
-    );
-    return { password, secret, value };
   }
 
   /** Created after its endpoint and the secret it checks: Vercel verifies the URL (x-vercel-verify) on creation. */

@@ -4,6 +4,7 @@
 // the same alarms: a run that fails, exceeds its maximum time or never starts pages the task's level,
 // and the heartbeat of a run that succeeded is the Lambda's (EMF in the task's log group).
 import * as aws from "@pulumi/aws";
+import { secretArnOf } from "../secrets";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, type Level } from "../../lambdas/core/contract";
 import type { LevelTopics } from "../alarms";
@@ -135,7 +136,8 @@ export class FargateTask extends pulumi.ComponentResource {
                       Sid: "ReadOwnSecrets",
                       Effect: "Allow" as const,
                       Action: "secretsmanager:GetSecretValue",
-                      Resource: secretArns,
+                      // A reference `<arn>#<key>` reads its secret: IAM has no narrower resource than it.
+                      Resource: [...new Set(secretArns.map(secretArnOf))],
                     },
                   ]
                 : []),
