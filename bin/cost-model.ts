@@ -172,7 +172,12 @@ export function estimate(
   };
 
   add("CloudWatch", "alarms", ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm").length, "cloudwatch.alarm");
-  add("CloudWatch", "custom metrics (metric-hours / 730)", metricMonths(customMetrics(plan, app, a)), "cloudwatch.metric");
+  add(
+    "CloudWatch",
+    "custom metrics (metric-hours / 730)",
+    metricMonths(customMetrics(plan, app, a)),
+    "cloudwatch.metric",
+  );
 
   // Lambda: each scheduled function's runs, plus the ingest function's deliveries.
   const deliveriesPerMonth = (a.vercelLogsGbPerDay * 1024 * 1024 * DAYS_PER_MONTH) / a.deliveryKiB;

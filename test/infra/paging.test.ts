@@ -130,27 +130,29 @@ describe("PagerDuty (optional)", () => {
     const edited = await planStack((raw) => {
       raw["elegance-ops:paging"] = JSON.stringify({ pagerdutyRoutingKey: "R0123456789abcdef0123456789abcde" });
     });
-    const secret = find(edited, "aws:secretsmanager/secret:Secret", "elegance-mobilite-pagerduty-routing-key").inputs;
+    // A key of the stack's one runtime secret, there only when the routing key is configured.
+    const secret = find(edited, "aws:secretsmanager/secret:Secret", "elegance-mobilite-runtime").inputs;
     expect(secret).toMatchObject({
-      name: "elegance-mobilite/pagerduty-routing-key",
+      name: "elegance-mobilite/runtime",
       kmsKeyId: expect.stringMatching(/^arn:aws:kms:/),
     });
+    expect(secret.description).toContain("pagerdutyRoutingKey");
     expect(
-      find(edited, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-pagerduty-routing-key-value")
-        .inputs.secretString,
+      find(edited, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-runtime-value").inputs
+        .secretString,
     ).toBe("[secret]");
 
     const fn = find(edited, "aws:lambda/function:Function", "elegance-mobilite-pagerduty-forwarder").inputs;
     expect(fn).toMatchObject({ runtime: "nodejs24.x", architectures: ["arm64"] });
-    expect(fn.environment.variables.PAGERDUTY_ROUTING_KEY_SECRET_ARN).toContain(
-      "secret:elegance-mobilite/pagerduty-routing-key",
+    expect(fn.environment.variables.PAGERDUTY_ROUTING_KEY_SECRET_ARN).toMatch(
+      /secret:elegance-mobilite\/runtime#pagerdutyRoutingKey$/,
     );
     expect(JSON.stringify(fn.environment)).not.toContain("R0123456789abcdef0123456789abcde");
     const policy = JSON.parse(
       find(edited, "aws:iam/rolePolicy:RolePolicy", "elegance-mobilite-pagerduty-forwarder-policy").inputs.policy,
     );
     expect(policy.Statement.find((s: { Sid: string }) => s.Sid === "ReadOwnSecrets").Resource).toEqual([
-      fn.environment.variables.PAGERDUTY_ROUTING_KEY_SECRET_ARN,
+      fn.environment.variables.PAGERDUTY_ROUTING_KEY_SECRET_ARN.split("#")[0],
     ]);
 
     for (const level of [1, 2, 3]) {

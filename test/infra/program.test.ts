@@ -17,7 +17,7 @@ describe("the prod stack", () => {
       logsBucket: expect.stringMatching(/^elegance-mobilite-logs-/),
       backupsBucket: expect.stringMatching(/^elegance-mobilite-backups-/),
       trailArn: expect.stringContaining(":trail/elegance-mobilite-security"),
-      databaseUrlSecretArn: expect.stringContaining("elegance-mobilite/database-url"),
+      runtimeSecretArn: expect.stringContaining("elegance-mobilite/runtime"),
       incidentTopicArns: {
         "1": expect.stringMatching(/:elegance-mobilite-incidents-level-1$/),
         "2": expect.stringMatching(/:elegance-mobilite-incidents-level-2$/),
@@ -63,13 +63,18 @@ describe("the prod stack", () => {
     expect(lock.inputs.rule.defaultRetention).toEqual({ mode: "GOVERNANCE", days: 14 });
   });
 
-  it("keeps the database URL in Secrets Manager, encrypted with the stack's key, as a Pulumi secret", () => {
-    const secret = find(plan, "aws:secretsmanager/secret:Secret", "elegance-mobilite-database-url").inputs;
-    expect(secret).toMatchObject({ name: "elegance-mobilite/database-url", kmsKeyId: plan.outputs.kmsKeyArn });
+  it("keeps the database URL in the one runtime secret, encrypted with the stack's key, as a Pulumi secret", () => {
+    const secret = find(plan, "aws:secretsmanager/secret:Secret", "elegance-mobilite-runtime").inputs;
+    expect(secret).toMatchObject({ name: "elegance-mobilite/runtime", kmsKeyId: plan.outputs.kmsKeyArn });
+    expect(secret.description).toMatch(/databaseUrl, smsPhones/);
     expect(
-      find(plan, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-database-url-value").inputs
+      find(plan, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-runtime-value").inputs
         .secretString,
     ).toBe("[secret]");
+    // The backup's admin URL apart: IAM cannot scope a read to one key, and only the backup may read it.
+    expect(
+      plan.resources.filter((r) => r.type === "aws:secretsmanager/secret:Secret").map((r) => r.inputs.name),
+    ).toEqual(["elegance-mobilite/runtime", "elegance-mobilite/backup-database-url"]);
   });
 });
 

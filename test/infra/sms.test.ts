@@ -75,15 +75,15 @@ describe("the SMS formatter", () => {
       code: { archive: ["index.js", "index.js.map"] },
     });
     const env = fn.environment.variables;
-    expect(env.SMS_PHONES_SECRET_ARN).toContain("secret:elegance-mobilite/sms-phones");
+    expect(env.SMS_PHONES_SECRET_ARN).toMatch(/secret:elegance-mobilite\/runtime#smsPhones$/);
     expect(env.DATABASE_ALARM_PREFIX).toBe("elegance-mobilite-database-");
     // Phone numbers are secrets: never in the environment.
     expect(JSON.stringify(env)).not.toMatch(/\+33|33612345678/);
-    expect(find(plan, "aws:secretsmanager/secret:Secret", "elegance-mobilite-sms-phones").inputs).toMatchObject({
+    expect(find(plan, "aws:secretsmanager/secret:Secret", "elegance-mobilite-runtime").inputs).toMatchObject({
       kmsKeyId: expect.stringMatching(/^arn:aws:kms:/),
     });
     expect(
-      find(plan, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-sms-phones-value").inputs
+      find(plan, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-runtime-value").inputs
         .secretString,
     ).toBe("[secret]");
 
@@ -91,7 +91,7 @@ describe("the SMS formatter", () => {
       find(plan, "aws:iam/rolePolicy:RolePolicy", "elegance-mobilite-sms-formatter-policy").inputs.policy,
     ).Statement;
     expect(statements.find((s: { Sid: string }) => s.Sid === "ReadOwnSecrets").Resource).toEqual([
-      env.SMS_PHONES_SECRET_ARN,
+      env.SMS_PHONES_SECRET_ARN.split("#")[0],
     ]);
     expect(statements.find((s: { Sid: string }) => s.Sid === "TextPhonesOnly")).toEqual({
       Sid: "TextPhonesOnly",

@@ -131,8 +131,8 @@ const BREAKS: Record<string, [(p: Plan) => void, RegExp]> = {
     /Queue elegance-mobilite-daily-checklist-dlq: no kmsMasterKeyId/,
   ],
   "secrets-manager-kms": [
-    (p) => delete one(p, ":Secret", "database-url").inputs.kmsKeyId,
-    /secret elegance-mobilite\/database-url: no kmsKeyId/,
+    (p) => delete one(p, ":Secret", "runtime").inputs.kmsKeyId,
+    /secret elegance-mobilite\/runtime: no kmsKeyId/,
   ],
   "kms-key-rotation": [
     (p) => (one(p, ":Key", "key").inputs.enableKeyRotation = false),

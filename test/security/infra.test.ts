@@ -11,6 +11,9 @@ const policy = (plan: Plan, list: string) =>
     .Statement as { Sid: string; Action: string | string[]; Resource: string | string[] }[];
 const secretNames = (plan: Plan) =>
   ofType(plan, "aws:secretsmanager/secret:Secret").map((s) => s.inputs.name as string);
+// The keys of the one runtime secret (its description lists them; its value is a Pulumi secret).
+const secretKeys = (plan: Plan) =>
+  String(find(plan, "aws:secretsmanager/secret:Secret", "elegance-mobilite-runtime").inputs.description);
 
 describe("security checks in the plan", () => {
   let plain: Plan;
@@ -66,35 +69,34 @@ describe("security checks in the plan", () => {
   });
 
   it("creates Snyk's secret only when its token is set, its ARN on the scan's function, never its value", () => {
+    // Not configured: no key in the runtime secret, no reference, no grant for it.
     expect(secretNames(plain).filter((n) => /snyk/.test(n))).toEqual([]);
+    expect(secretKeys(plain)).not.toContain("snykToken");
     expect(fn(plain, "weekly")).not.toHaveProperty("SNYK_TOKEN_SECRET_ARN");
     expect(JSON.stringify(policy(plain, "weekly"))).not.toContain("snyk");
-    expect(secretNames(configured)).toContain("elegance-mobilite/snyk-token");
-    expect(fn(configured, "weekly").SNYK_TOKEN_SECRET_ARN).toMatch(/^arn:aws:secretsmanager:.*snyk-token/);
+    expect(secretKeys(configured)).toContain("snykToken");
+    expect(fn(configured, "weekly").SNYK_TOKEN_SECRET_ARN).toMatch(/^arn:aws:secretsmanager:.*runtime#snykToken$/);
     expect(fn(configured, "daily")).not.toHaveProperty("SNYK_TOKEN_SECRET_ARN");
     expect(JSON.stringify(fn(configured, "weekly"))).not.toContain("0f1e2d3c-4b5a");
-    expect([policy(configured, "weekly").find((s) => s.Sid === "ReadOwnSecrets")!.Resource].flat()).toEqual(
-      expect.arrayContaining([expect.stringMatching(/snyk-token/)]),
-    );
+    expect([policy(configured, "weekly").find((s) => s.Sid === "ReadOwnSecrets")!.Resource].flat()).toEqual([
+      expect.stringMatching(/secret:elegance-mobilite\/runtime$/),
+    ]);
   });
 
   it("creates no Vercel or Supabase secret unless configured; then only ARNs reach the functions", () => {
     expect(secretNames(plain).filter((n) => /vercel-token|supabase-token/.test(n))).toEqual([]);
+    expect(secretKeys(plain)).not.toMatch(/vercelToken|supabaseToken/);
     expect(fn(plain, "weekly")).not.toHaveProperty("VERCEL_TOKEN_SECRET_ARN");
-    expect(secretNames(configured)).toEqual(
-      expect.arrayContaining(["elegance-mobilite/vercel-token", "elegance-mobilite/supabase-token"]),
-    );
+    expect(secretKeys(configured)).toMatch(/vercelToken.*supabaseToken/);
     const weekly = fn(configured, "weekly");
     expect(weekly).toMatchObject({ VERCEL_TEAM_ID: "team_abc123", VERCEL_PROJECT_ID: "prj_abc123" });
-    expect(weekly.VERCEL_TOKEN_SECRET_ARN).toMatch(/^arn:aws:secretsmanager:.*vercel-token/);
+    expect(weekly.VERCEL_TOKEN_SECRET_ARN).toMatch(/^arn:aws:secretsmanager:.*runtime#vercelToken$/);
     expect(weekly).not.toHaveProperty("SUPABASE_TOKEN_SECRET_ARN");
-    expect(fn(configured, "monthly").SUPABASE_TOKEN_SECRET_ARN).toMatch(/supabase-token/);
+    expect(fn(configured, "monthly").SUPABASE_TOKEN_SECRET_ARN).toMatch(/runtime#supabaseToken$/);
     expect(JSON.stringify(fn(configured, "monthly"))).not.toContain("AbCdEfGhIjKlMnOpQrStUvWx");
     expect(JSON.stringify(fn(configured, "monthly"))).not.toContain("sbp_aaaa");
     const read = policy(configured, "monthly").find((s) => s.Sid === "ReadOwnSecrets")!;
-    expect([read.Resource].flat()).toEqual(
-      expect.arrayContaining([expect.stringMatching(/vercel-token/), expect.stringMatching(/supabase-token/)]),
-    );
+    expect([read.Resource].flat()).toEqual([expect.stringMatching(/secret:elegance-mobilite\/runtime$/)]);
   });
 
   it("refuses a write action declared as a read", () => {
