@@ -76,6 +76,21 @@ export const errorsAlarm = (target: AlarmTarget, page: AlarmPage, functionName: 
     1,
   );
 
+/** A message in a dead-letter queue: a run that could not be started, or failed after its retries. */
+export const deadLettersAlarm = (target: AlarmTarget, page: AlarmPage, queueName: pulumi.Input<string>) =>
+  levelAlarm(target, {
+    ...page,
+    namespace: "AWS/SQS",
+    metricName: "ApproximateNumberOfMessagesVisible",
+    dimensions: { QueueName: queueName },
+    statistic: "Maximum",
+    period: 300,
+    evaluationPeriods: 1,
+    threshold: 1,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+    treatMissingData: "notBreaching",
+  });
+
 /** At least `threshold` (a sum) in 5 minutes; no data is no event. */
 export const burstAlarm = (target: AlarmTarget, page: AlarmPage, metric: Metric, threshold: number) =>
   levelAlarm(target, {

@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Checklists } from "./checklists";
 import { Dashboard } from "./dashboard";
+import { DeadLetters } from "./dead-letters";
 import { MetricsArchive } from "./metrics-archive";
 import { Reports } from "./report";
 import { DatabaseAccess } from "./database-access";
@@ -19,6 +20,7 @@ import { SecurityMonitoring } from "./security-monitoring";
 import { phoneRoutes, SmsPaging } from "./sms";
 import { ScheduledTask } from "./scheduled-task";
 import { Storage } from "./storage";
+import type { FunctionBase } from "./task-function";
 import { drainPassword, Vercel } from "./vercel";
 
 export function program(config: StackConfig) {
@@ -73,6 +75,9 @@ export function program(config: StackConfig) {
     base,
     pagerdutyRoutingKeySecretArn: secrets.ref("pagerdutyRoutingKey"),
   });
+  // One dead-letter queue and alarm for every scheduled task: its messages name the task.
+  const deadLetters = new DeadLetters(app, { app, topics: paging.topics, kmsKeyArn: storage.key.arn });
+  const taskBase: FunctionBase = { ...base, deadLetters };
   // Texts: one short segment per page to the numbers of its level (alarms' JSON is no SMS); e-mail stays on the topics.
   const sms = new SmsPaging(app, {
     app,
@@ -100,7 +105,7 @@ export function program(config: StackConfig) {
   // "Annexes › Check-lists": daily, weekly, monthly, each on its schedule, Paris time.
   const checklists = new Checklists(app, {
     app,
-    base,
+    base: taskBase,
     schedules: config.schedules,
     timezone: config.timezone,
     topics: paging.topics,
@@ -131,7 +136,7 @@ export function program(config: StackConfig) {
   // "Vérification des backups" + "Procédures de restauration": nightly pg_dump, weekly restore drill.
   const backups = new Backups(app, {
     app,
-    base,
+    base: taskBase,
     topics: paging.topics,
     schedules: { backup: config.schedules.backup, drill: config.schedules.backupDrill },
     timezone: config.timezone,
@@ -151,7 +156,7 @@ export function program(config: StackConfig) {
   // "Monitoring des performances": /api/health every minute; level 3 when down, level 2 when slow.
   const probe = new HealthProbe("health-probe", {
     app,
-    base,
+    base: taskBase,
     topics: paging.topics,
     appUrl: config.app.url,
     healthPath: config.app.healthPath,
@@ -194,7 +199,7 @@ export function program(config: StackConfig) {
   // "Rapports" and "Métriques : 2 ans": the daily export, its Athena table, the weekly report, the dashboard.
   const reports = new Reports(app, {
     app,
-    base,
+    base: taskBase,
     topics: paging.topics,
     logsBucket: buckets.logsBucket,
     schedules: { metricsExport: config.reports.metricsExport, weekly: config.reports.weekly },

@@ -2,6 +2,7 @@
 // least-privilege role, its 30-day encrypted log group. ScheduledTask builds on it; so do
 // functions that are not scheduled.
 import * as aws from "@pulumi/aws";
+import type { SharedDeadLetters } from "./dead-letters";
 import { secretArnOf } from "./secrets";
 import * as pulumi from "@pulumi/pulumi";
 import { LAMBDA_RUNTIME } from "../lambdas/core/contract";
@@ -22,6 +23,8 @@ export interface FunctionBase {
   kmsKeyArn: pulumi.Input<string>;
   /** Makes each function's log group. */
   logGroup: LogGroupFactory;
+  /** The stack's one dead-letter queue and alarm; absent, each scheduled task makes its own. */
+  deadLetters?: SharedDeadLetters;
 }
 
 export interface TaskFunctionArgs extends FunctionBase {
@@ -90,32 +93,7 @@ export function createTaskFunction(name: string, args: TaskFunctionArgs, parent:
       `${name}-policy`,
       {
         role: role.id,
-        policy: pulumi
-          .all([logGroup.arn, args.kmsKeyArn, pulumi.output(args.statements ?? []), pulumi.all(args.secretArns ?? [])])
-          .apply(([logGroupArn, keyArn, statements, secretArns]) =>
-            policyDocument([
-              {
-                Sid: "WriteOwnLogs",
-                Effect: "Allow",
-                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                Resource: `${logGroupArn}:*`,
-              },
-              ...(secretArns.length
-                ? [
-                    {
-                      Sid: "ReadOwnSecrets",
-                      Effect: "Allow" as const,
-                      Action: "secretsmanager:GetSecretValue",
-                      // A reference `<arn>#<key>` reads its secret: IAM has no narrower resource than it.
-                      Resource: [...new Set(secretArns.map(secretArnOf))],
-                    },
-                  ]
-                : []),
-              // The stack's key encrypts secrets, topics and buckets this function touches.
-              { Sid: "UseStackKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: keyArn },
-              ...statements,
-            ]),
-          ),
+        policy: ownPolicy({ ...args, logGroupArn: logGroup.arn }),
       },
       { parent },
     ),
@@ -148,4 +126,48 @@ export function createTaskFunction(name: string, args: TaskFunctionArgs, parent:
     ),
   );
   return { role, policy, logGroup, fn, logGroupName };
+}
+
+/** What a function or task's own role may do: write its logs (a Lambda), read its secrets, use the key, and its statements. */
+export interface OwnPolicyArgs {
+  /** The log group the role writes itself (a Lambda's; a Fargate task's logs go through its execution role). */
+  logGroupArn?: pulumi.Input<string>;
+  kmsKeyArn: pulumi.Input<string>;
+  statements?: pulumi.Input<PolicyStatement[]>;
+  /** Secrets (or `<arn>#<key>` references) read at run time. */
+  secretArns?: pulumi.Input<string>[];
+}
+
+/** The role policy of a Lambda (createTaskFunction) and of a Fargate task (FargateTask), built the same way. */
+export function ownPolicy(args: OwnPolicyArgs): pulumi.Output<string> {
+  return pulumi
+    .all([args.logGroupArn, args.kmsKeyArn, pulumi.output(args.statements ?? []), pulumi.all(args.secretArns ?? [])])
+    .apply(([logGroupArn, keyArn, statements, secretArns]) =>
+      policyDocument([
+        ...(logGroupArn
+          ? [
+              {
+                Sid: "WriteOwnLogs",
+                Effect: "Allow" as const,
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: `${logGroupArn}:*`,
+              },
+            ]
+          : []),
+        ...(secretArns.length
+          ? [
+              {
+                Sid: "ReadOwnSecrets",
+                Effect: "Allow" as const,
+                Action: "secretsmanager:GetSecretValue",
+                // A reference `<arn>#<key>` reads its secret: IAM has no narrower resource than it.
+                Resource: [...new Set(secretArns.map(secretArnOf))],
+              },
+            ]
+          : []),
+        // The stack's key encrypts secrets, topics and buckets this function touches.
+        { Sid: "UseStackKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: keyArn },
+        ...statements,
+      ]),
+    );
 }

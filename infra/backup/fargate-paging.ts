@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Level } from "../../lambdas/core/contract";
-import { AlarmTarget, burstAlarm, heartbeatAlarm, levelAlarm, silenceText } from "../alarms";
+import { AlarmTarget, burstAlarm, deadLettersAlarm, heartbeatAlarm, silenceText } from "../alarms";
 import type { heartbeatRule } from "../scheduled-task/heartbeat";
 import { policyDocument } from "../storage/policies";
 import type { FargateTaskArgs } from "./fargate";
@@ -85,7 +85,7 @@ export function fargateAlarms(
     `CloudWatch Logs /aws/events/${task.physicalName}-stopped : l'événement de la tâche arrêtée (stopCode, stoppedReason, exitCode)`,
     `CloudWatch Logs ${logGroupName} : la sortie de la dernière exécution et son erreur`,
     `Code 124 : durée maximale (${args.maxRunMinutes} min, backups.fargate.maxRunMinutes) dépassée ; TaskFailedToStart : sous-réseaux, image ou rôle d'exécution`,
-    `File des échecs (DLQ) ${task.physicalName}-dlq : les lancements que le planificateur n'a pas pu faire (RunTask refusé)`,
+    `File des échecs (DLQ) ${args.deadLetters ? `commune ${args.app}-dead-letters` : `${task.physicalName}-dlq`} : les lancements que le planificateur n'a pas pu faire (RunTask refusé)`,
     ...(args.rerun ? [`Relancer à la main : ${args.rerun}`] : []),
   ];
   const target: AlarmTarget = { topics: args.topics, opts: { parent: task, aliases: task.aliases } };
@@ -106,21 +106,16 @@ export function fargateAlarms(
       { namespace: "AWS/Events", metricName: "TriggeredRules", dimensions: { RuleName: task.stoppedRule.name } },
       1,
     ),
-    deadLetters: levelAlarm(target, {
-      ...page(
-        "dead-letters",
-        args.levels.deadLetters,
-        `${what} n'a pas pu être lancée : messages dans sa file d'échecs (DLQ).`,
+    ...(!args.deadLetters && {
+      deadLetters: deadLettersAlarm(
+        target,
+        page(
+          "dead-letters",
+          args.levels.deadLetters,
+          `${what} n'a pas pu être lancée : messages dans sa file d'échecs (DLQ).`,
+        ),
+        task.deadLetterQueue.name,
       ),
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: task.deadLetterQueue.name },
-      statistic: "Maximum",
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      treatMissingData: "notBreaching",
     }),
     // Longer periods: the daily list's checklist-freshness pages instead (infra/scheduled-task/heartbeat.ts).
     ...(heartbeat.metric === "Heartbeat" && {

@@ -4,13 +4,12 @@
 // the same alarms: a run that fails, exceeds its maximum time or never starts pages the task's level,
 // and the heartbeat of a run that succeeded is the Lambda's (EMF in the task's log group).
 import * as aws from "@pulumi/aws";
-import { secretArnOf } from "../secrets";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, type Level } from "../../lambdas/core/contract";
 import type { LevelTopics } from "../alarms";
 import { heartbeatRule } from "../scheduled-task/heartbeat";
 import { policyDocument, type PolicyStatement } from "../storage/policies";
-import type { FunctionBase } from "../task-function";
+import { ownPolicy, type FunctionBase } from "../task-function";
 import type { FargatePlacement } from "./fargate-network";
 import { fargateAlarms, stoppedRule } from "./fargate-paging";
 
@@ -102,7 +101,8 @@ export class FargateTask extends pulumi.ComponentResource {
   readonly stoppedRule: aws.cloudwatch.EventRule;
   readonly alarms: {
     failed: aws.cloudwatch.MetricAlarm;
-    deadLetters: aws.cloudwatch.MetricAlarm;
+    /** Only with a queue of its own: the stack's shared queue has one alarm for all tasks (DeadLetters). */
+    deadLetters?: aws.cloudwatch.MetricAlarm;
     heartbeat?: aws.cloudwatch.MetricAlarm;
   };
 
@@ -126,25 +126,7 @@ export class FargateTask extends pulumi.ComponentResource {
       `${this.physicalName}-task-policy`,
       {
         role: this.taskRole.id,
-        policy: pulumi
-          .all([args.kmsKeyArn, pulumi.output(args.statements), pulumi.all(args.secretArns ?? [])])
-          .apply(([keyArn, statements, secretArns]) =>
-            policyDocument([
-              ...(secretArns.length
-                ? [
-                    {
-                      Sid: "ReadOwnSecrets",
-                      Effect: "Allow" as const,
-                      Action: "secretsmanager:GetSecretValue",
-                      // A reference `<arn>#<key>` reads its secret: IAM has no narrower resource than it.
-                      Resource: [...new Set(secretArns.map(secretArnOf))],
-                    },
-                  ]
-                : []),
-              { Sid: "UseStackKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: keyArn },
-              ...statements,
-            ]),
-          ),
+        policy: ownPolicy(args),
       },
       parent,
     );
@@ -192,16 +174,18 @@ export class FargateTask extends pulumi.ComponentResource {
       { parent: this, dependsOn: [executionPolicy] },
     );
 
-    this.deadLetterQueue = new aws.sqs.Queue(
-      `${this.physicalName}-dlq`,
-      {
-        name: `${this.physicalName}-dlq`,
-        kmsMasterKeyId: args.kmsKeyArn,
-        kmsDataKeyReusePeriodSeconds: 3600,
-        messageRetentionSeconds: 14 * 86_400,
-      },
-      { parent: this, aliases: this.aliases },
-    );
+    this.deadLetterQueue =
+      args.deadLetters?.queue ??
+      new aws.sqs.Queue(
+        `${this.physicalName}-dlq`,
+        {
+          name: `${this.physicalName}-dlq`,
+          kmsMasterKeyId: args.kmsKeyArn,
+          kmsDataKeyReusePeriodSeconds: 3600,
+          messageRetentionSeconds: 14 * 86_400,
+        },
+        { parent: this, aliases: this.aliases },
+      );
     this.schedule = this.createSchedule(args, account);
     this.stoppedRule = stoppedRule(this, args);
     this.alarms = fargateAlarms(this, name, args, heartbeat, logGroupName);

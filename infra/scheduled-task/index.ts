@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, Level } from "../../lambdas/core/contract";
-import { AlarmTarget, errorsAlarm, heartbeatAlarm, LevelTopics, levelAlarm, silenceText } from "../alarms";
+import { AlarmTarget, deadLettersAlarm, errorsAlarm, heartbeatAlarm, LevelTopics, silenceText } from "../alarms";
 import { taskRunbook } from "../runbooks";
 import { PolicyStatement, policyDocument } from "../storage/policies";
 import { createTaskFunction, TaskFunction, TaskFunctionArgs } from "../task-function";
@@ -88,7 +88,8 @@ export class ScheduledTask extends pulumi.ComponentResource {
   readonly heartbeat: HeartbeatRule;
   readonly alarms: {
     errors: aws.cloudwatch.MetricAlarm;
-    deadLetters: aws.cloudwatch.MetricAlarm;
+    /** Only with a queue of its own: the stack's shared queue has one alarm for all tasks (DeadLetters). */
+    deadLetters?: aws.cloudwatch.MetricAlarm;
     /** Tasks run daily or more often; the daily list's checklist-freshness watches longer periods. */
     heartbeat?: aws.cloudwatch.MetricAlarm;
   };
@@ -100,7 +101,7 @@ export class ScheduledTask extends pulumi.ComponentResource {
     this.physicalName = `${args.app}-${name}`;
     // Validated first: a schedule whose period can't be told stops the program before any resource.
     this.heartbeat = heartbeatRule(args.schedule, args.heartbeatGraceSeconds);
-    this.deadLetterQueue = this.createDeadLetterQueue(args);
+    this.deadLetterQueue = args.deadLetters?.queue ?? this.createDeadLetterQueue(args);
     this.function = this.createFunction(name, args);
     this.invokeConfig = this.createInvokeConfig(args);
     this.schedulerRole = this.createSchedulerRole(args);
@@ -274,21 +275,16 @@ export class ScheduledTask extends pulumi.ComponentResource {
         page("errors", levels.errors, `${what} a échoué : erreur de la fonction Lambda.`),
         this.function.fn.name,
       ),
-      deadLetters: levelAlarm(target, {
-        ...page(
-          "dead-letters",
-          levels.deadLetters,
-          `${what} n'a pas pu être lancée, ou a échoué après ses nouvelles tentatives : messages dans sa file d'échecs (DLQ).`,
+      ...(!args.deadLetters && {
+        deadLetters: deadLettersAlarm(
+          target,
+          page(
+            "dead-letters",
+            levels.deadLetters,
+            `${what} n'a pas pu être lancée, ou a échoué après ses nouvelles tentatives : messages dans sa file d'échecs (DLQ).`,
+          ),
+          this.deadLetterQueue.name,
         ),
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: this.deadLetterQueue.name },
-        statistic: "Maximum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 1,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        treatMissingData: "notBreaching",
       }),
       ...(rule.metric === "Heartbeat" && {
         heartbeat: heartbeatAlarm(
