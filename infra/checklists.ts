@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHECKLIST_NAMES, CHECKLISTS, checklistNeeds, type ChecklistName } from "../lambdas/checklist/catalog";
 import type { CheckLevels } from "../lambdas/core/check";
 import { ENV } from "../lambdas/core/contract";
-import type { SettingName } from "../lambdas/core/needs";
+import type { SettingName, TokenName } from "../lambdas/core/needs";
 import type { LevelTopics } from "./alarms";
 import { effectiveNeeds, inputVariables, needsStatements } from "./needs";
 import { LEVEL_NUMBERS } from "./paging";
@@ -73,14 +73,14 @@ export function checkLevels(list: ChecklistName, overrides: Record<string, Parti
   );
 }
 
-/** The Vercel and Supabase variables and secrets of a list whose checks read them. */
+/** The Vercel, Supabase and Snyk variables and secrets of a list, for the tokens its checks read (their `needs.tokens`). */
 export function thirdPartyAccess(
-  settings: readonly SettingName[],
+  tokens: readonly TokenName[],
   args: Pick<ChecklistsArgs, "vercel" | "supabaseTokenSecretArn" | "snykTokenSecretArn">,
 ) {
   const environment: Record<string, pulumi.Input<string>> = {};
   const secretArns: pulumi.Input<string>[] = [];
-  if ((settings.includes("security") || settings.includes("access")) && args.vercel) {
+  if (tokens.includes("vercelToken") && args.vercel) {
     Object.assign(environment, {
       [ENV.vercelTeamId]: args.vercel.teamId,
       [ENV.vercelProjectId]: args.vercel.projectId,
@@ -88,11 +88,11 @@ export function thirdPartyAccess(
     });
     secretArns.push(args.vercel.tokenSecretArn);
   }
-  if (settings.includes("access") && args.supabaseTokenSecretArn) {
+  if (tokens.includes("supabaseToken") && args.supabaseTokenSecretArn) {
     environment[ENV.supabaseTokenSecretArn] = args.supabaseTokenSecretArn;
     secretArns.push(args.supabaseTokenSecretArn);
   }
-  if (settings.includes("security") && args.snykTokenSecretArn) {
+  if (tokens.includes("snykToken") && args.snykTokenSecretArn) {
     environment[ENV.snykTokenSecretArn] = args.snykTokenSecretArn;
     secretArns.push(args.snykTokenSecretArn);
   }
@@ -121,7 +121,7 @@ export class Checklists extends pulumi.ComponentResource {
       backupsBucket: args.backupsBucket.name,
     });
     // The security checks read Vercel (and Supabase) with tokens kept in Secrets Manager: ARNs only here.
-    const third = thirdPartyAccess(needs.settings ?? [], args);
+    const third = thirdPartyAccess(needs.tokens ?? [], args);
     return new ScheduledTask(
       `${list}-checklist`,
       {

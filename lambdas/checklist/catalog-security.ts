@@ -42,6 +42,8 @@ export const SECURITY_WEEKLY: CatalogEntry[] = [
     needs: {
       inputs: ["logsBucket"],
       settings: ["security"],
+      // The app's lock-file from Vercel; Snyk too when its token is set.
+      tokens: ["vercelToken", "snykToken"],
       logs: { read: [OSV_CACHE], write: [OSV_CACHE] },
     },
     check: async ({ s3 }) =>
@@ -62,7 +64,8 @@ export const SECURITY_MONTHLY: CatalogEntry[] = [
       "Appliquer les commandes indiquées (npm update …, npm install <paquet>@<version>) dans une branche, tests, puis déploiement de preview",
       "Node.js en fin de vie : Vercel › Settings › Node.js Version ; fonctions : runtime dans lambdas/core/contract.ts",
     ],
-    needs: { settings: ["security"] },
+    // The app's lock-file and Node.js version from Vercel; no Snyk.
+    needs: { settings: ["security"], tokens: ["vercelToken"] },
     check: async () => (require("../checks/deps-check") as typeof import("../checks/deps-check")).depsCheck,
   },
   {
@@ -81,6 +84,7 @@ export const SECURITY_MONTHLY: CatalogEntry[] = [
     needs: {
       inputs: ["databaseUrl", "logsBucket"],
       settings: ["access", "databaseCaCert"],
+      tokens: ["vercelToken", "supabaseToken"],
       // Its record, and the daily records' connection samples ("connected recently").
       logs: { write: [ACCESS_REVIEWS_PREFIX], read: [`${RECORDS_PREFIX}daily/`] },
       awsRead: ["iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListRoles"],

@@ -41,7 +41,15 @@ export interface Needs {
    * (account-level: IAM's reports and listings have no narrower resource).
    */
   awsRead?: readonly string[];
+  /**
+   * Third-party API tokens it reads when the stack has them (keys of the runtime secret): only
+   * a list with a check that reads a token gets its reference and the grant.
+   */
+  tokens?: readonly TokenName[];
 }
+
+/** The third-party tokens a check may read (each optional in the stack config). */
+export type TokenName = "vercelToken" | "supabaseToken" | "snykToken";
 
 export interface InputSpec {
   /** The variable of the CLI (and of a shell running it) that holds the value. */
@@ -109,5 +117,6 @@ export function mergeNeeds(all: readonly Needs[]): Needs {
     readsMetrics: all.some((n) => n.readsMetrics),
     readsLogDrain: all.some((n) => n.readsLogDrain),
     awsRead: union(all.map((n) => n.awsRead)),
+    tokens: union(all.map((n) => n.tokens)),
   };
 }

@@ -77,6 +77,8 @@ describe("security checks in the plan", () => {
     expect(secretKeys(configured)).toContain("snykToken");
     expect(fn(configured, "weekly").SNYK_TOKEN_SECRET_ARN).toMatch(/^arn:aws:secretsmanager:.*runtime#snykToken$/);
     expect(fn(configured, "daily")).not.toHaveProperty("SNYK_TOKEN_SECRET_ARN");
+    // deps-check (monthly) reads the security settings but not Snyk: the grant follows needs.tokens.
+    expect(fn(configured, "monthly")).not.toHaveProperty("SNYK_TOKEN_SECRET_ARN");
     expect(JSON.stringify(fn(configured, "weekly"))).not.toContain("0f1e2d3c-4b5a");
     expect([policy(configured, "weekly").find((s) => s.Sid === "ReadOwnSecrets")!.Resource].flat()).toEqual([
       expect.stringMatching(/secret:elegance-mobilite\/runtime$/),
