@@ -2,7 +2,16 @@
 import { readFileSync } from "fs";
 import * as path from "path";
 import { costPlan, smsParts } from "../../bin/cost";
-import { customMetrics, estimate, runsPerMonth, totals, type PriceTable, type SmsPaging } from "../../bin/cost-model";
+import {
+  customMetrics,
+  estimate,
+  HOURS_PER_MONTH,
+  metricMonths,
+  runsPerMonth,
+  totals,
+  type PriceTable,
+  type SmsPaging,
+} from "../../bin/cost-model";
 import { alarmSms, gsm7Length } from "../../lambdas/paging/sms";
 import type { Plan } from "../../infra/plan";
 
@@ -20,13 +29,13 @@ const within10 = (value: number, pinned: number) => expect(Math.abs(value - pinn
 
 test("the plan's monthly estimate stays within ±10 % of the pinned one (update it with the README's output when the plan changes on purpose)", () => {
   const { total, afterFree, largest } = totals(estimate(plan, app, table, sms));
-  within10(total, 16.21);
-  within10(afterFree, 11.14);
-  // Alarms and secrets are both $2.00 after the free tier: their order is the table's.
+  within10(total, 9.96);
+  within10(afterFree, 6.24);
+  expect(total).toBeLessThanOrEqual(10);
   expect(largest.map((i) => `${i.service} ${i.item}`)).toEqual([
-    "CloudWatch custom metrics",
+    "S3 logs PUT of the deliveries (1,000): app and access objects",
     "CloudWatch alarms",
-    "Secrets Manager secrets",
+    "KMS keys",
   ]);
 });
 
@@ -52,7 +61,7 @@ test("counts come from the plan: alarms, secrets, the metric filters and the sch
   const filterMetrics = plan.resources
     .filter((r) => r.type === "aws:cloudwatch/logMetricFilter:LogMetricFilter")
     .map((f) => f.inputs.metricTransformation.name);
-  expect(customMetrics(plan, app).find((m) => m.name === "security metric filters")!.series).toBe(
+  expect(customMetrics(plan, app).filter((m) => m.name.startsWith("metric filter ")).length).toBe(
     new Set(filterMetrics).size,
   );
   expect([filterMetrics.length, new Set(filterMetrics).size]).toEqual([12, 2]);
@@ -67,8 +76,26 @@ test("counts come from the plan: alarms, secrets, the metric filters and the sch
 test("free allowances only lower the bill, and each is spent once", () => {
   const items = estimate(plan, app, table, sms);
   for (const i of items) expect(i.usdAfterFree).toBeLessThanOrEqual(i.usd + 1e-9);
-  const metrics = items.find((i) => i.item === "custom metrics")!;
-  expect(metrics.usd - metrics.usdAfterFree).toBeCloseTo(10 * table.prices["cloudwatch.metric"].usd, 6);
+  // Fewer than the 10 free metric-months: the free tier covers them all.
+  const metrics = items.find((i) => i.item === "custom metrics (metric-hours / 730)")!;
+  expect(metrics.quantity).toBeLessThan(10);
+  expect(metrics).toMatchObject({ usdAfterFree: 0 });
+});
+
+test("custom metrics are billed by the hours they are sent in, from the schedule of the function that sends them", () => {
+  expect(table.prices["cloudwatch.metric"].quote).toBe(
+    "All custom metrics charges are prorated by the hour and metered only when you send metrics to CloudWatch.",
+  );
+  const hours = Object.fromEntries(customMetrics(plan, app).map((m) => [m.name, m.hours]));
+  // The probe runs every minute: every hour. The daily list and the backup: one hour a day. The drill: weekly.
+  expect(hours["Up, Latency (App)"]).toBe(HOURS_PER_MONTH);
+  expect(hours["LogErrorLines, Http5xxResponses, RequestDuration (App)"]).toBe(HOURS_PER_MONTH);
+  expect(hours["business metrics (App: daily list)"]).toBeCloseTo(30.44, 2);
+  expect(hours["BackupBytes, BackupSeconds (Task)"]).toBeCloseTo(30.44, 2);
+  expect(hours["DrillSeconds, DrillOk (Task)"]).toBeCloseTo(4.35, 2);
+  expect(metricMonths([{ name: "a daily series", series: 8, hours: 30.44 }])).toBeCloseTo((8 * 30.44) / 730, 6);
+  const line = estimate(plan, app, table, sms).find((i) => i.price === "cloudwatch.metric")!;
+  expect(line.quantity).toBeCloseTo(metricMonths(customMetrics(plan, app)), 6);
 });
 
 test("SMS are priced as the formatter writes them: one GSM-7 part to each level-3 number", () => {

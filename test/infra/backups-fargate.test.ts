@@ -94,7 +94,7 @@ describe("backups.runner: fargate", () => {
     });
     expect(schedule.target).toMatchObject({
       arn: "arn:aws:ecs:eu-west-3:123456789012:cluster/elegance-mobilite-backups",
-      deadLetterConfig: { arn: expect.stringContaining("elegance-mobilite-backup-dlq") },
+      deadLetterConfig: { arn: expect.stringContaining("elegance-mobilite-dead-letters") },
       ecsParameters: {
         taskDefinitionArn: "arn:aws:ecs:eu-west-3:123456789012:task-definition/elegance-mobilite-backup:1",
         launchType: "FARGATE",

@@ -86,8 +86,12 @@ describe("database access", () => {
   });
 
   it("stores the maintenance role's URL, a secret, in Secrets Manager for the functions", () => {
+    // Under the databaseUrl key of the stack's one runtime secret.
+    expect(find(plan, "aws:secretsmanager/secret:Secret", "elegance-mobilite-runtime").inputs.description).toContain(
+      "databaseUrl",
+    );
     expect(
-      find(plan, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-database-url-value").inputs
+      find(plan, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-runtime-value").inputs
         .secretString,
     ).toBe("[secret]");
   });

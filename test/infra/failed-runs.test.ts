@@ -23,7 +23,7 @@ const SCHEDULED = {
 const arn = (service: string, what: string) => `arn:aws:${service}:eu-west-3:123456789012:${what}`;
 
 describe("a failed scheduled run", () => {
-  it("is retried as its task allows (once for the lists and the probe, never for tasks that change data or run long), then lands in the task's KMS queue", () => {
+  it("is retried as its task allows (once for the lists and the probe, never for tasks that change data or run long), then lands in the one KMS queue", () => {
     const configs = ofType(plan, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
     expect(configs.map((c) => c.inputs.functionName).sort()).toEqual(
       Object.keys(SCHEDULED)
@@ -38,9 +38,8 @@ describe("a failed scheduled run", () => {
         functionName: name,
         maximumRetryAttempts: retries,
         maximumEventAgeInSeconds: task === "health-probe" ? 60 : 3600,
-        destinationConfig: { onFailure: { destination: arn("sqs", `${name}-dlq`) } },
+        destinationConfig: { onFailure: { destination: arn("sqs", "elegance-mobilite-dead-letters") } },
       });
-      expect(find(plan, "aws:sqs/queue:Queue", `${name}-dlq`).inputs.kmsMasterKeyId).toMatch(/^arn:aws:kms:/);
       // Lambda sends the failed event with the function's own role.
       const statements = JSON.parse(
         find(plan, "aws:iam/rolePolicy:RolePolicy", `${name}-policy`).inputs.policy,
@@ -49,28 +48,30 @@ describe("a failed scheduled run", () => {
         Sid: "FailedRunsToQueue",
         Effect: "Allow",
         Action: "sqs:SendMessage",
-        Resource: arn("sqs", `${name}-dlq`),
+        Resource: arn("sqs", "elegance-mobilite-dead-letters"),
       });
     }
+    expect(find(plan, "aws:sqs/queue:Queue", "elegance-mobilite-dead-letters").inputs.kmsMasterKeyId).toMatch(
+      /^arn:aws:kms:/,
+    );
   });
 
-  it("pages at the task's level through the queue's alarm, which says the run may have failed after its retries", () => {
+  it("pages level 2 through the one queue's alarm, whose runbook says how a message names its task; each task's errors alarm keeps its level", () => {
+    const alarm = find(plan, "aws:cloudwatch/metricAlarm:MetricAlarm", "elegance-mobilite-dead-letters").inputs;
+    expect(alarm).toMatchObject({
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: "elegance-mobilite-dead-letters" },
+      threshold: 1,
+    });
+    expect(alarm.alarmActions).toEqual([arn("sns", "elegance-mobilite-incidents-level-2")]);
+    expect(alarm.alarmDescription).toContain("a échoué après ses nouvelles tentatives");
+    expect(alarm.alarmDescription).toMatch(/requestContext\.functionArn[\s\S]*TARGET_ARN/);
     const levels = { "daily-checklist": 2, "backup-drill": 1 };
-    for (const [task, level] of Object.entries(levels)) {
-      const alarm = find(
-        plan,
-        "aws:cloudwatch/metricAlarm:MetricAlarm",
-        `elegance-mobilite-${task}-dead-letters`,
-      ).inputs;
-      expect(alarm).toMatchObject({
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: `elegance-mobilite-${task}-dlq` },
-        threshold: 1,
-      });
-      expect(alarm.alarmActions).toEqual([arn("sns", `elegance-mobilite-incidents-level-${level}`)]);
-      expect(alarm.alarmDescription).toContain("a échoué après ses nouvelles tentatives");
-    }
+    for (const [task, level] of Object.entries(levels))
+      expect(
+        find(plan, "aws:cloudwatch/metricAlarm:MetricAlarm", `elegance-mobilite-${task}-errors`).inputs.alarmActions,
+      ).toEqual([arn("sns", `elegance-mobilite-incidents-level-${level}`)]);
   });
 
   it("follows the stack file: retries and timeouts per function", async () => {

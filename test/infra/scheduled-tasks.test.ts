@@ -43,7 +43,8 @@ describe("schedules", () => {
       expect(s.scheduleExpressionTimezone).toBe("Europe/Paris");
       expect(s.flexibleTimeWindow).toEqual({ mode: "OFF" });
       expect(s.target.arn).toBe(`arn:aws:lambda:eu-west-3:123456789012:function:${s.name}`);
-      expect(s.target.deadLetterConfig.arn).toBe(`arn:aws:sqs:eu-west-3:123456789012:${s.name}-dlq`);
+      // One queue for every task: its messages name the schedule and the function.
+      expect(s.target.deadLetterConfig.arn).toBe("arn:aws:sqs:eu-west-3:123456789012:elegance-mobilite-dead-letters");
     }
     expect(schedules["elegance-mobilite-daily-checklist"].target.retryPolicy).toEqual({
       maximumRetryAttempts: 2,
@@ -55,14 +56,17 @@ describe("schedules", () => {
     });
   });
 
-  it("deliver failures to a KMS-encrypted queue, through a role that may only invoke its function", () => {
+  it("deliver failures to the one KMS-encrypted queue, through a role that may only invoke its function", () => {
+    expect(ofType(plan, "aws:sqs/queue:Queue").map((q) => q.name)).toEqual(["elegance-mobilite-dead-letters"]);
+    expect(find(plan, "aws:sqs/queue:Queue", "elegance-mobilite-dead-letters").inputs.kmsMasterKeyId).toMatch(
+      /^arn:aws:kms:/,
+    );
     for (const task of TASKS) {
       const name = `elegance-mobilite-${task}`;
-      expect(find(plan, "aws:sqs/queue:Queue", `${name}-dlq`).inputs.kmsMasterKeyId).toMatch(/^arn:aws:kms:/);
       const statements = policyOf(`${name}-scheduler-policy`).Statement;
       expect(statements.map((s: { Action: string | string[]; Resource: string }) => [s.Action, s.Resource])).toEqual([
         ["lambda:InvokeFunction", `arn:aws:lambda:eu-west-3:123456789012:function:${name}`],
-        ["sqs:SendMessage", `arn:aws:sqs:eu-west-3:123456789012:${name}-dlq`],
+        ["sqs:SendMessage", "arn:aws:sqs:eu-west-3:123456789012:elegance-mobilite-dead-letters"],
         [["kms:GenerateDataKey", "kms:Decrypt"], expect.stringMatching(/^arn:aws:kms:/)],
       ]);
     }
@@ -122,7 +126,7 @@ describe("every Lambda", () => {
     for (const f of functions())
       expect(JSON.stringify(f.inputs.environment)).not.toMatch(/postgres(ql)?:\/\/|\+33|@elegance-mobilite\.fr/);
     const daily = fn("daily-checklist").inputs.environment.variables;
-    expect(daily.DATABASE_URL_SECRET_ARN).toContain("secret:elegance-mobilite/database-url");
+    expect(daily.DATABASE_URL_SECRET_ARN).toMatch(/secret:elegance-mobilite\/runtime#databaseUrl$/);
     const read = policyOf("elegance-mobilite-daily-checklist-policy").Statement.find(
       (s: { Sid: string }) => s.Sid === "ReadOwnSecrets",
     );
@@ -130,7 +134,7 @@ describe("every Lambda", () => {
       Sid: "ReadOwnSecrets",
       Effect: "Allow",
       Action: "secretsmanager:GetSecretValue",
-      Resource: [daily.DATABASE_URL_SECRET_ARN],
+      Resource: [daily.DATABASE_URL_SECRET_ARN.split("#")[0]],
     });
     expect(JSON.stringify(policyOf("elegance-mobilite-health-probe-policy"))).not.toContain("secretsmanager");
   });
@@ -144,11 +148,9 @@ describe("every Lambda", () => {
         dimensions: { FunctionName: name },
         threshold: 1,
       });
-      expect(alarm(`${name}-dead-letters`)).toMatchObject({
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: `${name}-dlq` },
-      });
+      expect(ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name)).not.toContain(
+        `${name}-dead-letters`,
+      );
       // Up to a day, AWS/Lambda's free Invocations; beyond, the daily list's checklist-freshness pages.
       if (!["weekly-checklist", "monthly-checklist", "backup-drill", "weekly-report"].includes(task))
         expect(alarm(`${name}-heartbeat`)).toMatchObject({
@@ -215,7 +217,7 @@ describe("check-list permissions", () => {
       expect(fn(`${list}-checklist`).inputs.environment.variables).not.toHaveProperty("APP_URL");
     for (const list of ["daily", "weekly", "monthly"]) {
       const env = fn(`${list}-checklist`).inputs.environment.variables;
-      expect(env.DATABASE_URL_SECRET_ARN).toContain("secret:elegance-mobilite/database-url");
+      expect(env.DATABASE_URL_SECRET_ARN).toMatch(/secret:elegance-mobilite\/runtime#databaseUrl$/);
       expect(JSON.parse(env.DATABASE_TASKS)).toEqual({
         sessionsExpiredDays: 30,
         ridesOlderThanMonths: 6,

@@ -127,8 +127,8 @@ const BREAKS: Record<string, [(p: Plan) => void, RegExp]> = {
     /environment.variables.DATABASE_URL: a URL with a password/,
   ],
   "sns-sqs-kms": [
-    (p) => delete one(p, ":Queue", "daily-checklist-dlq").inputs.kmsMasterKeyId,
-    /Queue elegance-mobilite-daily-checklist-dlq: no kmsMasterKeyId/,
+    (p) => delete one(p, ":Queue", "dead-letters").inputs.kmsMasterKeyId,
+    /Queue elegance-mobilite-dead-letters: no kmsMasterKeyId/,
   ],
   "secrets-manager-kms": [
     (p) => delete one(p, ":Secret", "runtime").inputs.kmsKeyId,
