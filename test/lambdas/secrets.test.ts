@@ -22,7 +22,6 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: "test",
   });
   // Powertools builds its client on first use: after the endpoint is in the environment.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   ({ secretValue } = require("../../lambdas/lib/secrets") as typeof import("../../lambdas/lib/secrets"));
 });
 afterAll(async () => {
