@@ -1,7 +1,7 @@
 // How a backup task on Fargate pages: an EventBridge rule on `ECS Task State Change` (our family,
 // STOPPED with a non-zero exit, past its maximum time, or never started) whose matches are kept in a
-// log group and counted by the rule's TriggeredRules metric, alarmed at the task's level; and the
-// Lambda's own dead-letter and heartbeat alarms, unchanged.
+// log group and counted by the rule's TriggeredRules metric, alarmed at the task's level; the
+// Lambda's heartbeat alarm, unchanged; a dead-letter alarm only without the stack's shared queue.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Level } from "../../lambdas/core/contract";

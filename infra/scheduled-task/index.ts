@@ -73,10 +73,10 @@ const DELIVERY_RETRIES = { frequent: { attempts: 0, maxAgeSeconds: 60 }, normal:
  * A function of lambdas/handlers/ run on a schedule, with what makes it dependable: its own
  * least-privilege role and 30-day log group (TaskFunction), an EventBridge Scheduler schedule in
  * the guide's time zone (DST-correct, no flexible window, retries, an encrypted dead-letter
- * queue), Lambda's own retries of a failed run with that queue as on-failure destination (a
- * failed run is never dropped silently), and three alarms: the function failed, a run is in
- * the queue (undelivered, or failed after its retries), and the dead man's switch when the
- * task silently stops running.
+ * queue, the stack's shared one when `deadLetters` is given), Lambda's own retries of a failed
+ * run with that queue as on-failure destination (a failed run is never dropped silently), and
+ * its alarms: the function failed, the dead man's switch when the task silently stops running,
+ * and (own queue only) a run is in the queue (undelivered, or failed after its retries).
  */
 export class ScheduledTask extends pulumi.ComponentResource {
   readonly function: TaskFunction;

@@ -54,7 +54,7 @@ export type TokenName = "vercelToken" | "supabaseToken" | "snykToken";
 export interface InputSpec {
   /** The variable of the CLI (and of a shell running it) that holds the value. */
   env: string;
-  /** In a Lambda a secret arrives as the ARN of its Secrets Manager secret, in this variable. */
+  /** In a Lambda a secret arrives as a reference to it in Secrets Manager (`<arn>#<key>`), in this variable. */
   secretArnEnv?: string;
   /** commander syntax. */
   flag: string;
