@@ -46,6 +46,8 @@ export interface ChecklistsArgs {
   supabaseTokenSecretArn?: pulumi.Input<string>;
   /** The Snyk token's secret, for the list with the vulnerability scan (optional). */
   snykTokenSecretArn?: pulumi.Input<string>;
+  /** The GitHub token's secret, for the list that reads the app's lock-file from GitHub (optional). */
+  githubTokenSecretArn?: pulumi.Input<string>;
   /** Overrides of the catalogue's incident levels, keyed `<list>.<check id>`. @default {} */
   levels?: Record<string, Partial<CheckLevels>>;
   /**
@@ -73,10 +75,10 @@ export function checkLevels(list: ChecklistName, overrides: Record<string, Parti
   );
 }
 
-/** The Vercel, Supabase and Snyk variables and secrets of a list, for the tokens its checks read (their `needs.tokens`). */
+/** The Vercel, Supabase, Snyk and GitHub variables and secrets of a list, for the tokens its checks read (their `needs.tokens`). */
 export function thirdPartyAccess(
   tokens: readonly TokenName[],
-  args: Pick<ChecklistsArgs, "vercel" | "supabaseTokenSecretArn" | "snykTokenSecretArn">,
+  args: Pick<ChecklistsArgs, "vercel" | "supabaseTokenSecretArn" | "snykTokenSecretArn" | "githubTokenSecretArn">,
 ) {
   const environment: Record<string, pulumi.Input<string>> = {};
   const secretArns: pulumi.Input<string>[] = [];
@@ -92,10 +94,15 @@ export function thirdPartyAccess(
     environment[ENV.supabaseTokenSecretArn] = args.supabaseTokenSecretArn;
     secretArns.push(args.supabaseTokenSecretArn);
   }
-  if (tokens.includes("snykToken") && args.snykTokenSecretArn) {
-    environment[ENV.snykTokenSecretArn] = args.snykTokenSecretArn;
-    secretArns.push(args.snykTokenSecretArn);
-  }
+  const optional = [
+    ["snykToken", ENV.snykTokenSecretArn, args.snykTokenSecretArn],
+    ["githubToken", ENV.githubTokenSecretArn, args.githubTokenSecretArn],
+  ] as const;
+  for (const [token, variable, ref] of optional)
+    if (tokens.includes(token) && ref) {
+      environment[variable] = ref;
+      secretArns.push(ref);
+    }
   return { environment, secretArns };
 }
 

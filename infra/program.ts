@@ -59,6 +59,8 @@ export function program(config: StackConfig) {
       vercelToken: config.vercel?.token,
       supabaseToken: config.access.supabaseToken,
       snykToken: config.security.snykToken,
+      // A Pulumi secret (lockfile-source.ts types its transform loosely, to stay apart from schema.ts).
+      githubToken: config.security.github?.token as pulumi.Input<string> | undefined,
       logDrainSecret: drainSecret?.result,
       reportRecipients:
         config.reports.ses && recipients.length ? pulumi.all(recipients).apply((r) => JSON.stringify(r)) : undefined,
@@ -124,6 +126,7 @@ export function program(config: StackConfig) {
         : undefined,
     supabaseTokenSecretArn: secrets.ref("supabaseToken"),
     snykTokenSecretArn: secrets.ref("snykToken"),
+    githubTokenSecretArn: secrets.ref("githubToken"),
     levels: config.checklists.levels,
     runbookBaseUrl: config.paging.sms.runbookBaseUrl,
     functions: {

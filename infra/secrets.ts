@@ -15,6 +15,8 @@ export interface RuntimeSecretValues {
   supabaseToken?: pulumi.Input<string>;
   /** The Snyk API token (security.snykToken), when set: the weekly scan also asks Snyk. */
   snykToken?: pulumi.Input<string>;
+  /** The GitHub token (security.github.token), when set: the weekly scan reads a private repository's lock-file. */
+  githubToken?: pulumi.Input<string>;
   /** The log drain's signature secret, when the drain is on. */
   logDrainSecret?: pulumi.Input<string>;
   /** The weekly report's recipients (JSON array of addresses), when the report is mailed. */

@@ -42,8 +42,8 @@ export const SECURITY_WEEKLY: CatalogEntry[] = [
     needs: {
       inputs: ["logsBucket"],
       settings: ["security"],
-      // The app's lock-file from Vercel; Snyk too when its token is set.
-      tokens: ["vercelToken", "snykToken"],
+      // The app's lock-file from Vercel (or GitHub); Snyk too when its token is set.
+      tokens: ["vercelToken", "githubToken", "snykToken"],
       logs: { read: [OSV_CACHE], write: [OSV_CACHE] },
     },
     check: async ({ s3 }) =>

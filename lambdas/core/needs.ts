@@ -49,7 +49,7 @@ export interface Needs {
 }
 
 /** The third-party tokens a check may read (each optional in the stack config). */
-export type TokenName = "vercelToken" | "supabaseToken" | "snykToken";
+export type TokenName = "vercelToken" | "supabaseToken" | "snykToken" | "githubToken";
 
 export interface InputSpec {
   /** The variable of the CLI (and of a shell running it) that holds the value. */

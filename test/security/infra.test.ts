@@ -29,7 +29,11 @@ describe("security checks in the plan", () => {
         projectId: "prj_abc123",
         token: "AbCdEfGhIjKlMnOpQrStUvWx",
       });
-      raw["elegance-ops:security"] = JSON.stringify({ snykToken: "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" });
+      raw["elegance-ops:security"] = JSON.stringify({
+        snykToken: "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+        lockfile: "github",
+        github: { repository: "elegance-mobilite/app", token: `github_pat_${"G".repeat(30)}` },
+      });
       raw["elegance-ops:access"] = JSON.stringify({
         approved: [{ name: "camille.martin@elegance-mobilite.fr", role: "owner" }],
         supabaseOrganization: "elegance-mobilite",
@@ -66,6 +70,15 @@ describe("security checks in the plan", () => {
     expect(grant("monthly", "ReadLogs")).toEqual(
       expect.arrayContaining([expect.stringMatching(/\/reports\/checklists\/daily\/\*$/)]),
     );
+  });
+
+  it("stores the GitHub token as a key of the runtime secret only when set, its reference on the weekly list only", () => {
+    expect(secretKeys(plain)).not.toContain("githubToken");
+    expect(fn(plain, "weekly")).not.toHaveProperty("GITHUB_TOKEN_SECRET_ARN");
+    expect(secretKeys(configured)).toContain("githubToken");
+    expect(fn(configured, "weekly").GITHUB_TOKEN_SECRET_ARN).toMatch(/runtime#githubToken$/);
+    for (const list of ["daily", "monthly"]) expect(fn(configured, list)).not.toHaveProperty("GITHUB_TOKEN_SECRET_ARN");
+    expect(JSON.stringify(fn(configured, "weekly"))).not.toContain("GGGGGGGGGG");
   });
 
   it("creates Snyk's secret only when its token is set, its ARN on the scan's function, never its value", () => {
