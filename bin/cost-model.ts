@@ -42,6 +42,8 @@ export const ASSUMPTIONS = {
    */
   securityEventHoursPerMonth: 30,
   rareEventHoursPerMonth: 1,
+  /** Hours a month in which the app logs an error line or answers a 5xx (a tenth of them). */
+  appErrorHoursPerMonth: 73,
 };
 export type Assumptions = typeof ASSUMPTIONS;
 
@@ -127,10 +129,12 @@ export function customMetrics(plan: Plan, app: string, a: Assumptions = ASSUMPTI
     { name: "BackupBytes, BackupSeconds (Task)", series: has("backup") ? 2 : 0, hours: hoursOf("backup") },
     { name: "DrillSeconds, DrillOk (Task)", series: has("backup-drill") ? 2 : 0, hours: hoursOf("backup-drill") },
     // Sent with every delivery, i.e. every hour.
+    { name: "RequestDuration (App)", series: has("log-ingest") ? 1 : 0, hours: HOURS_PER_MONTH },
+    // Sent only by a delivery that holds error lines or 5xx responses.
     {
-      name: "LogErrorLines, Http5xxResponses, RequestDuration (App)",
-      series: has("log-ingest") ? 3 : 0,
-      hours: HOURS_PER_MONTH,
+      name: "LogErrorLines, Http5xxResponses (App)",
+      series: has("log-ingest") ? 2 : 0,
+      hours: a.appErrorHoursPerMonth,
     },
     // Sent only when a delivery is refused as too large.
     { name: "LogDeliveriesTooLarge (App)", series: has("log-ingest") ? 1 : 0, hours: a.rareEventHoursPerMonth },

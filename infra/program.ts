@@ -182,7 +182,7 @@ export function program(config: StackConfig) {
       drainSecret: drainSecret && {
         password: drainSecret,
         ref: secrets.ref("logDrainSecret")!,
-        value: secrets.runtimeVersion,
+        value: secrets.messagingVersion,
       },
       drainEndpoint: (drain) =>
         new LogIngest("log-ingest", {
@@ -248,6 +248,7 @@ export function program(config: StackConfig) {
     backupsBucket: storage.backups.bucket.bucket,
     trailArn: storage.trail.arn,
     runtimeSecretArn: secrets.runtime.arn,
+    messagingSecretArn: secrets.messaging.arn,
     incidentTopicArns: paging.topicArns(),
     checklistFunctions: {
       daily: checklists.tasks.daily.function.fn.name,

@@ -42,15 +42,42 @@ export const secretRef = (arn: pulumi.Input<string>, key: string) => pulumi.inte
 export const secretArnOf = (ref: string) => ref.split("#")[0];
 
 /**
- * The runtime secrets of the stack, in AWS Secrets Manager: one JSON secret holding every
- * configured value under its key ($0.40 a month per secret), and the backup's admin URL apart.
+ * Which secret holds each key. One secret per audience ($0.40 a month each), because IAM grants
+ * a whole secret, never one key: the check-lists' database URL and API tokens are out of reach
+ * of the functions that face the outside (the public log ingest, the SMS formatter, the PagerDuty
+ * forwarder, the report's mailer), which read only the messaging values.
+ */
+const SECRET_OF: Record<RuntimeSecretKey, "runtime" | "messaging"> = {
+  databaseUrl: "runtime",
+  vercelToken: "runtime",
+  supabaseToken: "runtime",
+  snykToken: "runtime",
+  githubToken: "runtime",
+  smsPhones: "messaging",
+  pagerdutyRoutingKey: "messaging",
+  logDrainSecret: "messaging",
+  reportRecipients: "messaging",
+};
+
+const DESCRIPTIONS = {
+  runtime: "What the check-lists read: the maintenance role's database URL and the API tokens; one JSON key each",
+  messaging:
+    "What the paging and log functions read: phone numbers, PagerDuty key, drain signature, report recipients; one JSON key each",
+};
+
+/**
+ * The runtime secrets of the stack, in AWS Secrets Manager: two JSON secrets holding every
+ * configured value under its key (SECRET_OF), and the backup's admin URL apart.
  * Lambdas get read access to the secret they need and fetch it at run time: no secret ever
  * sits in a Lambda's environment variables or in a log line.
  */
 export class Secrets extends pulumi.ComponentResource {
+  /** The check-lists' secret: database URL, API tokens. */
   readonly runtime: aws.secretsmanager.Secret;
-  /** The runtime secret's value: what must exist only once the values do depends on it. */
-  readonly runtimeVersion: aws.secretsmanager.SecretVersion;
+  /** The paging and log functions' secret: phone numbers, PagerDuty key, drain signature, recipients. */
+  readonly messaging: aws.secretsmanager.Secret;
+  /** The messaging secret's value: what must exist only once the values do (the Vercel drain) depends on it. */
+  readonly messagingVersion: aws.secretsmanager.SecretVersion;
   readonly backupDatabaseUrl: aws.secretsmanager.Secret;
   private readonly keys: Set<RuntimeSecretKey>;
 
@@ -62,16 +89,21 @@ export class Secrets extends pulumi.ComponentResource {
       pulumi.Input<string>,
     ][];
     this.keys = new Set(present.map(([k]) => k));
-    ({ secret: this.runtime, version: this.runtimeVersion } = storedSecret(
-      this,
-      name,
-      "runtime",
-      `Runtime secrets of the maintenance functions, one JSON key each: ${present.map(([k]) => k).join(", ")}`,
-      pulumi
-        .all(present.map(([, v]) => v))
-        .apply((values) => JSON.stringify(Object.fromEntries(present.map(([k], i) => [k, values[i]])))),
-      args.kmsKeyArn,
-    ));
+    const stored = (group: "runtime" | "messaging") => {
+      const own = present.filter(([k]) => SECRET_OF[k] === group);
+      return storedSecret(
+        this,
+        name,
+        group,
+        `${DESCRIPTIONS[group]}: ${own.map(([k]) => k).join(", ")}`,
+        pulumi
+          .all(own.map(([, v]) => v))
+          .apply((values) => JSON.stringify(Object.fromEntries(own.map(([k], i) => [k, values[i]])))),
+        args.kmsKeyArn,
+      );
+    };
+    this.runtime = stored("runtime").secret;
+    ({ secret: this.messaging, version: this.messagingVersion } = stored("messaging"));
     // pg_dump must read every table, which the least-privilege maintenance role cannot: only the backup function may read this one.
     this.backupDatabaseUrl = storedSecret(
       this,
@@ -81,12 +113,13 @@ export class Secrets extends pulumi.ComponentResource {
       args.backupDatabaseUrl,
       args.kmsKeyArn,
     ).secret;
-    this.registerOutputs({ runtimeArn: this.runtime.arn });
+    this.registerOutputs({ runtimeArn: this.runtime.arn, messagingArn: this.messaging.arn });
   }
 
   /** The reference of a key for a `*_SECRET_ARN` variable, or undefined when the key is not configured. */
   ref(key: RuntimeSecretKey): pulumi.Output<string> | undefined {
-    return this.keys.has(key) ? secretRef(this.runtime.arn, key) : undefined;
+    if (!this.keys.has(key)) return undefined;
+    return secretRef((SECRET_OF[key] === "runtime" ? this.runtime : this.messaging).arn, key);
   }
 }
 

@@ -47,10 +47,15 @@ export function emitDeliveryMetrics(
   namespace: string = METRICS_NAMESPACE,
 ): void {
   const dimensions = { [DIMENSION.app]: app };
-  sink.emit(dimensions, {
-    [METRIC.logErrorLines]: { value: stats.errorLines, unit: "Count" },
-    [METRIC.http5xxResponses]: { value: stats.http5xxResponses, unit: "Count" },
-  });
+  // Counts go out only when not zero: CloudWatch bills a metric by the hours it is sent in, and
+  // their alarms read silence as none (burstAlarm, notBreaching); the dashboard sums what came.
+  const counts = { [METRIC.logErrorLines]: stats.errorLines, [METRIC.http5xxResponses]: stats.http5xxResponses };
+  const nonZero = Object.entries(counts).filter(([, value]) => value > 0);
+  if (nonZero.length)
+    sink.emit(
+      dimensions,
+      Object.fromEntries(nonZero.map(([name, value]) => [name, { value, unit: "Count" as const }])),
+    );
   for (let i = 0; i < stats.durationsMs.length; i += VALUES_PER_RECORD) {
     const metrics = new Metrics({ namespace });
     metrics.clearDefaultDimensions();

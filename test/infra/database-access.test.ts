@@ -86,7 +86,7 @@ describe("database access", () => {
   });
 
   it("stores the maintenance role's URL, a secret, in Secrets Manager for the functions", () => {
-    // Under the databaseUrl key of the stack's one runtime secret.
+    // Under the databaseUrl key of the check-lists' secret.
     expect(find(plan, "aws:secretsmanager/secret:Secret", "elegance-mobilite-runtime").inputs.description).toContain(
       "databaseUrl",
     );

@@ -41,9 +41,9 @@ describe("the ingest function", () => {
       NODE_OPTIONS: "--enable-source-maps",
       [ENV.appName]: "elegance-mobilite",
       [ENV.logsBucket]: plan.outputs.logsBucket,
-      // The drain's key of the stack's one runtime secret.
+      // The drain's key of the stack's messaging secret (the database URL and tokens are out of its reach).
       [ENV.logDrainSecretArn]:
-        "arn:aws:secretsmanager:eu-west-3:123456789012:secret:elegance-mobilite/runtime#logDrainSecret",
+        "arn:aws:secretsmanager:eu-west-3:123456789012:secret:elegance-mobilite/messaging#logDrainSecret",
       [ENV.vercelVerifyCode]: "fake-vercel-verification-code",
       // What a Function URL takes: a bigger delivery never reaches the function.
       [ENV.logDrainMaxBytes]: "6000000",
@@ -99,7 +99,7 @@ describe("the ingest role (least privilege)", () => {
     ]);
     expect(bySid.ReadOwnSecrets).toMatchObject({
       Action: "secretsmanager:GetSecretValue",
-      Resource: ["arn:aws:secretsmanager:eu-west-3:123456789012:secret:elegance-mobilite/runtime"],
+      Resource: ["arn:aws:secretsmanager:eu-west-3:123456789012:secret:elegance-mobilite/messaging"],
     });
     expect(bySid.UseStackKey).toMatchObject({
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],

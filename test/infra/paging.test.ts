@@ -130,22 +130,22 @@ describe("PagerDuty (optional)", () => {
     const edited = await planStack((raw) => {
       raw["elegance-ops:paging"] = JSON.stringify({ pagerdutyRoutingKey: "R0123456789abcdef0123456789abcde" });
     });
-    // A key of the stack's one runtime secret, there only when the routing key is configured.
-    const secret = find(edited, "aws:secretsmanager/secret:Secret", "elegance-mobilite-runtime").inputs;
+    // A key of the stack's messaging secret, there only when the routing key is configured.
+    const secret = find(edited, "aws:secretsmanager/secret:Secret", "elegance-mobilite-messaging").inputs;
     expect(secret).toMatchObject({
-      name: "elegance-mobilite/runtime",
+      name: "elegance-mobilite/messaging",
       kmsKeyId: expect.stringMatching(/^arn:aws:kms:/),
     });
     expect(secret.description).toContain("pagerdutyRoutingKey");
     expect(
-      find(edited, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-runtime-value").inputs
+      find(edited, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-messaging-value").inputs
         .secretString,
     ).toBe("[secret]");
 
     const fn = find(edited, "aws:lambda/function:Function", "elegance-mobilite-pagerduty-forwarder").inputs;
     expect(fn).toMatchObject({ runtime: "nodejs24.x", architectures: ["arm64"] });
     expect(fn.environment.variables.PAGERDUTY_ROUTING_KEY_SECRET_ARN).toMatch(
-      /secret:elegance-mobilite\/runtime#pagerdutyRoutingKey$/,
+      /secret:elegance-mobilite\/messaging#pagerdutyRoutingKey$/,
     );
     expect(JSON.stringify(fn.environment)).not.toContain("R0123456789abcdef0123456789abcde");
     const policy = JSON.parse(

@@ -18,6 +18,7 @@ describe("the prod stack", () => {
       backupsBucket: expect.stringMatching(/^elegance-mobilite-backups-/),
       trailArn: expect.stringContaining(":trail/elegance-mobilite-security"),
       runtimeSecretArn: expect.stringContaining("elegance-mobilite/runtime"),
+      messagingSecretArn: expect.stringContaining("elegance-mobilite/messaging"),
       incidentTopicArns: {
         "1": expect.stringMatching(/:elegance-mobilite-incidents-level-1$/),
         "2": expect.stringMatching(/:elegance-mobilite-incidents-level-2$/),
@@ -63,18 +64,22 @@ describe("the prod stack", () => {
     expect(lock.inputs.rule.defaultRetention).toEqual({ mode: "GOVERNANCE", days: 14 });
   });
 
-  it("keeps the database URL in the one runtime secret, encrypted with the stack's key, as a Pulumi secret", () => {
+  it("keeps the database URL in the check-lists' secret, encrypted with the stack's key, as a Pulumi secret", () => {
     const secret = find(plan, "aws:secretsmanager/secret:Secret", "elegance-mobilite-runtime").inputs;
     expect(secret).toMatchObject({ name: "elegance-mobilite/runtime", kmsKeyId: plan.outputs.kmsKeyArn });
-    expect(secret.description).toMatch(/databaseUrl, smsPhones/);
+    expect(secret.description).toMatch(/: databaseUrl, vercelToken$/);
     expect(
       find(plan, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-runtime-value").inputs
         .secretString,
     ).toBe("[secret]");
-    // The backup's admin URL apart: IAM cannot scope a read to one key, and only the backup may read it.
+    // IAM cannot scope a read to one key: the functions facing the outside read the messaging
+    // secret only, and only the backup may read the admin URL.
     expect(
       plan.resources.filter((r) => r.type === "aws:secretsmanager/secret:Secret").map((r) => r.inputs.name),
-    ).toEqual(["elegance-mobilite/runtime", "elegance-mobilite/backup-database-url"]);
+    ).toEqual(["elegance-mobilite/runtime", "elegance-mobilite/messaging", "elegance-mobilite/backup-database-url"]);
+    expect(find(plan, "aws:secretsmanager/secret:Secret", "elegance-mobilite-messaging").inputs.description).toMatch(
+      /: smsPhones, logDrainSecret$/,
+    );
   });
 });
 

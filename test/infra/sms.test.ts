@@ -75,15 +75,15 @@ describe("the SMS formatter", () => {
       code: { archive: ["index.js", "index.js.map"] },
     });
     const env = fn.environment.variables;
-    expect(env.SMS_PHONES_SECRET_ARN).toMatch(/secret:elegance-mobilite\/runtime#smsPhones$/);
+    expect(env.SMS_PHONES_SECRET_ARN).toMatch(/secret:elegance-mobilite\/messaging#smsPhones$/);
     expect(env.DATABASE_ALARM_PREFIX).toBe("elegance-mobilite-database-");
     // Phone numbers are secrets: never in the environment.
     expect(JSON.stringify(env)).not.toMatch(/\+33|33612345678/);
-    expect(find(plan, "aws:secretsmanager/secret:Secret", "elegance-mobilite-runtime").inputs).toMatchObject({
+    expect(find(plan, "aws:secretsmanager/secret:Secret", "elegance-mobilite-messaging").inputs).toMatchObject({
       kmsKeyId: expect.stringMatching(/^arn:aws:kms:/),
     });
     expect(
-      find(plan, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-runtime-value").inputs
+      find(plan, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-messaging-value").inputs
         .secretString,
     ).toBe("[secret]");
 

@@ -124,25 +124,25 @@ describe("with a vercel block", () => {
     // Vercel calls the endpoint when the drain is created: the function and the secret come first.
     const deps = given.get(drain.name)!.opts.dependsOn as pulumi.Resource[];
     const urns = await valueOf(pulumi.all(deps.map((d) => d.urn)));
-    expect(urns.map((u) => u.split("::").pop()).sort()).toEqual(["elegance-mobilite-runtime-value", "log-ingest"]);
+    expect(urns.map((u) => u.split("::").pop()).sort()).toEqual(["elegance-mobilite-messaging-value", "log-ingest"]);
   });
 
   it("signs with a generated secret, a Pulumi secret kept in Secrets Manager under the stack's key for the function", async () => {
     expect(
       find(plan, "random:index/randomPassword:RandomPassword", "elegance-mobilite-log-drain-secret").inputs,
     ).toEqual({ length: 48, special: false });
-    // Kept under its key in the stack's one runtime secret.
-    const secret = find(plan, "aws:secretsmanager/secret:Secret", "elegance-mobilite-runtime").inputs;
-    expect(secret).toMatchObject({ name: "elegance-mobilite/runtime", kmsKeyId: plan.outputs.kmsKeyArn });
+    // Kept under its key in the stack's messaging secret.
+    const secret = find(plan, "aws:secretsmanager/secret:Secret", "elegance-mobilite-messaging").inputs;
+    expect(secret).toMatchObject({ name: "elegance-mobilite/messaging", kmsKeyId: plan.outputs.kmsKeyArn });
     expect(secret.description).toContain("logDrainSecret");
     expect(
-      find(plan, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-runtime-value").inputs
+      find(plan, "aws:secretsmanager/secretVersion:SecretVersion", "elegance-mobilite-messaging-value").inputs
         .secretString,
     ).toBe("[secret]");
     expect(await pulumi.isSecret(given.get("elegance-mobilite-log-drain")!.props.secret)).toBe(true);
     const env = find(plan, "aws:lambda/function:Function", "elegance-mobilite-log-ingest").inputs.environment.variables;
     expect(env.LOG_DRAIN_SECRET_ARN).toBe(
-      "arn:aws:secretsmanager:eu-west-3:123456789012:secret:elegance-mobilite/runtime#logDrainSecret",
+      "arn:aws:secretsmanager:eu-west-3:123456789012:secret:elegance-mobilite/messaging#logDrainSecret",
     );
     expect(env.VERCEL_VERIFY_CODE).toBe("fake-vercel-verification-code");
   });

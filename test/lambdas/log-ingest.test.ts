@@ -115,6 +115,9 @@ describe("a valid signed delivery", () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers["x-vercel-verify"]).toBe(VERIFY);
     expect(response.json).toMatchObject({ entries: 6, app: 3, access: 3, errorLines: 1, http5xxResponses: 0 });
+    // A count goes out only when not zero: CloudWatch bills a metric by the hours it is sent in.
+    const counts = response.records.filter((r) => "LogErrorLines" in r.metrics || "Http5xxResponses" in r.metrics);
+    expect(counts.map((r) => r.metrics)).toEqual([{ LogErrorLines: 1 }]);
 
     const objects = await stored();
     expect(prefixes(objects)).toEqual([
@@ -168,7 +171,8 @@ describe("a valid signed delivery", () => {
       [0, 1, 2]
         .map(
           (j) =>
-            `{"id":"${i}-${j}","timestamp":${EARLY + j},"source":"lambda","type":"stdout","message":"delivery ${i} line ${j}"}`,
+            // One error line each, so that each delivery sends its count (none is sent for zero).
+            `{"id":"${i}-${j}","timestamp":${EARLY + j},"source":"lambda","type":"${j ? "stdout" : "stderr"}","message":"delivery ${i} line ${j}"}`,
         )
         .join("\n"),
     );
