@@ -74,13 +74,15 @@ const DELIVERY_RETRIES = { frequent: { attempts: 0, maxAgeSeconds: 60 }, normal:
  * least-privilege role and 30-day log group (TaskFunction), an EventBridge Scheduler schedule in
  * the guide's time zone (DST-correct, no flexible window, retries, an encrypted dead-letter
  * queue, the stack's shared one when `deadLetters` is given), Lambda's own retries of a failed
- * run with that queue as on-failure destination (a failed run is never dropped silently), and
+ * run with the failed-runs queue as on-failure destination (a failed run is never dropped), and
  * its alarms: the function failed, the dead man's switch when the task silently stops running,
  * and (own queue only) a run is in the queue (undelivered, or failed after its retries).
  */
 export class ScheduledTask extends pulumi.ComponentResource {
   readonly function: TaskFunction;
   readonly deadLetterQueue: aws.sqs.Queue;
+  /** Where Lambda leaves a run failed after its retries: the stack's failed-runs queue, else this task's own queue. */
+  readonly failedRunsQueue: aws.sqs.Queue;
   readonly schedulerRole: aws.iam.Role;
   readonly schedule: aws.scheduler.Schedule;
   /** Lambda's retries of a failed run, and where it goes after them (the dead-letter queue). */
@@ -102,6 +104,7 @@ export class ScheduledTask extends pulumi.ComponentResource {
     // Validated first: a schedule whose period can't be told stops the program before any resource.
     this.heartbeat = heartbeatRule(args.schedule, args.heartbeatGraceSeconds);
     this.deadLetterQueue = args.deadLetters?.queue ?? this.createDeadLetterQueue(args);
+    this.failedRunsQueue = args.deadLetters?.failedRuns ?? this.deadLetterQueue;
     this.function = this.createFunction(name, args);
     this.invokeConfig = this.createInvokeConfig(args);
     this.schedulerRole = this.createSchedulerRole(args);
@@ -127,7 +130,7 @@ export class ScheduledTask extends pulumi.ComponentResource {
     } = args;
     // Lambda sends a failed run's event to the queue with the function's own role.
     const statements = pulumi
-      .all([pulumi.output(fn.statements ?? []), this.deadLetterQueue.arn])
+      .all([pulumi.output(fn.statements ?? []), this.failedRunsQueue.arn])
       .apply(([own, queueArn]) => [
         ...own,
         { Sid: "FailedRunsToQueue", Effect: "Allow" as const, Action: "sqs:SendMessage", Resource: queueArn },
@@ -144,7 +147,10 @@ export class ScheduledTask extends pulumi.ComponentResource {
     );
   }
 
-  /** A failed run is retried `retries` times, then its event lands in the dead-letter queue, which pages. */
+  /**
+   * A failed run is retried `retries` times, then its event lands in the failed-runs queue for
+   * replay; its page is the errors alarm's, at the task's level (the stack's failed-runs queue has none).
+   */
   private createInvokeConfig(args: ScheduledTaskArgs): aws.lambda.FunctionEventInvokeConfig {
     const frequent = this.heartbeat.metric === "Heartbeat" && this.heartbeat.period < 3600;
     return new aws.lambda.FunctionEventInvokeConfig(
@@ -156,7 +162,7 @@ export class ScheduledTask extends pulumi.ComponentResource {
           maximumRetryAttempts: args.retries ?? 0,
           // A probe's event is stale by the next run; a list's is worth an hour of retries.
           maximumEventAgeInSeconds: frequent ? 60 : 3600,
-          destinationConfig: { onFailure: { destination: this.deadLetterQueue.arn } },
+          destinationConfig: { onFailure: { destination: this.failedRunsQueue.arn } },
         },
         { parent: this, dependsOn: [this.function.policy] },
       ),

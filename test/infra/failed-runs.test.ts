@@ -23,7 +23,7 @@ const SCHEDULED = {
 const arn = (service: string, what: string) => `arn:aws:${service}:eu-west-3:123456789012:${what}`;
 
 describe("a failed scheduled run", () => {
-  it("is retried as its task allows (once for the lists and the probe, never for tasks that change data or run long), then lands in the one KMS queue", () => {
+  it("is retried as its task allows (once for the lists and the probe, never for tasks that change data or run long), then lands in the failed-runs KMS queue", () => {
     const configs = ofType(plan, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
     expect(configs.map((c) => c.inputs.functionName).sort()).toEqual(
       Object.keys(SCHEDULED)
@@ -38,7 +38,7 @@ describe("a failed scheduled run", () => {
         functionName: name,
         maximumRetryAttempts: retries,
         maximumEventAgeInSeconds: task === "health-probe" ? 60 : 3600,
-        destinationConfig: { onFailure: { destination: arn("sqs", "elegance-mobilite-dead-letters") } },
+        destinationConfig: { onFailure: { destination: arn("sqs", "elegance-mobilite-failed-runs") } },
       });
       // Lambda sends the failed event with the function's own role.
       const statements = JSON.parse(
@@ -48,15 +48,14 @@ describe("a failed scheduled run", () => {
         Sid: "FailedRunsToQueue",
         Effect: "Allow",
         Action: "sqs:SendMessage",
-        Resource: arn("sqs", "elegance-mobilite-dead-letters"),
+        Resource: arn("sqs", "elegance-mobilite-failed-runs"),
       });
     }
-    expect(find(plan, "aws:sqs/queue:Queue", "elegance-mobilite-dead-letters").inputs.kmsMasterKeyId).toMatch(
-      /^arn:aws:kms:/,
-    );
+    for (const queue of ["elegance-mobilite-dead-letters", "elegance-mobilite-failed-runs"])
+      expect(find(plan, "aws:sqs/queue:Queue", queue).inputs.kmsMasterKeyId).toMatch(/^arn:aws:kms:/);
   });
 
-  it("pages level 2 through the one queue's alarm, whose runbook says how a message names its task; each task's errors alarm keeps its level", () => {
+  it("pages once per cause: a failed run through its task's errors alarm at the task's level, an undelivered one through the dead letters' alarm (level 2); the failed runs are kept, not paged again", () => {
     const alarm = find(plan, "aws:cloudwatch/metricAlarm:MetricAlarm", "elegance-mobilite-dead-letters").inputs;
     expect(alarm).toMatchObject({
       namespace: "AWS/SQS",
@@ -65,8 +64,13 @@ describe("a failed scheduled run", () => {
       threshold: 1,
     });
     expect(alarm.alarmActions).toEqual([arn("sns", "elegance-mobilite-incidents-level-2")]);
-    expect(alarm.alarmDescription).toContain("a échoué après ses nouvelles tentatives");
-    expect(alarm.alarmDescription).toMatch(/requestContext\.functionArn[\s\S]*TARGET_ARN/);
+    expect(alarm.alarmDescription).toContain("n'a pas pu être lancée par le planificateur");
+    expect(alarm.alarmDescription).toMatch(
+      /TARGET_ARN[\s\S]*elegance-mobilite-failed-runs : requestContext\.functionArn/,
+    );
+    // No alarm reads the failed-runs queue: the function's errors alarm has paged for that run.
+    const alarms = ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm");
+    expect(alarms.filter((a) => JSON.stringify(a.inputs.dimensions ?? {}).includes("failed-runs"))).toEqual([]);
     const levels = { "daily-checklist": 2, "backup-drill": 1 };
     for (const [task, level] of Object.entries(levels))
       expect(

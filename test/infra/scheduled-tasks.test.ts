@@ -57,7 +57,10 @@ describe("schedules", () => {
   });
 
   it("deliver failures to the one KMS-encrypted queue, through a role that may only invoke its function", () => {
-    expect(ofType(plan, "aws:sqs/queue:Queue").map((q) => q.name)).toEqual(["elegance-mobilite-dead-letters"]);
+    expect(ofType(plan, "aws:sqs/queue:Queue").map((q) => q.name)).toEqual([
+      "elegance-mobilite-dead-letters",
+      "elegance-mobilite-failed-runs",
+    ]);
     expect(find(plan, "aws:sqs/queue:Queue", "elegance-mobilite-dead-letters").inputs.kmsMasterKeyId).toMatch(
       /^arn:aws:kms:/,
     );
