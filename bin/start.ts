@@ -235,12 +235,13 @@ export function parseStartArgs(args: string[]): StartOptions | { error: string }
   const options: StartOptions = { fresh: false, plan: false, rides: DEFAULT_RIDES };
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].split(/=(.*)/s, 2);
-    if (flag === "--fresh" || flag === "--plan") options[flag === "--fresh" ? "fresh" : "plan"] = true;
+    if ((flag === "--fresh" || flag === "--plan") && inline === undefined)
+      options[flag === "--fresh" ? "fresh" : "plan"] = true;
     else if (flag === "--rides") {
       const value = inline ?? args[++i];
       const rides = Number(value);
       if (!Number.isInteger(rides) || rides < MIN_RIDES || rides > 2_000_000)
-        return { error: `--rides ${value ?? ""}: give a whole number of rides from ${MIN_RIDES} to 2000000` };
+        return { error: `--rides ${value ?? "(no value)"}: give a whole number of rides from ${MIN_RIDES} to 2000000` };
       options.rides = rides;
     } else
       return {

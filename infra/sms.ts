@@ -10,7 +10,7 @@ import { ENV, type Level } from "../lambdas/core/contract";
 import { errorsAlarm, type LevelTopics } from "./alarms";
 import type { StackConfig } from "./config";
 import { LEVEL_NUMBERS } from "./paging";
-import { policyDocument } from "./storage/policies";
+import { policyDocument, serviceTrust } from "./storage/policies";
 import { createTaskFunction, type FunctionBase, type TaskFunction } from "./task-function";
 
 /** AWS's spend limit of an account that never asked for more (USD a month). */
@@ -84,16 +84,7 @@ export class SmsPaging extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-sms-delivery-status-role`,
       {
-        assumeRolePolicy: account.apply((accountId) =>
-          policyDocument([
-            {
-              Effect: "Allow",
-              Principal: { Service: "sns.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-            },
-          ]),
-        ),
+        assumeRolePolicy: account.apply(serviceTrust("sns.amazonaws.com")),
       },
       { parent: this },
     );

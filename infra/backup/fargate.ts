@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENV, type Level } from "../../lambdas/core/contract";
 import type { LevelTopics } from "../alarms";
 import { heartbeatRule } from "../scheduled-task/heartbeat";
-import { policyDocument, type PolicyStatement } from "../storage/policies";
+import { policyDocument, serviceTrust, type PolicyStatement } from "../storage/policies";
 import { ownPolicy, type FunctionBase } from "../task-function";
 import type { FargatePlacement } from "./fargate-network";
 import { fargateAlarms, stoppedRule } from "./fargate-paging";
@@ -58,15 +58,7 @@ export interface FargateTaskArgs extends FunctionBase {
   replaces?: pulumi.Input<string>;
 }
 
-const ecsTrust = (accountId: string) =>
-  policyDocument([
-    {
-      Effect: "Allow",
-      Principal: { Service: "ecs-tasks.amazonaws.com" },
-      Action: "sts:AssumeRole",
-      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-    },
-  ]);
+const ecsTrust = serviceTrust("ecs-tasks.amazonaws.com");
 
 /** The execution role pulls this image and writes this log group; nothing else. */
 export function executionStatements(repositoryArn: string, logGroupArn: string): PolicyStatement[] {
@@ -197,16 +189,7 @@ export class FargateTask extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${this.physicalName}-scheduler-role`,
       {
-        assumeRolePolicy: account.apply((accountId) =>
-          policyDocument([
-            {
-              Effect: "Allow",
-              Principal: { Service: "scheduler.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-            },
-          ]),
-        ),
+        assumeRolePolicy: account.apply(serviceTrust("scheduler.amazonaws.com")),
       },
       { parent: this, aliases: this.aliases },
     );

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENV, Level } from "../../lambdas/core/contract";
 import { AlarmTarget, deadLettersAlarm, errorsAlarm, heartbeatAlarm, LevelTopics, silenceText } from "../alarms";
 import { taskRunbook } from "../runbooks";
-import { PolicyStatement, policyDocument } from "../storage/policies";
+import { PolicyStatement, policyDocument, serviceTrust } from "../storage/policies";
 import { createTaskFunction, TaskFunction, TaskFunctionArgs } from "../task-function";
 import { transform, type Transform } from "../transform";
 import { heartbeatRule, HeartbeatRule } from "./heartbeat";
@@ -194,16 +194,7 @@ export class ScheduledTask extends pulumi.ComponentResource {
         args.transform?.schedulerRole,
         `${this.physicalName}-scheduler-role`,
         {
-          assumeRolePolicy: account.apply((accountId) =>
-            policyDocument([
-              {
-                Effect: "Allow",
-                Principal: { Service: "scheduler.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-              },
-            ]),
-          ),
+          assumeRolePolicy: account.apply(serviceTrust("scheduler.amazonaws.com")),
         },
         { parent: this },
       ),

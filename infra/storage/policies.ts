@@ -17,6 +17,20 @@ export function policyDocument(statements: PolicyStatement[]): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
 
+/**
+ * The trust policy of a role an AWS service assumes on this account's behalf only
+ * (`aws:SourceAccount`: the confused-deputy guard).
+ */
+export const serviceTrust = (service: string) => (accountId: string) =>
+  policyDocument([
+    {
+      Effect: "Allow",
+      Principal: { Service: service },
+      Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+    },
+  ]);
+
 /** Denies plain-HTTP requests and TLS older than 1.2, whoever makes them. */
 export function denyInsecureTransport(bucketArn: string): PolicyStatement[] {
   const Resource = [bucketArn, `${bucketArn}/*`];
