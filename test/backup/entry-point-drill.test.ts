@@ -11,7 +11,7 @@ import { bundle } from "../../infra/bundle";
 import { runBackup } from "../../lambdas/backup/dump";
 import { latestDrillRecord, type DrillRecord } from "../../lambdas/checks/backup-drill";
 import { useFreshDatabase } from "../support/db";
-import { runAsUser, runnableNativeDir } from "../support/pg-server";
+import { runAsUser, runnableNativeDir, runnableNode } from "../support/pg-server";
 import { startS3, type TestS3 } from "../support/s3";
 import { loadData, NOW } from "./support";
 
@@ -25,6 +25,7 @@ describe("the drill's entry point, as a process and as a Lambda handler", () => 
   let s3: TestS3;
   let dir: string;
   let env: NodeJS.ProcessEnv;
+  let node: string;
   const runAs = runAsUser();
 
   beforeAll(async () => {
@@ -45,6 +46,7 @@ describe("the drill's entry point, as a process and as a Lambda handler", () => 
       'require("./backup-drill/index.js").handler().then((r) => console.log(JSON.stringify({ lambdaResult: r })));\n',
     );
     const bindir = path.join(runnableNativeDir(runAs, dir), "bin");
+    node = runnableNode(runAs, dir);
     env = {
       ...s3.env,
       BACKUPS_BUCKET: BUCKET,
@@ -62,7 +64,7 @@ describe("the drill's entry point, as a process and as a Lambda handler", () => 
 
   function run(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [path.join(dir, script)], {
+      const child = spawn(node, [path.join(dir, script)], {
         cwd: dir,
         env: { ...process.env, ...env, HOME: dir },
         stdio: ["ignore", "pipe", "pipe"],

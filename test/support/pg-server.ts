@@ -67,6 +67,18 @@ export function runnableNativeDir(runAs: PgServer["runAs"], copyInto: string): s
   return copy;
 }
 
+/**
+ * This Node, as `runAs` can run it: the running binary when that user can reach it, else a copy
+ * in `copyInto` (a checkout in a private directory, e.g. one made by mktemp, is out of its reach).
+ */
+export function runnableNode(runAs: PgServer["runAs"], copyInto: string): string {
+  if (!runAs || spawnSync(process.execPath, ["--version"], { ...runAs }).status === 0) return process.execPath;
+  const copy = path.join(copyInto, "node");
+  fs.copyFileSync(process.execPath, copy);
+  fs.chmodSync(copy, 0o755);
+  return copy;
+}
+
 /** As root, the OS user to run PostgreSQL as: TESTBED_PG_OS_USER or `nobody` (exists on every Linux). */
 export function runAsUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
